@@ -1,0 +1,19 @@
+package io.switchyard.controlplane;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/**
+ * Process settings of the control plane, validated at start.
+ *
+ * @param admin        admin REST API and fleet channel listener (port 0 picks a free port)
+ * @param db           SQLite file; created and migrated on start
+ * @param adminToken   bearer token for /api/, or null for none (only allowed on loopback)
+ * @param clusterToken secret data planes must present on the fleet channel, or null (only on loopback)
+ */
+public record ControlPlaneSettings(InetSocketAddress admin, Path db, String adminToken, String clusterToken) {
+    public ControlPlaneSettings {
+        if (admin == null) throw new IllegalArgumentException("admin: null (expected: host:port)");
+        if (db == null) throw new IllegalArgumentException("db: null (expected: a file path)");
+    }
+}
