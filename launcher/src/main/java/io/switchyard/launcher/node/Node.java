@@ -1,0 +1,115 @@
+package io.switchyard.launcher.node;
+
+import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.ConfigException;
+import io.switchyard.config.Snapshot;
+import io.switchyard.dataplane.DataPlane;
+import io.switchyard.dataplane.DataPlaneSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A data plane plus how it gets its configuration: a {@code --config} file, the snapshot cached in
+ * its state directory, and (when given) a control plane it subscribes to through a {@link NodeAgent}.
+ */
+public final class Node implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("switchyard.node");
+
+    private final DataPlane dataPlane;
+    private final NodeAgent agent;
+
+    private Node(DataPlane dataPlane, NodeAgent agent) {
+        this.dataPlane = dataPlane;
+        this.agent = agent;
+    }
+
+    /**
+     * @param controlPlane control plane base URL, or null to serve only the file / cached snapshot
+     * @param configFile   declarative document to serve before (or instead of) a control plane, or null
+     * @param stateDir     where the last applied snapshot is kept
+     * @throws IllegalArgumentException with a one-line message for an unreadable or invalid config file
+     */
+    public static Node start(DataPlaneSettings settings, URI controlPlane, Path configFile, Path stateDir,
+                             String clusterToken, String softwareVersion) {
+        StateDir state = new StateDir(stateDir);
+        Snapshot fromFile = null;
+        if (configFile != null) {
+            try {
+                fromFile = new Snapshot(0, ConfigCodec.readConfig(Files.readAllBytes(configFile)).requireKeys());
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read config file " + configFile + ": " + e.getMessage());
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("invalid config file " + configFile + ": " + e.getMessage());
+            }
+        }
+        Optional<Snapshot> cached;
+        try {
+            cached = state.load();
+        } catch (IllegalStateException e) {
+            log.warn("{}; ignoring it", e.getMessage());
+            cached = Optional.empty();
+        }
+        // A snapshot from the control plane (cached) is newer than a bootstrap file when a control plane is
+        // configured; without one, the file the operator named wins.
+        Snapshot initial;
+        String source;
+        if (fromFile != null && (controlPlane == null || cached.isEmpty())) {
+            initial = fromFile;
+            source = "config file " + configFile;
+        } else if (cached.isPresent()) {
+            initial = cached.get();
+            source = "cached snapshot " + state.file() + " (version " + initial.version() + ")";
+        } else {
+            initial = null;
+            source = "none";
+        }
+
+        DataPlane dp = DataPlane.start(settings);
+        try {
+            if (initial != null) {
+                try {
+                    dp.apply(initial);
+                } catch (ConfigException e) {
+                    throw new IllegalArgumentException("cannot serve " + source + ": " + e.getMessage());
+                }
+            }
+            dp.putStatus("config_source", source);
+            log.info("serving {}", source);
+            NodeAgent agent = null;
+            if (controlPlane != null) {
+                agent = new NodeAgent(dp, controlPlane, settings.nodeId(), clusterToken, state, softwareVersion).start();
+            }
+            return new Node(dp, agent);
+        } catch (RuntimeException e) {
+            dp.close();
+            throw e;
+        }
+    }
+
+    public DataPlane dataPlane() {
+        return dataPlane;
+    }
+
+    /** The fleet channel agent; null when no control plane was given. */
+    public NodeAgent agent() {
+        return agent;
+    }
+
+    /** Stops listening to the control plane, then drains the data plane gracefully. */
+    public void shutdownGracefully() {
+        if (agent != null) agent.close();
+        dataPlane.shutdownGracefully();
+    }
+
+    @Override
+    public void close() {
+        if (agent != null) agent.close();
+        dataPlane.close();
+    }
+}

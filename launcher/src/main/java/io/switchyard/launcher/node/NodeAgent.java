@@ -1,0 +1,262 @@
+package io.switchyard.launcher.node;
+
+import io.switchyard.config.ConfigException;
+import io.switchyard.config.Snapshot;
+import io.switchyard.dataplane.DataPlane;
+import io.switchyard.fleet.FleetMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps one data plane subscribed to the control plane's fleet channel ({@link FleetMessage}): says
+ * hello with the version it holds, applies every pushed snapshot (validate, compile, swap), writes it
+ * to the state directory, then ACKs it, or NACKs it with the reason while the last good one keeps
+ * serving. Reconnects with capped exponential backoff and full jitter.
+ *
+ * <p>Threading: every state change runs on one single-threaded scheduler ({@code agent}), so the
+ * fields below need no locks; the JDK WebSocket's callbacks only hand work over to it.
+ */
+public final class NodeAgent implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("switchyard.node");
+    static final Duration HEARTBEAT = Duration.ofSeconds(5);
+    static final long BACKOFF_BASE_MS = 100;
+    static final long BACKOFF_CAP_MS = 5_000;
+
+    private final DataPlane dataPlane;
+    private final URI controlPlane;
+    private final String nodeId;
+    private final String clusterToken;
+    private final StateDir stateDir;
+    private final String softwareVersion;
+    private final HttpClient http;
+    private final ScheduledExecutorService agent;
+
+    // Confined to the agent thread.
+    private WebSocket socket;
+    private int failures;
+    private String state = "connecting";
+    private String lastError;
+    private Instant lastContact;
+    private ScheduledFuture<?> heartbeat;
+    private boolean closed;
+    private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
+
+    public NodeAgent(DataPlane dataPlane, URI controlPlane, String nodeId, String clusterToken, StateDir stateDir,
+                     String softwareVersion) {
+        this.dataPlane = dataPlane;
+        this.controlPlane = controlPlane;
+        this.nodeId = nodeId;
+        this.clusterToken = clusterToken;
+        this.stateDir = stateDir;
+        this.softwareVersion = softwareVersion;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.agent = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "switchyard-node-agent");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts connecting in the background; returns at once. */
+    public NodeAgent start() {
+        agent.execute(this::connect);
+        return this;
+    }
+
+    /** The fleet channel's URI for a control plane base URL: http becomes ws, https becomes wss. */
+    static URI streamUri(URI base, String nodeId) {
+        String scheme = "https".equals(base.getScheme()) ? "wss" : "ws";
+        String authority = base.getRawAuthority();
+        return URI.create(scheme + "://" + authority + FleetMessage.STREAM_PATH + "?node_id="
+                + URLEncoder.encode(nodeId, StandardCharsets.UTF_8));
+    }
+
+    private void connect() {
+        if (closed) return;
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (clusterToken != null) b.header("Authorization", "Bearer " + clusterToken);
+        b.buildAsync(streamUri(controlPlane, nodeId), new Listener())
+                .whenCompleteAsync((ws, err) -> {
+                    if (err != null) {
+                        onDisconnected(err);
+                        return;
+                    }
+                    if (closed) {
+                        ws.abort();
+                        return;
+                    }
+                    socket = ws;
+                    failures = 0;
+                    state = "connected";
+                    lastError = null;
+                    lastContact = Instant.now();
+                    publishStatus();
+                    log.info("connected to control plane {} as node {} (holding version {})", controlPlane, nodeId, dataPlane.appliedVersion());
+                    send(new FleetMessage.Hello(nodeId, softwareVersion, String.valueOf(dataPlane.listenAddress()),
+                            dataPlane.appliedVersion(), dataPlane.openTunnels()));
+                    heartbeat = agent.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+                }, agent);
+    }
+
+    private void heartbeat() {
+        if (socket != null) send(new FleetMessage.Heartbeat(dataPlane.appliedVersion(), dataPlane.openTunnels()));
+    }
+
+    private void onDisconnected(Throwable err) {
+        if (heartbeat != null) heartbeat.cancel(false);
+        heartbeat = null;
+        socket = null;
+        sendChain = CompletableFuture.completedFuture(null);
+        if (closed) return;
+        Throwable cause = err;
+        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) cause = cause.getCause();
+        if (cause instanceof WebSocketHandshakeException wse && (wse.getResponse().statusCode() == 401 || wse.getResponse().statusCode() == 403)) {
+            state = "refused";
+            lastError = "control plane refused this node (" + wse.getResponse().statusCode() + "): check SWITCHYARD_CLUSTER_TOKEN";
+        } else {
+            state = "disconnected";
+            lastError = cause == null ? "connection closed" : String.valueOf(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+        }
+        failures++;
+        long cap = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(failures, 16));
+        long delay = ThreadLocalRandom.current().nextLong(BACKOFF_BASE_MS / 2, Math.max(BACKOFF_BASE_MS, cap) + 1);
+        if (failures == 1 || failures % 10 == 0)
+            log.warn("control plane {} {}: {}; serving version {}; retrying in {} ms", controlPlane, state, lastError, dataPlane.appliedVersion(), delay);
+        publishStatus();
+        agent.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void onMessage(String text) {
+        lastContact = Instant.now();
+        FleetMessage m;
+        try {
+            m = FleetMessage.decode(text);
+        } catch (ConfigException e) {
+            // A push whose config does not even parse still names a version: NACK it if we can find one.
+            log.warn("unreadable message from control plane: {}", e.getMessage());
+            long v = versionOf(text);
+            if (v >= 0) send(new FleetMessage.Nack(v, e.getMessage()));
+            return;
+        }
+        if (m instanceof FleetMessage.SnapshotPush push) apply(push);
+    }
+
+    private void apply(FleetMessage.SnapshotPush push) {
+        Snapshot s;
+        try {
+            s = new Snapshot(push.version(), push.config());
+            boolean changed = dataPlane.apply(s);
+            stateDir.save(s);
+            log.info("applied version {}{}", push.version(), changed ? "" : " (same content, not recompiled)");
+            send(new FleetMessage.Ack(push.version()));
+        } catch (ConfigException e) {
+            log.warn("rejected version {}: {}; still serving version {}", push.version(), e.getMessage(), dataPlane.appliedVersion());
+            send(new FleetMessage.Nack(push.version(), e.getMessage()));
+        } catch (Exception e) {
+            log.warn("could not apply version {}: {}", push.version(), e.toString());
+            send(new FleetMessage.Nack(push.version(), String.valueOf(e.getMessage())));
+        }
+        publishStatus();
+    }
+
+    private static long versionOf(String text) {
+        java.util.regex.Matcher mm = java.util.regex.Pattern.compile("\"version\"\\s*:\\s*(\\d+)").matcher(text);
+        return mm.find() ? Long.parseLong(mm.group(1)) : -1;
+    }
+
+    /** JDK WebSocket allows one outstanding send: chain them. Runs on the agent thread. */
+    private void send(FleetMessage m) {
+        WebSocket ws = socket;
+        if (ws == null) return;
+        String text = FleetMessage.encode(m);
+        sendChain = sendChain.handle((x, e) -> null).thenCompose(x -> ws.sendText(text, true));
+    }
+
+    private void publishStatus() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("url", controlPlane.toString());
+        s.put("state", state);
+        if (lastError != null) s.put("error", lastError);
+        if (lastContact != null) s.put("last_contact", lastContact.toString());
+        dataPlane.putStatus("control_plane", s);
+    }
+
+    /** The channel's state: connecting, connected, disconnected or refused. */
+    public String state() {
+        try {
+            return agent.submit(() -> state).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            agent.submit(() -> {
+                closed = true;
+                if (heartbeat != null) heartbeat.cancel(false);
+                if (socket != null) {
+                    WebSocket ws = socket;
+                    socket = null;
+                    ws.sendClose(WebSocket.NORMAL_CLOSURE, "node shutting down")
+                            .orTimeout(1, TimeUnit.SECONDS)
+                            .whenComplete((x, e) -> ws.abort());
+                }
+            }).get(5, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // Closing anyway.
+        }
+        agent.shutdown();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        // Only touched by the WebSocket's own callbacks, which the JDK delivers one at a time.
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                agent.execute(() -> onMessage(text));
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            agent.execute(() -> {
+                if (socket == webSocket) onDisconnected(new IllegalStateException("closed by control plane (" + statusCode + " " + reason + ")"));
+            });
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            agent.execute(() -> {
+                if (socket == webSocket) onDisconnected(error);
+            });
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.switchyard.launcher;
+
+import io.switchyard.launcher.support.Admin;
+import io.switchyard.launcher.support.EchoUpstream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The CLI as a user meets it: a real child JVM per command, real ports, SIGTERM at the end. */
+class CliTest {
+    @TempDir
+    Path dir;
+    final List<Process> processes = new ArrayList<>();
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void killLeftovers() {
+        processes.forEach(Process::destroyForcibly);
+    }
+
+    /** A child JVM running the CLI with this test's class path; its output lines are queued. */
+    final class Child {
+        final Process process;
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final StringBuilder all = new StringBuilder();
+
+        Child(String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+            cmd.addAll(List.of(args));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile()).start();
+            processes.add(process);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        synchronized (all) {
+                            all.append(l).append('\n');
+                        }
+                        lines.add(l);
+                    }
+                } catch (Exception ignored) {
+                    // process gone
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        String awaitLine(String contains) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                String l = lines.poll(200, TimeUnit.MILLISECONDS);
+                if (l != null && l.contains(contains)) return l;
+                if (l == null && !process.isAlive() && lines.isEmpty()) break;
+            }
+            throw new AssertionError("no line containing \"" + contains + "\"; output:\n" + output());
+        }
+
+        String output() {
+            synchronized (all) {
+                return all.toString();
+            }
+        }
+
+        int sigtermAndWait() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("did not exit after SIGTERM:\n" + output());
+            return process.exitValue();
+        }
+    }
+
+    static int port(String line, String label) {
+        Matcher m = Pattern.compile(label + " (?:http://)?/?[0-9.]+:(\\d+)").matcher(line);
+        if (!m.find()) throw new AssertionError("no " + label + " port in: " + line);
+        return Integer.parseInt(m.group(1));
+    }
+
+    HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void badFlagPrintsOneLineAndExitsTwo() throws Exception {
+        Child c = new Child("data-plane", "--listen", "nowhere");
+        assertThat(c.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(c.process.exitValue()).isEqualTo(2);
+        assertThat(c.output().strip().lines()).hasSize(1);
+        assertThat(c.output()).contains("--listen").contains("nowhere");
+    }
+
+    @Test
+    void invalidConfigFileNamesTheFieldAndExitsOne() throws Exception {
+        Path f = dir.resolve("bad.json");
+        Files.writeString(f, "{\"upstreams\":[{\"name\":\"u\",\"targets\":[{\"address\":\"h:1\",\"weight\":0}]}]}");
+        Child c = new Child("data-plane", "--config", f.toString(), "--listen", "127.0.0.1:0", "--status", "127.0.0.1:0");
+        assertThat(c.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(c.process.exitValue()).isEqualTo(1);
+        assertThat(c.output()).contains("upstreams[0].targets[0].weight");
+    }
+
+    @Test
+    void portInUseIsAClearErrorAndExitOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Path f = dir.resolve("c.json");
+            Files.writeString(f, "{}");
+            Child c = new Child("data-plane", "--config", f.toString(), "--listen", "127.0.0.1:" + taken.getLocalPort(), "--status", "127.0.0.1:0");
+            assertThat(c.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(c.process.exitValue()).isEqualTo(1);
+            assertThat(c.output()).contains(String.valueOf(taken.getLocalPort()));
+        }
+    }
+
+    @Test
+    void dataPlaneServesAConfigFileAndExitsZeroOnSigterm() throws Exception {
+        try (EchoUpstream echo = new EchoUpstream("app")) {
+            Path f = dir.resolve("switchyard.json");
+            Files.writeString(f, "{\"upstreams\":[{\"name\":\"app\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}],"
+                    + "\"routes\":[{\"name\":\"app\",\"path_prefix\":\"/\",\"upstream\":\"app\"}]}");
+            Child c = new Child("data-plane", "--config", f.toString(), "--listen", "127.0.0.1:0", "--status", "127.0.0.1:0",
+                    "--state-dir", dir.resolve("state").toString(), "--shutdown-grace", "1s");
+            String ready = c.awaitLine("data-plane ready");
+            HttpResponse<String> r = get(port(ready, "listen"), "/hello");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("app /hello");
+            HttpResponse<String> status = get(port(ready, "status"), "/status");
+            assertThat(status.body()).contains("\"applied_version\":0");
+            assertThat(c.sigtermAndWait()).isEqualTo(0);
+        }
+    }
+
+    @Test
+    void allInOneTakesAChangeThroughTheApiAndServesIt() throws Exception {
+        try (EchoUpstream echo = new EchoUpstream("chat")) {
+            Child c = new Child("all-in-one", "--admin", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--status", "127.0.0.1:0",
+                    "--db", dir.resolve("switchyard.db").toString(), "--state-dir", dir.resolve("state").toString(), "--shutdown-grace", "1s");
+            String ready = c.awaitLine("all-in-one ready");
+            Admin admin = new Admin("http://127.0.0.1:" + port(ready, "admin"));
+            admin.write("POST", "/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
+            long v = admin.write("POST", "/api/v1/routes", "{\"name\":\"chat\",\"path_prefix\":\"/wss\",\"upstream\":\"chat\"}");
+            assertThat(admin.awaitConvergence(v)).contains("all-in-one").contains("in_sync");
+            HttpResponse<String> r = get(port(ready, "listen"), "/wss/x");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("chat /wss/x");
+            assertThat(c.sigtermAndWait()).isEqualTo(0);
+            assertThat(Files.exists(dir.resolve("state").resolve("snapshot.json"))).isTrue();
+        }
+    }
+}
