@@ -150,6 +150,35 @@ class FleetTest {
     }
 
     @Test
+    void nackedSnapshotLeavesTheOldTableServingAndShowsInTheFleetView() throws Exception {
+        EchoUpstream a = track(new EchoUpstream("a"));
+        startControlPlane(0);
+        Admin admin = new Admin(adminUrl());
+        Node n1 = startNode("n1", TOKEN);
+        admin.write("POST", "/api/v1/upstreams", "{\"name\":\"u\",\"targets\":[{\"address\":\"" + a.address() + "\"}]}");
+        long good = admin.write("POST", "/api/v1/routes", "{\"name\":\"r\",\"path_prefix\":\"/app\",\"upstream\":\"u\"}");
+        admin.awaitConvergence(good);
+
+        // The control plane accepts it (the name is well-formed), but this node cannot resolve it: nginx -t would fail too.
+        long bad = admin.write("POST", "/api/v1/routes", "{\"name\":\"other\",\"path_prefix\":\"/other\",\"upstream\":\"u\"}");
+        admin.awaitConvergence(bad);
+        long rejected = admin.write("POST", "/api/v1/upstreams/u/targets", "{\"address\":\"no-such-host.invalid:80\"}");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            String nodes = admin.call("GET", "/api/v1/fleet/nodes", null).body();
+            assertThat(nodes).contains("\"rejected\"").contains("no-such-host.invalid").contains("host not found");
+        });
+        HttpResponse<String> waited = admin.call("GET", "/api/v1/fleet/nodes?min_version=" + rejected + "&wait_ms=500", null);
+        assertThat(waited.statusCode()).isEqualTo(408);
+        assertThat(waited.body()).contains("n1");
+        assertThat(n1.dataPlane().appliedVersion()).isEqualTo(bad);
+        assertThat(get(n1, "/app/x")).isEqualTo("200 a /app/x");
+
+        long fixed = admin.write("DELETE", "/api/v1/upstreams/u/targets/no-such-host.invalid:80", null);
+        assertThat(admin.awaitConvergence(fixed)).contains("in_sync");
+        assertThat(n1.dataPlane().appliedVersion()).isEqualTo(fixed);
+    }
+
+    @Test
     void nodeWithWrongClusterTokenGetsNothingAndIsReportedRefused() throws Exception {
         EchoUpstream a = track(new EchoUpstream("a"));
         startControlPlane(0);

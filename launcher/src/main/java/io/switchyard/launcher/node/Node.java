@@ -42,6 +42,7 @@ public final class Node implements AutoCloseable {
         if (configFile != null) {
             try {
                 fromFile = new Snapshot(0, ConfigCodec.readConfig(Files.readAllBytes(configFile)).requireKeys());
+                TargetHosts.requireResolvable(fromFile.config());
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read config file " + configFile + ": " + e.getMessage());
             } catch (ConfigException e) {

@@ -163,6 +163,7 @@ public final class NodeAgent implements AutoCloseable {
         Snapshot s;
         try {
             s = new Snapshot(push.version(), push.config());
+            TargetHosts.requireResolvable(s.config());
             boolean changed = dataPlane.apply(s);
             stateDir.save(s);
             log.info("applied version {}{}", push.version(), changed ? "" : " (same content, not recompiled)");
