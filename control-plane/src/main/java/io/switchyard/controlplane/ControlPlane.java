@@ -1,31 +1,114 @@
 package io.switchyard.controlplane;
 
+import io.javalin.Javalin;
+import io.switchyard.controlplane.api.AdminApi;
+import io.switchyard.controlplane.fleet.FleetHub;
+import io.switchyard.controlplane.store.ConfigStore;
+import io.switchyard.controlplane.store.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One running control plane: admin API listening, database migrated. Thread-safe.
- * (Placeholder signatures; the control-plane issue implements them.)
+ * One running control plane: database migrated, admin API and fleet channel listening.
+ * Thread-safe; {@link #close()} is idempotent.
  */
 public final class ControlPlane implements AutoCloseable {
-    private ControlPlane() {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+
+    private final Javalin app;
+    private final FleetHub fleet;
+    private final ConfigStore store;
+    private final InetSocketAddress address;
+    private final List<String> routes;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, InetSocketAddress address, List<String> routes) {
+        this.app = app;
+        this.fleet = fleet;
+        this.store = store;
+        this.address = address;
+        this.routes = routes;
     }
 
     /**
      * Opens (creating and migrating) the database and starts the admin API.
      *
      * @throws IllegalArgumentException with a one-line message on bad settings (e.g. non-loopback without token)
-     * @throws IllegalStateException when the port is in use or the database cannot be opened
+     * @throws IllegalStateException    when the port is in use or the database cannot be opened
      */
     public static ControlPlane start(ControlPlaneSettings settings) {
-        throw new UnsupportedOperationException("not implemented yet");
+        InetSocketAddress admin = settings.admin();
+        InetAddress ip = admin.getAddress();
+        if (ip == null)
+            throw new IllegalArgumentException("admin: cannot resolve host \"" + admin.getHostString() + "\" (expected: a local address)");
+        boolean loopback = ip.isLoopbackAddress();
+        checkToken("admin token", settings.adminToken());
+        checkToken("cluster token", settings.clusterToken());
+        if (!loopback && settings.adminToken() == null)
+            throw new IllegalArgumentException("admin " + hostPort(admin) + " is not a loopback address: set SWITCHYARD_ADMIN_TOKEN "
+                    + "(or --admin-token-file) so the API is not open to the network, or bind 127.0.0.1");
+        if (!loopback && settings.clusterToken() == null)
+            throw new IllegalArgumentException("admin " + hostPort(admin) + " is not a loopback address: set SWITCHYARD_CLUSTER_TOKEN "
+                    + "(or --cluster-token-file) so only your data planes receive snapshots (they carry private keys)");
+
+        Database db = Database.open(settings.db());
+        ConfigStore store = new ConfigStore(db);
+        FleetHub fleet = new FleetHub(store::current);
+        store.onCommit(fleet::published);
+        List<String> routes = new CopyOnWriteArrayList<>();
+        Javalin app = new AdminApi(store, fleet, settings.adminToken(), settings.clusterToken(), loopback).create(routes);
+        try {
+            app.start(admin.getHostString(), admin.getPort());
+        } catch (RuntimeException e) {
+            fleet.close();
+            app.stop();
+            String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+            throw new IllegalStateException("admin " + hostPort(admin) + ": cannot listen (" + (why == null ? e.getClass().getSimpleName() : why)
+                    + "; is the port in use?)", e);
+        }
+        InetSocketAddress bound = new InetSocketAddress(ip, app.port());
+        LOG.info("control plane ready: admin API http://{} (database {}, config version {})", hostPort(bound), db.file(), store.current().version());
+        return new ControlPlane(app, fleet, store, bound, routes);
     }
 
+    private static void checkToken(String what, String token) {
+        if (token != null && (token.isBlank() || !token.equals(token.strip())))
+            throw new IllegalArgumentException(what + ": " + (token.isBlank() ? "empty" : "has leading or trailing whitespace")
+                    + " (expected: a secret of visible characters)");
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String h = a.getHostString();
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    /** The admin listener's bound address (the real port when 0 was asked for). */
     public InetSocketAddress adminAddress() {
-        throw new UnsupportedOperationException();
+        return address;
     }
 
-    /** Stops the API and closes the database. Idempotent. */
+    /** Newest committed config version (0 before the first write). */
+    public long currentVersion() {
+        return store.current().version();
+    }
+
+    /** Every HTTP route the admin listener serves, as {@code "METHOD /path"}. */
+    public List<String> routes() {
+        return List.copyOf(routes);
+    }
+
+    /** Stops the API and the fleet channel. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        fleet.close();
+        app.stop();
+        LOG.info("control plane stopped");
     }
 }

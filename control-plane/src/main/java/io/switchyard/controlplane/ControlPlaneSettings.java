@@ -16,4 +16,11 @@ public record ControlPlaneSettings(InetSocketAddress admin, Path db, String admi
         if (admin == null) throw new IllegalArgumentException("admin: null (expected: host:port)");
         if (db == null) throw new IllegalArgumentException("db: null (expected: a file path)");
     }
+
+    /** Never prints the secrets (settings end up in logs and exception messages). */
+    @Override
+    public String toString() {
+        return "ControlPlaneSettings[admin=" + admin + ", db=" + db + ", adminToken=" + (adminToken == null ? "none" : "***")
+                + ", clusterToken=" + (clusterToken == null ? "none" : "***") + "]";
+    }
 }

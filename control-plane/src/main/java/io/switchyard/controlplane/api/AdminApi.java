@@ -1,0 +1,744 @@
+package io.switchyard.controlplane.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.router.JavalinDefaultRouting;
+import io.switchyard.config.Certificate;
+import io.switchyard.config.Config;
+import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.ConfigException;
+import io.switchyard.config.Route;
+import io.switchyard.config.Target;
+import io.switchyard.config.Timeouts;
+import io.switchyard.config.Upstream;
+import io.switchyard.config.Violation;
+import io.switchyard.controlplane.certificate.CertificateInspector;
+import io.switchyard.controlplane.fleet.FleetHub;
+import io.switchyard.controlplane.snapshot.ConfigDiff;
+import io.switchyard.controlplane.store.ConfigStore;
+import io.switchyard.fleet.FleetMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The admin REST API ({@code /api/v1}) and the fleet channel, as Javalin routes. Every write goes
+ * through {@link ConfigStore#write}, so validation, {@code If-Match} checks and the new version
+ * happen atomically under the store's write lock. Every error is one problem+json shape.
+ * Thread-safe (holds no per-request state).
+ */
+public final class AdminApi {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+
+    public static final String BASE = "/api/v1";
+    /** Bodies above this answer 413 before any parsing. */
+    public static final int MAX_BODY_BYTES = 1 << 20;
+    static final String PROBLEM_TYPE_PREFIX = "urn:switchyard:problem:";
+    static final String VERSION_HEADER = "X-Config-Version";
+    private static final long MAX_WAIT_MS = 300_000;
+    private static final int MAX_PAGE = 500;
+
+    private final ConfigStore store;
+    private final FleetHub fleet;
+    private final byte[] adminToken;
+    private final byte[] clusterToken;
+    private final boolean loopback;
+    private final byte[] openapi;
+
+    public AdminApi(ConfigStore store, FleetHub fleet, String adminToken, String clusterToken, boolean loopback) {
+        this.store = store;
+        this.fleet = fleet;
+        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
+        this.clusterToken = clusterToken == null ? null : clusterToken.getBytes(StandardCharsets.UTF_8);
+        this.loopback = loopback;
+        this.openapi = loadOpenapi();
+    }
+
+    /**
+     * A configured, not yet started Javalin. {@code registered} receives every HTTP route as
+     * {@code "METHOD /path"} (the WebSocket endpoint as {@code "GET /path"}), so tests can hold
+     * the OpenAPI document against what is really served.
+     */
+    public Javalin create(List<String> registered) {
+        return Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.startupWatcherEnabled = false;
+            cfg.http.maxRequestSize = MAX_BODY_BYTES;
+            cfg.http.prefer405over404 = true;
+            cfg.jsonMapper(new io.javalin.json.JavalinJackson(ConfigCodec.newMapper(), false));
+            cfg.events.handlerAdded(h -> {
+                if (h.getHttpMethod().isHttpMethod()) registered.add(h.getHttpMethod().name() + " " + h.getPath());
+            });
+            cfg.events.wsHandlerAdded(h -> registered.add("GET " + h.getPath()));
+            cfg.router.mount(this::routes);
+        });
+    }
+
+    private void routes(JavalinDefaultRouting r) {
+        r.before(this::guard);
+        r.exception(ApiException.class, (e, ctx) -> problem(ctx, e));
+        r.exception(ConfigException.class, (e, ctx) -> problem(ctx, ApiException.invalid(e)));
+        r.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e)));
+        r.exception(Exception.class, (e, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            problem(ctx, new ApiException(500, "internal", "Internal error", "the control plane failed to answer; see its log"));
+        });
+
+        r.get("/openapi.yaml", ctx -> ctx.contentType("application/yaml").result(openapi));
+
+        r.get(BASE + "/upstreams", ctx -> json(ctx.header(VERSION_HEADER, v()), store.current().config().upstreams()));
+        r.post(BASE + "/upstreams", this::createUpstream);
+        r.get(BASE + "/upstreams/{name}", ctx -> {
+            Upstream u = upstream(store.current().config(), ctx.pathParam("name"));
+            entity(ctx.header(VERSION_HEADER, v()), 200, u, u);
+        });
+        r.put(BASE + "/upstreams/{name}", this::replaceUpstream);
+        r.delete(BASE + "/upstreams/{name}", this::deleteUpstream);
+        r.post(BASE + "/upstreams/{name}/targets", this::addTarget);
+        r.delete(BASE + "/upstreams/{name}/targets/{address}", this::removeTarget);
+
+        r.get(BASE + "/routes", ctx -> json(ctx.header(VERSION_HEADER, v()), store.current().config().routes()));
+        r.post(BASE + "/routes", this::createRoute);
+        r.get(BASE + "/routes/{name}", ctx -> {
+            Route route = route(store.current().config(), ctx.pathParam("name"));
+            entity(ctx.header(VERSION_HEADER, v()), 200, route, route);
+        });
+        r.put(BASE + "/routes/{name}", this::replaceRoute);
+        r.delete(BASE + "/routes/{name}", this::deleteRoute);
+
+        r.get(BASE + "/certificates", ctx -> json(ctx.header(VERSION_HEADER, v()),
+                store.current().config().certificates().stream().map(c -> CertificateView.of(c, Instant.now())).toList()));
+        r.post(BASE + "/certificates", this::createCertificate);
+        r.get(BASE + "/certificates/{name}", ctx -> {
+            Certificate c = certificate(store.current().config(), ctx.pathParam("name"));
+            entity(ctx.header(VERSION_HEADER, v()), 200, c.redacted(), CertificateView.of(c, Instant.now()));
+        });
+        r.put(BASE + "/certificates/{name}", this::replaceCertificate);
+        r.delete(BASE + "/certificates/{name}", this::deleteCertificate);
+
+        r.get(BASE + "/timeouts", ctx -> {
+            ConfigStore.Current c = store.current();
+            entity(ctx.header(VERSION_HEADER, Long.toString(c.version())), 200, c.config().timeouts(), c.config().timeouts());
+        });
+        r.put(BASE + "/timeouts", this::replaceTimeouts);
+
+        r.get(BASE + "/config", ctx -> {
+            ConfigStore.Current c = store.current();
+            ctx.header("ETag", versionTag(c.version()));
+            json(ctx.header(VERSION_HEADER, Long.toString(c.version())), c.config().redacted());
+        });
+        r.put(BASE + "/config", this::replaceConfig);
+
+        r.get(BASE + "/snapshots", this::history);
+        // Registered before /snapshots/{version}: Javalin takes the first matching route.
+        r.get(BASE + "/snapshots/current", ctx -> {
+            ConfigStore.Current c = store.current();
+            json(ctx.header(VERSION_HEADER, Long.toString(c.version())), currentView(c));
+        });
+        r.get(BASE + "/snapshots/{version}", ctx -> {
+            ConfigStore.Stored s = stored(ctx.pathParam("version"), "version");
+            json(ctx.header(VERSION_HEADER, Long.toString(s.version())), s.config().redacted());
+        });
+        r.post(BASE + "/snapshots/{version}/rollback", this::rollback);
+        r.get(BASE + "/snapshots/{from}/diff/{to}", this::diff);
+
+        r.get(BASE + "/fleet/nodes", this::fleetNodes);
+
+        r.wsBeforeUpgrade(FleetMessage.STREAM_PATH, this::admitNode);
+        r.ws(FleetMessage.STREAM_PATH, ws -> {
+            ws.onConnect(ctx -> fleet.connected(ctx, ctx.queryParam("node_id"), remote(ctx.session.getRemoteAddress())));
+            ws.onMessage(ctx -> fleet.message(ctx, ctx.message()));
+            ws.onClose(ctx -> fleet.closed(ctx, ctx.status(), ctx.reason()));
+            ws.onError(ctx -> LOG.debug("fleet: connection error", ctx.error()));
+        });
+    }
+
+    // ---- guards: origin and bearer token --------------------------------------------------------
+
+    private void guard(Context ctx) {
+        checkOrigin(ctx);
+        if (ctx.path().startsWith("/api/") && adminToken != null && !bearerMatches(ctx.header("Authorization"), adminToken)) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"switchyard-admin\"");
+            throw new ApiException(401, "unauthorized", "Unauthorized",
+                    "this API needs Authorization: Bearer <admin token> (SWITCHYARD_ADMIN_TOKEN)");
+        }
+    }
+
+    /**
+     * A browser page from another origin must not drive the API (CSRF, DNS rebinding): any request
+     * carrying a foreign {@code Origin} is refused. Without an admin token (loopback only) the Host
+     * itself must be a loopback name, else a rebound DNS name would count as "same origin".
+     */
+    private void checkOrigin(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null) return;
+        String host = ctx.header("Host");
+        boolean same = host != null && origin.equalsIgnoreCase("http://" + host);
+        if (same && adminToken == null && loopback) {
+            String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
+                    : host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
+            same = name.equals("localhost") || name.equals("[::1]") || name.startsWith("127.");
+        }
+        if (!same)
+            throw new ApiException(403, "forbidden-origin", "Forbidden origin",
+                    "cross-origin requests are refused (Origin " + origin + " is not this admin API's own)");
+    }
+
+    private static boolean bearerMatches(String authorization, byte[] secret) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
+        byte[] presented = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        // Constant-time: how much of the token matched must not show in the response time.
+        return MessageDigest.isEqual(presented, secret);
+    }
+
+    private void admitNode(Context ctx) {
+        checkOrigin(ctx);
+        String nodeId = ctx.queryParam("node_id");
+        String address = ctx.ip();
+        if (clusterToken != null && !bearerMatches(ctx.header("Authorization"), clusterToken)) {
+            fleet.refused(nodeId, address, "wrong or missing cluster token");
+            throw new ApiException(401, "unauthorized", "Unauthorized",
+                    "the fleet channel needs Authorization: Bearer <cluster token> (SWITCHYARD_CLUSTER_TOKEN)");
+        }
+        if (nodeId == null || !nodeId.matches("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}"))
+            throw ApiException.invalid("node_id", (nodeId == null ? "missing" : "\"" + nodeId + "\"")
+                    + " (expected: ?node_id= with 1-128 letters, digits, '.', '_', ':', '@', '-')");
+    }
+
+    // ---- upstreams ------------------------------------------------------------------------------
+
+    private void createUpstream(Context ctx) {
+        Upstream u = parse(ctx, Upstream.class, null);
+        ConfigStore.Written w = write(ctx, null, before -> {
+            if (before.upstream(u.name()).isPresent())
+                throw ApiException.conflict("upstream " + u.name() + " already exists", List.of(new Violation("name", "\"" + u.name() + "\" (already exists)")));
+            return rebuild("upstreams", () -> before.withUpstreams(append(before.upstreams(), u)));
+        });
+        Upstream saved = upstream(w.after(), u.name());
+        ctx.header("Location", BASE + "/upstreams/" + enc(u.name()));
+        entity(ctx, 201, saved, saved);
+    }
+
+    private void replaceUpstream(Context ctx) {
+        String name = ctx.pathParam("name");
+        Upstream u = parse(ctx, Upstream.class, name);
+        ConfigStore.Written w = write(ctx, null, before -> {
+            ifMatch(ctx, upstream(before, name));
+            return rebuild("upstreams", () -> before.withUpstreams(replace(before.upstreams(), Upstream::name, u)));
+        });
+        Upstream saved = upstream(w.after(), name);
+        entity(ctx, 200, saved, saved);
+    }
+
+    private void deleteUpstream(Context ctx) {
+        String name = ctx.pathParam("name");
+        write(ctx, null, before -> {
+            ifMatch(ctx, upstream(before, name));
+            List<String> users = before.routes().stream().filter(r -> r.upstream().equals(name)).map(Route::name).toList();
+            if (!users.isEmpty())
+                throw ApiException.conflict("upstream " + name + " is used by route" + (users.size() > 1 ? "s " : " ")
+                        + String.join(", ", users) + "; change or delete those routes first", List.of());
+            return before.withUpstreams(before.upstreams().stream().filter(x -> !x.name().equals(name)).toList());
+        });
+        ctx.status(204);
+    }
+
+    private void addTarget(Context ctx) {
+        String name = ctx.pathParam("name");
+        Target t = parse(ctx, Target.class, null);
+        ConfigStore.Written w = write(ctx, null, before -> {
+            Upstream u = upstream(before, name);
+            ifMatch(ctx, u);
+            if (u.targets().stream().anyMatch(x -> x.address().equals(t.address())))
+                throw ApiException.conflict("upstream " + name + " already has target " + t.address(),
+                        List.of(new Violation("address", "\"" + t.address() + "\" (already a target of " + name + ")")));
+            Upstream changed = u.withTargets(append(u.targets(), t));
+            return before.withUpstreams(replace(before.upstreams(), Upstream::name, changed));
+        });
+        Upstream saved = upstream(w.after(), name);
+        ctx.header("Location", BASE + "/upstreams/" + enc(name) + "/targets/" + enc(t.address()));
+        entity(ctx, 201, saved, saved);
+    }
+
+    private void removeTarget(Context ctx) {
+        String name = ctx.pathParam("name");
+        String address = ctx.pathParam("address");
+        ConfigStore.Written w = write(ctx, null, before -> {
+            Upstream u = upstream(before, name);
+            ifMatch(ctx, u);
+            if (u.targets().stream().noneMatch(x -> x.address().equals(address)))
+                throw ApiException.notFound("upstream " + name + " has no target " + address);
+            Upstream changed = u.withTargets(u.targets().stream().filter(x -> !x.address().equals(address)).toList());
+            return before.withUpstreams(replace(before.upstreams(), Upstream::name, changed));
+        });
+        Upstream saved = upstream(w.after(), name);
+        entity(ctx, 200, saved, saved);
+    }
+
+    // ---- routes ---------------------------------------------------------------------------------
+
+    private void createRoute(Context ctx) {
+        Route route = parse(ctx, Route.class, null);
+        ConfigStore.Written w = write(ctx, null, before -> {
+            if (before.route(route.name()).isPresent())
+                throw ApiException.conflict("route " + route.name() + " already exists", List.of(new Violation("name", "\"" + route.name() + "\" (already exists)")));
+            return rebuild("routes", () -> before.withRoutes(append(before.routes(), route)));
+        });
+        Route saved = route(w.after(), route.name());
+        ctx.header("Location", BASE + "/routes/" + enc(route.name()));
+        entity(ctx, 201, saved, saved);
+    }
+
+    private void replaceRoute(Context ctx) {
+        String name = ctx.pathParam("name");
+        Route route = parse(ctx, Route.class, name);
+        ConfigStore.Written w = write(ctx, null, before -> {
+            ifMatch(ctx, route(before, name));
+            return rebuild("routes", () -> before.withRoutes(replace(before.routes(), Route::name, route)));
+        });
+        Route saved = route(w.after(), name);
+        entity(ctx, 200, saved, saved);
+    }
+
+    private void deleteRoute(Context ctx) {
+        String name = ctx.pathParam("name");
+        write(ctx, null, before -> {
+            ifMatch(ctx, route(before, name));
+            return before.withRoutes(before.routes().stream().filter(x -> !x.name().equals(name)).toList());
+        });
+        ctx.status(204);
+    }
+
+    // ---- certificates ---------------------------------------------------------------------------
+
+    private void createCertificate(Context ctx) {
+        Certificate incoming = parse(ctx, Certificate.class, null);
+        Instant now = Instant.now();
+        ConfigStore.Written w = write(ctx, null, before -> {
+            if (before.certificate(incoming.name()).isPresent())
+                throw ApiException.conflict("certificate " + incoming.name() + " already exists",
+                        List.of(new Violation("name", "\"" + incoming.name() + "\" (already exists)")));
+            Certificate c = accept(incoming, null, now, "");
+            return rebuild("certificates", () -> before.withCertificates(append(before.certificates(), c)));
+        });
+        Certificate saved = certificate(w.after(), incoming.name());
+        ctx.header("Location", BASE + "/certificates/" + enc(incoming.name()));
+        entity(ctx, 201, saved.redacted(), CertificateView.of(saved, now));
+    }
+
+    private void replaceCertificate(Context ctx) {
+        String name = ctx.pathParam("name");
+        Certificate incoming = parse(ctx, Certificate.class, name);
+        Instant now = Instant.now();
+        ConfigStore.Written w = write(ctx, null, before -> {
+            Certificate stored = certificate(before, name);
+            ifMatch(ctx, stored.redacted());
+            Certificate c = accept(incoming, stored, now, "");
+            return rebuild("certificates", () -> before.withCertificates(replace(before.certificates(), Certificate::name, c)));
+        });
+        Certificate saved = certificate(w.after(), name);
+        entity(ctx, 200, saved.redacted(), CertificateView.of(saved, now));
+    }
+
+    private void deleteCertificate(Context ctx) {
+        String name = ctx.pathParam("name");
+        write(ctx, null, before -> {
+            ifMatch(ctx, certificate(before, name).redacted());
+            return before.withCertificates(before.certificates().stream().filter(x -> !x.name().equals(name)).toList());
+        });
+        ctx.status(204);
+    }
+
+    /**
+     * The certificate as it will be stored: a missing key is taken from the stored certificate of
+     * the same name when the chain is unchanged (so GET-edit-PUT works without re-sending secrets);
+     * an empty SNI list becomes the certificate's DNS names; anything new or changed must parse,
+     * be unexpired and have a matching key. Field paths in errors are under {@code prefix}.
+     */
+    private static Certificate accept(Certificate incoming, Certificate stored, Instant now, String prefix) {
+        Certificate c = incoming;
+        if (c.keyPem() == null) {
+            if (stored == null || !stored.certPem().equals(c.certPem()))
+                throw ApiException.invalid(List.of(new Violation("key_pem", "missing (expected: a PEM private key; it may be left out "
+                        + "only to keep the stored key when cert_pem is unchanged)").under(prefix)));
+            c = c.withKey(stored.keyPem());
+        }
+        CertificateInspector.Details d;
+        try {
+            d = CertificateInspector.describe(c.certPem());
+            if (c.snis().isEmpty() && !d.dnsNames().isEmpty()) c = withSnis(c, d.dnsNames());
+            if (stored != null && c.equals(stored)) return stored; // unchanged: no re-check (an old expiry must not block other edits)
+            CertificateInspector.check(c, now);
+        } catch (ConfigException e) {
+            throw ApiException.invalid(e.under(prefix));
+        }
+        return c;
+    }
+
+    private static Certificate withSnis(Certificate c, List<String> names) {
+        List<String> ok = new ArrayList<>();
+        for (String n : names) {
+            try {
+                new Certificate(c.name(), List.of(n), c.certPem(), null, false);
+                if (!ok.contains(n)) ok.add(n);
+            } catch (ConfigException ignored) {
+                // Not a host pattern the router understands (e.g. an IP SAN written as DNS); leave it out.
+            }
+        }
+        return new Certificate(c.name(), ok, c.certPem(), c.keyPem(), c.isDefault());
+    }
+
+    // ---- timeouts and the whole document --------------------------------------------------------
+
+    private void replaceTimeouts(Context ctx) {
+        Timeouts t = parse(ctx, Timeouts.class, null).withDefaults();
+        ConfigStore.Written w = write(ctx, null, before -> {
+            ifMatch(ctx, before.timeouts());
+            return before.withTimeouts(t);
+        });
+        entity(ctx, 200, w.after().timeouts(), w.after().timeouts());
+    }
+
+    private void replaceConfig(Context ctx) {
+        Config incoming = ConfigCodec.readConfig(body(ctx));
+        String ifMatch = ctx.header("If-Match");
+        Instant now = Instant.now();
+        ConfigStore.Written w = write(ctx, null, before -> {
+            long version = store.current().version();
+            if (ifMatch != null && !matchesVersion(ifMatch, version))
+                throw ApiException.preconditionFailed("If-Match " + ifMatch + " does not match the current version " + version);
+            List<Certificate> certs = new ArrayList<>();
+            List<Violation> errors = new ArrayList<>();
+            for (int i = 0; i < incoming.certificates().size(); i++) {
+                Certificate c = incoming.certificates().get(i);
+                try {
+                    certs.add(accept(c, before.certificate(c.name()).orElse(null), now, "certificates[" + i + "]"));
+                } catch (ApiException e) {
+                    errors.addAll(e.errors());
+                }
+            }
+            if (!errors.isEmpty()) throw ApiException.invalid(errors);
+            return incoming.withCertificates(certs);
+        });
+        ctx.status(200);
+        ConfigStore.Current c = new ConfigStore.Current(w.version(), w.createdAt(), w.after());
+        if (!w.created()) c = store.current();
+        ctx.header("ETag", versionTag(c.version()));
+        json(ctx, currentView(c));
+    }
+
+    private static boolean matchesVersion(String ifMatch, long version) {
+        for (String tag : ifMatch.split(",")) {
+            String t = tag.trim();
+            if (t.equals("*")) return true;
+            if (t.startsWith("\"") && t.endsWith("\"") && t.length() >= 2) t = t.substring(1, t.length() - 1);
+            if (t.equals(Long.toString(version))) return true;
+        }
+        return false;
+    }
+
+    // ---- history --------------------------------------------------------------------------------
+
+    private void history(Context ctx) {
+        int limit = (int) queryLong(ctx, "limit", 50, 1, MAX_PAGE);
+        long before = queryLong(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
+        List<ConfigStore.Entry> items = store.history(before, limit);
+        String next = items.size() == limit && items.get(items.size() - 1).version() > 1
+                ? BASE + "/snapshots?before=" + items.get(items.size() - 1).version() + "&limit=" + limit : null;
+        json(ctx.header(VERSION_HEADER, v()), new Views.HistoryPage(items.stream()
+                .map(e -> new Views.HistoryItem(e.version(), e.createdAt().toString(), e.summary())).toList(), next));
+    }
+
+    private void rollback(Context ctx) {
+        ConfigStore.Stored target = stored(ctx.pathParam("version"), "version");
+        Instant now = Instant.now();
+        ConfigStore.Written w = write(ctx, "rollback to " + target.version(), before -> {
+            List<Violation> expired = new ArrayList<>();
+            List<Certificate> certs = target.config().certificates();
+            for (int i = 0; i < certs.size(); i++) {
+                Certificate c = certs.get(i);
+                if (before.certificate(c.name()).map(c::equals).orElse(false)) continue;
+                Instant notAfter = CertificateInspector.describe(c.certPem()).notAfter();
+                if (notAfter.isBefore(now))
+                    expired.add(new Violation("certificates[" + i + "].cert_pem", "certificate " + c.name() + " expired on " + notAfter));
+            }
+            if (!expired.isEmpty())
+                throw ApiException.unprocessable("version " + target.version() + " cannot be restored: it would bring back an expired certificate", expired);
+            return target.config();
+        });
+        ConfigStore.Current c = w.created() ? new ConfigStore.Current(w.version(), w.createdAt(), w.after()) : store.current();
+        json(ctx, currentView(c));
+    }
+
+    private void diff(Context ctx) {
+        Config from = documentAt(ctx.pathParam("from"), "from");
+        Config to = documentAt(ctx.pathParam("to"), "to");
+        ConfigDiff d = ConfigDiff.between(from, to);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("from", Long.parseLong(ctx.pathParam("from")));
+        out.put("to", Long.parseLong(ctx.pathParam("to")));
+        out.put("summary", d.summary());
+        out.put("upstreams", d.upstreams());
+        out.put("routes", d.routes());
+        out.put("certificates", d.certificates());
+        out.put("timeouts", d.timeouts());
+        json(ctx.header(VERSION_HEADER, v()), out);
+    }
+
+    private Config documentAt(String text, String field) {
+        if ("0".equals(text)) return Config.EMPTY;
+        return stored(text, field).config();
+    }
+
+    private ConfigStore.Stored stored(String text, String field) {
+        long version;
+        try {
+            version = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid(field, "\"" + text + "\" (expected: a version number)");
+        }
+        if (version < 1) throw ApiException.invalid(field, version + " (expected: >= 1)");
+        return store.snapshot(version).orElseThrow(() -> ApiException.notFound("no version " + version
+                + " (the newest is " + store.current().version() + ")"));
+    }
+
+    private static Views.Current currentView(ConfigStore.Current c) {
+        return new Views.Current(c.version(), c.createdAt() == null ? null : c.createdAt().toString(), c.config().redacted());
+    }
+
+    // ---- fleet ----------------------------------------------------------------------------------
+
+    private void fleetNodes(Context ctx) {
+        if (ctx.queryParam("min_version") == null) {
+            if (ctx.queryParam("wait_ms") != null) throw ApiException.invalid("wait_ms", "(only with min_version)");
+            json(ctx.header(VERSION_HEADER, v()), Map.of("version", store.current().version(), "nodes", fleet.nodes()));
+            return;
+        }
+        long min = queryLong(ctx, "min_version", 0, 0, Long.MAX_VALUE);
+        long waitMs = queryLong(ctx, "wait_ms", 0, 0, MAX_WAIT_MS);
+        // Waiting must not park a Jetty thread: the hub completes the future from the WebSocket
+        // thread that delivered the last ack, or from its timer.
+        ctx.future(() -> fleet.await(min, waitMs).thenAccept(r -> {
+            if (r.converged()) {
+                json(ctx.header(VERSION_HEADER, v()), Map.of("version", store.current().version(), "nodes", r.nodes()));
+            } else {
+                problem(ctx, new ApiException(408, "not-converged", "Not converged",
+                        r.lagging().size() + " connected node(s) had not applied version " + min + " after " + waitMs + " ms",
+                        List.of(), Map.of("lagging", r.lagging())));
+            }
+        }));
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private ConfigStore.Written write(Context ctx, String note, UnaryOperator<Config> change) {
+        ConfigStore.Written w = store.write(note, change);
+        ctx.header(VERSION_HEADER, Long.toString(w.version()));
+        return w;
+    }
+
+    private String v() {
+        return Long.toString(store.current().version());
+    }
+
+    private static Upstream upstream(Config c, String name) {
+        return c.upstream(name).orElseThrow(() -> ApiException.notFound("no upstream named " + name));
+    }
+
+    private static Route route(Config c, String name) {
+        return c.route(name).orElseThrow(() -> ApiException.notFound("no route named " + name));
+    }
+
+    private static Certificate certificate(Config c, String name) {
+        return c.certificate(name).orElseThrow(() -> ApiException.notFound("no certificate named " + name));
+    }
+
+    /**
+     * Builds the next document; a cross-reference failure such as {@code routes[3].upstream} is
+     * reported under the entity's own field name ({@code upstream}), since only this entity changed.
+     */
+    private static Config rebuild(String kind, java.util.function.Supplier<Config> build) {
+        try {
+            return build.get();
+        } catch (ConfigException e) {
+            Pattern p = Pattern.compile("^" + kind + "\\[\\d+]\\.?");
+            List<Violation> out = new ArrayList<>();
+            for (Violation v : e.violations()) {
+                Matcher m = p.matcher(v.field());
+                out.add(m.find() ? new Violation(v.field().substring(m.end()), v.message()) : v);
+            }
+            throw ApiException.invalid(out);
+        }
+    }
+
+    private static <T> List<T> append(List<T> list, T item) {
+        List<T> out = new ArrayList<>(list);
+        out.add(item);
+        return out;
+    }
+
+    private static <T> List<T> replace(List<T> list, Function<T, String> name, T item) {
+        String n = name.apply(item);
+        return list.stream().map(x -> name.apply(x).equals(n) ? item : x).toList();
+    }
+
+    /** Strong ETag of what a GET of the entity shows. */
+    static String etag(Object shown) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(ConfigCodec.writeBytes(shown));
+            return "\"" + HexFormat.of().formatHex(h, 0, 12) + "\"";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String versionTag(long version) {
+        return "\"" + version + "\"";
+    }
+
+    /** Runs inside the write transaction, so the checked state is the one replaced. */
+    private static void ifMatch(Context ctx, Object current) {
+        String header = ctx.header("If-Match");
+        if (header == null) return;
+        String tag = etag(current);
+        for (String t : header.split(",")) {
+            String s = t.trim();
+            if (s.equals("*") || s.equals(tag)) return;
+        }
+        throw ApiException.preconditionFailed("If-Match " + header + " does not match the current ETag " + tag
+                + " (someone changed it since you read it)");
+    }
+
+    private static void entity(Context ctx, int status, Object etagOf, Object shown) {
+        ctx.status(status).header("ETag", etag(etagOf));
+        json(ctx, shown);
+    }
+
+    private static void json(Context ctx, Object body) {
+        ctx.contentType("application/json").result(ConfigCodec.writeBytes(body));
+    }
+
+    private static long queryLong(Context ctx, String name, long dflt, long min, long max) {
+        String s = ctx.queryParam(name);
+        if (s == null) return dflt;
+        long v;
+        try {
+            v = Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid(name, "\"" + s + "\" (expected: an integer)");
+        }
+        if (v < min || v > max) throw ApiException.invalid(name, v + " (expected: " + min + ".." + max + ")");
+        return v;
+    }
+
+    /** The request body as text: JSON only (415 otherwise), at most {@link #MAX_BODY_BYTES} (413 otherwise). */
+    private static String body(Context ctx) {
+        String type = ctx.header("Content-Type");
+        String mime = type == null ? "" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
+        if (!mime.equals("application/json"))
+            throw new ApiException(415, "unsupported-media-type", "Unsupported media type",
+                    "Content-Type " + (type == null ? "missing" : type) + " (expected: application/json)");
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > MAX_BODY_BYTES) throw tooLarge();
+        try (InputStream in = ctx.req().getInputStream()) {
+            // Chunked bodies have no Content-Length: count while reading, stop one byte past the limit.
+            byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (b.length > MAX_BODY_BYTES) throw tooLarge();
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw ApiException.invalid("", "body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static ApiException tooLarge() {
+        return new ApiException(413, "payload-too-large", "Payload too large", "the body is over " + MAX_BODY_BYTES + " bytes (1 MiB)");
+    }
+
+    /**
+     * Reads one entity. For PUT, {@code pathName} fills a missing {@code name} and must equal a
+     * given one (renaming is a delete plus a create, so references stay explicit).
+     */
+    private static <T> T parse(Context ctx, Class<T> type, String pathName) {
+        String text = body(ctx);
+        if (pathName != null) {
+            JsonNode tree;
+            try {
+                tree = ConfigCodec.mapper().readTree(text);
+            } catch (JsonProcessingException e) {
+                throw ApiException.invalid(ConfigCodec.translate(e));
+            }
+            if (tree instanceof ObjectNode o) {
+                JsonNode n = o.get("name");
+                if (n == null) o.set("name", TextNode.valueOf(pathName));
+                else if (!n.isTextual() || !n.asText().equals(pathName))
+                    throw ApiException.invalid("name", n + " (expected: \"" + pathName + "\", the name in the path; renaming is not supported)");
+                text = o.toString();
+            }
+        }
+        try {
+            return ConfigCodec.read(text, type);
+        } catch (ConfigException e) {
+            throw ApiException.invalid(e);
+        }
+    }
+
+    static void problem(Context ctx, ApiException e) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", PROBLEM_TYPE_PREFIX + e.type());
+        body.put("title", e.title());
+        body.put("status", e.status());
+        body.put("detail", e.getMessage());
+        body.put("errors", e.errors().stream().map(v -> Map.of("field", v.field(), "message", v.message())).toList());
+        body.putAll(e.extensions());
+        ctx.status(e.status()).contentType("application/problem+json").result(ConfigCodec.writeBytes(body));
+    }
+
+    private static ApiException fromJavalin(HttpResponseException e) {
+        return switch (e.getStatus()) {
+            case 404 -> ApiException.notFound("no such path");
+            case 405 -> new ApiException(405, "method-not-allowed", "Method not allowed", "this path does not take that method");
+            case 413 -> tooLarge();
+            default -> new ApiException(e.getStatus(), "http-" + e.getStatus(), e.getMessage(), e.getMessage());
+        };
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String remote(java.net.SocketAddress a) {
+        if (a instanceof java.net.InetSocketAddress i) return i.getAddress() == null ? i.getHostString() : i.getAddress().getHostAddress();
+        return String.valueOf(a);
+    }
+
+    private static byte[] loadOpenapi() {
+        try (InputStream in = AdminApi.class.getResourceAsStream("/openapi.yaml")) {
+            if (in == null) throw new IllegalStateException("openapi.yaml is missing from the classpath (the build copies it from the repository root)");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("openapi.yaml unreadable", e);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package io.switchyard.controlplane.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchyard.config.Certificate;
+import io.switchyard.config.Config;
+import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.Route;
+import io.switchyard.config.Target;
+import io.switchyard.config.Timeouts;
+import io.switchyard.config.Upstream;
+import io.switchyard.controlplane.certificate.CertificateInspector;
+import io.switchyard.controlplane.snapshot.ConfigDiff;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * The configuration and its history. The current configuration is kept as rows (one per
+ * upstream, target, route, certificate, plus the global timeouts); every write that changes
+ * something updates those rows and stores the whole new document as the next snapshot version in
+ * the same transaction, so a version exists exactly when its rows do. Thread-safe: writes are
+ * serialised (see {@link #writeLock}); reads of the current state come from a volatile copy
+ * published after each commit.
+ */
+public final class ConfigStore {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
+    private static final ObjectMapper MAPPER = ConfigCodec.mapper();
+
+    /** The newest committed version; version 0 (never stored) is the empty document of a fresh database. */
+    public record Current(long version, Instant createdAt, Config config) {
+    }
+
+    /** One stored version with its full document (private keys included: only the fleet channel may send it). */
+    public record Stored(long version, Instant createdAt, String summary, Config config) {
+    }
+
+    /** A history entry without its document. */
+    public record Entry(long version, Instant createdAt, String summary) {
+    }
+
+    /** What a write did: the version after it, and whether it created that version. */
+    public record Written(long version, boolean created, Config before, Config after, Instant createdAt) {
+    }
+
+    private final Jdbi jdbi;
+    /**
+     * Serialises writers inside this process: the change function runs on the state it will
+     * replace, and versions are max+1, so two writers must not interleave. SQLite's own write lock
+     * (BEGIN IMMEDIATE) would serialise them too, but only by making the loser wait in the busy
+     * handler or fail; a fair JVM lock queues them without touching the busy timeout.
+     */
+    private final ReentrantLock writeLock = new ReentrantLock(true);
+    private volatile Current current;
+    private final List<Consumer<Current>> listeners = new CopyOnWriteArrayList<>();
+
+    public ConfigStore(Database db) {
+        this.jdbi = db.jdbi();
+        this.current = jdbi.withHandle(this::loadCurrent);
+    }
+
+    /** Called, in version order, after each commit that created a version (keep it quick and non-blocking). */
+    public void onCommit(Consumer<Current> listener) {
+        listeners.add(listener);
+    }
+
+    public Current current() {
+        return current;
+    }
+
+    /**
+     * Applies {@code change} to the current configuration (with private keys) and, when the result
+     * differs, commits rows and a new snapshot in one transaction. Exceptions from {@code change}
+     * (validation, conflicts) roll everything back and propagate unchanged.
+     *
+     * @param note prefix of the history summary (e.g. "rollback to 3"), or null
+     */
+    public Written write(String note, UnaryOperator<Config> change) {
+        writeLock.lock();
+        try {
+            Written w = jdbi.inTransaction(h -> {
+                Config before = loadRows(h);
+                Config after = change.apply(before);
+                long latest = h.createQuery("SELECT COALESCE(MAX(version), 0) FROM snapshots").mapTo(Long.class).one();
+                if (after.equals(before)) return new Written(latest, false, before, before, null);
+                syncRows(h, before, after);
+                long version = latest + 1;
+                Instant now = Instant.now();
+                String summary = ConfigDiff.between(before, after).summary();
+                if (note != null) summary = note + ": " + summary;
+                h.createUpdate("INSERT INTO snapshots (version, created_at, summary, document) VALUES (?, ?, ?, ?)")
+                        .bind(0, version).bind(1, now.toString()).bind(2, summary).bind(3, ConfigCodec.write(after))
+                        .execute();
+                return new Written(version, true, before, after, now);
+            });
+            if (w.created()) {
+                // Published only after commit, still under the lock, so listeners see versions in order.
+                Current c = new Current(w.version(), w.createdAt(), w.after());
+                current = c;
+                for (Consumer<Current> l : listeners) {
+                    try {
+                        l.accept(c);
+                    } catch (RuntimeException e) {
+                        LOG.warn("commit listener failed for version {}", c.version(), e);
+                    }
+                }
+            }
+            return w;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    public Optional<Stored> snapshot(long version) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT version, created_at, summary, document FROM snapshots WHERE version = ?")
+                .bind(0, version)
+                .map((rs, ctx) -> new Stored(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3),
+                        ConfigCodec.readConfig(rs.getString(4))))
+                .findOne());
+    }
+
+    /** History newest first, versions below {@code before} (exclusive), at most {@code limit}. */
+    public List<Entry> history(long before, int limit) {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT version, created_at, summary FROM snapshots WHERE version < ? ORDER BY version DESC LIMIT ?")
+                .bind(0, before).bind(1, limit)
+                .map((rs, ctx) -> new Entry(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3)))
+                .list());
+    }
+
+    /** The configuration as the rows hold it (for consistency checks; normally equal to {@link #current()}). */
+    public Config rows() {
+        return jdbi.inTransaction(this::loadRows);
+    }
+
+    private Current loadCurrent(Handle h) {
+        Optional<Stored> latest = h.createQuery("SELECT version, created_at, summary, document FROM snapshots ORDER BY version DESC LIMIT 1")
+                .map((rs, ctx) -> new Stored(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3),
+                        ConfigCodec.readConfig(rs.getString(4))))
+                .findOne();
+        if (latest.isEmpty()) return new Current(0, null, Config.EMPTY);
+        Stored s = latest.get();
+        return new Current(s.version(), s.createdAt(), s.config());
+    }
+
+    // ---- rows <-> document ------------------------------------------------------------------
+
+    private Config loadRows(Handle h) {
+        Timeouts timeouts = h.createQuery("SELECT connect_ms, read_ms, send_ms FROM timeouts WHERE id = 1")
+                .map((rs, ctx) -> new Timeouts(rs.getLong(1), rs.getLong(2), rs.getLong(3)))
+                .findOne().orElse(null);
+        Map<String, ArrayNode> targets = new HashMap<>();
+        h.createQuery("SELECT upstream, address, weight FROM targets ORDER BY upstream, position")
+                .map((rs, ctx) -> {
+                    ObjectNode t = MAPPER.createObjectNode();
+                    t.put("address", rs.getString(2));
+                    t.put("weight", rs.getInt(3));
+                    targets.computeIfAbsent(rs.getString(1), k -> MAPPER.createArrayNode()).add(t);
+                    return 0;
+                }).list();
+        List<Upstream> upstreams = h.createQuery("SELECT name, body FROM upstreams ORDER BY position")
+                .map((rs, ctx) -> {
+                    ObjectNode body = parse(rs.getString(2));
+                    body.set("targets", targets.getOrDefault(rs.getString(1), MAPPER.createArrayNode()));
+                    return treeTo(body, Upstream.class);
+                }).list();
+        List<Route> routes = h.createQuery("SELECT body FROM routes ORDER BY position")
+                .map((rs, ctx) -> treeTo(parse(rs.getString(1)), Route.class)).list();
+        List<Certificate> certificates = h.createQuery("SELECT body, key_pem FROM certificates ORDER BY position")
+                .map((rs, ctx) -> {
+                    ObjectNode body = parse(rs.getString(1));
+                    body.put("key_pem", rs.getString(2));
+                    return treeTo(body, Certificate.class);
+                }).list();
+        return new Config(timeouts, upstreams, routes, certificates);
+    }
+
+    /**
+     * Brings the rows from {@code before} to {@code after}, touching only what differs. Order
+     * matters for the foreign keys: upstreams are written before the routes that use them, and
+     * routes are deleted before the upstreams they used.
+     */
+    private void syncRows(Handle h, Config before, Config after) {
+        if (!after.timeouts().equals(before.timeouts()) || h.createQuery("SELECT COUNT(*) FROM timeouts").mapTo(Integer.class).one() == 0) {
+            Timeouts t = after.timeouts();
+            h.createUpdate("INSERT INTO timeouts (id, connect_ms, read_ms, send_ms) VALUES (1, ?, ?, ?) "
+                            + "ON CONFLICT (id) DO UPDATE SET connect_ms = excluded.connect_ms, read_ms = excluded.read_ms, send_ms = excluded.send_ms")
+                    .bind(0, t.connectMs()).bind(1, t.readMs()).bind(2, t.sendMs()).execute();
+        }
+        Map<String, Integer> oldUpstreams = positions(before.upstreams().stream().map(Upstream::name).toList());
+        for (int i = 0; i < after.upstreams().size(); i++) {
+            Upstream u = after.upstreams().get(i);
+            Upstream old = before.upstream(u.name()).orElse(null);
+            if (old != null && old.equals(u) && oldUpstreams.get(u.name()) == i) continue;
+            ObjectNode body = MAPPER.valueToTree(u);
+            body.remove("targets");
+            h.createUpdate("INSERT INTO upstreams (name, position, body) VALUES (?, ?, ?) "
+                            + "ON CONFLICT (name) DO UPDATE SET position = excluded.position, body = excluded.body")
+                    .bind(0, u.name()).bind(1, i).bind(2, body.toString()).execute();
+            if (old == null || !old.targets().equals(u.targets())) {
+                h.createUpdate("DELETE FROM targets WHERE upstream = ?").bind(0, u.name()).execute();
+                List<Target> ts = u.targets();
+                for (int j = 0; j < ts.size(); j++) {
+                    h.createUpdate("INSERT INTO targets (upstream, address, weight, position) VALUES (?, ?, ?, ?)")
+                            .bind(0, u.name()).bind(1, ts.get(j).address()).bind(2, ts.get(j).weight()).bind(3, j).execute();
+                }
+            }
+        }
+        Map<String, Integer> oldRoutes = positions(before.routes().stream().map(Route::name).toList());
+        for (int i = 0; i < after.routes().size(); i++) {
+            Route r = after.routes().get(i);
+            if (before.route(r.name()).map(r::equals).orElse(false) && oldRoutes.get(r.name()) == i) continue;
+            h.createUpdate("INSERT INTO routes (name, position, upstream, body) VALUES (?, ?, ?, ?) "
+                            + "ON CONFLICT (name) DO UPDATE SET position = excluded.position, upstream = excluded.upstream, body = excluded.body")
+                    .bind(0, r.name()).bind(1, i).bind(2, r.upstream()).bind(3, ConfigCodec.write(r)).execute();
+        }
+        for (Route r : before.routes())
+            if (after.route(r.name()).isEmpty()) h.createUpdate("DELETE FROM routes WHERE name = ?").bind(0, r.name()).execute();
+        for (Upstream u : before.upstreams())
+            if (after.upstream(u.name()).isEmpty()) h.createUpdate("DELETE FROM upstreams WHERE name = ?").bind(0, u.name()).execute();
+
+        Map<String, Integer> oldCerts = positions(before.certificates().stream().map(Certificate::name).toList());
+        for (int i = 0; i < after.certificates().size(); i++) {
+            Certificate c = after.certificates().get(i);
+            if (before.certificate(c.name()).map(c::equals).orElse(false) && oldCerts.get(c.name()) == i) continue;
+            if (c.keyPem() == null) throw new IllegalStateException("certificate " + c.name() + " has no key (the API must supply or keep one)");
+            CertificateInspector.Details d = CertificateInspector.describe(c.certPem());
+            h.createUpdate("INSERT INTO certificates (name, position, body, key_pem, not_after, fingerprint_sha256) VALUES (?, ?, ?, ?, ?, ?) "
+                            + "ON CONFLICT (name) DO UPDATE SET position = excluded.position, body = excluded.body, key_pem = excluded.key_pem, "
+                            + "not_after = excluded.not_after, fingerprint_sha256 = excluded.fingerprint_sha256")
+                    .bind(0, c.name()).bind(1, i).bind(2, ConfigCodec.write(c.redacted())).bind(3, c.keyPem())
+                    .bind(4, d.notAfter().toString()).bind(5, d.fingerprintSha256()).execute();
+        }
+        for (Certificate c : before.certificates())
+            if (after.certificate(c.name()).isEmpty()) h.createUpdate("DELETE FROM certificates WHERE name = ?").bind(0, c.name()).execute();
+    }
+
+    private static Map<String, Integer> positions(List<String> names) {
+        Map<String, Integer> m = new HashMap<>();
+        for (int i = 0; i < names.size(); i++) m.put(names.get(i), i);
+        return m;
+    }
+
+    private static ObjectNode parse(String json) {
+        try {
+            JsonNode n = MAPPER.readTree(json);
+            if (!(n instanceof ObjectNode o)) throw new IllegalStateException("stored row is not a JSON object: " + json);
+            return o;
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static <T> T treeTo(ObjectNode n, Class<T> type) {
+        return ConfigCodec.read(n.toString(), type);
+    }
+}
