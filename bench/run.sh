@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One command for the whole benchmark (issue 6): installs the peers if missing, builds the bench
+# module (and dist/switchyard.jar if it is missing), runs every scenario against direct,
+# Switchyard, nginx, HAProxy and Caddy (3 rounds, alternating, medians) and regenerates
+# docs/benchmarks.md, docs/benchmarks.png and docs/bench-results/latest.json.
+#
+#   bench/run.sh                       # the full run (about 15 minutes on the 2-core bench machine)
+#   bench/run.sh --rounds 1 --duration-ms 2000 --targets direct,nginx   # quick look
+#
+# Any option is passed to the runner (see Runner.Settings). Environment:
+#   SWITCHYARD_JAVA_OPTS   JVM flags for Switchyard (default: -Xms256m -Xmx512m -XX:+UseParallelGC -XX:-AlwaysPreTouch)
+#   BENCH_PROXY_CPUS / BENCH_LOAD_CPUS   taskset lists (default 1 and 0)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+
+need=()
+command -v nginx   >/dev/null || need+=(nginx-light)
+command -v haproxy >/dev/null || need+=(haproxy)
+command -v caddy   >/dev/null || need+=(caddy)
+command -v wrk     >/dev/null || need+=(wrk)
+command -v taskset >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "run.sh: installing ${need[*]} from Debian"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -q
+  # The packages' own services must not start: the bench starts each peer itself, pinned.
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
+  $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+# A Debian install may have started the distribution's own instances; they would steal the proxy core.
+for svc in nginx haproxy caddy; do
+  if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
+done
+
+CPUS=$(nproc --all)
+PROXY_CPUS=${BENCH_PROXY_CPUS:-1}
+LOAD_CPUS=${BENCH_LOAD_CPUS:-0}
+if [ "$CPUS" -lt 2 ]; then
+  echo "run.sh: needs at least 2 cores (proxy and load on separate cores); this machine has $CPUS" >&2
+  exit 2
+fi
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+OFFLINE=""; [ -d "$HOME/.m2/repository/io/netty" ] && OFFLINE="-o"
+mvn -q $OFFLINE -f bench/pom.xml package -DskipTests || mvn -q -f bench/pom.xml package -DskipTests
+if [ ! -f dist/switchyard.jar ]; then
+  echo "run.sh: dist/switchyard.jar missing, building it (mvn -q -DskipTests package)"
+  mvn -q $OFFLINE -DskipTests package || echo "run.sh: could not build dist/switchyard.jar; Switchyard's column will be empty" >&2
+fi
+
+JVM_OPTS=${SWITCHYARD_JAVA_OPTS:--Xms256m -Xmx512m -XX:+UseParallelGC -XX:-AlwaysPreTouch}
+mkdir -p docs/bench-results
+# The runner is the load generator: pin it to the load core(s) with the echo upstream and wrk.
+taskset -c "$LOAD_CPUS" java -Xms512m -Xmx1g -XX:+UseParallelGC \
+  -jar bench/target/switchyard-bench.jar run --repo "$REPO" \
+  --proxy-cpus "$PROXY_CPUS" --load-cpus "$LOAD_CPUS" --switchyard-jvm "$JVM_OPTS" "$@" \
+  2>&1 | tee docs/bench-results/run.log

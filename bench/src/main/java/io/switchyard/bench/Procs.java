@@ -1,0 +1,164 @@
+package io.switchyard.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Child processes and what /proc says about them (RSS, CPU time, per-core busy time). */
+final class Procs {
+    private Procs() {
+    }
+
+    /** Starts {@code cmd} pinned to {@code cpus} (taskset list, e.g. "1"), output to {@code log}. */
+    static Process start(String cpus, List<String> cmd, Path log, Map<String, String> env) throws IOException {
+        List<String> full = new ArrayList<>();
+        if (cpus != null && !cpus.isBlank()) {
+            full.add("taskset");
+            full.add("-c");
+            full.add(cpus);
+        }
+        full.addAll(cmd);
+        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        if (env != null) pb.environment().putAll(env);
+        Files.writeString(log, "$ " + String.join(" ", full) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        return pb.start();
+    }
+
+    /** SIGTERM, then SIGKILL after {@code graceMs}; children too (nginx workers, haproxy, caddy). */
+    static void stop(Process p, long graceMs) {
+        if (p == null) return;
+        List<ProcessHandle> kids = p.descendants().toList();
+        p.destroy();
+        try {
+            if (!p.waitFor(graceMs, TimeUnit.MILLISECONDS)) p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (ProcessHandle k : kids) {
+            if (k.isAlive()) k.destroyForcibly();
+        }
+    }
+
+    private static Stream<ProcessHandle> tree(long pid) {
+        return ProcessHandle.of(pid).map(h -> Stream.concat(Stream.of(h), h.descendants())).orElse(Stream.empty());
+    }
+
+    /** Resident set size of the process and all its descendants, in bytes (what an operator's top shows, summed). */
+    static long rssTree(long pid) {
+        return tree(pid).mapToLong(h -> rss(h.pid())).sum();
+    }
+
+    static long rss(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** CPU seconds (user + system) consumed so far by the process tree. */
+    static double cpuTree(long pid) {
+        return tree(pid).mapToDouble(h -> h.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0)).sum();
+    }
+
+    /** Busy and total jiffies of one core from /proc/stat. */
+    static long[] coreTicks(int cpu) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("cpu" + cpu + " ")) {
+                    String[] f = line.trim().split("\\s+");
+                    long total = 0;
+                    for (int i = 1; i < f.length && i <= 8; i++) total += Long.parseLong(f[i]);
+                    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                    return new long[] {total - idle, total};
+                }
+            }
+        } catch (IOException e) {
+            return new long[] {0, 0};
+        }
+        return new long[] {0, 0};
+    }
+
+    /** Fraction of time the core was busy between two {@link #coreTicks} samples. */
+    static double busy(long[] a, long[] b) {
+        long total = b[1] - a[1];
+        return total <= 0 ? 0 : (double) (b[0] - a[0]) / total;
+    }
+
+    static boolean portOpen(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** GET, returning status (or -1 when the connection failed) and body. */
+    static HttpResponse<String> get(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    static HttpResponse<String> send(String method, String url, String body) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Polls {@code url} until it answers 200 or {@code timeoutMs} passes, or the process dies. */
+    static boolean await200(String url, long timeoutMs, Process p) throws InterruptedException {
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < end) {
+            if (p != null && !p.isAlive()) return false;
+            HttpResponse<String> r = get(url);
+            if (r != null && r.statusCode() == 200) return true;
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** Runs a short command and returns its combined output (for version strings). */
+    static String output(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            return "unavailable (" + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+}
