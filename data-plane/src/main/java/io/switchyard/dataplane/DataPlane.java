@@ -1,69 +1,288 @@
 package io.switchyard.dataplane;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.switchyard.config.ConfigCodec;
 import io.switchyard.config.ConfigException;
+import io.switchyard.config.OnTargetRemoved;
+import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
+import io.switchyard.dataplane.http.ProxyHandler;
+import io.switchyard.dataplane.internal.Context;
+import io.switchyard.dataplane.internal.Serving;
+import io.switchyard.dataplane.internal.Transport;
+import io.switchyard.dataplane.listener.ProxyInitializer;
+import io.switchyard.dataplane.status.Metrics;
+import io.switchyard.dataplane.status.StatusServer;
+import io.switchyard.dataplane.tls.ServerCertificates;
+import io.switchyard.dataplane.tunnel.CloseReason;
+import io.switchyard.dataplane.tunnel.Tunnel;
+import io.switchyard.dataplane.tunnel.TunnelRegistry;
+import io.switchyard.dataplane.upstream.UpstreamPool;
+import io.switchyard.routing.RoutingTable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One running data plane: listeners bound, serving the last applied snapshot. Thread-safe.
- * (Placeholder signatures; the data-plane issue implements them.)
+ * One running data plane: listeners bound, serving the last applied snapshot. Thread-safe: {@link #apply}
+ * may be called from any thread (calls are serialized), the accessors read published state.
+ *
+ * <p>State a request needs (routing table, resolved addresses, certificates) is one immutable
+ * {@code Serving} object behind one {@link AtomicReference}: {@code apply} builds the next one off the
+ * event loops and swaps it in; every request or handshake reads the reference once. Established tunnels
+ * hold their own route and target and are not affected, except by a route's
+ * {@code on_target_removed: drain}.
  */
 public final class DataPlane implements AutoCloseable {
-    private DataPlane() {
+    private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
+    /** Slowloris guard: a client must complete each request head within this time. */
+    static final long DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+
+    private final DataPlaneSettings settings;
+    private final Transport transport;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Context ctx;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final Map<String, Object> extras = Collections.synchronizedMap(new LinkedHashMap<>());
+    // Guards the compile-and-swap sequence of apply(): two applies must not both build on the same previous table.
+    private final Object applyLock = new Object();
+    private volatile long appliedVersion = -1;
+    private volatile InetSocketAddress listenAddress;
+    private volatile InetSocketAddress tlsAddress;
+    private volatile InetSocketAddress statusAddress;
+    private volatile boolean closed;
+
+    private DataPlane(DataPlaneSettings settings, long headerTimeoutMs) {
+        this.settings = settings;
+        this.transport = Transport.detect();
+        this.boss = transport.newGroup(1, "switchyard-accept");
+        this.workers = transport.newGroup(settings.ioThreads(), "switchyard-io");
+        ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
+        this.ctx = new Context(new AtomicReference<>(Serving.EMPTY), new Metrics(), new TunnelRegistry(),
+                new UpstreamPool(transport), connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger());
     }
 
     /** Binds every listener of {@code settings} and starts serving an empty table (every request 404). */
     public static DataPlane start(DataPlaneSettings settings) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return start(settings, DEFAULT_HEADER_TIMEOUT_MS);
+    }
+
+    /** As {@link #start(DataPlaneSettings)} with another header timeout (tests use a short one). */
+    static DataPlane start(DataPlaneSettings settings, long headerTimeoutMs) {
+        DataPlane dp = new DataPlane(settings, headerTimeoutMs);
+        try {
+            if (settings.tlsListen() != null) {
+                dp.tlsAddress = dp.bind(settings.tlsListen(), new ProxyInitializer(dp.ctx, true), "tls-listen");
+                dp.ctx.tlsPort().set(dp.tlsAddress.getPort());
+            }
+            dp.listenAddress = dp.bind(settings.listen(), new ProxyInitializer(dp.ctx, false), "listen");
+            if (settings.status() != null)
+                dp.statusAddress = dp.bind(settings.status(), new StatusServer(dp::statusJson, dp::metricsText), "status");
+        } catch (RuntimeException e) {
+            dp.close();
+            throw e;
+        }
+        LOG.info("data plane {} ready: listen={} tls={} status={} transport={} tls_provider={}", settings.nodeId(),
+                dp.listenAddress, dp.tlsAddress, dp.statusAddress, dp.transport.name(), ServerCertificates.provider());
+        return dp;
+    }
+
+    private InetSocketAddress bind(InetSocketAddress address, ChannelInitializer<SocketChannel> init, String what) {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childHandler(init);
+        try {
+            Channel ch = b.bind(address).sync().channel();
+            listeners.add(ch);
+            return (InetSocketAddress) ch.localAddress();
+        } catch (Exception e) {
+            String why = e instanceof BindException || String.valueOf(e.getMessage()).contains("in use")
+                    ? "address already in use" : String.valueOf(e.getMessage());
+            throw new IllegalStateException(what + " " + address.getHostString() + ":" + address.getPort()
+                    + ": cannot bind (" + why + ")", e);
+        }
     }
 
     /**
      * Validates and compiles {@code snapshot}, then swaps it in atomically. Established tunnels keep
-     * the route and target they were opened with.
+     * the route and target they were opened with; those whose target is gone and whose route says
+     * {@code on_target_removed: drain} are closed with 1001, spread over the route's {@code grace_ms}.
      *
-     * @return false when {@code snapshot} equals the one serving (nothing re-applied)
+     * @return false when {@code snapshot}'s config equals the one serving (only its version is recorded)
      * @throws ConfigException when it cannot be applied; the previous table keeps serving
      */
     public boolean apply(Snapshot snapshot) {
-        throw new UnsupportedOperationException("not implemented yet");
+        if (snapshot == null) throw new ConfigException("", "null (expected: a snapshot)");
+        synchronized (applyLock) {
+            Serving current = ctx.serving().get();
+            if (current.table().config().equals(snapshot.config())) {
+                appliedVersion = snapshot.version();
+                return false;
+            }
+            RoutingTable table = RoutingTable.compile(snapshot, current.table());
+            ServerCertificates certs = ServerCertificates.compile(snapshot.config().certificates(), current.certificates());
+            Serving next = new Serving(table, Serving.resolve(table, current.addresses()), certs);
+            ctx.serving().set(next);
+            appliedVersion = snapshot.version();
+            drainRemovedTargets(table);
+            LOG.info("applied snapshot version {} ({} routes)", snapshot.version(), table.routeCount());
+            return true;
+        }
+    }
+
+    /** Issue 4: tunnels on a removed target whose route drains are closed with 1001, tunnel i of n at i*grace/n. */
+    private void drainRemovedTargets(RoutingTable table) {
+        Map<String, List<Tunnel>> byRoute = new LinkedHashMap<>();
+        Map<String, Long> graceByRoute = new LinkedHashMap<>();
+        for (Tunnel t : ctx.tunnels().snapshot()) {
+            if (!t.isOpen() || t.drainScheduled()) continue;
+            if (table.containsTarget(t.target().upstream(), t.target().address())) continue;
+            // The route's new settings decide when it still exists; otherwise the settings it was opened with.
+            Route r = table.config().route(t.routeName()).orElse(t.routeAtOpen());
+            OnTargetRemoved otr = r.onTargetRemoved();
+            if (!otr.drains()) continue;
+            byRoute.computeIfAbsent(r.name(), k -> new ArrayList<>()).add(t);
+            graceByRoute.put(r.name(), otr.graceMs());
+        }
+        for (Map.Entry<String, List<Tunnel>> e : byRoute.entrySet()) {
+            List<Tunnel> ts = e.getValue();
+            long grace = graceByRoute.get(e.getKey());
+            int n = ts.size();
+            for (int i = 0; i < n; i++) {
+                Tunnel t = ts.get(i);
+                if (!t.markDrainScheduled()) continue;
+                long delay = n == 0 ? 0 : grace * i / n;
+                LOG.info("draining tunnel on route {} (target {} removed) in {} ms", e.getKey(), t.target(), delay);
+                t.close(CloseReason.DRAINED, delay);
+            }
+        }
     }
 
     /** Version of the snapshot serving now; -1 before the first. */
     public long appliedVersion() {
-        throw new UnsupportedOperationException();
+        return appliedVersion;
     }
 
     public long openTunnels() {
-        throw new UnsupportedOperationException();
+        return ctx.tunnels().size();
+    }
+
+    /** Client connections open now, tunnels included. */
+    public long openConnections() {
+        return ctx.connections().size();
     }
 
     public InetSocketAddress listenAddress() {
-        throw new UnsupportedOperationException();
+        return listenAddress;
     }
 
     /** Null when not configured. */
     public InetSocketAddress tlsAddress() {
-        throw new UnsupportedOperationException();
+        return tlsAddress;
     }
 
     /** Null when not configured. */
     public InetSocketAddress statusAddress() {
-        throw new UnsupportedOperationException();
+        return statusAddress;
+    }
+
+    /** Counters behind {@code /metrics}, for tests and embedding. */
+    public Metrics metrics() {
+        return ctx.metrics();
     }
 
     /** Adds a key/value pair to the JSON of {@code GET /status} (the node agent reports its control-plane state here). */
     public void putStatus(String key, Object value) {
-        throw new UnsupportedOperationException();
+        if (key == null || key.isBlank()) throw new IllegalArgumentException("key: empty (expected: a JSON field name)");
+        extras.put(key, value);
     }
 
-    /** Graceful: stop accepting, let requests finish, close tunnels with 1001 after the grace period. Blocks until done. */
+    /** The {@code /status} document. */
+    public String statusJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node_id", settings.nodeId());
+        m.put("applied_version", appliedVersion);
+        m.put("open_connections", openConnections());
+        m.put("open_tunnels", openTunnels());
+        m.put("transport", transport.name());
+        m.put("tls_provider", ServerCertificates.provider() == io.netty.handler.ssl.SslProvider.OPENSSL ? "openssl" : "jdk");
+        m.put("draining", ctx.draining().on());
+        synchronized (extras) {
+            m.putAll(extras);
+        }
+        return ConfigCodec.write(m);
+    }
+
+    private String metricsText() {
+        return ctx.metrics().render(openConnections(), openTunnels(), appliedVersion);
+    }
+
+    /**
+     * Graceful: stop accepting, let requests finish, then close remaining tunnels with 1001 after the
+     * grace period (or as soon as nothing is open). Blocks until done.
+     */
     public void shutdownGracefully() {
-        throw new UnsupportedOperationException();
+        if (closed) return;
+        ctx.draining().start();
+        for (Channel l : listeners) l.close().syncUninterruptibly();
+        // Idle keep-alive connections close now; busy ones close after their current response.
+        for (Channel ch : ctx.connections()) ch.pipeline().fireUserEventTriggered(ProxyHandler.Shutdown.EVENT);
+        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        while (System.nanoTime() < deadline && ctx.connections().size() > 0) sleep(20);
+        List<Tunnel> left = ctx.tunnels().snapshot();
+        if (!left.isEmpty()) {
+            LOG.info("grace period over: closing {} tunnels with 1001", left.size());
+            for (Tunnel t : left) t.close(CloseReason.SHUTDOWN, 0);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < until && ctx.tunnels().size() > 0) sleep(20);
+        }
+        close();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Immediate close of everything. Idempotent. */
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
+        for (Channel l : listeners) l.close();
+        ctx.connections().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        boss.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
+        workers.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 }

@@ -1,0 +1,115 @@
+package io.switchyard.dataplane.status;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The data plane's counters, rendered as Prometheus text by {@link #render}. Thread-safe: every
+ * counter is a {@link LongAdder}, so event loops increment without contending on one cache line.
+ * Internal to the data plane.
+ */
+public final class Metrics {
+    private final LongAdder[] requestsByClass = new LongAdder[6];
+    private final LongAdder handshakes = new LongAdder();
+    private final LongAdder tunnelsOpened = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+    private final LongAdder badRequests = new LongAdder();
+    private final ConcurrentHashMap<String, LongAdder> upstreamErrors = new ConcurrentHashMap<>();
+    // Key "route\0reason": route names cannot contain NUL (see Route's name rule).
+    private final ConcurrentHashMap<String, LongAdder> tunnelsClosed = new ConcurrentHashMap<>();
+
+    public Metrics() {
+        for (int i = 0; i < requestsByClass.length; i++) requestsByClass[i] = new LongAdder();
+    }
+
+    /** One HTTP response sent to a client (proxied or local). */
+    public void request(int status) {
+        int cls = status / 100;
+        requestsByClass[cls >= 1 && cls <= 5 ? cls : 0].increment();
+    }
+
+    public void handshake() {
+        handshakes.increment();
+    }
+
+    public void tunnelOpened() {
+        tunnelsOpened.increment();
+    }
+
+    public void tunnelClosed(String route, String reason) {
+        tunnelsClosed.computeIfAbsent(route + '\0' + reason, k -> new LongAdder()).increment();
+    }
+
+    public void badRequest() {
+        badRequests.increment();
+    }
+
+    /** kind: connect_failed, connect_timeout, read_timeout, send_timeout, reset, bad_handshake. */
+    public void upstreamError(String kind) {
+        upstreamErrors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    public void bytesIn(long n) {
+        bytesIn.add(n);
+    }
+
+    public void bytesOut(long n) {
+        bytesOut.add(n);
+    }
+
+    public long requests(int codeClass) {
+        return requestsByClass[codeClass].sum();
+    }
+
+    public long tunnelsClosed(String route, String reason) {
+        LongAdder a = tunnelsClosed.get(route + '\0' + reason);
+        return a == null ? 0 : a.sum();
+    }
+
+    public long upstreamErrors(String kind) {
+        LongAdder a = upstreamErrors.get(kind);
+        return a == null ? 0 : a.sum();
+    }
+
+    /** Prometheus text exposition format 0.0.4. */
+    public String render(long openConnections, long openTunnels, long appliedVersion) {
+        StringBuilder b = new StringBuilder(2048);
+        b.append("# HELP switchyard_requests_total HTTP responses sent to clients, by status class.\n");
+        b.append("# TYPE switchyard_requests_total counter\n");
+        for (int i = 1; i <= 5; i++)
+            b.append("switchyard_requests_total{code=\"").append(i).append("xx\"} ").append(requestsByClass[i].sum()).append('\n');
+        counter(b, "switchyard_bad_requests_total", "Requests rejected as malformed (400, 414, 431).", badRequests.sum());
+        counter(b, "switchyard_websocket_handshakes_total", "WebSocket handshakes received from clients.", handshakes.sum());
+        counter(b, "switchyard_tunnels_opened_total", "WebSocket tunnels established.", tunnelsOpened.sum());
+        gauge(b, "switchyard_tunnels_open", "WebSocket tunnels open now.", openTunnels);
+        gauge(b, "switchyard_connections_open", "Client connections open now.", openConnections);
+        gauge(b, "switchyard_applied_version", "Version of the snapshot serving now.", appliedVersion);
+        counter(b, "switchyard_bytes_in_total", "Bytes received from clients.", bytesIn.sum());
+        counter(b, "switchyard_bytes_out_total", "Bytes sent to clients.", bytesOut.sum());
+        b.append("# HELP switchyard_upstream_errors_total Failures talking to targets, by kind.\n");
+        b.append("# TYPE switchyard_upstream_errors_total counter\n");
+        for (Map.Entry<String, LongAdder> e : new TreeMap<>(upstreamErrors).entrySet())
+            b.append("switchyard_upstream_errors_total{kind=\"").append(e.getKey()).append("\"} ").append(e.getValue().sum()).append('\n');
+        b.append("# HELP switchyard_tunnels_closed_total Tunnels closed, by route and reason.\n");
+        b.append("# TYPE switchyard_tunnels_closed_total counter\n");
+        for (Map.Entry<String, LongAdder> e : new TreeMap<>(tunnelsClosed).entrySet()) {
+            String[] parts = e.getKey().split("\0", 2);
+            b.append("switchyard_tunnels_closed_total{route=\"").append(parts[0]).append("\",reason=\"").append(parts[1])
+                    .append("\"} ").append(e.getValue().sum()).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static void counter(StringBuilder b, String name, String help, long v) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(" counter\n").append(name).append(' ').append(v).append('\n');
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, long v) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(" gauge\n").append(name).append(' ').append(v).append('\n');
+    }
+}

@@ -1,0 +1,128 @@
+package io.switchyard.dataplane.tls;
+
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.switchyard.config.Certificate;
+import io.switchyard.config.ConfigException;
+import io.switchyard.config.Violation;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The snapshot's certificates compiled into server {@link SslContext}s and an SNI map (exact names,
+ * then {@code *.} wildcards of one label, then the default). Built when a snapshot is applied and
+ * published with the routing table, so a rotation reaches new handshakes only; established sessions
+ * keep the context they started with. Immutable and thread-safe. Internal.
+ */
+public final class ServerCertificates {
+    public static final ServerCertificates NONE = new ServerCertificates(Map.of(), Map.of(), Map.of(), null);
+
+    private final Map<String, Compiled> byName;
+    private final Map<String, SslContext> exact;
+    private final Map<String, SslContext> wildcard;
+    private final SslContext defaultContext;
+
+    private record Compiled(Certificate certificate, SslContext context) {
+    }
+
+    private ServerCertificates(Map<String, Compiled> byName, Map<String, SslContext> exact,
+                               Map<String, SslContext> wildcard, SslContext defaultContext) {
+        this.byName = byName;
+        this.exact = exact;
+        this.wildcard = wildcard;
+        this.defaultContext = defaultContext;
+    }
+
+    /** "OpenSSL" (netty-tcnative BoringSSL) when its native library loads here, else "JDK". */
+    public static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    /**
+     * Compiles {@code certificates}, reusing the contexts of unchanged certificates from {@code previous}.
+     *
+     * @throws ConfigException naming each certificate whose chain or key cannot be loaded
+     */
+    public static ServerCertificates compile(List<Certificate> certificates, ServerCertificates previous) {
+        if (certificates.isEmpty()) return NONE;
+        List<Violation> violations = new ArrayList<>();
+        Map<String, Compiled> byName = new HashMap<>();
+        Map<String, SslContext> exact = new HashMap<>();
+        Map<String, SslContext> wildcard = new HashMap<>();
+        SslContext def = null;
+        for (int i = 0; i < certificates.size(); i++) {
+            Certificate c = certificates.get(i);
+            Compiled old = previous == null ? null : previous.byName.get(c.name());
+            SslContext ctx;
+            if (old != null && old.certificate.equals(c)) {
+                ctx = old.context;
+            } else {
+                try {
+                    ctx = serverContext(c);
+                } catch (Exception | Error e) {
+                    violations.add(new Violation("certificates[" + i + "]",
+                            "\"" + c.name() + "\" cannot be loaded: " + e.getMessage()
+                                    + " (expected: a PEM chain and its PEM private key, PKCS#8 or PKCS#1)"));
+                    continue;
+                }
+            }
+            byName.put(c.name(), new Compiled(c, ctx));
+            for (String sni : c.snis()) {
+                if (sni.startsWith("*.")) wildcard.put(sni.substring(2), ctx);
+                else exact.put(sni, ctx);
+            }
+            if (c.isDefault()) def = ctx;
+        }
+        if (!violations.isEmpty()) throw new ConfigException(violations);
+        if (def == null && certificates.size() == 1) def = byName.get(certificates.get(0).name()).context;
+        return new ServerCertificates(byName, exact, wildcard, def);
+    }
+
+    private static SslContext serverContext(Certificate c) throws Exception {
+        if (c.keyPem() == null) throw new IllegalArgumentException("no private key");
+        return SslContextBuilder.forServer(
+                        new ByteArrayInputStream(c.certPem().getBytes(StandardCharsets.US_ASCII)),
+                        new ByteArrayInputStream(c.keyPem().getBytes(StandardCharsets.US_ASCII)))
+                .sslProvider(provider())
+                .protocols("TLSv1.3", "TLSv1.2")
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_1_1))
+                .build();
+    }
+
+    /**
+     * The context for a ClientHello's server name: exact, then wildcard (one label), then the default.
+     * Null when nothing fits (the handshake then fails).
+     */
+    public SslContext select(String serverName) {
+        if (serverName != null && !serverName.isEmpty()) {
+            String h = serverName.toLowerCase(Locale.ROOT);
+            if (h.endsWith(".")) h = h.substring(0, h.length() - 1);
+            SslContext c = exact.get(h);
+            if (c != null) return c;
+            int dot = h.indexOf('.');
+            if (dot > 0) {
+                c = wildcard.get(h.substring(dot + 1));
+                if (c != null) return c;
+            }
+        }
+        return defaultContext;
+    }
+
+    public boolean isEmpty() {
+        return byName.isEmpty();
+    }
+}

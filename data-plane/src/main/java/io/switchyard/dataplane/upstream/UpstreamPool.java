@@ -1,0 +1,155 @@
+package io.switchyard.dataplane.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.switchyard.config.Upstream;
+import io.switchyard.dataplane.internal.Transport;
+import io.switchyard.dataplane.tls.ServerCertificates;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import java.io.ByteArrayInputStream;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Upstream connections: new ones on the caller's event loop (so the relay between a client and its
+ * upstream never crosses threads), idle keep-alive ones pooled per event loop and per target. The pool
+ * is a {@link FastThreadLocal}: only the owning loop ever touches its deque, so it needs no lock.
+ * Internal.
+ */
+public final class UpstreamPool {
+    public static final String SSL = "upstream-ssl";
+    public static final String TIMEOUT = "upstream-timeout";
+    public static final String CODEC = "upstream-codec";
+    public static final String HANDLER = "upstream-handler";
+    private static final int MAX_IDLE_PER_TARGET = 64;
+
+    private final Transport transport;
+    private final FastThreadLocal<Map<String, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
+        @Override
+        protected Map<String, ArrayDeque<Channel>> initialValue() {
+            return new HashMap<>();
+        }
+    };
+    // Client contexts are costly to build; one per distinct (sni, verify, ca) setting, reused by every loop.
+    private final ConcurrentHashMap<String, SslContext> clientContexts = new ConcurrentHashMap<>();
+
+    public UpstreamPool(Transport transport) {
+        this.transport = transport;
+    }
+
+    /** Identifies connections that may be reused for one another: same address, same TLS setting. */
+    public static String key(Upstream upstream, InetSocketAddress address) {
+        if (!upstream.tls()) return address.toString();
+        return "tls|" + upstream.sni() + "|" + upstream.verify() + "|"
+                + (upstream.caPem() == null ? 0 : upstream.caPem().hashCode()) + "|" + address;
+    }
+
+    /** An idle pooled connection for {@code key}, or null. Must run on {@code loop}. */
+    public Channel poll(EventLoop loop, String key) {
+        assert loop.inEventLoop();
+        ArrayDeque<Channel> q = idle.get().get(key);
+        if (q == null) return null;
+        Channel ch;
+        while ((ch = q.pollLast()) != null) {
+            if (ch.isActive()) return ch;
+        }
+        return null;
+    }
+
+    /** Connects a new upstream connection on {@code loop}; the future fails with the connect error. */
+    public Future<Channel> connect(EventLoop loop, Upstream upstream, InetSocketAddress address, long connectMs) {
+        Promise<Channel> promise = loop.newPromise();
+        if (address.isUnresolved()) {
+            // Never resolve on an event loop (see Serving.resolve): an unresolvable name fails at once.
+            return promise.setFailure(new UnknownHostException(address.getHostString() + ": unknown host"));
+        }
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(transport.clientChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMs))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (upstream.tls()) p.addLast(SSL, sslHandler(ch, upstream, address));
+                        p.addLast(TIMEOUT, new IoTimeoutHandler());
+                        p.addLast(CODEC, new HttpClientCodec(8192, 65536, 8192, false, true));
+                        p.addLast(HANDLER, new UpstreamHandler());
+                    }
+                });
+        b.connect(address).addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) promise.setSuccess(f.channel());
+            else promise.setFailure(f.cause());
+        });
+        return promise;
+    }
+
+    /** Puts a connection whose exchange ended cleanly back for reuse. Event loop only. */
+    public void release(Channel ch, String key) {
+        UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
+        IoTimeoutHandler t = ch.pipeline().get(IoTimeoutHandler.class);
+        if (h == null || t == null || !ch.isActive()) {
+            ch.close();
+            return;
+        }
+        h.detach();
+        t.disarm();
+        ArrayDeque<Channel> q = idle.get().computeIfAbsent(key, k -> new ArrayDeque<>());
+        if (q.size() >= MAX_IDLE_PER_TARGET) {
+            ch.close();
+            return;
+        }
+        q.addLast(ch);
+        ch.closeFuture().addListener(f -> q.remove(ch));
+        // Keep a read pending so an upstream closing the idle connection is noticed now, not on reuse.
+        ch.read();
+    }
+
+    private SslHandler sslHandler(Channel ch, Upstream u, InetSocketAddress address) {
+        String cacheKey = u.sni() + "|" + u.verify() + "|" + u.caPem();
+        SslContext ctx = clientContexts.computeIfAbsent(cacheKey, k -> {
+            try {
+                SslContextBuilder b = SslContextBuilder.forClient().sslProvider(ServerCertificates.provider())
+                        .protocols("TLSv1.3", "TLSv1.2");
+                if (!u.verify()) b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+                else if (u.caPem() != null)
+                    b.trustManager(new ByteArrayInputStream(u.caPem().getBytes(StandardCharsets.US_ASCII)));
+                return b.build();
+            } catch (Exception e) {
+                throw new IllegalStateException("upstream " + u.name() + ": TLS settings unusable: " + e.getMessage(), e);
+            }
+        });
+        String peer = u.sni() != null ? u.sni() : address.getHostString();
+        SSLEngine engine = ctx.newEngine(ch.alloc(), peer, address.getPort());
+        if (u.verify()) {
+            SSLParameters params = engine.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            engine.setSSLParameters(params);
+        }
+        return new SslHandler(engine);
+    }
+}

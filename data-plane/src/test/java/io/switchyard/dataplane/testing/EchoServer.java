@@ -1,0 +1,246 @@
+package io.switchyard.dataplane.testing;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real upstream for tests, on 127.0.0.1 port 0: WebSocket echo (text answered as
+ * {@code "Server received from client: " + text}, {@code "whoami"} answered with the server's name,
+ * binary echoed byte for byte) and HTTP echo (the response body lists the request line and every
+ * header the upstream received, then the request body). Paths with special behaviour:
+ * {@code /refuse/403}, {@code /refuse/200}, {@code /refuse/bad-accept} (answers a WebSocket handshake
+ * that way), {@code /sleep?ms=N} (answers after N ms), {@code /drop} (closes without answering),
+ * {@code /bytes?n=N} (streams N bytes, chunked). Close it after the test.
+ */
+public final class EchoServer implements AutoCloseable {
+    public static final String PREFIX = "Server received from client: ";
+    private final String name;
+    private final EventLoopGroup group = new NioEventLoopGroup(1);
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Channel server;
+    public final AtomicInteger handshakes = new AtomicInteger();
+    public final AtomicInteger requests = new AtomicInteger();
+    public final AtomicInteger connections = new AtomicInteger();
+    /** Request heads received, newest last: "METHOD uri" then headers, for tests that inspect them. */
+    public final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+
+    public EchoServer(String name) {
+        this.name = name;
+        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        connections.incrementAndGet();
+                        ch.pipeline().addLast("codec", new HttpServerCodec(16384, 65536, 8192));
+                        ch.pipeline().addLast("agg", new HttpObjectAggregator(64 << 20));
+                        ch.pipeline().addLast("http", new HttpHandler());
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** "127.0.0.1:port", as a target address. */
+    public String address() {
+        return "127.0.0.1:" + port();
+    }
+
+    /** Closes every connection the server holds (tunnels included), keeps listening. */
+    public void dropConnections() {
+        channels.close().syncUninterruptibly();
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        channels.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            requests.incrementAndGet();
+            StringBuilder head = new StringBuilder(req.method() + " " + req.uri() + " " + req.protocolVersion() + "\n");
+            for (Map.Entry<String, String> e : req.headers()) head.append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+            log.add(head.toString());
+            QueryStringDecoder q = new QueryStringDecoder(req.uri());
+            String path = q.path();
+            boolean upgrade = "websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE));
+            if (path.startsWith("/refuse/")) {
+                refuse(ctx, req, path.substring("/refuse/".length()));
+                return;
+            }
+            if (path.equals("/drop")) {
+                ctx.close();
+                return;
+            }
+            if (path.equals("/sleep")) {
+                long ms = Long.parseLong(param(q, "ms", "1000"));
+                FullHttpResponse r = text(HttpResponseStatus.OK, "slept " + ms + "\n");
+                ctx.executor().schedule(() -> ctx.writeAndFlush(r), ms, TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (path.equals("/bytes")) {
+                streamBytes(ctx, Integer.parseInt(param(q, "n", "0")));
+                return;
+            }
+            if (upgrade) {
+                WebSocketServerHandshakerFactory f = new WebSocketServerHandshakerFactory(
+                        "ws://" + req.headers().get(HttpHeaderNames.HOST) + req.uri(), null, true, 64 << 20);
+                WebSocketServerHandshaker hs = f.newHandshaker(req);
+                if (hs == null) {
+                    WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+                    return;
+                }
+                handshakes.incrementAndGet();
+                ctx.pipeline().remove("agg");
+                hs.handshake(ctx.channel(), req).addListener((ChannelFutureListener) fut -> {
+                    if (!fut.isSuccess()) return;
+                    fut.channel().pipeline().addLast("ws-agg", new WebSocketFrameAggregator(64 << 20));
+                    fut.channel().pipeline().addLast("ws", new WsEcho(hs));
+                    fut.channel().pipeline().remove(HttpHandler.this);
+                });
+                return;
+            }
+            ByteBuf body = Unpooled.buffer();
+            body.writeCharSequence(head, StandardCharsets.UTF_8);
+            body.writeByte('\n');
+            body.writeBytes(req.content());
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            r.headers().set("X-Echo-Server", name);
+            r.headers().set("Keep-Alive", "timeout=5");
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            if (!keepAlive) r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            var w = ctx.writeAndFlush(r);
+            if (!keepAlive) w.addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, String how) {
+            switch (how) {
+                case "403" -> ctx.writeAndFlush(text(HttpResponseStatus.FORBIDDEN, "forbidden by " + name + "\n"));
+                case "200" -> ctx.writeAndFlush(text(HttpResponseStatus.OK, "no websocket here, says " + name + "\n"));
+                case "bad-accept" -> {
+                    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+                    r.headers().set(HttpHeaderNames.UPGRADE, "websocket");
+                    r.headers().set(HttpHeaderNames.CONNECTION, "Upgrade");
+                    r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT, "dGhpcyBpcyB3cm9uZw==");
+                    ctx.writeAndFlush(r);
+                }
+                default -> ctx.writeAndFlush(text(HttpResponseStatus.NOT_FOUND, "unknown refusal\n"));
+            }
+        }
+
+        private void streamBytes(ChannelHandlerContext ctx, int n) {
+            DefaultHttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            HttpUtil.setTransferEncodingChunked(r, true);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+            ctx.write(r);
+            int left = n;
+            int i = 0;
+            while (left > 0) {
+                int k = Math.min(left, 16384);
+                ByteBuf b = ctx.alloc().buffer(k);
+                for (int j = 0; j < k; j++) b.writeByte((byte) (i++ * 31));
+                ctx.write(new DefaultHttpContent(b));
+                left -= k;
+            }
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+
+        private String param(QueryStringDecoder q, String name, String dflt) {
+            List<String> v = q.parameters().get(name);
+            return v == null || v.isEmpty() ? dflt : v.get(0);
+        }
+
+        private FullHttpResponse text(HttpResponseStatus s, String t) {
+            ByteBuf b = Unpooled.copiedBuffer(t, StandardCharsets.UTF_8);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, s, b);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, b.readableBytes());
+            return r;
+        }
+    }
+
+    private final class WsEcho extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final WebSocketServerHandshaker hs;
+
+        WsEcho(WebSocketServerHandshaker hs) {
+            this.hs = hs;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof TextWebSocketFrame t) {
+                String text = t.text();
+                String reply = text.equals("whoami") ? name : PREFIX + text;
+                ctx.writeAndFlush(new TextWebSocketFrame(reply));
+            } else if (frame instanceof BinaryWebSocketFrame b) {
+                ctx.writeAndFlush(new BinaryWebSocketFrame(b.content().retain()));
+            } else if (frame instanceof PingWebSocketFrame p) {
+                ctx.writeAndFlush(new PongWebSocketFrame(p.content().retain()));
+            } else if (frame instanceof CloseWebSocketFrame c) {
+                hs.close(ctx.channel(), c.retain());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
