@@ -1,0 +1,230 @@
+package io.switchyard.controlplane.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchyard.config.ConfigCodec;
+import io.switchyard.controlplane.Api;
+import io.switchyard.controlplane.ControlPlane;
+import io.switchyard.controlplane.ControlPlaneSettings;
+import io.switchyard.controlplane.TestCerts;
+import io.switchyard.fleet.FleetMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.switchyard.controlplane.Api.q;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class FleetChannelTest {
+    static final String CLUSTER_TOKEN = "cluster-s3cret";
+
+    @TempDir
+    Path dir;
+    ControlPlane cp;
+    Api api;
+    final List<Node> nodes = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, CLUSTER_TOKEN));
+        api = new Api(cp.adminAddress());
+    }
+
+    @AfterEach
+    void stop() {
+        for (Node n : nodes) n.ws.abort();
+        cp.close();
+    }
+
+    /** A node as the data plane would be: the JDK's WebSocket client speaking the fleet protocol. */
+    final class Node implements WebSocket.Listener {
+        final BlockingQueue<FleetMessage> inbox = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        final StringBuilder partial = new StringBuilder();
+        WebSocket ws;
+
+        Node connect(String id, String token) {
+            WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+            if (token != null) b.header("Authorization", "Bearer " + token);
+            ws = b.buildAsync(URI.create("ws://127.0.0.1:" + cp.adminAddress().getPort() + FleetMessage.STREAM_PATH + "?node_id=" + id), this).join();
+            nodes.add(this);
+            return this;
+        }
+
+        void send(FleetMessage m) {
+            ws.sendText(FleetMessage.encode(m), true).join();
+        }
+
+        FleetMessage.SnapshotPush nextSnapshot() throws InterruptedException {
+            FleetMessage m = inbox.poll(10, TimeUnit.SECONDS);
+            assertThat(m).as("a snapshot push").isInstanceOf(FleetMessage.SnapshotPush.class);
+            return (FleetMessage.SnapshotPush) m;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                inbox.add(FleetMessage.decode(partial.toString()));
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(statusCode);
+            return null;
+        }
+    }
+
+    JsonNode node(String id) {
+        for (JsonNode n : api.get("/api/v1/fleet/nodes").json().get("nodes")) if (n.get("node_id").asText().equals(id)) return n;
+        return null;
+    }
+
+    @Test
+    void aNodeGetsTheNewestVersionOnHelloAndEveryLaterVersionRightAfterCommit() throws Exception {
+        api.post("/api/v1/upstreams", "{\"name\":\"a\"}");
+        api.post("/api/v1/upstreams", "{\"name\":\"b\"}");
+        api.post("/api/v1/upstreams", "{\"name\":\"c\"}");
+        Node n = new Node().connect("edge-1", CLUSTER_TOKEN);
+        n.send(new FleetMessage.Hello("edge-1", "0.1.0", "10.0.0.7:8080", 0, 0));
+        FleetMessage.SnapshotPush first = n.nextSnapshot();
+        assertThat(first.version()).as("only the newest version, in one step").isEqualTo(3);
+        assertThat(first.config().upstreams()).hasSize(3);
+        assertThat(n.inbox.poll(300, TimeUnit.MILLISECONDS)).as("no intermediate versions").isNull();
+        assertThat(node("edge-1").get("status").asText()).isEqualTo("lagging");
+        n.send(new FleetMessage.Ack(3));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-1").get("status").asText().equals("in_sync"));
+        JsonNode view = node("edge-1");
+        assertThat(view.get("applied_version").asLong()).isEqualTo(3);
+        assertThat(view.get("address").asText()).isEqualTo("10.0.0.7:8080");
+        assertThat(view.get("software_version").asText()).isEqualTo("0.1.0");
+        assertThat(view.get("last_seen").asText()).endsWith("Z");
+        assertThat(view.get("error").isNull()).isTrue();
+
+        api.post("/api/v1/upstreams/a/targets", "{\"address\":\"127.0.0.1:8010\"}");
+        FleetMessage.SnapshotPush pushed = n.nextSnapshot();
+        assertThat(pushed.version()).isEqualTo(4);
+        assertThat(pushed.config().upstream("a").orElseThrow().targets()).hasSize(1);
+        n.send(new FleetMessage.Heartbeat(4, 17));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-1").get("open_tunnels").asLong() == 17);
+        assertThat(node("edge-1").get("status").asText()).isEqualTo("in_sync");
+    }
+
+    @Test
+    void pushesCarryPrivateKeysThatTheApiNeverShows() throws Exception {
+        TestCerts.Pair rsa = TestCerts.rsa();
+        api.post("/api/v1/certificates", "{\"name\":\"site\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.traditionalPem()) + "}");
+        Node n = new Node().connect("edge-1", CLUSTER_TOKEN);
+        n.send(new FleetMessage.Hello("edge-1", "0.1.0", null, 0, 0));
+        FleetMessage.SnapshotPush s = n.nextSnapshot();
+        assertThat(s.config().certificate("site").orElseThrow().keyPem()).isEqualTo(rsa.traditionalPem());
+        assertThat(api.get("/api/v1/snapshots/1").body()).doesNotContain("PRIVATE KEY");
+    }
+
+    @Test
+    void aNackShowsTheNodeAsRejectedWithItsReason() throws Exception {
+        api.post("/api/v1/upstreams", "{\"name\":\"a\"}");
+        Node n = new Node().connect("edge-2", CLUSTER_TOKEN);
+        n.send(new FleetMessage.Hello("edge-2", "0.1.0", null, 0, 0));
+        assertThat(n.nextSnapshot().version()).isEqualTo(1);
+        n.send(new FleetMessage.Nack(1, "certificate site: cannot load key"));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-2").get("status").asText().equals("rejected"));
+        assertThat(node("edge-2").get("error").asText()).isEqualTo("certificate site: cannot load key");
+        assertThat(node("edge-2").get("applied_version").asLong()).isZero();
+
+        api.post("/api/v1/upstreams", "{\"name\":\"b\"}");
+        assertThat(n.nextSnapshot().version()).isEqualTo(2);
+        assertThat(node("edge-2").get("status").asText()).as("the rejected version is no longer the newest").isEqualTo("lagging");
+        n.send(new FleetMessage.Ack(2));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-2").get("status").asText().equals("in_sync"));
+        assertThat(node("edge-2").get("error").isNull()).isTrue();
+    }
+
+    @Test
+    void aWrongOrMissingClusterTokenIsRefusedAtUpgradeAndShownAsRefused() {
+        assertThatThrownBy(() -> new Node().connect("intruder", "guess"))
+                .isInstanceOf(CompletionException.class)
+                .cause().isInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(401));
+        assertThatThrownBy(() -> new Node().connect("anonymous", null)).isInstanceOf(CompletionException.class);
+        assertThat(node("intruder").get("status").asText()).isEqualTo("refused");
+        assertThat(node("anonymous").get("status").asText()).isEqualTo("refused");
+        assertThat(node("intruder").get("error").asText()).contains("cluster token");
+    }
+
+    @Test
+    void aDisconnectedNodeIsShownAsDisconnected() throws Exception {
+        Node n = new Node().connect("edge-3", CLUSTER_TOKEN);
+        n.send(new FleetMessage.Hello("edge-3", "0.1.0", null, 0, 0));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-3") != null && node("edge-3").get("status").asText().equals("in_sync"));
+        n.ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-3").get("status").asText().equals("disconnected"));
+    }
+
+    @Test
+    void waitingForConvergenceAnswersOnceEveryNodeAckedOr408WithTheLaggingNodes() throws Exception {
+        Node a = new Node().connect("edge-a", CLUSTER_TOKEN);
+        Node b = new Node().connect("edge-b", CLUSTER_TOKEN);
+        a.send(new FleetMessage.Hello("edge-a", "0.1.0", null, 0, 0));
+        b.send(new FleetMessage.Hello("edge-b", "0.1.0", null, 0, 0));
+        long v = api.post("/api/v1/upstreams", "{\"name\":\"a\"}").version();
+        assertThat(a.nextSnapshot().version()).isEqualTo(v);
+        assertThat(b.nextSnapshot().version()).isEqualTo(v);
+        a.send(new FleetMessage.Ack(v));
+
+        Api.Res timedOut = api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=300");
+        assertThat(timedOut.status()).isEqualTo(408);
+        assertThat(timedOut.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(timedOut.json().get("lagging")).extracting(n -> n.get("node_id").asText()).containsExactly("edge-b");
+
+        CompletableFuture<Api.Res> waiting = CompletableFuture.supplyAsync(() -> api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=20000"));
+        Thread.sleep(200); // the request is parked in the hub, not answered yet
+        assertThat(waiting).isNotDone();
+        b.send(new FleetMessage.Ack(v));
+        Api.Res done = waiting.get(10, TimeUnit.SECONDS);
+        assertThat(done.status()).isEqualTo(200);
+        assertThat(done.json().get("nodes")).extracting(n -> n.get("status").asText()).containsOnly("in_sync");
+
+        assertThat(api.get("/api/v1/fleet/nodes?min_version=x").errorFields()).containsExactly("min_version");
+        assertThat(api.get("/api/v1/fleet/nodes?min_version=1&wait_ms=999999999").errorFields()).containsExactly("wait_ms");
+    }
+
+    @Test
+    void anUnreadableMessageClosesTheConnectionWithAReason() throws Exception {
+        Node n = new Node().connect("edge-4", CLUSTER_TOKEN);
+        n.ws.sendText("{\"type\":\"launch-missiles\"}", true).join();
+        assertThat(n.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1003);
+    }
+
+    @Test
+    void aPushedSnapshotDecodesWithTheSharedCodec() throws Exception {
+        api.put("/api/v1/config", "{\"upstreams\":[{\"name\":\"chat\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}],"
+                + "\"routes\":[{\"name\":\"ws\",\"path_prefix\":\"/wss\",\"upstream\":\"chat\"}]}");
+        Node n = new Node().connect("edge-5", CLUSTER_TOKEN);
+        n.send(new FleetMessage.Hello("edge-5", "0.1.0", null, 0, 0));
+        FleetMessage.SnapshotPush s = n.nextSnapshot();
+        assertThat(ConfigCodec.write(s.config().redacted())).isEqualTo(ConfigCodec.write(ConfigCodec.readConfig(api.get("/api/v1/config").body())));
+    }
+}
