@@ -1,0 +1,98 @@
+package io.switchyard.controlplane.certificate;
+
+import io.switchyard.config.Certificate;
+import io.switchyard.config.ConfigException;
+import io.switchyard.controlplane.TestCerts;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CertificateInspectorTest {
+    static Certificate cert(String certPem, String keyPem) {
+        return new Certificate("c", List.of(), certPem, keyPem, false);
+    }
+
+    @Test
+    void acceptsRsaKeysAsPkcs8AndAsPkcs1() {
+        TestCerts.Pair rsa = TestCerts.rsa();
+        assertThat(rsa.traditionalPem()).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+        CertificateInspector.Details d = CertificateInspector.check(cert(rsa.certPem(), rsa.pkcs8Pem()), Instant.now());
+        assertThat(d.subject()).isEqualTo("CN=example.com");
+        assertThat(d.dnsNames()).containsExactly("example.com", "www.example.com");
+        assertThat(d.chainLength()).isEqualTo(1);
+        CertificateInspector.check(cert(rsa.certPem(), rsa.traditionalPem()), Instant.now());
+    }
+
+    @Test
+    void acceptsEcKeysAsPkcs8AndAsSec1WithOrWithoutTheirCurve() {
+        TestCerts.Pair ec = TestCerts.ec();
+        assertThat(ec.traditionalPem()).startsWith("-----BEGIN EC PRIVATE KEY-----");
+        CertificateInspector.check(cert(ec.certPem(), ec.pkcs8Pem()), Instant.now());
+        CertificateInspector.check(cert(ec.certPem(), ec.traditionalPem()), Instant.now());
+        // openssl writes SEC1 with the named curve in [0]; build that form too (prime256v1).
+        byte[] sec1 = Base64.getMimeDecoder().decode(ec.traditionalPem().replaceAll("-----[A-Z ]+-----", ""));
+        byte[] curve = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
+        byte[] withCurve = withContext0(sec1, curve);
+        CertificateInspector.check(cert(ec.certPem(), TestCerts.pem("EC PRIVATE KEY", withCurve)), Instant.now());
+        assertThat(Der.sec1CurveOid(withCurve)).isEqualTo(curve);
+    }
+
+    @Test
+    void aChainWithMoreThanOneCertificateIsReadInOrder() {
+        String chain = TestCerts.rsa().certPem() + TestCerts.ec().certPem();
+        CertificateInspector.Details d = CertificateInspector.check(cert(chain, TestCerts.rsa().pkcs8Pem()), Instant.now());
+        assertThat(d.chainLength()).isEqualTo(2);
+        assertThat(d.subject()).isEqualTo("CN=example.com");
+    }
+
+    @Test
+    void refusesAnExpiredCertificateOnCertPem() {
+        TestCerts.Pair old = TestCerts.expired();
+        assertThatThrownBy(() -> CertificateInspector.check(cert(old.certPem(), old.pkcs8Pem()), Instant.now()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.violations()).singleElement().satisfies(v -> {
+                        assertThat(v.field()).isEqualTo("cert_pem");
+                        assertThat(v.message()).startsWith("expired on ");
+                    });
+                });
+        assertThat(CertificateInspector.describe(old.certPem()).daysUntilExpiry(Instant.now())).isNegative();
+    }
+
+    @Test
+    void refusesAKeyOfAnotherCertificateOrAnotherKindOnKeyPem() {
+        TestCerts.Pair rsa = TestCerts.rsa();
+        assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), TestCerts.otherRsa().traditionalPem()), Instant.now()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("key_pem"))
+                .hasMessageContaining("does not match");
+        assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), TestCerts.ec().traditionalPem()), Instant.now()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("key_pem"));
+        assertThatThrownBy(() -> CertificateInspector.check(cert(TestCerts.ec().certPem(), rsa.pkcs8Pem()), Instant.now()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("key_pem"))
+                .hasMessageContaining("RSA key does not match the certificate's EC");
+    }
+
+    @Test
+    void refusesUnreadableOrEncryptedPemWithTheField() {
+        TestCerts.Pair rsa = TestCerts.rsa();
+        assertThatThrownBy(() -> CertificateInspector.check(cert("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", null), Instant.now()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("cert_pem"));
+        assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"), Instant.now()))
+                .hasMessageContaining("encrypted");
+        assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"), Instant.now()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("key_pem"));
+        assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), "-----BEGIN RSA PRIVATE KEY-----\n!!notbase64!!\n-----END RSA PRIVATE KEY-----\n"), Instant.now()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("key_pem"));
+    }
+
+    /** Appends {@code [0] { oid }} inside a SEC1 SEQUENCE that has none (lengths kept short-form or 0x81). */
+    private static byte[] withContext0(byte[] sec1, byte[] oid) {
+        Der.Tlv seq = Der.read(sec1, 0);
+        byte[] inner = java.util.Arrays.copyOfRange(sec1, seq.valueStart(), seq.end());
+        return Der.tlv(Der.SEQUENCE, inner, Der.tlv(Der.CONTEXT_0, oid));
+    }
+}
