@@ -73,7 +73,8 @@ public final class ControlPlane implements AutoCloseable {
                     + "; is the port in use?)", e);
         }
         InetSocketAddress bound = new InetSocketAddress(ip, app.port());
-        LOG.info("control plane ready: admin API http://{} (database {}, config version {})", hostPort(bound), db.file(), store.current().version());
+        // The launcher prints the process's one "ready" line; this one is for debugging embedded use.
+        LOG.debug("control plane ready: admin API http://{} (database {}, config version {})", hostPort(bound), db.file(), store.current().version());
         return new ControlPlane(app, fleet, store, bound, routes);
     }
 

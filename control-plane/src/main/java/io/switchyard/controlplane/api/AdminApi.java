@@ -58,6 +58,7 @@ public final class AdminApi {
     static final String PROBLEM_TYPE_PREFIX = "urn:switchyard:problem:";
     static final String VERSION_HEADER = "X-Config-Version";
     private static final long MAX_WAIT_MS = 300_000;
+    private static final java.time.Duration FLEET_IDLE_TIMEOUT = java.time.Duration.ofSeconds(30);
     private static final int MAX_PAGE = 500;
 
     private final ConfigStore store;
@@ -88,6 +89,12 @@ public final class AdminApi {
             cfg.http.maxRequestSize = MAX_BODY_BYTES;
             cfg.http.prefer405over404 = true;
             cfg.jsonMapper(new io.javalin.json.JavalinJackson(ConfigCodec.newMapper(), false));
+            cfg.jetty.modifyWebSocketServletFactory(ws -> {
+                // Nodes heartbeat every few seconds; one silent for this long has lost its connection.
+                ws.setIdleTimeout(FLEET_IDLE_TIMEOUT);
+                // Node messages are small (hello, ack, nack, heartbeat); snapshots only flow outwards.
+                ws.setMaxTextMessageSize(64 * 1024);
+            });
             cfg.events.handlerAdded(h -> {
                 if (h.getHttpMethod().isHttpMethod()) registered.add(h.getHttpMethod().name() + " " + h.getPath());
             });

@@ -72,6 +72,12 @@ public final class ConfigStore {
     public ConfigStore(Database db) {
         this.jdbi = db.jdbi();
         this.current = jdbi.withHandle(this::loadCurrent);
+        // Rows and the newest snapshot are written in one transaction, so they must agree; if they
+        // do not (a hand-edited file), say so: the rows win for the next write, the snapshot is served.
+        Config rows = rows();
+        if (!rows.equals(current.config()))
+            LOG.warn("database {}: the current rows differ from snapshot version {}; the next write starts from the rows",
+                    db.file(), current.version());
     }
 
     /** Called, in version order, after each commit that created a version (keep it quick and non-blocking). */
