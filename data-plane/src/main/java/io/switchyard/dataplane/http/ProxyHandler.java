@@ -253,7 +253,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.flush();
-        while (current == null && !closing && !queue.isEmpty()) channelRead(ctx, queue.poll());
+        // Feed the pipelined objects until an exchange has its whole request (its end marker included).
+        while (!closing && !queue.isEmpty() && (current == null || !current.requestDone)) channelRead(ctx, queue.poll());
         if (current == null && !closing) {
             HeadGuardHandler g = guard();
             if (g != null) g.expectHead();
