@@ -1,0 +1,207 @@
+package io.switchyard.dataplane;
+
+import io.switchyard.config.Balance;
+import io.switchyard.config.Timeouts;
+import io.switchyard.dataplane.testing.Configs;
+import io.switchyard.dataplane.testing.EchoServer;
+import io.switchyard.dataplane.testing.RawHttp;
+import io.switchyard.dataplane.testing.WsClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static io.switchyard.dataplane.testing.Configs.route;
+import static io.switchyard.dataplane.testing.Configs.upstream;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Field guide scenarios 2 (upgrade only when asked), 3 (balancing WebSocket servers) and 4 (idle tunnels). */
+class WebSocketTest {
+
+    private static String ws(DataPlane dp, String path) {
+        return "ws://127.0.0.1:" + dp.listenAddress().getPort() + path;
+    }
+
+    private static final String HANDSHAKE_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+    private static String handshake(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + HANDSHAKE_KEY + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    }
+
+    @Test
+    void echoesTextThroughATunnelAndLogsIt() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            try (WsClient c = WsClient.connect(ws(dp, "/"))) {
+                c.sendText("Hello");
+                assertThat(c.nextText()).isEqualTo("Server received from client: Hello");
+                assertThat(dp.openTunnels()).isEqualTo(1);
+                assertThat(dp.metrics().render(0, 0, 0)).contains("switchyard_websocket_handshakes_total 1");
+            }
+            await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 0);
+            assertThat(dp.metrics().tunnelsClosed("all", "client_closed")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void passesTheHandshakeHeadersUpstreamAndTheAcceptBack() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+             RawHttp c = new RawHttp(dp.listenAddress())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            RawHttp.Response r = c.send(handshake("/chat?room=1")).read();
+            assertThat(r.status()).isEqualTo(101);
+            assertThat(r.header("upgrade")).isEqualToIgnoringCase("websocket");
+            assertThat(r.header("connection")).isEqualToIgnoringCase("upgrade");
+            assertThat(r.header("sec-websocket-accept")).isEqualTo("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+            String seen = echo.log.peek();
+            assertThat(seen).startsWith("GET /chat?room=1 HTTP/1.1");
+            assertThat(seen).containsIgnoringCase("upgrade: websocket").containsIgnoringCase("connection: upgrade")
+                    .contains("Sec-WebSocket-Key: " + HANDSHAKE_KEY).contains("X-Forwarded-For: 127.0.0.1");
+            await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 1);
+        }
+    }
+
+    @Test
+    void forwardsAnIncompleteUpgradeAsPlainHttpWithoutUpgradeHeaders() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+             RawHttp c = new RawHttp(dp.listenAddress())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            // No Sec-WebSocket-Key: not a WebSocket handshake, so the upstream sees an ordinary GET.
+            RawHttp.Response r = c.send("GET /plain HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).doesNotContainIgnoringCase("upgrade");
+            assertThat(echo.handshakes.get()).isZero();
+            assertThat(dp.openTunnels()).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"403", "200", "bad-accept"})
+    void aRefusedUpgradeLeavesNoTunnelAndTheConnectionServesTheNextRequest(String how) throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+             RawHttp c = new RawHttp(dp.listenAddress())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            RawHttp.Response r = c.send(handshake("/refuse/" + how)).read();
+            int expected = how.equals("bad-accept") ? 502 : Integer.parseInt(how);
+            assertThat(r.status()).isEqualTo(expected);
+            assertThat(dp.openTunnels()).isZero();
+            RawHttp.Response next = c.send(RawHttp.get("/next", "h")).read();
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(next.text()).startsWith("GET /next ");
+            assertThat(dp.openTunnels()).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"round_robin", "least_conn"})
+    void spreadsTunnelsOverBothTargets(String balance) throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+             DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.simple(1, Balance.fromWire(balance), a.address(), b.address()));
+            List<WsClient> clients = new ArrayList<>();
+            try {
+                List<String> served = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    WsClient c = WsClient.connect(ws(dp, "/"));
+                    clients.add(c);
+                    served.add(c.whoami());
+                }
+                assertThat(served).containsOnly("a", "b");
+                assertThat(served.stream().filter("a"::equals).count()).isEqualTo(3);
+            } finally {
+                clients.forEach(WsClient::close);
+            }
+        }
+    }
+
+    @Test
+    void ipHashKeepsAClientOnOneTarget() throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+             DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.simple(1, Balance.IP_HASH, a.address(), b.address()));
+            Set<String> served = new HashSet<>();
+            for (int i = 0; i < 8; i++) {
+                try (WsClient c = WsClient.connect(ws(dp, "/"))) {
+                    served.add(c.whoami());
+                }
+            }
+            assertThat(served).hasSize(1);
+        }
+    }
+
+    @Test
+    void relays1MiBFramesIntactInBothDirections() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+             WsClient c = connectAfterApply(dp, echo)) {
+            Random rnd = new Random(42);
+            for (int i = 0; i < 3; i++) {
+                byte[] payload = new byte[1 << 20];
+                rnd.nextBytes(payload);
+                c.sendBinary(payload);
+                byte[] back = c.nextBinary();
+                assertThat(back).hasSize(payload.length);
+                assertThat(sha(back)).isEqualTo(sha(payload));
+            }
+            String big = "x".repeat(1 << 20);
+            c.sendText(big);
+            assertThat(c.nextText()).isEqualTo(EchoServer.PREFIX + big);
+        }
+    }
+
+    private static WsClient connectAfterApply(DataPlane dp, EchoServer echo) {
+        dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+        return WsClient.connect(ws(dp, "/"));
+    }
+
+    @Test
+    void closesAnIdleTunnelAfterItsRoutesReadTimeoutButNotOneWithALongerLimit() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())), List.of(
+                    route("short", List.of(), "/short", "app", false, false, new Timeouts(null, 400L, 400L)),
+                    route("long", List.of(), "/long", "app", false, false, new Timeouts(null, 60_000L, 60_000L)))));
+            try (WsClient shortOne = WsClient.connect(ws(dp, "/short")); WsClient longOne = WsClient.connect(ws(dp, "/long"))) {
+                // Activity keeps the short one open past its limit...
+                for (int i = 0; i < 4; i++) {
+                    shortOne.sendText("ping " + i);
+                    assertThat(shortOne.nextText()).endsWith("ping " + i);
+                    Thread.sleep(200);
+                }
+                // ...silence closes it.
+                assertThat(shortOne.closed.get(5, TimeUnit.SECONDS)).isNotNull();
+                await().atMost(5, TimeUnit.SECONDS).until(() -> dp.metrics().tunnelsClosed("short", "idle_timeout") == 1);
+                assertThat(longOne.closed).isNotDone();
+                longOne.sendText("still here");
+                assertThat(longOne.nextText()).endsWith("still here");
+                assertThat(dp.openTunnels()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void tunnelsSurviveTheUpstreamClosingOthersAndCountWhoClosed() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            WsClient c = WsClient.connect(ws(dp, "/"));
+            c.sendText("hi");
+            c.nextText();
+            echo.dropConnections();
+            c.closed.get(5, TimeUnit.SECONDS);
+            await().atMost(5, TimeUnit.SECONDS).until(() -> dp.metrics().tunnelsClosed("all", "upstream_closed") == 1);
+            c.close();
+        }
+    }
+
+    private static String sha(byte[] b) throws Exception {
+        return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+}
