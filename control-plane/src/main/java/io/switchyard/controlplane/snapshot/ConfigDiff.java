@@ -1,5 +1,6 @@
 package io.switchyard.controlplane.snapshot;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.config.Certificate;
@@ -34,6 +35,7 @@ public record ConfigDiff(EntityChanges upstreams, EntityChanges routes, EntityCh
 
     /** Changes of one kind of entity. */
     public record EntityChanges(List<String> added, List<String> removed, List<Changed> changed) {
+        @JsonIgnore
         public boolean isEmpty() {
             return added.isEmpty() && removed.isEmpty() && changed.isEmpty();
         }
@@ -51,6 +53,7 @@ public record ConfigDiff(EntityChanges upstreams, EntityChanges routes, EntityCh
                 fields(MAPPER.valueToTree(from.timeouts()), MAPPER.valueToTree(to.timeouts())));
     }
 
+    @JsonIgnore
     public boolean isEmpty() {
         return upstreams.isEmpty() && routes.isEmpty() && certificates.isEmpty() && timeouts.isEmpty();
     }

@@ -67,6 +67,9 @@ public final class ConfigStore {
      */
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private volatile Current current;
+    /** The rows as of {@link #rowsVersion}; guarded by {@link #writeLock}. */
+    private Config rowsCache;
+    private long rowsVersion = -1;
     private final List<Consumer<Current>> listeners = new CopyOnWriteArrayList<>();
 
     public ConfigStore(Database db) {
@@ -75,6 +78,8 @@ public final class ConfigStore {
         // Rows and the newest snapshot are written in one transaction, so they must agree; if they
         // do not (a hand-edited file), say so: the rows win for the next write, the snapshot is served.
         Config rows = rows();
+        rowsCache = rows;
+        rowsVersion = current.version();
         if (!rows.equals(current.config()))
             LOG.warn("database {}: the current rows differ from snapshot version {}; the next write starts from the rows",
                     db.file(), current.version());
@@ -100,9 +105,11 @@ public final class ConfigStore {
         writeLock.lock();
         try {
             Written w = jdbi.inTransaction(h -> {
-                Config before = loadRows(h);
-                Config after = change.apply(before);
                 long latest = h.createQuery("SELECT COALESCE(MAX(version), 0) FROM snapshots").mapTo(Long.class).one();
+                // The rows as this process last wrote them are still the rows unless another
+                // process wrote since (the version tells); reusing them saves parsing every row.
+                Config before = latest == rowsVersion && rowsCache != null ? rowsCache : loadRows(h);
+                Config after = change.apply(before);
                 if (after.equals(before)) return new Written(latest, false, before, before, null);
                 syncRows(h, before, after);
                 long version = latest + 1;
@@ -115,6 +122,8 @@ public final class ConfigStore {
                 return new Written(version, true, before, after, now);
             });
             if (w.created()) {
+                rowsCache = w.after();
+                rowsVersion = w.version();
                 // Published only after commit, still under the lock, so listeners see versions in order.
                 Current c = new Current(w.version(), w.createdAt(), w.after());
                 current = c;

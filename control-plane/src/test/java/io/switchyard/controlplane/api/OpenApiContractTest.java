@@ -19,6 +19,7 @@ import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.fleet.FleetHub;
+import io.switchyard.controlplane.snapshot.ConfigDiff;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,10 +116,11 @@ class OpenApiContractTest {
 
     @Test
     void schemasListExactlyTheFieldsTheCodecReadsAndWrites() {
-        Map<String, Class<?>> schemas = Map.of("Upstream", Upstream.class, "Target", Target.class, "Route", Route.class,
-                "Timeouts", Timeouts.class, "RouteTimeouts", Timeouts.class, "OnTargetRemoved", OnTargetRemoved.class,
-                "CertificateInput", Certificate.class, "Config", Config.class,
-                "CertificateView", CertificateView.class, "Node", FleetHub.NodeView.class);
+        Map<String, Class<?>> schemas = Map.ofEntries(Map.entry("Upstream", Upstream.class), Map.entry("Target", Target.class),
+                Map.entry("Route", Route.class), Map.entry("Timeouts", Timeouts.class), Map.entry("RouteTimeouts", Timeouts.class),
+                Map.entry("OnTargetRemoved", OnTargetRemoved.class), Map.entry("CertificateInput", Certificate.class),
+                Map.entry("Config", Config.class), Map.entry("CertificateView", CertificateView.class),
+                Map.entry("Node", FleetHub.NodeView.class), Map.entry("EntityChanges", ConfigDiff.EntityChanges.class));
         for (Map.Entry<String, Class<?>> e : schemas.entrySet()) {
             Set<String> documented = new TreeSet<>();
             spec.at("/components/schemas/" + e.getKey() + "/properties").fieldNames().forEachRemaining(documented::add);

@@ -1,0 +1,91 @@
+package io.switchyard.controlplane.store;
+
+import io.switchyard.config.Balance;
+import io.switchyard.config.Config;
+import io.switchyard.config.Route;
+import io.switchyard.config.Target;
+import io.switchyard.config.Timeouts;
+import io.switchyard.config.Upstream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigStoreTest {
+    @TempDir
+    Path dir;
+
+    static Upstream up(String name, String... targets) {
+        return new Upstream(name, Balance.ROUND_ROBIN, java.util.Arrays.stream(targets).map(Target::new).toList());
+    }
+
+    static <T> List<T> plus(List<T> l, T t) {
+        List<T> out = new ArrayList<>(l);
+        out.add(t);
+        return out;
+    }
+
+    @Test
+    void rowsAndTheStoredSnapshotAgreeAfterEveryKindOfWrite() {
+        ConfigStore store = new ConfigStore(Database.open(dir.resolve("s.db")));
+        List<UnaryOperator<Config>> steps = List.of(
+                c -> c.withUpstreams(plus(c.upstreams(), up("a", "127.0.0.1:1", "127.0.0.1:2"))),
+                c -> c.withUpstreams(plus(c.upstreams(), up("b"))),
+                c -> c.withRoutes(plus(c.routes(), new Route("r1", List.of("example.com"), "/wss", "a"))),
+                c -> c.withUpstreams(List.of(c.upstreams().get(1), c.upstreams().get(0))),            // reorder
+                c -> c.withUpstreams(List.of(up("b", "127.0.0.1:9"), c.upstreams().get(1))),          // change targets
+                c -> c.withRoutes(List.of(new Route("r1", List.of(), "/", "b"))),                    // move the route
+                c -> c.withTimeouts(new Timeouts(1L, 2L, 3L)),
+                c -> c.withRoutes(List.of()).withUpstreams(List.of(up("c"))));                        // remove in FK order
+        long version = 0;
+        for (UnaryOperator<Config> step : steps) {
+            ConfigStore.Written w = store.write(null, step);
+            assertThat(w.created()).isTrue();
+            assertThat(w.version()).isEqualTo(++version);
+            assertThat(store.rows()).isEqualTo(store.current().config()).isEqualTo(w.after());
+            assertThat(store.snapshot(version).orElseThrow().config()).isEqualTo(w.after());
+        }
+        assertThat(store.rows().upstreams()).extracting(Upstream::name).containsExactly("c");
+    }
+
+    @Test
+    void aFailingChangeLeavesNoRowAndNoVersionAndANoOpCreatesNoVersion() {
+        ConfigStore store = new ConfigStore(Database.open(dir.resolve("s.db")));
+        store.write(null, c -> c.withUpstreams(List.of(up("a"))));
+        assertThatThrownBy(() -> store.write(null, c -> {
+            c.withUpstreams(List.of(up("b")));
+            throw new IllegalArgumentException("refused by the caller");
+        })).hasMessage("refused by the caller");
+        ConfigStore.Written same = store.write(null, c -> c.withUpstreams(List.of(up("a"))));
+        assertThat(same.created()).isFalse();
+        assertThat(same.version()).isEqualTo(1);
+        assertThat(store.history(Long.MAX_VALUE, 10)).hasSize(1);
+        assertThat(store.rows().upstreams()).extracting(Upstream::name).containsExactly("a");
+    }
+
+    @Test
+    void aWriteFromAnotherStoreOnTheSameFileIsNotLost() {
+        ConfigStore first = new ConfigStore(Database.open(dir.resolve("s.db")));
+        ConfigStore second = new ConfigStore(Database.open(dir.resolve("s.db")));
+        first.write(null, c -> c.withUpstreams(plus(c.upstreams(), up("from-first"))));
+        ConfigStore.Written w = second.write(null, c -> c.withUpstreams(plus(c.upstreams(), up("from-second"))));
+        assertThat(w.version()).isEqualTo(2);
+        assertThat(w.after().upstreams()).extracting(Upstream::name).containsExactly("from-first", "from-second");
+        assertThat(new ConfigStore(Database.open(dir.resolve("s.db"))).rows()).isEqualTo(w.after());
+    }
+
+    @Test
+    void theSummaryNamesWhatChanged() {
+        ConfigStore store = new ConfigStore(Database.open(dir.resolve("s.db")));
+        store.write(null, c -> c.withUpstreams(List.of(up("a"))));
+        store.write("rollback to 1", c -> c.withUpstreams(List.of(up("a", "127.0.0.1:80"))));
+        assertThat(store.history(Long.MAX_VALUE, 10)).extracting(ConfigStore.Entry::summary)
+                .containsExactly("rollback to 1: changed upstream a (targets)", "added upstream a");
+    }
+}
