@@ -58,6 +58,7 @@ public final class AdminApi {
     static final String PROBLEM_TYPE_PREFIX = "urn:switchyard:problem:";
     static final String VERSION_HEADER = "X-Config-Version";
     private static final long MAX_WAIT_MS = 300_000;
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
     private static final java.time.Duration FLEET_IDLE_TIMEOUT = java.time.Duration.ofSeconds(30);
     private static final int MAX_PAGE = 500;
 
@@ -223,14 +224,15 @@ public final class AdminApi {
     private void admitNode(Context ctx) {
         checkOrigin(ctx);
         String nodeId = ctx.queryParam("node_id");
-        String address = ctx.ip();
+        boolean validId = nodeId != null && NODE_ID.matcher(nodeId).matches();
         if (clusterToken != null && !bearerMatches(ctx.header("Authorization"), clusterToken)) {
-            fleet.refused(nodeId, address, "wrong or missing cluster token");
+            // Recorded under a checked name only: the query string is the caller's, not ours.
+            fleet.refused(validId ? nodeId : null, ctx.ip(), "wrong or missing cluster token");
             throw new ApiException(401, "unauthorized", "Unauthorized",
                     "the fleet channel needs Authorization: Bearer <cluster token> (SWITCHYARD_CLUSTER_TOKEN)");
         }
-        if (nodeId == null || !nodeId.matches("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}"))
-            throw ApiException.invalid("node_id", (nodeId == null ? "missing" : "\"" + nodeId + "\"")
+        if (!validId)
+            throw ApiException.invalid("node_id", (nodeId == null ? "missing" : "\"" + truncate(nodeId, 64) + "\"")
                     + " (expected: ?node_id= with 1-128 letters, digits, '.', '_', ':', '@', '-')");
     }
 
@@ -729,6 +731,10 @@ public final class AdminApi {
             case 413 -> tooLarge();
             default -> new ApiException(e.getStatus(), "http-" + e.getStatus(), e.getMessage(), e.getMessage());
         };
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "...";
     }
 
     private static String enc(String s) {

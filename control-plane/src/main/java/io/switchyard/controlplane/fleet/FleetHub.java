@@ -33,6 +33,8 @@ import java.util.function.Supplier;
  */
 public final class FleetHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetHub.class);
+    /** Upper bound of the fleet view; beyond it, refusals of unknown ids are logged but not kept. */
+    static final int MAX_NODES = 10_000;
 
     /** One row of {@code GET /api/v1/fleet/nodes}. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -75,6 +77,9 @@ public final class FleetHub implements AutoCloseable {
     /** A connection was refused at upgrade (wrong or missing cluster token). */
     public void refused(String nodeId, String address, String reason) {
         if (nodeId == null || nodeId.isBlank()) nodeId = "unknown@" + address;
+        LOG.warn("fleet: refused node {} from {}: {}", nodeId, address, reason);
+        // Refusals come from anyone who can reach the port: do not let them grow the view without bound.
+        if (!nodes.containsKey(nodeId) && nodes.size() >= MAX_NODES) return;
         Node n = nodes.computeIfAbsent(nodeId, Node::new);
         synchronized (n) {
             // A refused impostor must not hide a healthy connection of the same id.
@@ -85,7 +90,6 @@ public final class FleetHub implements AutoCloseable {
                 n.lastSeen = Instant.now();
             }
         }
-        LOG.warn("fleet: refused node {} from {}: {}", nodeId, address, reason);
     }
 
     /** The WebSocket is open; the node counts as connected (applied version unknown) until its hello. */
@@ -201,6 +205,20 @@ public final class FleetHub implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        for (Node n : nodes.values()) {
+            WsContext s;
+            synchronized (n) {
+                s = n.session;
+            }
+            // 1001 "going away" tells nodes to reconnect later rather than treat it as an error.
+            if (s != null) {
+                try {
+                    s.closeSession(1001, "control plane shutting down");
+                } catch (RuntimeException e) {
+                    LOG.debug("fleet: closing node {} failed", n.id, e);
+                }
+            }
+        }
         for (Waiter w : waiters) w.future.complete(result(w.minVersion));
         waiters.clear();
     }

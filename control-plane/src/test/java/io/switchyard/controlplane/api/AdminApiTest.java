@@ -181,6 +181,9 @@ class AdminApiTest {
         assertThat(api.put(V1 + "/routes/x", route("x", "/", "chat")).status()).isEqualTo(404);
         assertThat(api.delete(V1 + "/certificates/x").status()).isEqualTo(404);
         assertThat(api.get("/api/v1/nothing-here").status()).isEqualTo(404);
+        Api.Res patch = api.send(api.request(V1 + "/upstreams/chat").method("PATCH", HttpRequest.BodyPublishers.ofString("{}")));
+        assertThat(patch.status()).isEqualTo(405);
+        assertThat(patch.header("Content-Type")).startsWith("application/problem+json");
     }
 
     @Test

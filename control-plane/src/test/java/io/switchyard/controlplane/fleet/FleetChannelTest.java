@@ -212,6 +212,22 @@ class FleetChannelTest {
     }
 
     @Test
+    void stoppingTheControlPlaneTellsNodesItIsGoingAway() throws Exception {
+        Node n = new Node().connect("edge-6", CLUSTER_TOKEN);
+        n.send(new FleetMessage.Hello("edge-6", "0.1.0", null, 0, 0));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-6") != null && node("edge-6").get("status").asText().equals("in_sync"));
+        cp.close();
+        assertThat(n.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1001);
+    }
+
+    @Test
+    void aMissingNodeIdIsRefusedAtUpgrade() {
+        assertThatThrownBy(() -> HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + CLUSTER_TOKEN)
+                .buildAsync(URI.create("ws://127.0.0.1:" + cp.adminAddress().getPort() + FleetMessage.STREAM_PATH), new Node()).join())
+                .cause().isInstanceOfSatisfying(WebSocketHandshakeException.class, e -> assertThat(e.getResponse().statusCode()).isEqualTo(400));
+    }
+
+    @Test
     void anUnreadableMessageClosesTheConnectionWithAReason() throws Exception {
         Node n = new Node().connect("edge-4", CLUSTER_TOKEN);
         n.ws.sendText("{\"type\":\"launch-missiles\"}", true).join();

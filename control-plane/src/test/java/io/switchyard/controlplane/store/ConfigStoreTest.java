@@ -81,6 +81,26 @@ class ConfigStoreTest {
     }
 
     @Test
+    void everyConnectionIsWalWithFullSyncForeignKeysAndABusyTimeout() {
+        Database db = Database.open(dir.resolve("s.db"));
+        db.jdbi().useHandle(h -> {
+            assertThat(h.createQuery("PRAGMA journal_mode").mapTo(String.class).one()).isEqualToIgnoringCase("wal");
+            assertThat(h.createQuery("PRAGMA synchronous").mapTo(Integer.class).one()).as("2 = FULL").isEqualTo(2);
+            assertThat(h.createQuery("PRAGMA foreign_keys").mapTo(Integer.class).one()).isEqualTo(1);
+            assertThat(h.createQuery("PRAGMA busy_timeout").mapTo(Integer.class).one()).isEqualTo(Database.BUSY_TIMEOUT_MS);
+        });
+    }
+
+    @Test
+    void theDatabaseItselfRefusesToDropAnUpstreamARouteUses() {
+        ConfigStore store = new ConfigStore(Database.open(dir.resolve("s.db")));
+        store.write(null, c -> c.withUpstreams(List.of(up("a"))).withRoutes(List.of(new Route("r", List.of(), "/", "a"))));
+        Database db = Database.open(dir.resolve("s.db"));
+        assertThatThrownBy(() -> db.jdbi().useHandle(h -> h.execute("DELETE FROM upstreams WHERE name = 'a'")))
+                .hasMessageContaining("FOREIGN KEY");
+    }
+
+    @Test
     void theSummaryNamesWhatChanged() {
         ConfigStore store = new ConfigStore(Database.open(dir.resolve("s.db")));
         store.write(null, c -> c.withUpstreams(List.of(up("a"))));
