@@ -92,12 +92,12 @@ public final class DataPlane implements AutoCloseable {
         DataPlane dp = new DataPlane(settings, headerTimeoutMs);
         try {
             if (settings.tlsListen() != null) {
-                dp.tlsAddress = dp.bind(settings.tlsListen(), new ProxyInitializer(dp.ctx, true), "tls-listen");
+                dp.tlsAddress = dp.bind(settings.tlsListen(), new ProxyInitializer(dp.ctx, true), "tls-listen", false);
                 dp.ctx.tlsPort().set(dp.tlsAddress.getPort());
             }
-            dp.listenAddress = dp.bind(settings.listen(), new ProxyInitializer(dp.ctx, false), "listen");
+            dp.listenAddress = dp.bind(settings.listen(), new ProxyInitializer(dp.ctx, false), "listen", false);
             if (settings.status() != null)
-                dp.statusAddress = dp.bind(settings.status(), new StatusServer(dp::statusJson, dp::metricsText), "status");
+                dp.statusAddress = dp.bind(settings.status(), new StatusServer(dp::statusJson, dp::metricsText), "status", true);
         } catch (RuntimeException e) {
             dp.close();
             throw e;
@@ -107,13 +107,15 @@ public final class DataPlane implements AutoCloseable {
         return dp;
     }
 
-    private InetSocketAddress bind(InetSocketAddress address, ChannelInitializer<SocketChannel> init, String what) {
+    /** @param autoRead false for proxy listeners, whose handlers pace every read themselves */
+    private InetSocketAddress bind(InetSocketAddress address, ChannelInitializer<SocketChannel> init, String what,
+                                   boolean autoRead) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.AUTO_READ, autoRead)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(init);
