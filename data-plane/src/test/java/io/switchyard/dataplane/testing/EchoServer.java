@@ -67,6 +67,8 @@ public final class EchoServer implements AutoCloseable {
     public final AtomicInteger connections = new AtomicInteger();
     /** Request heads received, newest last: "METHOD uri" then headers, for tests that inspect them. */
     public final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+    /** WebSocket text messages received, and "close <code>" for each close frame received. */
+    public final ConcurrentLinkedQueue<String> frames = new ConcurrentLinkedQueue<>();
 
     public EchoServer(String name) {
         this.name = name;
@@ -229,6 +231,7 @@ public final class EchoServer implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
             if (frame instanceof TextWebSocketFrame t) {
                 String text = t.text();
+                frames.add(text);
                 String reply = text.equals("whoami") ? name : PREFIX + text;
                 ctx.writeAndFlush(new TextWebSocketFrame(reply));
             } else if (frame instanceof BinaryWebSocketFrame b) {
@@ -236,6 +239,7 @@ public final class EchoServer implements AutoCloseable {
             } else if (frame instanceof PingWebSocketFrame p) {
                 ctx.writeAndFlush(new PongWebSocketFrame(p.content().retain()));
             } else if (frame instanceof CloseWebSocketFrame c) {
+                frames.add("close " + c.statusCode());
                 hs.close(ctx.channel(), c.retain());
             }
         }
