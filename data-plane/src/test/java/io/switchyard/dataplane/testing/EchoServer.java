@@ -71,6 +71,11 @@ public final class EchoServer implements AutoCloseable {
     public final ConcurrentLinkedQueue<String> frames = new ConcurrentLinkedQueue<>();
 
     public EchoServer(String name) {
+        this(name, null);
+    }
+
+    /** With {@code tls} non-null, speaks https/wss only. */
+    public EchoServer(String name, io.netty.handler.ssl.SslContext tls) {
         this.name = name;
         this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -78,6 +83,7 @@ public final class EchoServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
                         connections.incrementAndGet();
+                        if (tls != null) ch.pipeline().addLast("ssl", tls.newHandler(ch.alloc()));
                         ch.pipeline().addLast("codec", new HttpServerCodec(16384, 65536, 8192));
                         ch.pipeline().addLast("agg", new HttpObjectAggregator(64 << 20));
                         ch.pipeline().addLast("http", new HttpHandler());

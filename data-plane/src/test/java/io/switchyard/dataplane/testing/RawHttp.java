@@ -32,11 +32,21 @@ public final class RawHttp implements AutoCloseable {
     }
 
     public RawHttp(InetSocketAddress address) throws IOException {
-        socket = new Socket();
-        socket.connect(address, 5000);
+        this(connect(address));
+    }
+
+    /** Over an already connected socket, e.g. an {@code SSLSocket} after its handshake. */
+    public RawHttp(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(15000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
+    }
+
+    private static Socket connect(InetSocketAddress address) throws IOException {
+        Socket s = new Socket();
+        s.connect(address, 5000);
+        return s;
     }
 
     public RawHttp send(String raw) throws IOException {

@@ -1,0 +1,278 @@
+package io.switchyard.dataplane;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.switchyard.config.Balance;
+import io.switchyard.config.Certificate;
+import io.switchyard.config.Config;
+import io.switchyard.config.Route;
+import io.switchyard.config.Snapshot;
+import io.switchyard.config.Target;
+import io.switchyard.config.Upstream;
+import io.switchyard.dataplane.testing.Configs;
+import io.switchyard.dataplane.testing.EchoServer;
+import io.switchyard.dataplane.testing.RawHttp;
+import io.switchyard.dataplane.testing.TestCerts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.net.ssl.SSLSocket;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.switchyard.dataplane.testing.Configs.upstream;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Issue 5: HTTPS and WSS on one port, SNI, protocol floor, rotation, https_only, upstream TLS. */
+class TlsTest {
+    private static TestCerts.Pem certA;
+    private static TestCerts.Pem certB;
+    private static TestCerts.Pem certWild;
+    private static TestCerts.Pem certLocal;
+    private static TestCerts.Pem certLocal2;
+
+    @BeforeAll
+    static void certs() {
+        certA = TestCerts.generate("a.example.com");
+        certB = TestCerts.generate("b.example.com");
+        certWild = TestCerts.generate("wild.example.net");
+        certLocal = TestCerts.generate("localhost");
+        certLocal2 = TestCerts.generate("localhost");
+    }
+
+    @AfterAll
+    static void done() {
+        certA = certB = certWild = certLocal = certLocal2 = null;
+    }
+
+    private static DataPlane tlsPlane() {
+        return DataPlane.start(DataPlaneSettings.loopback().withTlsListen(new InetSocketAddress("127.0.0.1", 0)));
+    }
+
+    private static Snapshot snapshot(long v, EchoServer echo, List<Certificate> certs, List<Route> routes) {
+        return new Snapshot(v, new Config(null, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())), routes, certs));
+    }
+
+    private static List<Certificate> fourCerts(TestCerts.Pem local) {
+        return List.of(certA.certificate("a", List.of("a.example.com"), false),
+                certB.certificate("b", List.of("b.example.com"), false),
+                certWild.certificate("wild", List.of("*.wild.example.net"), false),
+                local.certificate("local", List.of("localhost"), true));
+    }
+
+    @Test
+    void eachSniNameGetsItsOwnCertificateAndOthersGetTheDefault() throws Exception {
+        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+            dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
+            try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "a.example.com")) {
+                assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=a.example.com");
+                assertThat(s.getApplicationProtocol()).isEqualTo("http/1.1");
+            }
+            try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "B.Example.com")) {
+                assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=b.example.com");
+            }
+            try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "x.wild.example.net")) {
+                assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=wild.example.net");
+            }
+            try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), null)) {
+                assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=localhost");
+            }
+            try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "unknown.example.org")) {
+                assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=localhost");
+            }
+        }
+    }
+
+    @Test
+    void servesHttpsAndWssOnOnePortWithForwardedProtoHttps() throws Exception {
+        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+            dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
+            try (RawHttp c = new RawHttp(TestCerts.connect(dp.tlsAddress(), "a.example.com"))) {
+                RawHttp.Response r = c.send(RawHttp.get("/site", "a.example.com")).read();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.text()).contains("X-Forwarded-Proto: https").contains("X-Forwarded-Host: a.example.com");
+                assertThat(c.send(RawHttp.get("/again", "a.example.com")).read().status()).isEqualTo(200);
+            }
+            LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+            HttpClient client = HttpClient.newBuilder().sslContext(TestCerts.trusting(certLocal.cert())).build();
+            WebSocket ws = client.newWebSocketBuilder().buildAsync(
+                    URI.create("wss://localhost:" + dp.tlsAddress().getPort() + "/wss"), collector(got)).get(10, TimeUnit.SECONDS);
+            ws.sendText("over tls", true).join();
+            assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(EchoServer.PREFIX + "over tls");
+            assertThat(dp.openTunnels()).isEqualTo(1);
+            ws.abort();
+        }
+    }
+
+    @Test
+    void refusesTls11AndAcceptsTls12And13() throws Exception {
+        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+            dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
+            assertThat(handshake(dp.tlsAddress(), "TLSv1.1")).isFalse();
+            assertThat(handshake(dp.tlsAddress(), "TLSv1.2")).isTrue();
+            assertThat(handshake(dp.tlsAddress(), "TLSv1.3")).isTrue();
+        }
+    }
+
+    /** A BoringSSL client (which can still speak TLS 1.1, unlike the JDK's default) limited to {@code protocol}. */
+    private static boolean handshake(InetSocketAddress address, String protocol) throws Exception {
+        SslProvider provider = io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        SslContext ctx = SslContextBuilder.forClient().sslProvider(provider).protocols(protocol)
+                .trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+        EventLoopGroup group = new NioEventLoopGroup(1);
+        try {
+            SslHandler[] ssl = new SslHandler[1];
+            Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel c) {
+                    ssl[0] = ctx.newHandler(c.alloc(), "a.example.com", address.getPort());
+                    c.pipeline().addLast(ssl[0]);
+                }
+            }).connect(address).sync().channel();
+            boolean ok = ssl[0].handshakeFuture().await(10, TimeUnit.SECONDS) && ssl[0].handshakeFuture().isSuccess();
+            if (ok) assertThat(ssl[0].engine().getSession().getProtocol()).isEqualTo(protocol);
+            ch.close().sync();
+            return ok;
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void rotatingACertificateReachesNewHandshakesWhileAWssTunnelLosesNothing() throws Exception {
+        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+            dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
+            LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+            HttpClient client = HttpClient.newBuilder()
+                    .sslContext(TestCerts.trusting(certLocal.cert(), certLocal2.cert())).build();
+            WebSocket ws = client.newWebSocketBuilder().buildAsync(
+                    URI.create("wss://localhost:" + dp.tlsAddress().getPort() + "/"), collector(got)).get(10, TimeUnit.SECONDS);
+            AtomicBoolean rotated = new AtomicBoolean();
+            List<String> expected = new ArrayList<>();
+            int seq = 0;
+            while (!rotated.get() || seq < 200) {
+                String msg = "seq-" + seq++;
+                expected.add(EchoServer.PREFIX + msg);
+                ws.sendText(msg, true).join();
+                assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(expected.get(expected.size() - 1));
+                if (seq == 100) {
+                    dp.apply(snapshot(2, echo, fourCerts(certLocal2), List.of(Configs.route("all", "/", "app"))));
+                    rotated.set(true);
+                    try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), null)) {
+                        assertThat(s.getSession().getPeerCertificates()[0]).isEqualTo(certLocal2.cert());
+                    }
+                }
+            }
+            assertThat(seq).isEqualTo(200);
+            assertThat(dp.openTunnels()).isEqualTo(1);
+            ws.abort();
+        }
+    }
+
+    @Test
+    void httpsOnlyRoutesRedirectPlainHttpAndRefusePlainWebSockets() throws Exception {
+        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+            Route secure = new Route("secure", List.of(), "/", "app", false, false, null, null, true);
+            dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(secure)));
+            try (RawHttp c = new RawHttp(dp.listenAddress())) {
+                RawHttp.Response r = c.send(RawHttp.get("/login?next=/x", "Shop.example.com:8080")).read();
+                assertThat(r.status()).isEqualTo(308);
+                assertThat(r.header("location")).isEqualTo("https://shop.example.com:" + dp.tlsAddress().getPort() + "/login?next=/x");
+                RawHttp.Response w = c.send("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").read();
+                assertThat(w.status()).isEqualTo(403);
+            }
+            try (RawHttp c = new RawHttp(TestCerts.connect(dp.tlsAddress(), "a.example.com"))) {
+                assertThat(c.send(RawHttp.get("/login", "a.example.com")).read().status()).isEqualTo(200);
+            }
+            assertThat(echo.requests.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void speaksTlsToUpstreamsVerifyingThemAgainstTheirCa() throws Exception {
+        TestCerts.Pem upstreamCert = TestCerts.generate("backend.internal");
+        SslContext serverCtx = SslContextBuilder.forServer(
+                new java.io.ByteArrayInputStream(upstreamCert.certPem().getBytes()),
+                new java.io.ByteArrayInputStream(upstreamCert.keyPem().getBytes())).build();
+        try (EchoServer secure = new EchoServer("secure", serverCtx); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            List<Target> t = List.of(new Target(secure.address()));
+            Upstream verified = new Upstream("verified", Balance.ROUND_ROBIN, t, true, "backend.internal", true, upstreamCert.certPem());
+            Upstream wrongName = new Upstream("wrong-name", Balance.ROUND_ROBIN, t, true, "other.internal", true, upstreamCert.certPem());
+            Upstream untrusted = new Upstream("untrusted", Balance.ROUND_ROBIN, t, true, "backend.internal", true, null);
+            Upstream unverified = new Upstream("unverified", Balance.ROUND_ROBIN, t, true, null, false, null);
+            dp.apply(new Snapshot(1, new Config(null, List.of(verified, wrongName, untrusted, unverified), List.of(
+                    Configs.route("v", "/v", "verified"), Configs.route("w", "/w", "wrong-name"),
+                    Configs.route("u", "/u", "untrusted"), Configs.route("n", "/n", "unverified")), null)));
+            try (RawHttp c = new RawHttp(dp.listenAddress())) {
+                RawHttp.Response r = c.send(RawHttp.get("/v", "h")).read();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.text()).startsWith("GET /v ");
+                assertThat(c.send(RawHttp.get("/n", "h")).read().status()).isEqualTo(200);
+            }
+            for (String path : List.of("/w", "/u")) {
+                try (RawHttp c = new RawHttp(dp.listenAddress())) {
+                    assertThat(c.send(RawHttp.get(path, "h")).read().status()).as(path).isEqualTo(502);
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsACertificateWhoseKeyCannotBeLoadedAndKeepsTheOldOnes() throws Exception {
+        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+            dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
+            Certificate broken = new Certificate("broken", List.of("x.example.com"), certA.certPem(),
+                    "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", false);
+            assertThatThrownBy(() -> dp.apply(snapshot(2, echo, List.of(broken), List.of(Configs.route("all", "/", "app")))))
+                    .isInstanceOf(io.switchyard.config.ConfigException.class).hasMessageContaining("certificates[0]");
+            assertThat(dp.appliedVersion()).isEqualTo(1);
+            try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "a.example.com")) {
+                assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=a.example.com");
+            }
+        }
+    }
+
+    private static WebSocket.Listener collector(LinkedBlockingQueue<String> got) {
+        return new WebSocket.Listener() {
+            private final StringBuilder b = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                b.append(data);
+                if (last) {
+                    got.add(b.toString());
+                    b.setLength(0);
+                }
+                webSocket.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+                webSocket.request(1);
+                return null;
+            }
+        };
+    }
+}
