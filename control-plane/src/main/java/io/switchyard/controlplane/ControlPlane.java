@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,6 +44,11 @@ public final class ControlPlane implements AutoCloseable {
      * @throws IllegalStateException    when the port is in use or the database cannot be opened
      */
     public static ControlPlane start(ControlPlaneSettings settings) {
+        return start(settings, Clock.systemUTC());
+    }
+
+    /** As {@link #start(ControlPlaneSettings)}, judging certificate expiry by {@code clock} (for tests). */
+    static ControlPlane start(ControlPlaneSettings settings, Clock clock) {
         InetSocketAddress admin = settings.admin();
         InetAddress ip = admin.getAddress();
         if (ip == null)
@@ -62,7 +68,7 @@ public final class ControlPlane implements AutoCloseable {
         FleetHub fleet = new FleetHub(store::current);
         store.onCommit(fleet::published);
         List<String> routes = new CopyOnWriteArrayList<>();
-        Javalin app = new AdminApi(store, fleet, settings.adminToken(), settings.clusterToken(), loopback).create(routes);
+        Javalin app = new AdminApi(store, fleet, settings.adminToken(), settings.clusterToken(), loopback, clock).create(routes);
         try {
             app.start(admin.getHostString(), admin.getPort());
         } catch (RuntimeException e) {

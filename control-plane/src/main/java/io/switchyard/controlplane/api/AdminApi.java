@@ -31,6 +31,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -68,9 +69,12 @@ public final class AdminApi {
     private final byte[] clusterToken;
     private final boolean loopback;
     private final byte[] openapi;
+    /** Certificate validity is judged by this clock (tests move it instead of waiting for expiry). */
+    private final Clock clock;
 
-    public AdminApi(ConfigStore store, FleetHub fleet, String adminToken, String clusterToken, boolean loopback) {
+    public AdminApi(ConfigStore store, FleetHub fleet, String adminToken, String clusterToken, boolean loopback, Clock clock) {
         this.store = store;
+        this.clock = clock;
         this.fleet = fleet;
         this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
         this.clusterToken = clusterToken == null ? null : clusterToken.getBytes(StandardCharsets.UTF_8);
@@ -137,11 +141,11 @@ public final class AdminApi {
         r.delete(BASE + "/routes/{name}", this::deleteRoute);
 
         r.get(BASE + "/certificates", ctx -> json(ctx.header(VERSION_HEADER, v()),
-                store.current().config().certificates().stream().map(c -> CertificateView.of(c, Instant.now())).toList()));
+                store.current().config().certificates().stream().map(c -> CertificateView.of(c, clock.instant())).toList()));
         r.post(BASE + "/certificates", this::createCertificate);
         r.get(BASE + "/certificates/{name}", ctx -> {
             Certificate c = certificate(store.current().config(), ctx.pathParam("name"));
-            entity(ctx.header(VERSION_HEADER, v()), 200, c.redacted(), CertificateView.of(c, Instant.now()));
+            entity(ctx.header(VERSION_HEADER, v()), 200, c.redacted(), CertificateView.of(c, clock.instant()));
         });
         r.put(BASE + "/certificates/{name}", this::replaceCertificate);
         r.delete(BASE + "/certificates/{name}", this::deleteCertificate);
@@ -344,7 +348,7 @@ public final class AdminApi {
 
     private void createCertificate(Context ctx) {
         Certificate incoming = parse(ctx, Certificate.class, null);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         ConfigStore.Written w = write(ctx, null, before -> {
             if (before.certificate(incoming.name()).isPresent())
                 throw ApiException.conflict("certificate " + incoming.name() + " already exists",
@@ -360,7 +364,7 @@ public final class AdminApi {
     private void replaceCertificate(Context ctx) {
         String name = ctx.pathParam("name");
         Certificate incoming = parse(ctx, Certificate.class, name);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         ConfigStore.Written w = write(ctx, null, before -> {
             Certificate stored = certificate(before, name);
             ifMatch(ctx, stored.redacted());
@@ -433,7 +437,7 @@ public final class AdminApi {
     private void replaceConfig(Context ctx) {
         Config incoming = ConfigCodec.readConfig(body(ctx));
         String ifMatch = ctx.header("If-Match");
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         ConfigStore.Written w = write(ctx, null, before -> {
             long version = store.current().version();
             if (ifMatch != null && !matchesVersion(ifMatch, version))
@@ -482,7 +486,7 @@ public final class AdminApi {
 
     private void rollback(Context ctx) {
         ConfigStore.Stored target = stored(ctx.pathParam("version"), "version");
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         ConfigStore.Written w = write(ctx, "rollback to " + target.version(), before -> {
             List<Violation> expired = new ArrayList<>();
             List<Certificate> certs = target.config().certificates();

@@ -217,10 +217,12 @@ public final class ConfigStore {
                             + "ON CONFLICT (id) DO UPDATE SET connect_ms = excluded.connect_ms, read_ms = excluded.read_ms, send_ms = excluded.send_ms")
                     .bind(0, t.connectMs()).bind(1, t.readMs()).bind(2, t.sendMs()).execute();
         }
+        // Name-indexed views: Config's own lookups are linear scans, which would make this quadratic.
         Map<String, Integer> oldUpstreams = positions(before.upstreams().stream().map(Upstream::name).toList());
+        Map<String, Upstream> oldUpstreamByName = byName(before.upstreams(), Upstream::name);
         for (int i = 0; i < after.upstreams().size(); i++) {
             Upstream u = after.upstreams().get(i);
-            Upstream old = before.upstream(u.name()).orElse(null);
+            Upstream old = oldUpstreamByName.get(u.name());
             if (old != null && old.equals(u) && oldUpstreams.get(u.name()) == i) continue;
             ObjectNode body = MAPPER.valueToTree(u);
             body.remove("targets");
@@ -237,22 +239,26 @@ public final class ConfigStore {
             }
         }
         Map<String, Integer> oldRoutes = positions(before.routes().stream().map(Route::name).toList());
+        Map<String, Route> oldRouteByName = byName(before.routes(), Route::name);
         for (int i = 0; i < after.routes().size(); i++) {
             Route r = after.routes().get(i);
-            if (before.route(r.name()).map(r::equals).orElse(false) && oldRoutes.get(r.name()) == i) continue;
+            if (r.equals(oldRouteByName.get(r.name())) && oldRoutes.get(r.name()) == i) continue;
             h.createUpdate("INSERT INTO routes (name, position, upstream, body) VALUES (?, ?, ?, ?) "
                             + "ON CONFLICT (name) DO UPDATE SET position = excluded.position, upstream = excluded.upstream, body = excluded.body")
                     .bind(0, r.name()).bind(1, i).bind(2, r.upstream()).bind(3, ConfigCodec.write(r)).execute();
         }
+        Map<String, Route> newRouteByName = byName(after.routes(), Route::name);
+        Map<String, Upstream> newUpstreamByName = byName(after.upstreams(), Upstream::name);
         for (Route r : before.routes())
-            if (after.route(r.name()).isEmpty()) h.createUpdate("DELETE FROM routes WHERE name = ?").bind(0, r.name()).execute();
+            if (!newRouteByName.containsKey(r.name())) h.createUpdate("DELETE FROM routes WHERE name = ?").bind(0, r.name()).execute();
         for (Upstream u : before.upstreams())
-            if (after.upstream(u.name()).isEmpty()) h.createUpdate("DELETE FROM upstreams WHERE name = ?").bind(0, u.name()).execute();
+            if (!newUpstreamByName.containsKey(u.name())) h.createUpdate("DELETE FROM upstreams WHERE name = ?").bind(0, u.name()).execute();
 
         Map<String, Integer> oldCerts = positions(before.certificates().stream().map(Certificate::name).toList());
+        Map<String, Certificate> oldCertByName = byName(before.certificates(), Certificate::name);
         for (int i = 0; i < after.certificates().size(); i++) {
             Certificate c = after.certificates().get(i);
-            if (before.certificate(c.name()).map(c::equals).orElse(false) && oldCerts.get(c.name()) == i) continue;
+            if (c.equals(oldCertByName.get(c.name())) && oldCerts.get(c.name()) == i) continue;
             if (c.keyPem() == null) throw new IllegalStateException("certificate " + c.name() + " has no key (the API must supply or keep one)");
             CertificateInspector.Details d = CertificateInspector.describe(c.certPem());
             h.createUpdate("INSERT INTO certificates (name, position, body, key_pem, not_after, fingerprint_sha256) VALUES (?, ?, ?, ?, ?, ?) "
@@ -261,8 +267,15 @@ public final class ConfigStore {
                     .bind(0, c.name()).bind(1, i).bind(2, ConfigCodec.write(c.redacted())).bind(3, c.keyPem())
                     .bind(4, d.notAfter().toString()).bind(5, d.fingerprintSha256()).execute();
         }
+        Map<String, Certificate> newCertByName = byName(after.certificates(), Certificate::name);
         for (Certificate c : before.certificates())
-            if (after.certificate(c.name()).isEmpty()) h.createUpdate("DELETE FROM certificates WHERE name = ?").bind(0, c.name()).execute();
+            if (!newCertByName.containsKey(c.name())) h.createUpdate("DELETE FROM certificates WHERE name = ?").bind(0, c.name()).execute();
+    }
+
+    private static <T> Map<String, T> byName(List<T> list, java.util.function.Function<T, String> name) {
+        Map<String, T> m = new HashMap<>();
+        for (T t : list) m.put(name.apply(t), t);
+        return m;
     }
 
     private static Map<String, Integer> positions(List<String> names) {
