@@ -76,7 +76,9 @@ public final class DataPlane implements AutoCloseable {
         this.settings = settings;
         this.transport = Transport.detect();
         this.boss = transport.newGroup(1, "switchyard-accept");
-        this.workers = transport.newGroup(settings.ioThreads(), "switchyard-io");
+        // 0 means one loop per core (Netty's own default would be two per core).
+        int threads = settings.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : settings.ioThreads();
+        this.workers = transport.newGroup(threads, "switchyard-io");
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         this.ctx = new Context(new AtomicReference<>(Serving.EMPTY), new Metrics(), new TunnelRegistry(),
                 new UpstreamPool(transport), connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger());

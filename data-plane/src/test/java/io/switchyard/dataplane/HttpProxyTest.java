@@ -187,6 +187,18 @@ class HttpProxyTest {
     }
 
     @Test
+    void relaysAHeadResponseWithoutABodyAndKeepsTheConnectionUsable() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+             RawHttp c = new RawHttp(dp.listenAddress())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            RawHttp.Response head = c.send("HEAD /h HTTP/1.1\r\nHost: h\r\n\r\n").read(true);
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(Integer.parseInt(head.header("content-length"))).isGreaterThan(0);
+            assertThat(c.send(RawHttp.get("/after-head", "h")).read().text()).startsWith("GET /after-head ");
+        }
+    }
+
+    @Test
     void answers404WithoutARouteAndKeepsTheConnection() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),

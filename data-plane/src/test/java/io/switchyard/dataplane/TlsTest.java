@@ -230,6 +230,12 @@ class TlsTest {
                 assertThat(r.text()).startsWith("GET /v ");
                 assertThat(c.send(RawHttp.get("/n", "h")).read().status()).isEqualTo(200);
             }
+            // A WebSocket tunnel over the TLS upstream: the relay runs through the upstream's SslHandler.
+            try (io.switchyard.dataplane.testing.WsClient ws = io.switchyard.dataplane.testing.WsClient.connect(
+                    "ws://127.0.0.1:" + dp.listenAddress().getPort() + "/v/ws")) {
+                ws.sendText("to a wss backend");
+                assertThat(ws.nextText()).isEqualTo(EchoServer.PREFIX + "to a wss backend");
+            }
             for (String path : List.of("/w", "/u")) {
                 try (RawHttp c = new RawHttp(dp.listenAddress())) {
                     assertThat(c.send(RawHttp.get(path, "h")).read().status()).as(path).isEqualTo(502);

@@ -142,6 +142,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (evt instanceof IoTimeoutHandler.IoTimeout) {
+            // The client has not taken our response bytes for the route's send_ms: give up on it.
+            closing = true;
+            Exchange e = current;
+            if (e != null) e.clientClosed();
+            ctx.close();
+            return;
+        }
         if (evt == Shutdown.EVENT) {
             if (current == null && !closing) {
                 closing = true;
@@ -726,7 +734,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         private void log() {
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-            ACCESS.info("{} \"{} {} {}\" {} route={} target={} duration_ms={}", clientIp, req.method(), req.uri(),
+            ACCESS.info("{} \"{} {} {}\" {} route={} target={} duration_ms={}", clientIp, req.method(), loggable(req.uri()),
                     req.protocolVersion(), status, route == null ? "-" : route.name(),
                     target == null ? "-" : target.address(), ms);
         }
@@ -744,7 +752,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 closing = true;
                 return;
             }
-            Tunnel tunnel = new Tunnel(client, up, route.name(), route.route(), target, clientIp, req.uri(),
+            Tunnel tunnel = new Tunnel(client, up, route.name(), route.route(), target, clientIp, loggable(req.uri()),
                     route.readMs(), route.sendMs(), c.metrics(), c.tunnels());
             up.pipeline().get(UpstreamHandler.class).detach();
             up.pipeline().addAfter(UpstreamPool.CODEC, TunnelHandler.NAME, tunnel.upstreamHandler());
@@ -766,6 +774,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (p.get(HeadGuardHandler.class) != null) p.remove(HeadGuardHandler.class);
             tunnel.start();
         }
+    }
+
+    /** A request target fit for one log line: bounded, without control characters. */
+    static String loggable(String uri) {
+        String u = uri.length() > 256 ? uri.substring(0, 256) + "..." : uri;
+        return u.replaceAll("[\\p{Cntrl}\"]", "?");
     }
 
     private static String hostWithoutPort(String host) {
