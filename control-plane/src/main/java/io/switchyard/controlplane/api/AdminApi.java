@@ -120,32 +120,32 @@ public final class AdminApi {
 
         r.get("/openapi.yaml", ctx -> ctx.contentType("application/yaml").result(openapi));
 
-        r.get(BASE + "/upstreams", ctx -> json(ctx.header(VERSION_HEADER, v()), store.current().config().upstreams()));
+        r.get(BASE + "/upstreams", ctx -> json(ctx, read(ctx).config().upstreams()));
         r.post(BASE + "/upstreams", this::createUpstream);
         r.get(BASE + "/upstreams/{name}", ctx -> {
-            Upstream u = upstream(store.current().config(), ctx.pathParam("name"));
-            entity(ctx.header(VERSION_HEADER, v()), 200, u, u);
+            Upstream u = upstream(read(ctx).config(), ctx.pathParam("name"));
+            entity(ctx, 200, u, u);
         });
         r.put(BASE + "/upstreams/{name}", this::replaceUpstream);
         r.delete(BASE + "/upstreams/{name}", this::deleteUpstream);
         r.post(BASE + "/upstreams/{name}/targets", this::addTarget);
         r.delete(BASE + "/upstreams/{name}/targets/{address}", this::removeTarget);
 
-        r.get(BASE + "/routes", ctx -> json(ctx.header(VERSION_HEADER, v()), store.current().config().routes()));
+        r.get(BASE + "/routes", ctx -> json(ctx, read(ctx).config().routes()));
         r.post(BASE + "/routes", this::createRoute);
         r.get(BASE + "/routes/{name}", ctx -> {
-            Route route = route(store.current().config(), ctx.pathParam("name"));
-            entity(ctx.header(VERSION_HEADER, v()), 200, route, route);
+            Route route = route(read(ctx).config(), ctx.pathParam("name"));
+            entity(ctx, 200, route, route);
         });
         r.put(BASE + "/routes/{name}", this::replaceRoute);
         r.delete(BASE + "/routes/{name}", this::deleteRoute);
 
-        r.get(BASE + "/certificates", ctx -> json(ctx.header(VERSION_HEADER, v()),
-                store.current().config().certificates().stream().map(c -> CertificateView.of(c, clock.instant())).toList()));
+        r.get(BASE + "/certificates", ctx -> json(ctx,
+                read(ctx).config().certificates().stream().map(c -> CertificateView.of(c, clock.instant())).toList()));
         r.post(BASE + "/certificates", this::createCertificate);
         r.get(BASE + "/certificates/{name}", ctx -> {
-            Certificate c = certificate(store.current().config(), ctx.pathParam("name"));
-            entity(ctx.header(VERSION_HEADER, v()), 200, c.redacted(), CertificateView.of(c, clock.instant()));
+            Certificate c = certificate(read(ctx).config(), ctx.pathParam("name"));
+            entity(ctx, 200, c.redacted(), CertificateView.of(c, clock.instant()));
         });
         r.put(BASE + "/certificates/{name}", this::replaceCertificate);
         r.delete(BASE + "/certificates/{name}", this::deleteCertificate);
@@ -546,7 +546,7 @@ public final class AdminApi {
     private void fleetNodes(Context ctx) {
         if (ctx.queryParam("min_version") == null) {
             if (ctx.queryParam("wait_ms") != null) throw ApiException.invalid("wait_ms", "(only with min_version)");
-            json(ctx.header(VERSION_HEADER, v()), Map.of("version", store.current().version(), "nodes", fleet.nodes()));
+            json(ctx, Map.of("version", read(ctx).version(), "nodes", fleet.nodes()));
             return;
         }
         long min = queryLong(ctx, "min_version", 0, 0, Long.MAX_VALUE);
@@ -555,7 +555,7 @@ public final class AdminApi {
         // thread that delivered the last ack, or from its timer.
         ctx.future(() -> fleet.await(min, waitMs).thenAccept(r -> {
             if (r.converged()) {
-                json(ctx.header(VERSION_HEADER, v()), Map.of("version", store.current().version(), "nodes", r.nodes()));
+                json(ctx, Map.of("version", read(ctx).version(), "nodes", r.nodes()));
             } else {
                 problem(ctx, new ApiException(408, "not-converged", "Not converged",
                         r.lagging().size() + " connected node(s) had not applied version " + min + " after " + waitMs + " ms",
@@ -574,6 +574,13 @@ public final class AdminApi {
 
     private String v() {
         return Long.toString(store.current().version());
+    }
+
+    /** One consistent read: the version header and the body come from the same published state. */
+    private ConfigStore.Current read(Context ctx) {
+        ConfigStore.Current c = store.current();
+        ctx.header(VERSION_HEADER, Long.toString(c.version()));
+        return c;
     }
 
     private static Upstream upstream(Config c, String name) {

@@ -19,7 +19,10 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.UncheckedIOException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +32,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 
 /**
  * The configuration and its history. The current configuration is kept as rows (one per
@@ -116,8 +122,8 @@ public final class ConfigStore {
                 Instant now = Instant.now();
                 String summary = ConfigDiff.between(before, after).summary();
                 if (note != null) summary = note + ": " + summary;
-                h.createUpdate("INSERT INTO snapshots (version, created_at, summary, document) VALUES (?, ?, ?, ?)")
-                        .bind(0, version).bind(1, now.toString()).bind(2, summary).bind(3, ConfigCodec.write(after))
+                h.createUpdate("INSERT INTO snapshots (version, created_at, summary, document, document_deflate) VALUES (?, ?, ?, '', ?)")
+                        .bind(0, version).bind(1, now.toString()).bind(2, summary).bind(3, deflate(ConfigCodec.writeBytes(after)))
                         .execute();
                 return new Written(version, true, before, after, now);
             });
@@ -142,10 +148,9 @@ public final class ConfigStore {
     }
 
     public Optional<Stored> snapshot(long version) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT version, created_at, summary, document FROM snapshots WHERE version = ?")
+        return jdbi.withHandle(h -> h.createQuery("SELECT version, created_at, summary, document, document_deflate FROM snapshots WHERE version = ?")
                 .bind(0, version)
-                .map((rs, ctx) -> new Stored(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3),
-                        ConfigCodec.readConfig(rs.getString(4))))
+                .map((rs, ctx) -> stored(rs))
                 .findOne());
     }
 
@@ -164,13 +169,52 @@ public final class ConfigStore {
     }
 
     private Current loadCurrent(Handle h) {
-        Optional<Stored> latest = h.createQuery("SELECT version, created_at, summary, document FROM snapshots ORDER BY version DESC LIMIT 1")
-                .map((rs, ctx) -> new Stored(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3),
-                        ConfigCodec.readConfig(rs.getString(4))))
+        Optional<Stored> latest = h.createQuery("SELECT version, created_at, summary, document, document_deflate FROM snapshots ORDER BY version DESC LIMIT 1")
+                .map((rs, ctx) -> stored(rs))
                 .findOne();
         if (latest.isEmpty()) return new Current(0, null, Config.EMPTY);
         Stored s = latest.get();
         return new Current(s.version(), s.createdAt(), s.config());
+    }
+
+    private static Stored stored(ResultSet rs) throws SQLException {
+        byte[] deflated = rs.getBytes(5);
+        Config config = deflated != null ? ConfigCodec.readConfig(inflate(deflated)) : ConfigCodec.readConfig(rs.getString(4));
+        return new Stored(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3), config);
+    }
+
+    static byte[] deflate(byte[] json) {
+        Deflater d = new Deflater(Deflater.BEST_SPEED);
+        try {
+            d.setInput(json);
+            d.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(json.length / 4 + 64);
+            byte[] buf = new byte[8192];
+            while (!d.finished()) out.write(buf, 0, d.deflate(buf));
+            return out.toByteArray();
+        } finally {
+            d.end();
+        }
+    }
+
+    static byte[] inflate(byte[] deflated) {
+        Inflater i = new Inflater();
+        try {
+            i.setInput(deflated);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(deflated.length * 8);
+            byte[] buf = new byte[8192];
+            while (!i.finished()) {
+                int n = i.inflate(buf);
+                if (n == 0 && (i.needsInput() || i.needsDictionary()))
+                    throw new IllegalStateException("stored snapshot document is truncated or corrupt");
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        } catch (DataFormatException e) {
+            throw new IllegalStateException("stored snapshot document is corrupt: " + e.getMessage(), e);
+        } finally {
+            i.end();
+        }
     }
 
     // ---- rows <-> document ------------------------------------------------------------------

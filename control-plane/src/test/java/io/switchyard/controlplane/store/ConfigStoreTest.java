@@ -101,6 +101,26 @@ class ConfigStoreTest {
     }
 
     @Test
+    void documentsAreStoredDeflatedAndPlainJsonRowsOfSchemaOneStillRead() {
+        Database db = Database.open(dir.resolve("s.db"));
+        ConfigStore store = new ConfigStore(db);
+        List<Upstream> many = new ArrayList<>();
+        for (int i = 0; i < 200; i++) many.add(up("upstream-" + i, "127.0.0.1:" + (1000 + i)));
+        Config written = store.write(null, c -> c.withUpstreams(many)).after();
+        int jsonBytes = io.switchyard.config.ConfigCodec.writeBytes(written).length;
+        db.jdbi().useHandle(h -> {
+            assertThat(h.createQuery("SELECT document FROM snapshots WHERE version = 1").mapTo(String.class).one()).isEmpty();
+            byte[] deflated = h.createQuery("SELECT document_deflate FROM snapshots WHERE version = 1").mapTo(byte[].class).one();
+            assertThat(deflated.length).isLessThan(jsonBytes / 5);
+            // A row as schema 1 wrote it: JSON text, no deflated copy.
+            h.execute("INSERT INTO snapshots (version, created_at, summary, document) VALUES (2, '2026-01-01T00:00:00Z', 'old', ?)",
+                    io.switchyard.config.ConfigCodec.write(Config.EMPTY.withUpstreams(List.of(up("legacy")))));
+        });
+        assertThat(store.snapshot(1).orElseThrow().config()).isEqualTo(written);
+        assertThat(store.snapshot(2).orElseThrow().config().upstreams()).extracting(Upstream::name).containsExactly("legacy");
+    }
+
+    @Test
     void theSummaryNamesWhatChanged() {
         ConfigStore store = new ConfigStore(Database.open(dir.resolve("s.db")));
         store.write(null, c -> c.withUpstreams(List.of(up("a"))));
