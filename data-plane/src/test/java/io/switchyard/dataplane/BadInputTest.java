@@ -104,6 +104,17 @@ class BadInputTest {
     }
 
     @Test
+    void anIdleKeepAliveConnectionOutlivesTheHeaderTimeoutButANewHeadMustStillBeQuick() throws Exception {
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            assertThat(c.send(RawHttp.get("/1", "h")).read().status()).isEqualTo(200);
+            Thread.sleep(700); // idle between requests: longer than the 300 ms header limit
+            assertThat(c.send(RawHttp.get("/2", "h")).read().status()).isEqualTo(200);
+            c.send("GET /3 HTTP/1.1\r\n"); // a head begun and never finished
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
     void slowButCompleteHeadsAreServed() throws Exception {
         try (RawHttp c = new RawHttp(dp.listenAddress())) {
             c.send("GET / HTTP/1.1\r\n");

@@ -134,6 +134,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof HeadGuardHandler.BadHead bad) {
             c.metrics().badRequest();
+            ACCESS.info("{} request head rejected: 400 {}", clientIp, bad.reason());
             if (current == null) {
                 closing = true;
                 sendLocal(HttpResponseStatus.BAD_REQUEST, bad.reason(), true, HttpVersion.HTTP_1_1);
@@ -206,6 +207,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             closing = true;
             sendLocal(status, status == HttpResponseStatus.BAD_REQUEST ? cause.getMessage() : status.reasonPhrase(), true,
                     HttpVersion.HTTP_1_1);
+            ACCESS.info("{} \"{} {} {}\" {} rejected: {}", clientIp, req.method(), loggable(req.uri()), req.protocolVersion(),
+                    status.code(), cause.getMessage());
             return;
         }
         String problem = validate(req);
@@ -213,6 +216,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             c.metrics().badRequest();
             closing = true;
             sendLocal(HttpResponseStatus.BAD_REQUEST, problem, true, HttpVersion.HTTP_1_1);
+            ACCESS.info("{} \"{} {} {}\" 400 rejected: {}", clientIp, req.method(), loggable(req.uri()), req.protocolVersion(), problem);
             return;
         }
         Exchange e = new Exchange(req);

@@ -40,6 +40,9 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private boolean sawContentLength;
     private boolean sawTransferEncoding;
     private ScheduledFuture<?> timer;
+    private boolean idle;
+    /** How long a keep-alive connection may sit between requests (nginx's keepalive_timeout is 75 s). */
+    static final long KEEP_ALIVE_IDLE_MS = 60_000;
 
     public HeadGuardHandler(long timeoutMs, Metrics metrics) {
         this.timeoutMs = timeoutMs;
@@ -69,9 +72,14 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         ctx.fireChannelInactive();
     }
 
-    /** The previous exchange is over; the next bytes start a request head. */
+    /**
+     * The previous exchange is over; the next bytes start a request head. Until the first byte the
+     * connection is an idle keep-alive one (longer limit); from it, the head must complete in the
+     * header timeout.
+     */
     public void expectHead() {
         if (bad) return;
+        idle = true;
         inHead = true;
         lineNo = 0;
         lineLen = 0;
@@ -79,7 +87,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         nameLen = 0;
         sawContentLength = false;
         sawTransferEncoding = false;
-        arm();
+        arm(Math.max(timeoutMs, KEEP_ALIVE_IDLE_MS));
     }
 
     /** The decoder produced a head (possibly one pipelined past our view): stop the head clock. */
@@ -88,11 +96,15 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     }
 
     private void arm() {
+        arm(timeoutMs);
+    }
+
+    private void arm(long ms) {
         disarm();
         timer = ctx.executor().schedule(() -> {
             timer = null;
             if (inHead && ctx.channel().isActive()) ctx.close();
-        }, timeoutMs, TimeUnit.MILLISECONDS);
+        }, ms, TimeUnit.MILLISECONDS);
     }
 
     private void disarm() {
@@ -114,6 +126,10 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
             return;
         }
         if (inHead) {
+            if (idle && buf.isReadable()) {
+                idle = false;
+                arm(); // the next head has begun: from now on the header timeout applies
+            }
             String problem = scan(buf);
             if (problem != null) {
                 bad = true;

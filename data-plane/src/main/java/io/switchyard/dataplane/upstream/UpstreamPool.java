@@ -13,6 +13,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -30,6 +31,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Upstream connections: new ones on the caller's event loop (so the relay between a client and its
@@ -43,6 +45,10 @@ public final class UpstreamPool {
     public static final String CODEC = "upstream-codec";
     public static final String HANDLER = "upstream-handler";
     private static final int MAX_IDLE_PER_TARGET = 64;
+    /** An idle pooled connection is closed after this long (below common upstream keep-alive limits). */
+    private static final long IDLE_TIMEOUT_MS = 50_000;
+    private static final AttributeKey<Boolean> POOLED = AttributeKey.valueOf("switchyard.pooled");
+    private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("switchyard.idleSince");
 
     private final Transport transport;
     private final FastThreadLocal<Map<String, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
@@ -72,7 +78,10 @@ public final class UpstreamPool {
         if (q == null) return null;
         Channel ch;
         while ((ch = q.pollLast()) != null) {
-            if (ch.isActive()) return ch;
+            if (ch.isActive()) {
+                ch.attr(IDLE_SINCE).set(null);
+                return ch;
+            }
         }
         return null;
     }
@@ -124,7 +133,17 @@ public final class UpstreamPool {
             return;
         }
         q.addLast(ch);
-        ch.closeFuture().addListener(f -> q.remove(ch));
+        if (ch.attr(POOLED).setIfAbsent(Boolean.TRUE) == null) {
+            // Once per connection (not per release, or listeners would pile up on a long-lived one).
+            ch.closeFuture().addListener(f -> q.remove(ch));
+        }
+        long since = System.nanoTime();
+        ch.attr(IDLE_SINCE).set(since);
+        ch.eventLoop().schedule(() -> {
+            // Still idle since this release (not leased and released again meanwhile): let it go.
+            Long s = ch.attr(IDLE_SINCE).get();
+            if (s != null && s == since && q.remove(ch)) ch.close();
+        }, IDLE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         // Keep a read pending so an upstream closing the idle connection is noticed now, not on reuse.
         ch.read();
     }
