@@ -150,6 +150,7 @@ public final class DataPlane implements AutoCloseable {
                 return false;
             }
             RoutingTable table = RoutingTable.compile(snapshot, current.table());
+            ctx.pool().prepare(snapshot.config().upstreams());
             ServerCertificates certs = ServerCertificates.compile(snapshot.config().certificates(), current.certificates());
             Serving next = new Serving(table, Serving.resolve(table, current.addresses()), certs);
             ctx.serving().set(next);

@@ -259,6 +259,18 @@ class TlsTest {
         }
     }
 
+    @Test
+    void rejectsAnUpstreamCaThatCannotBeLoadedAtApplyTime() throws Exception {
+        try (DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            Upstream bad = new Upstream("bad-ca", Balance.ROUND_ROBIN, List.of(new Target("127.0.0.1:9")), true, null, true,
+                    "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
+            assertThatThrownBy(() -> dp.apply(new Snapshot(1, new Config(null, List.of(bad),
+                    List.of(Configs.route("r", "/", "bad-ca")), null))))
+                    .isInstanceOf(io.switchyard.config.ConfigException.class).hasMessageContaining("upstreams[0].ca_pem");
+            assertThat(dp.appliedVersion()).isEqualTo(-1);
+        }
+    }
+
     private static WebSocket.Listener collector(LinkedBlockingQueue<String> got) {
         return new WebSocket.Listener() {
             private final StringBuilder b = new StringBuilder();

@@ -17,7 +17,9 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.switchyard.config.ConfigException;
 import io.switchyard.config.Upstream;
+import io.switchyard.config.Violation;
 import io.switchyard.dataplane.internal.Transport;
 import io.switchyard.dataplane.tls.ServerCertificates;
 
@@ -28,6 +30,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -148,9 +152,29 @@ public final class UpstreamPool {
         ch.read();
     }
 
-    private SslHandler sslHandler(Channel ch, Upstream u, InetSocketAddress address) {
-        String cacheKey = u.sni() + "|" + u.verify() + "|" + u.caPem();
-        SslContext ctx = clientContexts.computeIfAbsent(cacheKey, k -> {
+    /**
+     * Builds the client TLS context of every {@code tls} upstream now, so a bad {@code ca_pem} rejects the
+     * snapshot at apply time instead of failing connections later.
+     *
+     * @throws ConfigException naming each upstream whose TLS settings cannot be used
+     */
+    public void prepare(List<Upstream> upstreams) {
+        List<Violation> bad = new ArrayList<>();
+        for (int i = 0; i < upstreams.size(); i++) {
+            Upstream u = upstreams.get(i);
+            if (!u.tls()) continue;
+            try {
+                clientContext(u);
+            } catch (IllegalStateException e) {
+                bad.add(new Violation("upstreams[" + i + "].ca_pem", e.getMessage()));
+            }
+        }
+        if (!bad.isEmpty()) throw new ConfigException(bad);
+    }
+
+    private SslContext clientContext(Upstream u) {
+        String cacheKey = u.verify() + "|" + u.caPem();
+        return clientContexts.computeIfAbsent(cacheKey, k -> {
             try {
                 SslContextBuilder b = SslContextBuilder.forClient().sslProvider(ServerCertificates.provider())
                         .protocols("TLSv1.3", "TLSv1.2");
@@ -159,9 +183,15 @@ public final class UpstreamPool {
                     b.trustManager(new ByteArrayInputStream(u.caPem().getBytes(StandardCharsets.US_ASCII)));
                 return b.build();
             } catch (Exception e) {
-                throw new IllegalStateException("upstream " + u.name() + ": TLS settings unusable: " + e.getMessage(), e);
+                throw new IllegalStateException("upstream " + u.name() + ": TLS trust settings unusable ("
+                        + e.getMessage() + ") (expected: PEM CA certificates)", e);
             }
         });
+    }
+
+    private SslHandler sslHandler(Channel ch, Upstream u, InetSocketAddress address) {
+        SslContext ctx = clientContext(u);
+        // The name we expect the upstream to present: sni when set, else the target's host.
         String peer = u.sni() != null ? u.sni() : address.getHostString();
         SSLEngine engine = ctx.newEngine(ch.alloc(), peer, address.getPort());
         if (u.verify()) {
