@@ -160,7 +160,7 @@ abstract class Peer {
                 r.append("    handle ").append(prefix(i)).append("/* {\n        reverse_proxy 127.0.0.1:")
                         .append(ctx.echoPort()).append("\n    }\n");
             }
-            String tlsSite = tls ? "https://127.0.0.1:" + tlsPort + " {\n    bind 127.0.0.1\n    tls " + ctx.cert() + " "
+            String tlsSite = tls ? ":" + tlsPort + " {\n    bind 127.0.0.1\n    tls " + ctx.cert() + " "
                     + ctx.key() + "\n    reverse_proxy 127.0.0.1:" + ctx.echoPort() + "\n}\n" : "";
             String conf = fill(Files.readString(ctx.peersDir().resolve("Caddyfile.tmpl")), Map.of(
                     "DIR", ctx.work().toString(), "LISTEN", Integer.toString(port), "ROUTES", r.toString(),
@@ -186,6 +186,11 @@ abstract class Peer {
 
         /** The declarative document: one echo upstream, {@code routes} prefix routes, long idle limits. */
         static String document(int echoPort, int routes, String extraRoute) {
+            return document(echoPort, routes, extraRoute, null, null);
+        }
+
+        /** The same, plus a certificate for "localhost" when {@code certPem} is not null. */
+        static String document(int echoPort, int routes, String extraRoute, String certPem, String keyPem) {
             ObjectNode doc = JSON.createObjectNode();
             doc.putObject("timeouts").put("connect_ms", 5000).put("read_ms", 300000).put("send_ms", 300000);
             ObjectNode up = doc.putArray("upstreams").addObject();
@@ -198,6 +203,12 @@ abstract class Peer {
             for (int i = 0; i < routes; i++) {
                 rs.addObject().put("name", "r" + i).put("path_prefix", prefix(i)).put("upstream", "echo");
             }
+            if (certPem != null) {
+                ObjectNode cert = doc.putArray("certificates").addObject();
+                cert.put("name", "bench");
+                cert.putArray("snis").add("localhost");
+                cert.put("cert_pem", certPem).put("key_pem", keyPem);
+            }
             return doc.toString();
         }
 
@@ -207,7 +218,8 @@ abstract class Peer {
             int status = freePort();
             int tlsPort = tls ? freePort() : -1;
             Path file = ctx.work().resolve("switchyard.json");
-            Files.writeString(file, document(ctx.echoPort(), routes, null));
+            Files.writeString(file, tls ? document(ctx.echoPort(), routes, null, Files.readString(ctx.cert()),
+                    Files.readString(ctx.key())) : document(ctx.echoPort(), routes, null));
             List<String> cmd = new ArrayList<>();
             cmd.add("java");
             cmd.addAll(ctx.switchyardJvm());

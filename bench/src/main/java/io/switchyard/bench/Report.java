@@ -316,16 +316,25 @@ final class Report {
             line("Snapshot swaps: not measured in this run (needs Switchyard all-in-one).");
             line("");
         }
-        line("### G. wss (TLS)");
+        line("### G. wss (TLS): 1 KiB echo (" + meta.path("connections").asInt() + " connections) and TLS + WebSocket handshakes");
         line("");
-        boolean any = false;
-        for (JsonNode n : doc.path("notes")) {
-            if (n.asText().startsWith("G ")) {
-                line("- " + n.asText());
-                any = true;
-            }
+        List<String> g = List.of(US, "switchyard-jdk", "nginx", "haproxy", "caddy");
+        if (g.stream().anyMatch(t -> med(t, "G-wss-1024", "perSecond") != null)) {
+            header("metric", "switchyard (OpenSSL)", "switchyard (JDK TLS)", "nginx", "haproxy", "caddy");
+            row("wss msg/s", cellsOf("G-wss-1024", "perSecond", g));
+            row("proxy CPU µs/msg", cellsOf("G-wss-1024", "proxy_cpu_us_per_op", g));
+            row("p99 µs", cellsOf("G-wss-1024", "p99Us", g));
+            row("TLS handshakes/s", cellsOf("G-wss-handshakes", "perSecond", g));
+            row("proxy CPU µs/handshake", cellsOf("G-wss-handshakes", "proxy_cpu_us_per_op", g));
+            row("ours (OpenSSL) / peer, msg/s", "", ratio(med(US, "G-wss-1024", "perSecond"), med("switchyard-jdk", "G-wss-1024", "perSecond")),
+                    ratio(med(US, "G-wss-1024", "perSecond"), med("nginx", "G-wss-1024", "perSecond")),
+                    ratio(med(US, "G-wss-1024", "perSecond"), med("haproxy", "G-wss-1024", "perSecond")),
+                    ratio(med(US, "G-wss-1024", "perSecond"), med("caddy", "G-wss-1024", "perSecond")));
+            line("");
         }
-        if (!any) line("- not run");
+        for (JsonNode n : doc.path("notes")) {
+            if (n.asText().startsWith("G ")) line("- " + n.asText());
+        }
         line("");
     }
 

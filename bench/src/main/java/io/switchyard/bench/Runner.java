@@ -35,7 +35,7 @@ final class Runner {
     static final class Settings {
         int rounds = 3;
         long warmupMs = 1000;
-        long durationMs = 5000;
+        long durationMs = 4000;
         String proxyCpus = "1";
         String loadCpus = "0";
         List<String> targets = List.of("direct", "switchyard", "nginx", "haproxy", "caddy");
@@ -44,7 +44,7 @@ final class Runner {
         int[] idle = {1000, 2000, 4000, 8000};
         int handshakeConcurrency = 16;
         long swapEveryMs = 100;
-        long primeMs = 3000;
+        long primeMs = 2000;
         Path repo = Path.of(".").toAbsolutePath().normalize();
         Path jar;
         Path benchJar;
@@ -89,6 +89,8 @@ final class Runner {
     private final List<String> notes = new ArrayList<>();
     private final Path work;
     private Process echo;
+    private Path cert, key;
+    private boolean switchyardTls;
     private int echoPort;
     private final long started = System.currentTimeMillis();
 
@@ -109,8 +111,9 @@ final class Runner {
     void run() throws Exception {
         Map<String, Object> meta = Meta.collect(s);
         startEcho();
+        if (wants("G")) setUpTls();
         Peer.Ctx baseCtx = new Peer.Ctx(work, s.repo.resolve("bench/peers"), s.proxyCpus, echoPort, s.jar,
-                s.switchyardJvm, null, null);
+                s.switchyardJvm, cert, key);
         List<Peer> proxies = new ArrayList<>();
         for (String t : s.targets) {
             switch (t) {
@@ -136,7 +139,7 @@ final class Runner {
                 for (int k = 0; k < proxies.size(); k++) {
                     Peer p = proxies.get((k + round - 1) % proxies.size());
                     Path dir = Files.createDirectories(work.resolve(p.name + "-r" + round));
-                    Peer.Ctx ctx = new Peer.Ctx(dir, baseCtx.peersDir(), s.proxyCpus, echoPort, s.jar, s.switchyardJvm, null, null);
+                    Peer.Ctx ctx = new Peer.Ctx(dir, baseCtx.peersDir(), s.proxyCpus, echoPort, s.jar, s.switchyardJvm, cert, key);
                     try {
                         runProxy(p, ctx, round, directCapacity);
                     } catch (Exception e) {
@@ -156,7 +159,6 @@ final class Runner {
                 }
                 writeResults(meta);
             }
-            if (wants("G")) runTls(proxies);
         } finally {
             Procs.stop(echo, 3000);
         }
@@ -315,14 +317,15 @@ final class Runner {
             }
         }
         if (wants("B")) echoCell(round, "direct", "B", r, 1024, Math.max(100, capacity / 2));
-        if (wants("C")) handshakeCell(round, "direct", r);
+        if (wants("C")) handshakeCell(round, "direct", "C", r, "ws://127.0.0.1:" + r.port());
         if (wants("E")) wrkCell(round, "direct", r);
         return capacity;
     }
 
     private void runProxy(Peer p, Peer.Ctx ctx, int round, double directCapacity) throws Exception {
-        log("starting " + p.name + " (" + ROUTES + " routes)");
-        Peer.Running r = p.start(ctx, ROUTES, false);
+        boolean tls = tlsFor(p);
+        log("starting " + p.name + " (" + ROUTES + " routes" + (tls ? ", plus a TLS listener" : "") + ")");
+        Peer.Running r = p.start(ctx, ROUTES, tls);
         try {
             Map<String, Object> st = cell(round, p.name, "start-" + ROUTES);
             st.put("start_ms", r.startMs());
@@ -330,13 +333,31 @@ final class Runner {
             prime(r, ROUTES);
             if (wants("A")) for (int size : SIZES) echoCell(round, p.name, "A-" + size, r, size, 0);
             if (wants("B")) echoCell(round, p.name, "B", r, 1024, Math.max(100, directCapacity / 2));
-            if (wants("C")) handshakeCell(round, p.name, r);
+            if (wants("C")) handshakeCell(round, p.name, "C", r, "ws://127.0.0.1:" + r.port());
             if (wants("E")) wrkCell(round, p.name, r);
             if (wants("D")) idleCell(round, p.name, r);
+            if (tls) tlsCells(round, p.name, r);
         } finally {
             Procs.stop(r.process(), 5000);
         }
-        if (wants("F")) {
+        if (tls && p instanceof Peer.Switchyard) {
+            // The same data plane with Netty's OpenSSL binding switched off: JDK TLS (SSLEngine).
+            List<String> jvm = new ArrayList<>(s.switchyardJvm);
+            jvm.add("-Dio.netty.handler.ssl.noOpenSsl=true");
+            Peer.Ctx jdk = new Peer.Ctx(ctx.work(), ctx.peersDir(), ctx.proxyCpus(), ctx.echoPort(), ctx.jar(), jvm,
+                    ctx.cert(), ctx.key());
+            log("starting switchyard with JDK TLS");
+            Peer.Running rj = p.start(jdk, ROUTES, true);
+            try {
+                prime(rj, ROUTES);
+                tlsCells(round, "switchyard-jdk", rj);
+            } finally {
+                Procs.stop(rj.process(), 5000);
+            }
+        }
+        // 100k routes: Switchyard in every round (its goal); the peers in round 1 only, because
+        // Caddy needs over a minute to load them and nginx half a minute, every time.
+        if (wants("F") && (round == 1 || p instanceof Peer.Switchyard)) {
             log("starting " + p.name + " (" + s.bigRoutes + " routes)");
             Peer.Running big = p.start(ctx, s.bigRoutes, false);
             try {
@@ -352,6 +373,18 @@ final class Runner {
         }
     }
 
+    private boolean tlsFor(Peer p) {
+        if (!wants("G") || cert == null) return false;
+        return !(p instanceof Peer.Switchyard) || switchyardTls;
+    }
+
+    /** Scenario G: the A 1 KiB echo and the C handshake loop over wss on the peer's TLS listener. */
+    private void tlsCells(int round, String target, Peer.Running r) throws Exception {
+        String base = "wss://127.0.0.1:" + r.tlsPort();
+        echoCell(round, target, "G-wss-1024", r.pid(), base + Peer.prefix(ROUTES - 1) + "/ws", 1024, 0);
+        handshakeCell(round, target, "G-wss-handshakes", r, base);
+    }
+
     /**
      * Unmeasured traffic right after a proxy starts: the same for every peer, and it lets a JIT
      * (Switchyard's JVM) compile the hot paths before the first measured cell, as it would have in
@@ -364,12 +397,12 @@ final class Runner {
         wrk("http://127.0.0.1:" + r.port() + Peer.prefix(routes - 1) + "/hello", 1, work.resolve("wrk.log"));
     }
 
-    private void handshakeCell(int round, String target, Peer.Running r) throws Exception {
-        String url = "ws://127.0.0.1:" + r.port() + Peer.prefix(ROUTES - 1) + "/ws";
+    private void handshakeCell(int round, String target, String scenario, Peer.Running r, String base) throws Exception {
+        String url = base + Peer.prefix(ROUTES - 1) + "/ws";
         Sampler sm = new Sampler(r.pid());
         LoadGen.Result res = LoadGen.handshakes(new LoadGen.Options(url, s.handshakeConcurrency, 0, 0, s.warmupMs,
                 s.durationMs, 1), sm);
-        Map<String, Object> c = cell(round, target, "C");
+        Map<String, Object> c = cell(round, target, scenario);
         c.put("concurrency", s.handshakeConcurrency);
         c.putAll(JSON.convertValue(res, Map.class));
         sm.into(c, res.messages());
@@ -379,7 +412,7 @@ final class Runner {
         if (res.loadCpuCores() >= 0.95) f.add(String.format("load generator CPU saturated (%.0f%%)", res.loadCpuCores() * 100));
         Object busy = c.get("load_core_busy");
         if (busy instanceof Double b && b >= 0.97) f.add(String.format("load core saturated (%.0f%% busy)", b * 100));
-        log(String.format("%-10s %-8s %8.0f handshakes/s p99 %6.0fus err %d", target, "C", res.perSecond(), res.p99Us(), res.errors()));
+        log(String.format("%-10s %-8s %8.0f handshakes/s p99 %6.0fus err %d", target, scenario, res.perSecond(), res.p99Us(), res.errors()));
     }
 
     private void idleCell(int round, String target, Peer.Running r) throws Exception {
@@ -517,17 +550,20 @@ final class Runner {
             }
             String url = "ws://127.0.0.1:" + listen + Peer.prefix(ROUTES - 1) + "/ws";
             echoCell(round, "switchyard", "F-swap-base", p.pid(), url, 1024, 0);
-            Swapper sw = new Swapper(api, "http://127.0.0.1:" + status + "/status");
+            Swapper sw = new Swapper(api, "http://127.0.0.1:" + listen);
             Thread t = new Thread(sw, "swapper");
             t.setDaemon(true);
             t.start();
             Map<String, Object> c = echoCell(round, "switchyard", "F-swap", p.pid(), url, 1024, 0);
             sw.stop = true;
             t.join(5000);
-            c.put("swaps", sw.effects.size());
+            double[] e;
+            synchronized (sw.effects) {
+                e = sw.effects.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            }
+            c.put("swaps", e.length);
             c.put("swap_errors", sw.errors);
             c.put("swap_first_error", sw.firstError);
-            double[] e = sw.effects.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             if (e.length > 0) {
                 c.put("swap_effect_p50_ms", e[e.length / 2]);
                 c.put("swap_effect_p99_ms", e[Math.min(e.length - 1, (int) Math.ceil(e.length * 0.99) - 1)]);
@@ -541,17 +577,21 @@ final class Runner {
         }
     }
 
-    /** PUTs a slightly different whole document every period and times how long each takes to be served. */
+    /**
+     * PUTs a slightly different whole document every period (one extra route {@code /swapK}) and
+     * times how long each takes to take effect on the data path: from sending the PUT until a
+     * request to {@code /swapK} is proxied (200) instead of answered 404.
+     */
     private final class Swapper implements Runnable {
-        final String api, status;
+        final String api, listen;
         final List<Double> effects = new ArrayList<>();
         volatile boolean stop;
-        int errors;
-        String firstError;
+        volatile int errors;
+        volatile String firstError;
 
-        Swapper(String api, String status) {
+        Swapper(String api, String listen) {
             this.api = api;
-            this.status = status;
+            this.listen = listen;
         }
 
         @Override
@@ -559,22 +599,20 @@ final class Runner {
             int k = 0;
             while (!stop) {
                 long t0 = System.nanoTime();
+                String name = "swap" + (k++);
                 try {
-                    HttpResponse<String> r = Procs.send("PUT", api, Peer.Switchyard.document(echoPort, ROUTES, "swap" + (k++)));
-                    String v = r.headers().firstValue("X-Config-Version").orElse(null);
-                    if (r.statusCode() / 100 != 2 || v == null) throw new IllegalStateException("PUT answered " + r.statusCode() + " " + r.body());
-                    long want = Long.parseLong(v.trim());
+                    HttpResponse<String> r = Procs.send("PUT", api, Peer.Switchyard.document(echoPort, ROUTES, name));
+                    if (r.statusCode() / 100 != 2) throw new IllegalStateException("PUT answered " + r.statusCode() + " " + r.body());
                     long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
                     while (true) {
-                        HttpResponse<String> st = Procs.get(status);
-                        if (st != null && st.statusCode() == 200) {
-                            JsonNode n = JSON.readTree(st.body()).path("applied_version");
-                            if (n.asLong(-1) >= want) break;
-                        }
-                        if (System.nanoTime() > deadline) throw new IllegalStateException("version " + want + " not applied in 10 s");
+                        HttpResponse<String> st = Procs.get(listen + "/" + name + "/x");
+                        if (st != null && st.statusCode() == 200) break;
+                        if (System.nanoTime() > deadline) throw new IllegalStateException(name + " not routed 10 s after the PUT");
                         Thread.sleep(1);
                     }
-                    effects.add((System.nanoTime() - t0) / 1e6);
+                    synchronized (effects) {
+                        effects.add((System.nanoTime() - t0) / 1e6);
+                    }
                 } catch (Exception e) {
                     errors++;
                     if (firstError == null) firstError = e.toString();
@@ -591,18 +629,29 @@ final class Runner {
         }
     }
 
-    /** Scenario G: wss. Needs Switchyard's --tls-listen; skipped with a note until it exists. */
-    private void runTls(List<Peer> proxies) {
-        String why = Meta.switchyardUnavailable(s.jar);
-        if (why != null) {
-            note("G (wss): skipped: Switchyard is not runnable (" + why + ")");
+    /**
+     * Scenario G needs a certificate (a throw-away self-signed ECDSA P-256 one for "localhost",
+     * made with the openssl CLI) and Switchyard's --tls-listen; without the latter the peers still
+     * run G and Switchyard's column says why it is empty.
+     */
+    private void setUpTls() {
+        Path c = work.resolve("cert.pem"), k = work.resolve("key.pem");
+        String out = Procs.output("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", k.toString(), "-out", c.toString(), "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1");
+        if (!Files.isRegularFile(c) || !Files.isRegularFile(k)) {
+            note("G (wss): skipped: could not make a test certificate with openssl: " + firstLine(out));
             return;
         }
-        String help = Procs.output("java", "-jar", s.jar.toString(), "data-plane", "--help");
-        if (!help.contains("--tls-listen")) {
-            note("G (wss): skipped: this build's data-plane has no --tls-listen yet");
-            return;
+        cert = c;
+        key = k;
+        if (s.targets.contains("switchyard")) {
+            String help = Procs.output("java", "-jar", s.jar.toString(), "data-plane", "--help");
+            switchyardTls = help.contains("--tls-listen");
+            if (!switchyardTls) note("G (wss): Switchyard not measured: this build's data-plane has no --tls-listen yet");
         }
-        note("G (wss): --tls-listen exists but the TLS scenario is not wired into the runner yet");
+        note("G (wss): ECDSA P-256 self-signed certificate, TLS 1.3 as negotiated; the load generator's TLS is JDK"
+                + " SSLEngine on the load core; Switchyard runs twice, with Netty's OpenSSL binding (default) and with"
+                + " -Dio.netty.handler.ssl.noOpenSsl=true (JDK TLS, column switchyard-jdk)");
     }
 }
