@@ -158,6 +158,45 @@ class WebSocketTest {
         }
     }
 
+    @Test
+    void aClientThatStopsReadingStopsTheUpstreamInsteadOfFillingTheProxy() throws Exception {
+        long limit = 512L << 20; // what the upstream would push if nothing pushed back
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.setReceiveBufferSize(64 * 1024);
+                s.connect(dp.listenAddress());
+                s.setSoTimeout(10_000);
+                var out = s.getOutputStream();
+                var in = s.getInputStream();
+                out.write(handshake("/").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                StringBuilder head = new StringBuilder();
+                while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
+                assertThat(head.toString()).startsWith("HTTP/1.1 101");
+                out.write(DrainTest.maskedText("flood " + limit));
+                out.flush();
+                // The client reads nothing: once the socket buffers of both hops are full, the upstream must stall.
+                await().atMost(10, TimeUnit.SECONDS).pollInterval(200, TimeUnit.MILLISECONDS).until(new java.util.concurrent.Callable<>() {
+                    long last = -1;
+
+                    @Override
+                    public Boolean call() {
+                        long now = echo.flooded.get();
+                        boolean stalled = now > 0 && now == last;
+                        last = now;
+                        return stalled;
+                    }
+                });
+                long stalledAt = echo.flooded.get();
+                System.out.println("upstream stalled after " + stalledAt + " bytes with the client not reading");
+                assertThat(stalledAt).as("bytes the upstream got rid of while the client read nothing").isLessThan(64L << 20);
+                // Reading resumes the flow end to end.
+                in.readNBytes(8 << 20);
+                await().atMost(10, TimeUnit.SECONDS).until(() -> echo.flooded.get() > stalledAt);
+            }
+        }
+    }
+
     private static WsClient connectAfterApply(DataPlane dp, EchoServer echo) {
         dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
         return WsClient.connect(ws(dp, "/"));

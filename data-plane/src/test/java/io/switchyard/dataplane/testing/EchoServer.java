@@ -69,6 +69,8 @@ public final class EchoServer implements AutoCloseable {
     public final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
     /** WebSocket text messages received, and "close <code>" for each close frame received. */
     public final ConcurrentLinkedQueue<String> frames = new ConcurrentLinkedQueue<>();
+    /** Bytes of binary frames written so far by "flood" (see {@link WsEcho}). */
+    public final java.util.concurrent.atomic.AtomicLong flooded = new java.util.concurrent.atomic.AtomicLong();
 
     public EchoServer(String name) {
         this(name, null);
@@ -238,6 +240,10 @@ public final class EchoServer implements AutoCloseable {
             if (frame instanceof TextWebSocketFrame t) {
                 String text = t.text();
                 frames.add(text);
+                if (text.startsWith("flood ")) {
+                    flood(ctx, Long.parseLong(text.substring(6)));
+                    return;
+                }
                 String reply = text.equals("whoami") ? name : PREFIX + text;
                 ctx.writeAndFlush(new TextWebSocketFrame(reply));
             } else if (frame instanceof BinaryWebSocketFrame b) {
@@ -248,6 +254,21 @@ public final class EchoServer implements AutoCloseable {
                 frames.add("close " + c.statusCode());
                 hs.close(ctx.channel(), c.retain());
             }
+        }
+
+        /**
+         * Writes 64 KiB binary frames for as long as the channel is writable, up to {@code limit} bytes:
+         * how much gets written while the client reads nothing shows whether anything on the way buffers.
+         */
+        private void flood(ChannelHandlerContext ctx, long limit) {
+            byte[] chunk = new byte[64 * 1024];
+            while (ctx.channel().isWritable() && flooded.get() < limit) {
+                ctx.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(chunk)));
+                flooded.addAndGet(chunk.length);
+            }
+            ctx.flush();
+            if (flooded.get() < limit && ctx.channel().isActive())
+                ctx.executor().schedule(() -> flood(ctx, limit), 5, TimeUnit.MILLISECONDS);
         }
 
         @Override
