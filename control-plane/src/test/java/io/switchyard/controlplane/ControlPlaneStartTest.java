@@ -76,6 +76,7 @@ class ControlPlaneStartTest {
             assertThat(wrong.post("/api/v1/upstreams", "{\"name\":\"a\"}").status()).isEqualTo(401);
             assertThat(wrong.get("/api/v1/snapshots/current").status()).isEqualTo(401);
             assertThat(anonymous.get("/api/v1/no-such-path").status()).as("unknown paths do not leak past auth").isEqualTo(401);
+            assertThat(anonymous.get("/api;x=1/v1/upstreams").status()).as("fail closed on odd spellings").isEqualTo(401);
             assertThat(right.post("/api/v1/upstreams", "{\"name\":\"a\"}").status()).isEqualTo(201);
             assertThat(right.get("/api/v1/upstreams").json()).hasSize(1);
             assertThat(anonymous.get("/openapi.yaml").status()).as("the API description is public").isEqualTo(200);

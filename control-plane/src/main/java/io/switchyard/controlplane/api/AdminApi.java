@@ -191,7 +191,10 @@ public final class AdminApi {
 
     private void guard(Context ctx) {
         checkOrigin(ctx);
-        if (ctx.path().startsWith("/api/") && adminToken != null && !bearerMatches(ctx.header("Authorization"), adminToken)) {
+        // Fail closed: everything but the two public paths needs the admin token, so no spelling
+        // of a path that the router might normalise differently can slip past this check.
+        boolean open = ctx.path().equals("/openapi.yaml") || ctx.path().equals(FleetMessage.STREAM_PATH);
+        if (!open && adminToken != null && !bearerMatches(ctx.header("Authorization"), adminToken)) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"switchyard-admin\"");
             throw new ApiException(401, "unauthorized", "Unauthorized",
                     "this API needs Authorization: Bearer <admin token> (SWITCHYARD_ADMIN_TOKEN)");

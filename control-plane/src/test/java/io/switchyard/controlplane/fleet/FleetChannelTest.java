@@ -221,6 +221,18 @@ class FleetChannelTest {
     }
 
     @Test
+    void withAnAdminTokenTooANodeNeedsOnlyTheClusterToken() throws Exception {
+        cp.close();
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), "admin-s3cret", CLUSTER_TOKEN));
+        api = new Api(cp.adminAddress(), "admin-s3cret");
+        Node n = new Node().connect("edge-7", CLUSTER_TOKEN);
+        n.send(new FleetMessage.Hello("edge-7", "0.1.0", null, 0, 0));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-7") != null && node("edge-7").get("status").asText().equals("in_sync"));
+        assertThatThrownBy(() -> new Node().connect("edge-8", "admin-s3cret")).as("the admin token is not the cluster token")
+                .isInstanceOf(CompletionException.class);
+    }
+
+    @Test
     void aMissingNodeIdIsRefusedAtUpgrade() {
         assertThatThrownBy(() -> HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + CLUSTER_TOKEN)
                 .buildAsync(URI.create("ws://127.0.0.1:" + cp.adminAddress().getPort() + FleetMessage.STREAM_PATH), new Node()).join())
