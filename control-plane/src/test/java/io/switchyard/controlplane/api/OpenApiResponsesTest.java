@@ -1,0 +1,185 @@
+package io.switchyard.controlplane.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.switchyard.controlplane.Api;
+import io.switchyard.controlplane.ControlPlane;
+import io.switchyard.controlplane.ControlPlaneSettings;
+import io.switchyard.controlplane.TestCerts;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+import static io.switchyard.controlplane.Api.q;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Calls every operation for real and validates each answer (status, content type, body) against
+ * the schema openapi.yaml documents for it, with a small JSON Schema subset (type, required,
+ * properties, additionalProperties, items, enum, allOf, $ref).
+ */
+class OpenApiResponsesTest {
+    @TempDir
+    Path dir;
+    ControlPlane cp;
+    Api api;
+    JsonNode spec;
+    final List<String> checked = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, null));
+        api = new Api(cp.adminAddress());
+        try (InputStream in = getClass().getResourceAsStream("/openapi.yaml")) {
+            spec = new YAMLMapper().readTree(in);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        cp.close();
+    }
+
+    @Test
+    void everyOperationAnswersWhatTheSpecDocuments() {
+        TestCerts.Pair rsa = TestCerts.rsa();
+        String cert = "{\"name\":\"site\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.pkcs8Pem()) + "}";
+
+        check("get", "/api/v1/snapshots/current", api.get("/api/v1/snapshots/current"), 200);
+        check("post", "/api/v1/upstreams", api.post("/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}"), 201);
+        check("post", "/api/v1/upstreams", api.post("/api/v1/upstreams", "{\"name\":\"chat\"}"), 409);
+        check("post", "/api/v1/upstreams", api.post("/api/v1/upstreams", "{\"name\":\"x\",\"weight\":1}"), 400);
+        check("post", "/api/v1/upstreams", api.send(api.request("/api/v1/upstreams").header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("x"))), 415);
+        check("post", "/api/v1/upstreams", api.post("/api/v1/upstreams", "{\"name\":\"" + "a".repeat(1 << 20) + "\"}"), 413);
+        check("post", "/api/v1/upstreams", api.post("/api/v1/upstreams", "{\"name\":\"y\"}", "Origin", "http://evil.example"), 403);
+        check("get", "/api/v1/upstreams", api.get("/api/v1/upstreams"), 200);
+        Api.Res chat = api.get("/api/v1/upstreams/chat");
+        check("get", "/api/v1/upstreams/{name}", chat, 200);
+        check("get", "/api/v1/upstreams/{name}", api.get("/api/v1/upstreams/none"), 404);
+        check("put", "/api/v1/upstreams/{name}", api.put("/api/v1/upstreams/chat", "{\"balance\":\"ip_hash\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}"), 200);
+        check("put", "/api/v1/upstreams/{name}", api.put("/api/v1/upstreams/chat", "{}", "If-Match", chat.header("ETag")), 412);
+        check("post", "/api/v1/upstreams/{name}/targets", api.post("/api/v1/upstreams/chat/targets", "{\"address\":\"127.0.0.1:8011\"}"), 201);
+        check("delete", "/api/v1/upstreams/{name}/targets/{address}", api.delete("/api/v1/upstreams/chat/targets/127.0.0.1:8011"), 200);
+        check("post", "/api/v1/routes", api.post("/api/v1/routes", "{\"name\":\"ws\",\"path_prefix\":\"/wss\",\"upstream\":\"chat\"}"), 201);
+        check("get", "/api/v1/routes", api.get("/api/v1/routes"), 200);
+        check("get", "/api/v1/routes/{name}", api.get("/api/v1/routes/ws"), 200);
+        check("put", "/api/v1/routes/{name}", api.put("/api/v1/routes/ws", "{\"path_prefix\":\"/ws\",\"upstream\":\"chat\"}"), 200);
+        check("delete", "/api/v1/upstreams/{name}", api.delete("/api/v1/upstreams/chat"), 409);
+        check("post", "/api/v1/certificates", api.post("/api/v1/certificates", cert), 201);
+        check("get", "/api/v1/certificates", api.get("/api/v1/certificates"), 200);
+        check("get", "/api/v1/certificates/{name}", api.get("/api/v1/certificates/site"), 200);
+        check("put", "/api/v1/certificates/{name}", api.put("/api/v1/certificates/site", "{\"cert_pem\":" + q(rsa.certPem()) + ",\"default\":true}"), 200);
+        check("get", "/api/v1/timeouts", api.get("/api/v1/timeouts"), 200);
+        check("put", "/api/v1/timeouts", api.put("/api/v1/timeouts", "{\"read_ms\":300000}"), 200);
+        Api.Res config = api.get("/api/v1/config");
+        check("get", "/api/v1/config", config, 200);
+        check("put", "/api/v1/config", api.put("/api/v1/config", config.body(), "If-Match", config.header("ETag")), 200);
+        check("put", "/api/v1/config", api.put("/api/v1/config", config.body(), "If-Match", "\"1\""), 412);
+        check("get", "/api/v1/snapshots", api.get("/api/v1/snapshots?limit=2"), 200);
+        check("get", "/api/v1/snapshots", api.get("/api/v1/snapshots?limit=x"), 400);
+        check("get", "/api/v1/snapshots/current", api.get("/api/v1/snapshots/current"), 200);
+        check("get", "/api/v1/snapshots/{version}", api.get("/api/v1/snapshots/2"), 200);
+        check("get", "/api/v1/snapshots/{version}", api.get("/api/v1/snapshots/99"), 404);
+        check("get", "/api/v1/snapshots/{from}/diff/{to}", api.get("/api/v1/snapshots/1/diff/8"), 200);
+        check("delete", "/api/v1/routes/{name}", api.delete("/api/v1/routes/ws"), 204);
+        check("delete", "/api/v1/certificates/{name}", api.delete("/api/v1/certificates/site"), 204);
+        check("delete", "/api/v1/certificates/{name}", api.delete("/api/v1/certificates/site"), 404);
+        check("post", "/api/v1/snapshots/{version}/rollback", api.post("/api/v1/snapshots/4/rollback", ""), 200);
+        check("post", "/api/v1/snapshots/{version}/rollback", api.post("/api/v1/snapshots/99/rollback", ""), 404);
+        check("get", "/api/v1/fleet/nodes", api.get("/api/v1/fleet/nodes"), 200);
+        check("get", "/api/v1/fleet/nodes", api.get("/api/v1/fleet/nodes?min_version=1&wait_ms=10"), 200);
+        check("get", "/api/v1/fleet/nodes", api.get("/api/v1/fleet/nodes?min_version=-1"), 400);
+        assertThat(checked).hasSizeGreaterThan(35);
+    }
+
+    private void check(String method, String template, Api.Res r, int status) {
+        String where = method.toUpperCase() + " " + template + " -> " + r.status();
+        assertThat(r.status()).as(where + " " + r.body()).isEqualTo(status);
+        JsonNode response = resolve(spec.at("/paths/" + pointer(template) + "/" + method + "/responses/" + status));
+        assertThat(response.isMissingNode()).as(where + " is documented").isFalse();
+        JsonNode content = response.get("content");
+        if (content == null) {
+            assertThat(r.body()).as(where + " has no body").isEmpty();
+        } else {
+            String type = r.header("Content-Type").split(";")[0].trim();
+            assertThat(content.has(type)).as(where + " documents " + type).isTrue();
+            List<String> errors = new ArrayList<>();
+            validate(content.get(type).get("schema"), r.json(), "$", errors);
+            assertThat(errors).as(where).isEmpty();
+        }
+        JsonNode headers = response.get("headers");
+        if (headers != null && headers.has("X-Config-Version")) assertThat(r.header("X-Config-Version")).as(where).isNotNull();
+        if (headers != null && headers.has("ETag")) assertThat(r.header("ETag")).as(where).isNotNull();
+        if (headers != null && headers.has("Location")) assertThat(r.header("Location")).as(where).isNotNull();
+        checked.add(where);
+    }
+
+    private static String pointer(String path) {
+        return path.replace("~", "~0").replace("/", "~1");
+    }
+
+    private JsonNode resolve(JsonNode n) {
+        while (n != null && n.has("$ref")) n = spec.at(n.get("$ref").asText().substring(1));
+        return n;
+    }
+
+    private void validate(JsonNode schema, JsonNode value, String at, List<String> errors) {
+        schema = resolve(schema);
+        if (schema.has("allOf")) for (JsonNode s : schema.get("allOf")) validate(s, value, at, errors);
+        if (schema.has("type")) {
+            List<String> types = new ArrayList<>();
+            if (schema.get("type").isArray()) schema.get("type").forEach(t -> types.add(t.asText()));
+            else types.add(schema.get("type").asText());
+            if (types.stream().noneMatch(t -> is(t, value))) {
+                errors.add(at + ": " + value.getNodeType() + " is not " + types);
+                return;
+            }
+        }
+        if (schema.has("enum")) {
+            boolean found = false;
+            for (JsonNode e : schema.get("enum")) found |= e.equals(value);
+            if (!found) errors.add(at + ": " + value + " not in " + schema.get("enum"));
+        }
+        if (value.isObject()) {
+            if (schema.has("required"))
+                for (JsonNode req : schema.get("required")) if (!value.has(req.asText())) errors.add(at + ": missing " + req.asText());
+            JsonNode props = schema.get("properties");
+            for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (props != null && props.has(f)) validate(props.get(f), value.get(f), at + "." + f, errors);
+                else if (schema.has("additionalProperties") && !schema.get("additionalProperties").asBoolean(true))
+                    errors.add(at + ": undocumented field " + f);
+                else if (props != null && !schema.has("allOf") && !Set.of("lagging").contains(f))
+                    errors.add(at + ": undocumented field " + f);
+            }
+        }
+        if (value.isArray() && schema.has("items")) {
+            int i = 0;
+            for (JsonNode item : value) validate(schema.get("items"), item, at + "[" + i++ + "]", errors);
+        }
+    }
+
+    private static boolean is(String type, JsonNode v) {
+        return switch (type) {
+            case "object" -> v.isObject();
+            case "array" -> v.isArray();
+            case "string" -> v.isTextual();
+            case "integer" -> v.isIntegralNumber();
+            case "number" -> v.isNumber();
+            case "boolean" -> v.isBoolean();
+            case "null" -> v.isNull();
+            default -> false;
+        };
+    }
+}
