@@ -161,6 +161,20 @@ class HttpProxyTest {
     }
 
     @Test
+    void retriesABodylessRequestOnAFreshConnectionWhenAPooledOneTurnsOutClosed() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+             RawHttp c = new RawHttp(dp.listenAddress())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            for (int i = 0; i < 3; i++) {
+                RawHttp.Response r = c.send(RawHttp.get("/one-per-connection", "h")).read();
+                assertThat(r.status()).isEqualTo(200);
+            }
+            assertThat(echo.connections.get()).isEqualTo(3);
+            assertThat(c.send(RawHttp.get("/plain", "h")).read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void answersPipelinedRequestsInOrder() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));

@@ -615,6 +615,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 // nothing reached the client and the request had no body, so send it again on a new one.
                 retried = true;
                 up = null;
+                requestSent = false;
+                pendingBody.add(LastHttpContent.EMPTY_LAST_CONTENT); // the bodyless request's end, written again
                 connect(serving.address(target));
                 return;
             }

@@ -113,7 +113,7 @@ public final class Tunnel {
         IoTimeoutHandler down = client.pipeline().get(IoTimeoutHandler.class);
         if (down != null) down.arm(0, sendMs);
         if (!client.isActive() || !upstream.isActive()) {
-            finish(client.isActive() ? CloseReason.UPSTREAM_CLOSED : CloseReason.CLIENT_CLOSED);
+            closeNow(client.isActive() ? CloseReason.UPSTREAM_CLOSED : CloseReason.CLIENT_CLOSED);
             return;
         }
         client.read();

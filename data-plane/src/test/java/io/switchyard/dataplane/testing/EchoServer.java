@@ -54,10 +54,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * header the upstream received, then the request body). Paths with special behaviour:
  * {@code /refuse/403}, {@code /refuse/200}, {@code /refuse/bad-accept} (answers a WebSocket handshake
  * that way), {@code /sleep?ms=N} (answers after N ms), {@code /drop} (closes without answering),
- * {@code /bytes?n=N} (streams N bytes, chunked). Close it after the test.
+ * {@code /bytes?n=N} (streams N bytes, chunked), {@code /one-per-connection} (closes a connection that
+ * already served a request instead of answering). Close it after the test.
  */
 public final class EchoServer implements AutoCloseable {
     public static final String PREFIX = "Server received from client: ";
+    private static final io.netty.util.AttributeKey<Boolean> SERVED = io.netty.util.AttributeKey.valueOf("served");
     private final String name;
     private final EventLoopGroup group = new NioEventLoopGroup(1);
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -133,6 +135,11 @@ public final class EchoServer implements AutoCloseable {
                 refuse(ctx, req, path.substring("/refuse/".length()));
                 return;
             }
+            if (path.equals("/one-per-connection") && ctx.channel().hasAttr(SERVED) ) {
+                ctx.close(); // as if it had closed an idle keep-alive connection just as the request arrived
+                return;
+            }
+            ctx.channel().attr(SERVED).set(Boolean.TRUE);
             if (path.equals("/drop")) {
                 ctx.close();
                 return;
