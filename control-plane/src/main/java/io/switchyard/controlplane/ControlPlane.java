@@ -64,7 +64,13 @@ public final class ControlPlane implements AutoCloseable {
                     + "(or --cluster-token-file) so only your data planes receive snapshots (they carry private keys)");
 
         Database db = Database.open(settings.db());
-        ConfigStore store = new ConfigStore(db);
+        ConfigStore store;
+        try {
+            store = new ConfigStore(db);
+        } catch (RuntimeException e) {
+            // e.g. a stored document the current model no longer accepts: a database problem, not a bad flag.
+            throw new IllegalStateException("database " + settings.db() + ": stored configuration is unreadable (" + e.getMessage() + ")", e);
+        }
         FleetHub fleet = new FleetHub(store::current);
         store.onCommit(fleet::published);
         List<String> routes = new CopyOnWriteArrayList<>();

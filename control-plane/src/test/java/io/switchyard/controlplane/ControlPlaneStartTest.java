@@ -64,6 +64,17 @@ class ControlPlaneStartTest {
     }
 
     @Test
+    void aStoredDocumentThatNoLongerReadsIsAnIllegalStateNotABadFlag() throws Exception {
+        ControlPlane.start(settings("127.0.0.1", 0, null, null)).close();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("cp.db"))) {
+            c.createStatement().execute("INSERT INTO snapshots (version, created_at, summary, document) "
+                    + "VALUES (1, '2026-01-01T00:00:00Z', 'hand-made', '{\"upstreams\":[{\"name\":\"a\",\"colour\":\"red\"}]}')");
+        }
+        assertThatThrownBy(() -> ControlPlane.start(settings("127.0.0.1", 0, null, null)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cp.db").hasMessageContaining("colour");
+    }
+
+    @Test
     void withAnAdminTokenEveryApiCallNeedsTheBearerToken() {
         try (ControlPlane cp = ControlPlane.start(settings("127.0.0.1", 0, "s3cret-admin", null))) {
             Api anonymous = new Api(cp.adminAddress());
