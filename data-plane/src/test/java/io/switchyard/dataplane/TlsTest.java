@@ -104,12 +104,17 @@ class TlsTest {
     }
 
     @Test
-    void servesHttpsAndWssOnOnePortWithForwardedProtoHttps() throws Exception {
-        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
-            dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
+    void servesTheSiteOverHttpsAndWssToAPlainWsBackendOnOnePort() throws Exception {
+        // Field guide scenario 1: /wss goes to a plain ws:// backend, everything else to the web app.
+        try (EchoServer site = new EchoServer("site"); EchoServer chat = new EchoServer("chat"); DataPlane dp = tlsPlane()) {
+            dp.apply(new Snapshot(1, new Config(null,
+                    List.of(upstream("site", Balance.ROUND_ROBIN, site.address()), upstream("chat", Balance.ROUND_ROBIN, chat.address())),
+                    List.of(Configs.route("wss", "/wss", "chat"), Configs.route("site", "/", "site")),
+                    List.of(certLocal.certificate("only", List.of("localhost"), false)))));
             try (RawHttp c = new RawHttp(TestCerts.connect(dp.tlsAddress(), "a.example.com"))) {
-                RawHttp.Response r = c.send(RawHttp.get("/site", "a.example.com")).read();
+                RawHttp.Response r = c.send(RawHttp.get("/index.html", "a.example.com")).read();
                 assertThat(r.status()).isEqualTo(200);
+                assertThat(r.header("X-Echo-Server")).isEqualTo("site");
                 assertThat(r.text()).contains("X-Forwarded-Proto: https").contains("X-Forwarded-Host: a.example.com");
                 assertThat(c.send(RawHttp.get("/again", "a.example.com")).read().status()).isEqualTo(200);
             }
@@ -119,7 +124,10 @@ class TlsTest {
                     URI.create("wss://localhost:" + dp.tlsAddress().getPort() + "/wss"), collector(got)).get(10, TimeUnit.SECONDS);
             ws.sendText("over tls", true).join();
             assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(EchoServer.PREFIX + "over tls");
+            ws.sendText("whoami", true).join();
+            assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo("chat");
             assertThat(dp.openTunnels()).isEqualTo(1);
+            assertThat(chat.log.peek()).contains("X-Forwarded-Proto: https");
             ws.abort();
         }
     }
