@@ -483,7 +483,8 @@ public final class AdminApi {
         List<ConfigStore.Entry> items = store.history(before, limit);
         String next = items.size() == limit && items.get(items.size() - 1).version() > 1
                 ? BASE + "/snapshots?before=" + items.get(items.size() - 1).version() + "&limit=" + limit : null;
-        json(ctx.header(VERSION_HEADER, v()), new Views.HistoryPage(items.stream()
+        read(ctx);
+        json(ctx, new Views.HistoryPage(items.stream()
                 .map(e -> new Views.HistoryItem(e.version(), e.createdAt().toString(), e.summary())).toList(), next));
     }
 
@@ -520,7 +521,8 @@ public final class AdminApi {
         out.put("routes", d.routes());
         out.put("certificates", d.certificates());
         out.put("timeouts", d.timeouts());
-        json(ctx.header(VERSION_HEADER, v()), out);
+        read(ctx);
+        json(ctx, out);
     }
 
     private Config documentAt(String text, String field) {
@@ -573,10 +575,6 @@ public final class AdminApi {
         ConfigStore.Written w = store.write(note, change);
         ctx.header(VERSION_HEADER, Long.toString(w.version()));
         return w;
-    }
-
-    private String v() {
-        return Long.toString(store.current().version());
     }
 
     /** One consistent read: the version header and the body come from the same published state. */

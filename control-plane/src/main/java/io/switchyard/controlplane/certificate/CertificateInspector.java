@@ -2,7 +2,6 @@ package io.switchyard.controlplane.certificate;
 
 import io.switchyard.config.Certificate;
 import io.switchyard.config.ConfigException;
-import io.switchyard.config.Violation;
 
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
@@ -198,10 +197,5 @@ public final class CertificateInspector {
             // A malformed SAN extension only means no names can be suggested.
         }
         return names;
-    }
-
-    /** Violations of {@code e} with their fields put under {@code prefix} (e.g. certificates[2]). */
-    public static List<Violation> under(ConfigException e, String prefix) {
-        return e.under(prefix).violations();
     }
 }
