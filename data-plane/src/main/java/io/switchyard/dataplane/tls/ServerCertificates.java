@@ -72,7 +72,7 @@ public final class ServerCertificates {
                 } catch (Exception | Error e) {
                     violations.add(new Violation("certificates[" + i + "]",
                             "\"" + c.name() + "\" cannot be loaded: " + e.getMessage()
-                                    + " (expected: a PEM chain and its PEM private key, PKCS#8 or PKCS#1)"));
+                                    + " (expected: a PEM chain and its unencrypted PEM private key: PKCS#8, PKCS#1 RSA or SEC1 EC)"));
                     continue;
                 }
             }
@@ -92,7 +92,7 @@ public final class ServerCertificates {
         if (c.keyPem() == null) throw new IllegalArgumentException("no private key");
         return SslContextBuilder.forServer(
                         new ByteArrayInputStream(c.certPem().getBytes(StandardCharsets.US_ASCII)),
-                        new ByteArrayInputStream(c.keyPem().getBytes(StandardCharsets.US_ASCII)))
+                        new ByteArrayInputStream(PemKeys.toPkcs8(c.keyPem()).getBytes(StandardCharsets.US_ASCII)))
                 .sslProvider(provider())
                 .protocols("TLSv1.3", "TLSv1.2")
                 .applicationProtocolConfig(new ApplicationProtocolConfig(
