@@ -138,7 +138,7 @@ class CliTest {
                     + "\"routes\":[{\"name\":\"app\",\"path_prefix\":\"/\",\"upstream\":\"app\"}]}");
             Child c = new Child("data-plane", "--config", f.toString(), "--listen", "127.0.0.1:0", "--status", "127.0.0.1:0",
                     "--state-dir", dir.resolve("state").toString(), "--shutdown-grace", "1s");
-            String ready = c.awaitLine("data-plane ready");
+            String ready = c.awaitLine("switchyard data-plane ready");
             HttpResponse<String> r = get(port(ready, "listen"), "/hello");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("app /hello");
@@ -153,7 +153,7 @@ class CliTest {
         try (EchoUpstream echo = new EchoUpstream("chat")) {
             Child c = new Child("all-in-one", "--admin", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--status", "127.0.0.1:0",
                     "--db", dir.resolve("switchyard.db").toString(), "--state-dir", dir.resolve("state").toString(), "--shutdown-grace", "1s");
-            String ready = c.awaitLine("all-in-one ready");
+            String ready = c.awaitLine("switchyard all-in-one ready");
             Admin admin = new Admin("http://127.0.0.1:" + port(ready, "admin"));
             admin.write("POST", "/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
             long v = admin.write("POST", "/api/v1/routes", "{\"name\":\"chat\",\"path_prefix\":\"/wss\",\"upstream\":\"chat\"}");
