@@ -42,6 +42,35 @@ public final class TestCerts {
         return new Pem(pem("CERTIFICATE", cert.getEncoded()), pem("PRIVATE KEY", key.getEncoded()));
     }
 
+    /** An SSLContext that trusts exactly these certificates. */
+    public static javax.net.ssl.SSLContext trusting(String... certPems) throws Exception {
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        java.security.cert.CertificateFactory cf = java.security.cert.CertificateFactory.getInstance("X.509");
+        for (int i = 0; i < certPems.length; i++)
+            ts.setCertificateEntry("c" + i, cf.generateCertificate(new java.io.ByteArrayInputStream(certPems[i].getBytes())));
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    /** The certificate a TLS server presents to a client asking for {@code sni}. */
+    public static java.security.cert.X509Certificate presented(javax.net.ssl.SSLContext trusting, int port, String sni) throws Exception {
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) trusting.getSocketFactory().createSocket("127.0.0.1", port)) {
+            javax.net.ssl.SSLParameters p = s.getSSLParameters();
+            p.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(sni)));
+            s.setSSLParameters(p);
+            s.startHandshake();
+            return (java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    public static String pemOf(java.security.cert.X509Certificate c) throws Exception {
+        return pem("CERTIFICATE", c.getEncoded());
+    }
+
     static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[]{'\n'}).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
