@@ -175,6 +175,20 @@ class HttpProxyTest {
     }
 
     @Test
+    void relaysA100ContinueBeforeTheClientSendsItsBody() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+             RawHttp c = new RawHttp(dp.listenAddress())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            c.send("POST /expect HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(100);
+            RawHttp.Response r = c.send("hello").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).endsWith("\nhello");
+            assertThat(c.send(RawHttp.get("/next", "h")).read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void answersPipelinedRequestsInOrder() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));

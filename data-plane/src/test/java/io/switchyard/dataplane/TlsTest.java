@@ -268,6 +268,34 @@ class TlsTest {
     }
 
     @Test
+    void servesTheWholeChainSoClientsTrustingOnlyTheRootConnect() throws Exception {
+        String chain = resource("chain-fullchain.pem");
+        String key = resource("chain-key.pem");
+        java.security.cert.X509Certificate root = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                .getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(resource("chain-root.pem").getBytes()));
+        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+            dp.apply(snapshot(1, echo, List.of(new Certificate("chain", List.of("chain.example.com"), chain, key, false)),
+                    List.of(Configs.route("all", "/", "app"))));
+            SSLSocket s = (SSLSocket) TestCerts.trusting(root).getSocketFactory()
+                    .createSocket(dp.tlsAddress().getAddress(), dp.tlsAddress().getPort());
+            javax.net.ssl.SSLParameters p = s.getSSLParameters();
+            p.setServerNames(List.of(new javax.net.ssl.SNIHostName("chain.example.com")));
+            s.setSSLParameters(p);
+            s.startHandshake(); // fails unless the intermediate-free path leaf -> root can be built from what was sent
+            assertThat(s.getSession().getPeerCertificates()).hasSize(2);
+            try (RawHttp c = new RawHttp(s)) {
+                assertThat(c.send(RawHttp.get("/", "chain.example.com")).read().status()).isEqualTo(200);
+            }
+        }
+    }
+
+    private static String resource(String name) throws java.io.IOException {
+        try (java.io.InputStream in = TlsTest.class.getResourceAsStream("/keys/" + name)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
     void rejectsAnUpstreamCaThatCannotBeLoadedAtApplyTime() throws Exception {
         try (DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             Upstream bad = new Upstream("bad-ca", Balance.ROUND_ROBIN, List.of(new Target("127.0.0.1:9")), true, null, true,

@@ -413,11 +413,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             HttpContent p;
             while ((p = pendingBody.poll()) != null) writeUp(p);
             ch.flush();
-            if (requestSent) {
-                ch.read();
-            } else {
-                readClientAfter(lastUpWrite);
-            }
+            // Read the upstream from the start, not only once the body is sent: a 100 Continue (which the
+            // client waits for before sending its body) or an early error answer must get through.
+            ch.read();
+            if (!requestSent) readClientAfter(lastUpWrite);
         }
 
         private void writeUp(HttpContent content) {

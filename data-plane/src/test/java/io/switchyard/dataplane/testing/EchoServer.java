@@ -187,6 +187,11 @@ public final class EchoServer implements AutoCloseable {
             if (!keepAlive) w.addListener(ChannelFutureListener.CLOSE);
         }
 
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // e.g. the proxy cut a connection mid-request on purpose
+        }
+
         private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, String how) {
             switch (how) {
                 case "403" -> ctx.writeAndFlush(text(HttpResponseStatus.FORBIDDEN, "forbidden by " + name + "\n"));
