@@ -70,9 +70,9 @@ final class AllInOneCommand implements Callable<Integer> {
             throw e;
         }
         LoggerFactory.getLogger("switchyard").info("switchyard all-in-one ready: admin http://{}, listen {}{}, status {}, db {}",
-                ControlPlaneCommand.hostPort(cp.adminAddress()), node.dataPlane().listenAddress(),
-                node.dataPlane().tlsAddress() == null ? "" : ", tls " + node.dataPlane().tlsAddress(),
-                node.dataPlane().statusAddress(), db);
+                ControlPlaneCommand.hostPort(cp.adminAddress()), ControlPlaneCommand.hostPort(node.dataPlane().listenAddress()),
+                node.dataPlane().tlsAddress() == null ? "" : ", tls " + ControlPlaneCommand.hostPort(node.dataPlane().tlsAddress()),
+                ControlPlaneCommand.hostPort(node.dataPlane().statusAddress()), db);
         return Lifecycle.runUntilSignal(() -> {
             node.shutdownGracefully();
             cp.close();

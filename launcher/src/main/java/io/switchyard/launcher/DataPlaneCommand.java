@@ -54,9 +54,9 @@ final class DataPlaneCommand implements Callable<Integer> {
         DataPlaneSettings settings = new DataPlaneSettings(listen, tlsListen, status, id, 0, shutdownGrace);
         Node node = Node.start(settings, controlPlane, config, stateDir, token, Main.softwareVersion());
         LoggerFactory.getLogger("switchyard").info("switchyard data-plane ready: node {}, listen {}{}, status {}{}",
-                id, node.dataPlane().listenAddress(),
-                node.dataPlane().tlsAddress() == null ? "" : ", tls " + node.dataPlane().tlsAddress(),
-                node.dataPlane().statusAddress(),
+                id, ControlPlaneCommand.hostPort(node.dataPlane().listenAddress()),
+                node.dataPlane().tlsAddress() == null ? "" : ", tls " + ControlPlaneCommand.hostPort(node.dataPlane().tlsAddress()),
+                ControlPlaneCommand.hostPort(node.dataPlane().statusAddress()),
                 controlPlane == null ? "" : ", control plane " + controlPlane);
         return Lifecycle.runUntilSignal(node::shutdownGracefully);
     }

@@ -68,7 +68,7 @@ public final class Node implements AutoCloseable {
             source = "cached snapshot " + state.file() + " (version " + initial.version() + ")";
         } else {
             initial = null;
-            source = "none";
+            source = controlPlane == null ? "nothing" : "nothing yet (waiting for the control plane)";
         }
 
         DataPlane dp = DataPlane.start(settings);

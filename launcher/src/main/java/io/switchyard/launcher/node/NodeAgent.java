@@ -110,7 +110,7 @@ public final class NodeAgent implements AutoCloseable {
                     lastContact = Instant.now();
                     publishStatus();
                     log.info("connected to control plane {} as node {} (holding version {})", controlPlane, nodeId, dataPlane.appliedVersion());
-                    send(new FleetMessage.Hello(nodeId, softwareVersion, String.valueOf(dataPlane.listenAddress()),
+                    send(new FleetMessage.Hello(nodeId, softwareVersion, hostPort(dataPlane.listenAddress()),
                             dataPlane.appliedVersion(), dataPlane.openTunnels()));
                     heartbeat = agent.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
                 }, agent);
@@ -181,6 +181,11 @@ public final class NodeAgent implements AutoCloseable {
     private static long versionOf(String text) {
         java.util.regex.Matcher mm = java.util.regex.Pattern.compile("\"version\"\\s*:\\s*(\\d+)").matcher(text);
         return mm.find() ? Long.parseLong(mm.group(1)) : -1;
+    }
+
+    static String hostPort(java.net.InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** JDK WebSocket allows one outstanding send: chain them. Runs on the agent thread. */
