@@ -59,6 +59,7 @@ public final class AdminApi {
     static final String PROBLEM_TYPE_PREFIX = "urn:switchyard:problem:";
     static final String VERSION_HEADER = "X-Config-Version";
     private static final long MAX_WAIT_MS = 300_000;
+    private static final Pattern DUPLICATE_KEY = Pattern.compile("^Duplicate field '([^']*)'");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
     private static final java.time.Duration FLEET_IDLE_TIMEOUT = java.time.Duration.ofSeconds(30);
     private static final int MAX_PAGE = 500;
@@ -438,7 +439,7 @@ public final class AdminApi {
     }
 
     private void replaceConfig(Context ctx) {
-        Config incoming = ConfigCodec.readConfig(body(ctx));
+        Config incoming = parse(ctx, Config.class, null);
         String ifMatch = ctx.header("If-Match");
         Instant now = clock.instant();
         ConfigStore.Written w = write(ctx, null, before -> {
@@ -703,26 +704,42 @@ public final class AdminApi {
      */
     private static <T> T parse(Context ctx, Class<T> type, String pathName) {
         String text = body(ctx);
-        if (pathName != null) {
-            JsonNode tree;
-            try {
-                tree = ConfigCodec.mapper().readTree(text);
-            } catch (JsonProcessingException e) {
-                throw ApiException.invalid(ConfigCodec.translate(e));
+        JsonNode tree;
+        try {
+            // Through a tree first, for every body: the tree reader refuses duplicate keys, which
+            // a direct bind would silently resolve as "last one wins".
+            tree = ConfigCodec.mapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            Matcher dup = DUPLICATE_KEY.matcher(String.valueOf(e.getOriginalMessage()));
+            if (dup.find()) {
+                // The tree reader reports no path; the parser still stands on the duplicate key.
+                String field = e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p
+                        ? jsonPath(p.getParsingContext()) : dup.group(1);
+                throw ApiException.invalid(field, "duplicate field (expected: each field once)");
             }
-            if (tree instanceof ObjectNode o) {
-                JsonNode n = o.get("name");
-                if (n == null) o.set("name", TextNode.valueOf(pathName));
-                else if (!n.isTextual() || !n.asText().equals(pathName))
-                    throw ApiException.invalid("name", n + " (expected: \"" + pathName + "\", the name in the path; renaming is not supported)");
-                text = o.toString();
-            }
+            throw ApiException.invalid(ConfigCodec.translate(e));
+        }
+        if (pathName != null && tree instanceof ObjectNode o) {
+            JsonNode n = o.get("name");
+            if (n == null) o.set("name", TextNode.valueOf(pathName));
+            else if (!n.isTextual() || !n.asText().equals(pathName))
+                throw ApiException.invalid("name", n + " (expected: \"" + pathName + "\", the name in the path; renaming is not supported)");
         }
         try {
-            return ConfigCodec.read(text, type);
+            return ConfigCodec.read(tree == null || tree.isMissingNode() ? "" : tree.toString(), type);
         } catch (ConfigException e) {
             throw ApiException.invalid(e);
         }
+    }
+
+    private static String jsonPath(com.fasterxml.jackson.core.JsonStreamContext c) {
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (; c != null && !c.inRoot(); c = c.getParent()) {
+            if (c.inArray()) parts.push("[" + Math.max(0, c.getCurrentIndex()) + "]");
+            else if (c.getCurrentName() != null) parts.push("." + c.getCurrentName());
+        }
+        String path = String.join("", parts);
+        return path.startsWith(".") ? path.substring(1) : path;
     }
 
     static void problem(Context ctx, ApiException e) {

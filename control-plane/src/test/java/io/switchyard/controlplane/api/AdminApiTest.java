@@ -209,6 +209,16 @@ class AdminApiTest {
         assertThat(wrongType.status()).isEqualTo(400);
         assertThat(wrongType.errorFields()).containsExactly("hosts");
 
+        Api.Res duplicate = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"name\":\"s\"}");
+        assertThat(duplicate.status()).isEqualTo(400);
+        assertThat(duplicate.errorFields()).containsExactly("name");
+        assertThat(duplicate.json().get("detail").asText()).contains("duplicate field");
+        Api.Res nestedDuplicate = api.put(V1 + "/upstreams/chat", "{\"targets\":[{\"address\":\"127.0.0.1:1\",\"weight\":1,\"weight\":2}]}");
+        assertThat(nestedDuplicate.errorFields()).containsExactly("targets[0].weight");
+
+        Api.Res empty = api.post(V1 + "/routes", "");
+        assertThat(empty.status()).isEqualTo(400);
+
         Api.Res malformed = api.post(V1 + "/routes", "{\"name\":");
         assertThat(malformed.status()).isEqualTo(400);
         assertThat(malformed.json().get("detail").asText()).contains("malformed JSON");
@@ -407,7 +417,8 @@ class AdminApiTest {
 
         // GET-edit-PUT without the key keeps the stored key.
         String doc = api.get(V1 + "/config").body();
-        Api.Res roundTrip = api.put(V1 + "/config", doc.replace("\"certificates\"", "\"upstreams\":[" + upstream("chat") + "],\"certificates\""));
+        assertThat(doc).contains("\"upstreams\":[]");
+        Api.Res roundTrip = api.put(V1 + "/config", doc.replace("\"upstreams\":[]", "\"upstreams\":[" + upstream("chat") + "]"));
         assertThat(roundTrip.status()).as(roundTrip.body()).isEqualTo(200);
         assertThat(roundTrip.version()).isEqualTo(2);
         assertThat(rows("SELECT COUNT(*) FROM certificates WHERE key_pem LIKE '%PRIVATE KEY%'")).isEqualTo(1);
