@@ -302,6 +302,35 @@ class HttpProxyTest {
     }
 
     @Test
+    void answers504WhenConnectingTakesLongerThanTheRoutesConnectTimeout() throws Exception {
+        // A listener that never accepts, with its backlog filled: further SYNs go unanswered.
+        try (ServerSocket stuck = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            List<java.net.Socket> fillers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    java.net.Socket f = new java.net.Socket();
+                    try {
+                        f.connect(stuck.getLocalSocketAddress(), 200);
+                        fillers.add(f);
+                    } catch (java.io.IOException full) {
+                        f.close();
+                        break;
+                    }
+                }
+                try (DataPlane dp = DataPlane.start(DataPlaneSettings.loopback()); RawHttp c = new RawHttp(dp.listenAddress())) {
+                    dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, "127.0.0.1:" + stuck.getLocalPort())),
+                            List.of(route("r", List.of(), "/", "app", false, false, new Timeouts(300L, null, null)))));
+                    RawHttp.Response r = c.send(RawHttp.get("/", "h")).read();
+                    assertThat(r.status()).isEqualTo(504);
+                    assertThat(dp.metrics().upstreamErrors("connect_timeout")).isEqualTo(1);
+                }
+            } finally {
+                for (java.net.Socket f : fillers) f.close();
+            }
+        }
+    }
+
+    @Test
     void answers502WhenTheUpstreamClosesWithoutAnswering() throws Exception {
         try (EchoServer echo = new EchoServer("rude"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {

@@ -155,6 +155,12 @@ class TlsTest {
                 protected void initChannel(Channel c) {
                     ssl[0] = ctx.newHandler(c.alloc(), "a.example.com", address.getPort());
                     c.pipeline().addLast(ssl[0]);
+                    c.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+                            ctx.close(); // the refused handshake: expected here, seen through handshakeFuture
+                        }
+                    });
                 }
             }).connect(address).sync().channel();
             boolean ok = ssl[0].handshakeFuture().await(10, TimeUnit.SECONDS) && ssl[0].handshakeFuture().isSuccess();
