@@ -89,6 +89,9 @@ public final class AdminApi {
      * the OpenAPI document against what is really served.
      */
     public Javalin create(List<String> registered) {
+        // Javalin's start-up chatter (version age, "listening on") would bury the process's own
+        // one "ready" line, which the launcher prints. Process-wide, but only Javalin reads it.
+        io.javalin.util.JavalinLogger.startupInfo = false;
         return Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
@@ -191,6 +194,9 @@ public final class AdminApi {
     // ---- guards: origin and bearer token --------------------------------------------------------
 
     private void guard(Context ctx) {
+        // Answers describe live configuration: no cache may keep them, no browser may reinterpret them.
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("X-Content-Type-Options", "nosniff");
         checkOrigin(ctx);
         // Fail closed: everything but the two public paths needs the admin token, so no spelling
         // of a path that the router might normalise differently can slip past this check.

@@ -83,6 +83,7 @@ class AdminApiTest {
 
         Api.Res got = api.get(V1 + "/upstreams/chat");
         assertThat(got.status()).isEqualTo(200);
+        assertThat(got.header("Cache-Control")).isEqualTo("no-store");
         assertThat(got.json().get("balance").asText()).isEqualTo("round_robin");
         assertThat(got.header("ETag")).isEqualTo(created.header("ETag"));
         assertThat(api.get(V1 + "/upstreams").json()).hasSize(1);
