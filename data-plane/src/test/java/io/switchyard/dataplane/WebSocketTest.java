@@ -197,6 +197,28 @@ class WebSocketTest {
         }
     }
 
+    @Test
+    void cutsATunnelWhoseClientTakesNothingForTheRoutesSendTimeout() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
+                    List.of(route("push", List.of(), "/", "app", false, false, new Timeouts(null, null, 500L)))));
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.setReceiveBufferSize(64 * 1024);
+                s.connect(dp.listenAddress());
+                var out = s.getOutputStream();
+                var in = s.getInputStream();
+                out.write(handshake("/").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                StringBuilder head = new StringBuilder();
+                while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
+                out.write(DrainTest.maskedText("flood " + (256L << 20)));
+                out.flush();
+                await().atMost(10, TimeUnit.SECONDS).until(() -> dp.metrics().tunnelsClosed("push", "idle_timeout") == 1);
+                assertThat(dp.metrics().upstreamErrors("send_timeout")).as("the client was slow, not the upstream").isZero();
+                assertThat(dp.openTunnels()).isZero();
+            }
+        }
+    }
+
     private static WsClient connectAfterApply(DataPlane dp, EchoServer echo) {
         dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
         return WsClient.connect(ws(dp, "/"));

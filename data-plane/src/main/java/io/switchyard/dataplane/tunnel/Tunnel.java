@@ -196,8 +196,11 @@ public final class Tunnel {
     }
 
     void onTimeout(boolean clientSide, IoTimeoutHandler.IoTimeout which) {
-        if (reason == null) metrics.upstreamError(which == IoTimeoutHandler.IoTimeout.READ ? "read_timeout" : "send_timeout");
+        if (reason == null && !clientSide)
+            metrics.upstreamError(which == IoTimeoutHandler.IoTimeout.READ ? "read_timeout" : "send_timeout");
         closeNow(CloseReason.IDLE_TIMEOUT);
+        // A send timeout means a peer takes nothing: waiting for a flush would wait forever.
+        if (which == IoTimeoutHandler.IoTimeout.SEND) abort();
     }
 
     private void requestClose(CloseReason why) {
@@ -234,14 +237,21 @@ public final class Tunnel {
         return reason == CloseReason.SHUTDOWN ? "proxy shutting down" : "target removed";
     }
 
-    /** Closes both sockets once what was written to them is flushed. */
+    /** Closes both sockets once what was written to them is flushed (a peer that takes nothing gets 5 s). */
     private void closeNow(CloseReason r) {
         if (reason == null) reason = r;
         if (finished) return;
         if (closeTimer != null) closeTimer.cancel(false);
         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        client.eventLoop().schedule(this::abort, CLOSE_DEADLINE_MS, TimeUnit.MILLISECONDS);
         finish(reason);
+    }
+
+    /** Closes both sockets now, dropping whatever they could not send. */
+    private void abort() {
+        client.close();
+        upstream.close();
     }
 
     private void finish(CloseReason r) {

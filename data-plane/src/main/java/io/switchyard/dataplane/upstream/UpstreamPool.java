@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -110,7 +111,8 @@ public final class UpstreamPool {
                         ChannelPipeline p = ch.pipeline();
                         if (upstream.tls()) p.addLast(SSL, sslHandler(ch, upstream, address));
                         p.addLast(TIMEOUT, new IoTimeoutHandler());
-                        p.addLast(CODEC, new HttpClientCodec(8192, 65536, 8192, false, true));
+                        p.addLast(CODEC, new HttpClientCodec(new HttpDecoderConfig().setMaxInitialLineLength(8192)
+                                .setMaxHeaderSize(65536).setMaxChunkSize(8192), false, true));
                         p.addLast(HANDLER, new UpstreamHandler());
                     }
                 });
