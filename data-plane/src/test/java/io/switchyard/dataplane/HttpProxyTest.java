@@ -145,6 +145,19 @@ class HttpProxyTest {
     }
 
     @Test
+    void reframesABodyThatEndsWithTheUpstreamConnectionAsChunked() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+             RawHttp c = new RawHttp(dp.listenAddress())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            RawHttp.Response r = c.send(RawHttp.get("/until-close", "h")).read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("transfer-encoding")).isEqualTo("chunked");
+            assertThat(r.text()).isEqualTo("part one, part two");
+            assertThat(c.send(RawHttp.get("/next", "h")).read().status()).as("the client connection stays usable").isEqualTo(200);
+        }
+    }
+
+    @Test
     void keepsClientAndUpstreamConnectionsAliveAcrossRequests() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));

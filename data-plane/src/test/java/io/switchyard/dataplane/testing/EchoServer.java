@@ -140,6 +140,16 @@ public final class EchoServer implements AutoCloseable {
                 return;
             }
             ctx.channel().attr(SERVED).set(Boolean.TRUE);
+            if (path.equals("/until-close")) {
+                // An old-style answer: no Content-Length, no chunking, the end of the body is the end of the connection.
+                DefaultHttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_0, HttpResponseStatus.OK);
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+                ctx.write(r);
+                ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer("part one, ", StandardCharsets.UTF_8)));
+                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("part two", StandardCharsets.UTF_8)))
+                        .addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             if (path.equals("/drop")) {
                 ctx.close();
                 return;
