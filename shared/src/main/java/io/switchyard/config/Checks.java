@@ -34,8 +34,15 @@ final class Checks {
         return value == null ? "null" : "\"" + value + "\"";
     }
 
+    /** Letters, digits, '.', '_', '-', 1-128 long, starting with a letter or digit. A loop, not a regex: it runs per entity on every push. */
     static boolean isName(String s) {
-        return s != null && s.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+        if (s == null || s.isEmpty() || s.length() > 128) return false;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            boolean alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+            if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '-'))) return false;
+        }
+        return true;
     }
 
     static final String NAME_RULE = "(expected: 1-128 of letters, digits, '.', '_', '-', starting with a letter or digit)";

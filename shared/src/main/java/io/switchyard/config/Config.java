@@ -30,7 +30,7 @@ public record Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> ro
         for (int i = 0; i < upstreams.size(); i++) {
             Upstream u = upstreams.get(i);
             Integer prev = upstreamIndex.putIfAbsent(u.name(), i);
-            c.check(prev == null, "upstreams[" + i + "].name",
+            if (prev != null) c.check(false, "upstreams[" + i + "].name",
                     Checks.quote(u.name()) + " (duplicate: also upstreams[" + prev + "])");
         }
 
@@ -38,16 +38,17 @@ public record Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> ro
         Map<String, String> matchOwner = new HashMap<>();
         for (int i = 0; i < routes.size(); i++) {
             Route r = routes.get(i);
+            // Messages are built only on failure: this loop runs over every route of every pushed snapshot.
             Integer prev = routeIndex.putIfAbsent(r.name(), i);
-            c.check(prev == null, "routes[" + i + "].name",
+            if (prev != null) c.check(false, "routes[" + i + "].name",
                     Checks.quote(r.name()) + " (duplicate: also routes[" + prev + "])");
-            c.check(upstreamIndex.containsKey(r.upstream()), "routes[" + i + "].upstream",
+            if (!upstreamIndex.containsKey(r.upstream())) c.check(false, "routes[" + i + "].upstream",
                     Checks.quote(r.upstream()) + " (no such upstream; upstreams are: "
                             + upstreams.stream().map(Upstream::name).collect(Collectors.joining(", ")) + ")");
             List<String> hosts = r.hosts().isEmpty() ? List.of("") : r.hosts();
             for (String h : hosts) {
                 String owner = matchOwner.putIfAbsent(h + " " + r.pathPrefix(), r.name());
-                c.check(owner == null || owner.equals(r.name()), "routes[" + i + "].path_prefix",
+                if (owner != null && !owner.equals(r.name())) c.check(false, "routes[" + i + "].path_prefix",
                         Checks.quote(r.pathPrefix()) + " (route " + Checks.quote(owner) + " already matches "
                                 + (h.isEmpty() ? "any host" : "host " + Checks.quote(h)) + " with this prefix)");
             }
@@ -59,12 +60,12 @@ public record Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> ro
         for (int i = 0; i < certificates.size(); i++) {
             Certificate cert = certificates.get(i);
             Integer prev = certIndex.putIfAbsent(cert.name(), i);
-            c.check(prev == null, "certificates[" + i + "].name",
+            if (prev != null) c.check(false, "certificates[" + i + "].name",
                     Checks.quote(cert.name()) + " (duplicate: also certificates[" + prev + "])");
             for (int j = 0; j < cert.snis().size(); j++) {
                 String sni = cert.snis().get(j);
                 String owner = sniOwner.putIfAbsent(sni, cert.name());
-                c.check(owner == null, "certificates[" + i + "].snis[" + j + "]",
+                if (owner != null) c.check(false, "certificates[" + i + "].snis[" + j + "]",
                         Checks.quote(sni) + " (already served by certificate " + Checks.quote(owner) + ")");
             }
             if (cert.isDefault()) {

@@ -19,7 +19,8 @@ public record Route(String name, List<String> hosts, String pathPrefix, String u
                     OnTargetRemoved onTargetRemoved, Boolean httpsOnly) {
     public Route {
         Checks c = new Checks();
-        c.check(Checks.isName(name), "name", Checks.quote(name) + " " + Checks.NAME_RULE);
+        // Messages are built only on failure: this constructor runs for every route of every pushed snapshot.
+        if (!Checks.isName(name)) c.check(false, "name", Checks.quote(name) + " " + Checks.NAME_RULE);
         List<String> normalized = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         if (hosts != null) {
@@ -30,19 +31,19 @@ public record Route(String name, List<String> hosts, String pathPrefix, String u
                     continue;
                 }
                 String lower = h.toLowerCase(Locale.ROOT);
-                c.check(seen.add(lower), "hosts[" + i + "]", Checks.quote(h) + " (duplicate host)");
+                if (!seen.add(lower)) c.check(false, "hosts[" + i + "]", Checks.quote(h) + " (duplicate host)");
                 normalized.add(lower);
             }
         }
         hosts = List.copyOf(normalized);
         if (pathPrefix == null) pathPrefix = "/";
-        c.check(pathPrefix.startsWith("/"), "path_prefix", Checks.quote(pathPrefix) + " (expected: starts with /)");
-        c.check(pathPrefix.indexOf('?') < 0 && pathPrefix.indexOf('#') < 0 && !pathPrefix.contains("//")
-                        && pathPrefix.chars().noneMatch(ch -> ch <= 0x20 || ch == 0x7f),
-                "path_prefix", Checks.quote(pathPrefix) + " (expected: a path without query, fragment, spaces or empty segments)");
+        if (!pathPrefix.startsWith("/"))
+            c.check(false, "path_prefix", Checks.quote(pathPrefix) + " (expected: starts with /)");
+        else if (!isCleanPath(pathPrefix))
+            c.check(false, "path_prefix", Checks.quote(pathPrefix) + " (expected: a path without query, fragment, spaces or empty segments)");
         // "/wss/" and "/wss" mean the same segment-aware prefix; keep one spelling.
         if (pathPrefix.length() > 1 && pathPrefix.endsWith("/")) pathPrefix = pathPrefix.substring(0, pathPrefix.length() - 1);
-        c.check(Checks.isName(upstream), "upstream", Checks.quote(upstream) + " " + Checks.NAME_RULE);
+        if (!Checks.isName(upstream)) c.check(false, "upstream", Checks.quote(upstream) + " " + Checks.NAME_RULE);
         if (stripPrefix == null) stripPrefix = false;
         if (preserveHost == null) preserveHost = false;
         if (httpsOnly == null) httpsOnly = false;
@@ -55,12 +56,30 @@ public record Route(String name, List<String> hosts, String pathPrefix, String u
         this(name, hosts, pathPrefix, upstream, false, false, null, null, false);
     }
 
+    /** A DNS name (labels of letters, digits, '_', inner '-'), optionally {@code *.} in front. */
     static boolean isHostPattern(String h) {
         if (h == null || h.isEmpty() || h.length() > 253) return false;
-        String rest = h.startsWith("*.") ? h.substring(2) : h;
-        if (rest.isEmpty()) return false;
-        for (String label : rest.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63 || !label.matches("[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?")) return false;
+        int start = h.startsWith("*.") ? 2 : 0;
+        if (start == h.length()) return false;
+        int labelStart = start;
+        for (int i = start; i <= h.length(); i++) {
+            char ch = i == h.length() ? '.' : h.charAt(i);
+            if (ch == '.') {
+                int len = i - labelStart;
+                if (len == 0 || len > 63 || h.charAt(labelStart) == '-' || h.charAt(i - 1) == '-') return false;
+                labelStart = i + 1;
+            } else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isCleanPath(String p) {
+        for (int i = 0; i < p.length(); i++) {
+            char ch = p.charAt(i);
+            if (ch <= 0x20 || ch == 0x7f || ch == '?' || ch == '#') return false;
+            if (ch == '/' && i + 1 < p.length() && p.charAt(i + 1) == '/') return false;
         }
         return true;
     }

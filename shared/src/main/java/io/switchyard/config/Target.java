@@ -9,7 +9,7 @@ public record Target(String address, Integer weight) {
     public Target {
         if (weight == null) weight = 1;
         Checks c = new Checks();
-        c.check(weight > 0 && weight <= MAX_WEIGHT, "weight", weight + " (expected: > 0 and <= " + MAX_WEIGHT + ")");
+        if (weight <= 0 || weight > MAX_WEIGHT) c.check(false, "weight", weight + " (expected: > 0 and <= " + MAX_WEIGHT + ")");
         try {
             HostPort.parse(address);
         } catch (IllegalArgumentException e) {

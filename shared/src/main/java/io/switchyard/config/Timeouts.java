@@ -28,7 +28,7 @@ public record Timeouts(Long connectMs, Long readMs, Long sendMs) {
     }
 
     private static void check(Checks c, String field, Long v) {
-        c.check(v == null || (v > 0 && v <= MAX_MS), field, v + " (expected: > 0 and <= " + MAX_MS + ")");
+        if (v != null && (v <= 0 || v > MAX_MS)) c.check(false, field, v + " (expected: > 0 and <= " + MAX_MS + ")");
     }
 
     /** These timeouts with every null field taken from {@code base}. */

@@ -20,13 +20,13 @@ public record Upstream(String name, Balance balance, List<Target> targets,
         if (tls == null) tls = false;
         if (verify == null) verify = true;
         Checks c = new Checks();
-        c.check(Checks.isName(name), "name", Checks.quote(name) + " " + Checks.NAME_RULE);
+        if (!Checks.isName(name)) c.check(false, "name", Checks.quote(name) + " " + Checks.NAME_RULE);
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < targets.size(); i++) {
             Target t = targets.get(i);
             c.check(t != null, "targets[" + i + "]", "null (expected: a target)");
-            if (t != null)
-                c.check(seen.add(t.address()), "targets[" + i + "].address", Checks.quote(t.address()) + " (duplicate target)");
+            if (t != null && !seen.add(t.address()))
+                c.check(false, "targets[" + i + "].address", Checks.quote(t.address()) + " (duplicate target)");
         }
         c.check(sni == null || sni.matches("[A-Za-z0-9.-]{1,253}"), "sni", Checks.quote(sni) + " (expected: a host name)");
         c.check(caPem == null || caPem.contains("-----BEGIN CERTIFICATE-----"), "ca_pem", "(expected: PEM certificates)");
