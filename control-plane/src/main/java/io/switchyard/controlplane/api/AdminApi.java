@@ -236,18 +236,35 @@ public final class AdminApi {
     }
 
     private void admitNode(Context ctx) {
-        checkOrigin(ctx);
-        String nodeId = ctx.queryParam("node_id");
-        boolean validId = nodeId != null && NODE_ID.matcher(nodeId).matches();
-        if (clusterToken != null && !bearerMatches(ctx.header("Authorization"), clusterToken)) {
-            // Recorded under a checked name only: the query string is the caller's, not ours.
-            fleet.refused(validId ? nodeId : null, ctx.ip(), "wrong or missing cluster token");
-            throw new ApiException(401, "unauthorized", "Unauthorized",
-                    "the fleet channel needs Authorization: Bearer <cluster token> (SWITCHYARD_CLUSTER_TOKEN)");
+        try {
+            checkOrigin(ctx);
+            String nodeId = ctx.queryParam("node_id");
+            boolean validId = nodeId != null && NODE_ID.matcher(nodeId).matches();
+            if (clusterToken != null && !bearerMatches(ctx.header("Authorization"), clusterToken)) {
+                // Recorded under a checked name only: the query string is the caller's, not ours.
+                fleet.refused(validId ? nodeId : null, ctx.ip(), "wrong or missing cluster token");
+                throw new ApiException(401, "unauthorized", "Unauthorized",
+                        "the fleet channel needs Authorization: Bearer <cluster token> (SWITCHYARD_CLUSTER_TOKEN)");
+            }
+            if (!validId)
+                throw ApiException.invalid("node_id", (nodeId == null ? "missing" : "\"" + truncate(nodeId, 64) + "\"")
+                        + " (expected: ?node_id= with 1-128 letters, digits, '.', '_', ':', '@', '-')");
+        } catch (ApiException e) {
+            // On the upgrade path Javalin sets the status from the exception but never writes the
+            // result body, so the problem document is written and committed here, then the
+            // exception stops the upgrade.
+            byte[] body = problemBody(e);
+            ctx.res().setStatus(e.status());
+            ctx.res().setContentType("application/problem+json");
+            ctx.res().setContentLength(body.length);
+            try {
+                ctx.res().getOutputStream().write(body);
+                ctx.res().flushBuffer();
+            } catch (IOException io) {
+                LOG.debug("fleet: could not answer a refused upgrade", io);
+            }
+            throw e;
         }
-        if (!validId)
-            throw ApiException.invalid("node_id", (nodeId == null ? "missing" : "\"" + truncate(nodeId, 64) + "\"")
-                    + " (expected: ?node_id= with 1-128 letters, digits, '.', '_', ':', '@', '-')");
     }
 
     // ---- upstreams ------------------------------------------------------------------------------
@@ -749,14 +766,18 @@ public final class AdminApi {
     }
 
     static void problem(Context ctx, ApiException e) {
+        ctx.status(e.status()).contentType("application/problem+json").result(problemBody(e));
+    }
+
+    private static byte[] problemBody(ApiException e) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", PROBLEM_TYPE_PREFIX + e.type());
         body.put("title", e.title());
         body.put("status", e.status());
         body.put("detail", e.getMessage());
-        body.put("errors", e.errors().stream().map(v -> Map.of("field", v.field(), "message", v.message())).toList());
+        body.put("errors", e.errors().stream().map(v -> new Views.FieldError(v.field(), v.message())).toList());
         body.putAll(e.extensions());
-        ctx.status(e.status()).contentType("application/problem+json").result(ConfigCodec.writeBytes(body));
+        return ConfigCodec.writeBytes(body);
     }
 
     private static ApiException fromJavalin(HttpResponseException e) {

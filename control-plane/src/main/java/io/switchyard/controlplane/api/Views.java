@@ -19,6 +19,11 @@ final class Views {
     record HistoryItem(long version, String createdAt, String summary) {
     }
 
+    /** One entry of a problem's {@code errors[]}. */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record FieldError(String field, String message) {
+    }
+
     /** One page of history, newest first; {@code next} is the path of the following page or null. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     record HistoryPage(List<HistoryItem> items, String next) {
