@@ -40,7 +40,7 @@ final class Chart {
 
     static void write(Report r, Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        int w = 1400, h = 720, left = 70, right = 30, top = 80, bottom = 120;
+        int w = 1400, h = 740, left = 70, right = 30, top = 100, bottom = 120;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -54,6 +54,14 @@ final class Chart {
         g.drawString("Medians of the bench/run.sh rounds; latency, CPU per message and memory per tunnel are inverted"
                 + " (nginx / target). Bars above " + CAP + " are clipped; the label is the true value. Missing bar = not measured.",
                 left, 54);
+        int invalid = r.invalidCells(), total = r.totalCells();
+        if (invalid > 0) {
+            g.setColor(new Color(0xB00000));
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+            g.drawString(invalid + " of " + total + " measured cells were invalid (errors, missing connections or other"
+                    + " programs using the CPU); see \"Validity flags\" in benchmarks.md before quoting a bar.", left, 72);
+            g.setColor(Color.BLACK);
+        }
         int plotH = h - top - bottom, plotW = w - left - right;
         // Axis and grid.
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));

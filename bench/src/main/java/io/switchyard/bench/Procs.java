@@ -21,6 +21,15 @@ final class Procs {
     private Procs() {
     }
 
+    /** Every child still running, so an interrupted run (Ctrl-C, SIGTERM) leaves no proxy behind. */
+    private static final java.util.Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Process p : LIVE) stop(p, 2000);
+        }, "bench-cleanup"));
+    }
+
     /** Starts {@code cmd} pinned to {@code cpus} (taskset list, e.g. "1"), output to {@code log}. */
     static Process start(String cpus, List<String> cmd, Path log, Map<String, String> env) throws IOException {
         List<String> full = new ArrayList<>();
@@ -35,12 +44,15 @@ final class Procs {
         if (env != null) pb.environment().putAll(env);
         Files.writeString(log, "$ " + String.join(" ", full) + "\n", java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
-        return pb.start();
+        Process p = pb.start();
+        LIVE.add(p);
+        return p;
     }
 
     /** SIGTERM, then SIGKILL after {@code graceMs}; children too (nginx workers, haproxy, caddy). */
     static void stop(Process p, long graceMs) {
         if (p == null) return;
+        LIVE.remove(p);
         List<ProcessHandle> kids = p.descendants().toList();
         p.destroy();
         try {
@@ -78,6 +90,46 @@ final class Procs {
     /** CPU seconds (user + system) consumed so far by the process tree. */
     static double cpuTree(long pid) {
         return tree(pid).mapToDouble(h -> h.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0)).sum();
+    }
+
+    /**
+     * CPU ticks (user + system, in clock ticks) of every user-space process that is not the
+     * current process or one of its descendants: other people's work on the same machine.
+     */
+    static Map<Long, Long> foreignTicks() {
+        java.util.Set<Long> ours = new java.util.HashSet<>();
+        ours.add(ProcessHandle.current().pid());
+        ProcessHandle.current().descendants().forEach(h -> ours.add(h.pid()));
+        Map<Long, Long> m = new java.util.HashMap<>();
+        try (Stream<Path> dirs = Files.list(Path.of("/proc"))) {
+            dirs.forEach(d -> {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) return;
+                long pid = Long.parseLong(name);
+                if (ours.contains(pid)) return;
+                try {
+                    // Kernel threads have an empty cmdline; loopback softirq work done for us lands there.
+                    if (Files.readAllBytes(d.resolve("cmdline")).length == 0) return;
+                    String stat = Files.readString(d.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    m.put(pid, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                } catch (IOException | RuntimeException e) {
+                    // The process ended while we looked: nothing to count.
+                }
+            });
+        } catch (IOException e) {
+            return m;
+        }
+        return m;
+    }
+
+    /** Cores' worth of CPU that foreign processes used between two {@link #foreignTicks} samples. */
+    static double foreignCores(Map<Long, Long> before, Map<Long, Long> after, double seconds) {
+        long ticks = 0;
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            ticks += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return seconds <= 0 ? 0 : ticks / 100.0 / seconds;
     }
 
     /** Busy and total jiffies of one core from /proc/stat. */

@@ -29,9 +29,10 @@ class ReportTest {
         doc.putObject("meta").put("rounds", 3).put("connections", 64).put("big_routes", 100000);
         doc.putArray("notes");
         ArrayNode cells = doc.putArray("cells");
-        // Switchyard 200 / 260 / 210 -> median 210; nginx 100 / 100 / 90 -> 100: 2.10x.
+        // Switchyard 200 / (260, invalid) / 210 -> median of the valid rounds 205; nginx 100 / 100 / 90 -> 100: 2.05x.
         cell(cells, 1, "switchyard", "A-32", 200, 10);
         cell(cells, 2, "switchyard", "A-32", 260, 10);
+        ((ObjectNode) cells.get(cells.size() - 1)).putArray("flags").add("INVALID: other processes used 40% of a core");
         cell(cells, 3, "switchyard", "A-32", 210, 10);
         for (int r = 1; r <= 3; r++) cell(cells, r, "nginx", "A-32", r == 3 ? 90 : 100, 10);
         // Handshakes: ours half of nginx's -> missed.
@@ -46,10 +47,12 @@ class ReportTest {
         Report.write(raw, dir);
 
         String md = Files.readString(dir.resolve("benchmarks.md"));
-        assertThat(md).contains("| A 32 B throughput >= 1.0x nginx | 2.10x | met |");
+        assertThat(md).contains("| A 32 B throughput >= 1.0x nginx | 2.05x | met |");
         assertThat(md).contains("| C handshakes/s >= 1.0x nginx | 0.50x | **MISSED** |");
         assertThat(md).contains("| D memory per idle tunnel <= 2x nginx's | – | not measured |");
-        assertThat(md).contains("switchyard E: INVALID: 3 errors (first: boom) (1 of 3 rounds)");
+        assertThat(md).contains("- switchyard E: INVALID: 3 errors (first: boom) (1x)");
+        assertThat(md).contains("**No valid round (numbers shown for these are not to be quoted):** switchyard E.");
+        assertThat(md).contains("- switchyard A-32: INVALID: other processes used part of a core (1x)");
         BufferedImage png = ImageIO.read(dir.resolve("benchmarks.png").toFile());
         assertThat(png.getWidth()).isEqualTo(1400);
     }
