@@ -202,6 +202,44 @@ class HttpProxyTest {
     }
 
     @Test
+    void concurrentClientsOverPooledConnectionsEachGetTheirOwnAnswers() throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+             DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.simple(1, Balance.LEAST_CONN, a.address(), b.address()));
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+            List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                int id = t;
+                results.add(pool.submit(() -> {
+                    Random rnd = new Random(id);
+                    int ok = 0;
+                    try (RawHttp c = new RawHttp(dp.listenAddress())) {
+                        for (int i = 0; i < 40; i++) {
+                            String path = "/c" + id + "/r" + i;
+                            byte[] body = new byte[rnd.nextInt(20_000)];
+                            rnd.nextBytes(body);
+                            c.send(("POST " + path + " HTTP/1.1\r\nHost: h\r\nContent-Length: " + body.length + "\r\n\r\n")
+                                    .getBytes(StandardCharsets.ISO_8859_1));
+                            c.send(body);
+                            RawHttp.Response r = c.read();
+                            if (r.status() == 200 && r.text().startsWith("POST " + path + " ")
+                                    && Arrays.equals(tail(r.body(), body.length), body)) ok++;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            int total = 0;
+            for (var f : results) total += f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            pool.shutdown();
+            assertThat(total).isEqualTo(16 * 40);
+            assertThat(a.requests.get() + b.requests.get()).isEqualTo(16 * 40);
+            assertThat(Math.min(a.requests.get(), b.requests.get())).as("both targets served").isGreaterThan(0);
+            assertThat(a.connections.get() + b.connections.get()).as("upstream connections reused").isLessThanOrEqualTo(64);
+        }
+    }
+
+    @Test
     void answersPipelinedRequestsInOrder() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
