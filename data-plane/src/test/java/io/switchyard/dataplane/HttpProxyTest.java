@@ -57,6 +57,28 @@ class HttpProxyTest {
     }
 
     @Test
+    void servesTheJdkHttpClientWhichOffersH2cAndStreamsAChunkedUpload() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient(); // HTTP/2 preferred: sends Upgrade: h2c
+            java.net.URI base = java.net.URI.create("http://127.0.0.1:" + dp.listenAddress().getPort());
+            var get = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("/jdk")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(get.statusCode()).isEqualTo(200);
+            assertThat(get.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_1_1);
+            assertThat(get.body()).startsWith("GET /jdk HTTP/1.1\n").doesNotContainIgnoringCase("upgrade")
+                    .doesNotContainIgnoringCase("http2-settings");
+            byte[] upload = new byte[300_000];
+            new Random(3).nextBytes(upload);
+            var post = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("/upload"))
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(upload))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(post.statusCode()).isEqualTo(200);
+            assertThat(sha(tail(post.body(), upload.length))).isEqualTo(sha(upload));
+        }
+    }
+
+    @Test
     void preserveHostPassesTheClientsHost() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
