@@ -430,7 +430,8 @@ public final class AdminApi {
             d = CertificateInspector.describe(c.certPem());
             if (c.snis().isEmpty() && !d.dnsNames().isEmpty()) c = withSnis(c, d.dnsNames());
             if (stored != null && c.equals(stored)) return stored; // unchanged: no re-check (an old expiry must not block other edits)
-            CertificateInspector.check(c, now);
+            // Stored and pushed as PKCS#8 whatever the encoding sent: nodes read one form only.
+            c = c.withKey(CertificateInspector.check(c, now).pkcs8KeyPem());
         } catch (ConfigException e) {
             throw ApiException.invalid(e.under(prefix));
         }
@@ -649,7 +650,7 @@ public final class AdminApi {
         return list.stream().map(x -> name.apply(x).equals(n) ? item : x).toList();
     }
 
-    /** Strong ETag of what a GET of the entity shows. */
+    /** Strong ETag of the stored entity (a certificate without its key or computed fields). */
     static String etag(Object shown) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(ConfigCodec.writeBytes(shown));

@@ -19,6 +19,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
@@ -51,19 +52,34 @@ public final class CertificateInspector {
     }
 
     /**
+     * A certificate that passed {@link #check}: what was read from it, and its key (when it had
+     * one) re-encoded as PKCS#8 {@code PRIVATE KEY} PEM, the one form every reader takes. A SEC1
+     * key that left its curve out gets the certificate's curve written in, so nodes never need the
+     * certificate to read the key.
+     */
+    public record Checked(Details details, String pkcs8KeyPem) {
+    }
+
+    /**
      * Checks a certificate as a write would accept it: the chain parses, the leaf is valid at
      * {@code now}, and (when present) the key parses and matches the leaf's public key.
      *
      * @throws ConfigException naming {@code cert_pem} or {@code key_pem}
      */
-    public static Details check(Certificate c, Instant now) {
+    public static Checked check(Certificate c, Instant now) {
         List<X509Certificate> chain = chain(c.certPem());
         X509Certificate leaf = chain.get(0);
         Instant notAfter = leaf.getNotAfter().toInstant();
         if (notAfter.isBefore(now))
             throw new ConfigException("cert_pem", "expired on " + notAfter + " (expected: a certificate valid now)");
-        if (c.keyPem() != null) checkKey(c.keyPem(), leaf.getPublicKey());
-        return details(chain);
+        String key = c.keyPem() == null ? null : pem("PRIVATE KEY", checkKey(c.keyPem(), leaf.getPublicKey()));
+        return new Checked(details(chain), key);
+    }
+
+    private static String pem(String label, byte[] der) {
+        return "-----BEGIN " + label + "-----\n"
+                + Base64.getMimeEncoder(64, new byte[]{'\n'}).encodeToString(der)
+                + "\n-----END " + label + "-----\n";
     }
 
     private static List<X509Certificate> chain(String certPem) {
@@ -90,7 +106,8 @@ public final class CertificateInspector {
         return chain;
     }
 
-    private static void checkKey(String keyPem, PublicKey certKey) {
+    /** The key as PKCS#8 DER, after proving it belongs to {@code certKey}. */
+    private static byte[] checkKey(String keyPem, PublicKey certKey) {
         Pem.Block block;
         try {
             block = Pem.blocks(keyPem, "key_pem").stream()
@@ -123,6 +140,7 @@ public final class CertificateInspector {
         PrivateKey key = privateKey(pkcs8, certKey.getAlgorithm());
         if (!matches(key, certKey))
             throw new ConfigException("key_pem", "does not match the certificate (its public key belongs to another private key)");
+        return pkcs8;
     }
 
     private static PrivateKey privateKey(byte[] pkcs8, String certAlgorithm) {

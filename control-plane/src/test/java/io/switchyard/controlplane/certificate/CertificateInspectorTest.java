@@ -21,11 +21,14 @@ class CertificateInspectorTest {
     void acceptsRsaKeysAsPkcs8AndAsPkcs1() {
         TestCerts.Pair rsa = TestCerts.rsa();
         assertThat(rsa.traditionalPem()).startsWith("-----BEGIN RSA PRIVATE KEY-----");
-        CertificateInspector.Details d = CertificateInspector.check(cert(rsa.certPem(), rsa.pkcs8Pem()), Instant.now());
+        CertificateInspector.Details d = CertificateInspector.check(cert(rsa.certPem(), rsa.pkcs8Pem()), Instant.now()).details();
         assertThat(d.subject()).isEqualTo("CN=example.com");
         assertThat(d.dnsNames()).containsExactly("example.com", "www.example.com");
         assertThat(d.chainLength()).isEqualTo(1);
-        CertificateInspector.check(cert(rsa.certPem(), rsa.traditionalPem()), Instant.now());
+        assertThat(CertificateInspector.check(cert(rsa.certPem(), rsa.traditionalPem()), Instant.now()).pkcs8KeyPem())
+                .as("PKCS#1 is stored as the PKCS#8 the JDK itself writes").isEqualTo(rsa.pkcs8Pem());
+        assertThat(CertificateInspector.check(cert(rsa.certPem(), rsa.pkcs8Pem()), Instant.now()).pkcs8KeyPem()).isEqualTo(rsa.pkcs8Pem());
+        assertThat(CertificateInspector.check(cert(rsa.certPem(), null), Instant.now()).pkcs8KeyPem()).isNull();
     }
 
     @Test
@@ -33,7 +36,8 @@ class CertificateInspectorTest {
         TestCerts.Pair ec = TestCerts.ec();
         assertThat(ec.traditionalPem()).startsWith("-----BEGIN EC PRIVATE KEY-----");
         CertificateInspector.check(cert(ec.certPem(), ec.pkcs8Pem()), Instant.now());
-        CertificateInspector.check(cert(ec.certPem(), ec.traditionalPem()), Instant.now());
+        assertThat(CertificateInspector.check(cert(ec.certPem(), ec.traditionalPem()), Instant.now()).pkcs8KeyPem())
+                .as("SEC1 without its curve gets the certificate's curve in PKCS#8").isEqualTo(ec.pkcs8Pem());
         // openssl writes SEC1 with the named curve in [0]; build that form too (prime256v1).
         byte[] sec1 = Base64.getMimeDecoder().decode(ec.traditionalPem().replaceAll("-----[A-Z ]+-----", ""));
         byte[] curve = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
@@ -45,7 +49,7 @@ class CertificateInspectorTest {
     @Test
     void aChainWithMoreThanOneCertificateIsReadInOrder() {
         String chain = TestCerts.rsa().certPem() + TestCerts.ec().certPem();
-        CertificateInspector.Details d = CertificateInspector.check(cert(chain, TestCerts.rsa().pkcs8Pem()), Instant.now());
+        CertificateInspector.Details d = CertificateInspector.check(cert(chain, TestCerts.rsa().pkcs8Pem()), Instant.now()).details();
         assertThat(d.chainLength()).isEqualTo(2);
         assertThat(d.subject()).isEqualTo("CN=example.com");
     }

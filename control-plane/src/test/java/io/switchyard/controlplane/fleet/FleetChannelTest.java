@@ -139,7 +139,8 @@ class FleetChannelTest {
         Node n = new Node().connect("edge-1", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-1", "0.1.0", null, 0, 0));
         FleetMessage.SnapshotPush s = n.nextSnapshot();
-        assertThat(s.config().certificate("site").orElseThrow().keyPem()).isEqualTo(rsa.traditionalPem());
+        assertThat(s.config().certificate("site").orElseThrow().keyPem())
+                .as("sent as PKCS#1, stored and pushed as PKCS#8").isEqualTo(rsa.pkcs8Pem());
         assertThat(api.get("/api/v1/snapshots/1").body()).doesNotContain("PRIVATE KEY");
     }
 
