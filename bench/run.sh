@@ -8,7 +8,8 @@
 #   bench/run.sh --rounds 1 --duration-ms 2000 --targets direct,nginx   # quick look
 #
 # Any option is passed to the runner (see Runner.Settings). Environment:
-#   SWITCHYARD_JAVA_OPTS   JVM flags for Switchyard (default: -Xms256m -Xmx512m -XX:+UseParallelGC -XX:-AlwaysPreTouch)
+#   SWITCHYARD_JAVA_OPTS   JVM flags for Switchyard (default: -Xms256m -Xmx512m -XX:+UseParallelGC
+#                          -XX:-AlwaysPreTouch -Dorg.slf4j.simpleLogger.log.switchyard.access=warn)
 #   BENCH_PROXY_CPUS / BENCH_LOAD_CPUS   taskset lists (default 1 and 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +51,8 @@ if [ ! -f dist/switchyard.jar ]; then
   mvn -q $OFFLINE -DskipTests package || echo "run.sh: could not build dist/switchyard.jar; Switchyard's column will be empty" >&2
 fi
 
-JVM_OPTS=${SWITCHYARD_JAVA_OPTS:--Xms256m -Xmx512m -XX:+UseParallelGC -XX:-AlwaysPreTouch}
+# Access log off like the peers' configs (nginx access_log off, HAProxy/Caddy log nothing per request).
+JVM_OPTS=${SWITCHYARD_JAVA_OPTS:--Xms256m -Xmx512m -XX:+UseParallelGC -XX:-AlwaysPreTouch -Dorg.slf4j.simpleLogger.log.switchyard.access=warn}
 mkdir -p docs/bench-results
 # The runner is the load generator: pin it to the load core(s) with the echo upstream and wrk.
 taskset -c "$LOAD_CPUS" java -Xms512m -Xmx1g -XX:+UseParallelGC \

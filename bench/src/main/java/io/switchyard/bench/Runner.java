@@ -51,7 +51,8 @@ final class Runner {
         Path jar;
         Path benchJar;
         Path out;
-        List<String> switchyardJvm = List.of("-Xms256m", "-Xmx512m", "-XX:+UseParallelGC", "-XX:-AlwaysPreTouch");
+        List<String> switchyardJvm = List.of("-Xms256m", "-Xmx512m", "-XX:+UseParallelGC", "-XX:-AlwaysPreTouch",
+                "-Dorg.slf4j.simpleLogger.log.switchyard.access=warn");
 
         static Settings parse(String[] args) {
             Settings s = new Settings();
