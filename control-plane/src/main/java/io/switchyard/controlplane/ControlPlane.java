@@ -8,8 +8,15 @@ import io.switchyard.controlplane.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,8 +35,10 @@ public final class ControlPlane implements AutoCloseable {
     private final InetSocketAddress address;
     private final List<String> routes;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final FileLock lock;
 
-    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, InetSocketAddress address, List<String> routes) {
+    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, InetSocketAddress address, List<String> routes, FileLock lock) {
+        this.lock = lock;
         this.app = app;
         this.fleet = fleet;
         this.store = store;
@@ -63,6 +72,17 @@ public final class ControlPlane implements AutoCloseable {
             throw new IllegalArgumentException("admin " + hostPort(admin) + " is not a loopback address: set SWITCHYARD_CLUSTER_TOKEN "
                     + "(or --cluster-token-file) so only your data planes receive snapshots (they carry private keys)");
 
+        FileLock lock = lockDatabase(settings.db());
+        try {
+            return start(settings, clock, admin, ip, loopback, lock);
+        } catch (RuntimeException e) {
+            release(lock);
+            throw e;
+        }
+    }
+
+    private static ControlPlane start(ControlPlaneSettings settings, Clock clock, InetSocketAddress admin, InetAddress ip,
+                                      boolean loopback, FileLock lock) {
         Database db = Database.open(settings.db());
         ConfigStore store;
         try {
@@ -87,7 +107,46 @@ public final class ControlPlane implements AutoCloseable {
         InetSocketAddress bound = new InetSocketAddress(ip, app.port());
         // The launcher prints the process's one "ready" line; this one is for debugging embedded use.
         LOG.debug("control plane ready: admin API http://{} (database {}, config version {})", hostPort(bound), db.file(), store.current().version());
-        return new ControlPlane(app, fleet, store, bound, routes);
+        return new ControlPlane(app, fleet, store, bound, routes, lock);
+    }
+
+    /**
+     * One control plane per database: a second would take writes whose snapshots the first never
+     * pushes to its nodes. The lock is on a side file, never on the SQLite file itself: POSIX
+     * locks belong to the process, and closing any descriptor of the database would drop SQLite's
+     * own locks. The OS releases it when the process dies, so a crash leaves nothing to clean up.
+     */
+    private static FileLock lockDatabase(Path db) {
+        if (Files.isDirectory(db))
+            throw new IllegalStateException("database " + db + ": is a directory (expected: a file path)");
+        Path lockFile = Path.of(db.toAbsolutePath() + ".lock");
+        if (lockFile.getParent() != null && !Files.isDirectory(lockFile.getParent()))
+            throw new IllegalStateException("database " + db + ": directory " + lockFile.getParent() + " does not exist");
+        try {
+            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                throw new IllegalStateException("database " + db + ": in use by another control plane (" + lockFile + " is locked)");
+            }
+            return lock;
+        } catch (IOException e) {
+            throw new IllegalStateException("database " + db + ": cannot create lock file " + lockFile + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void release(FileLock lock) {
+        try {
+            lock.release();
+            lock.channel().close();
+        } catch (IOException e) {
+            LOG.debug("releasing the database lock failed", e);
+        }
     }
 
     private static void checkToken(String what, String token) {
@@ -122,6 +181,7 @@ public final class ControlPlane implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         fleet.close();
         app.stop();
+        release(lock);
         LOG.info("control plane stopped");
     }
 }

@@ -95,6 +95,18 @@ class ControlPlaneStartTest {
     }
 
     @Test
+    void aSecondControlPlaneOnTheSameDatabaseIsRefusedUntilTheFirstStops() {
+        ControlPlane first = ControlPlane.start(settings("127.0.0.1", 0, null, null));
+        try {
+            assertThatThrownBy(() -> ControlPlane.start(settings("127.0.0.1", 0, null, null)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("in use by another control plane");
+        } finally {
+            first.close();
+        }
+        ControlPlane.start(settings("127.0.0.1", 0, null, null)).close();
+    }
+
+    @Test
     void closeIsIdempotentAndFreesThePort() throws IOException {
         ControlPlane cp = ControlPlane.start(settings("127.0.0.1", 0, null, null));
         int port = cp.adminAddress().getPort();
