@@ -53,6 +53,18 @@ class WebSocketTest {
     }
 
     @Test
+    void relaysFrameBytesThatArriveTogetherWithThe101() throws Exception {
+        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            try (WsClient c = WsClient.connect(ws(dp, "/greet"))) {
+                assertThat(c.nextText()).isEqualTo("welcome");
+                c.sendText("and then");
+                assertThat(c.nextText()).isEqualTo(EchoServer.PREFIX + "and then");
+            }
+        }
+    }
+
+    @Test
     void passesTheHandshakeHeadersUpstreamAndTheAcceptBack() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {

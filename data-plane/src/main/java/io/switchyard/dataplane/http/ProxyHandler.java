@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -759,10 +760,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             Tunnel tunnel = new Tunnel(client, up, route.name(), route.route(), target, clientIp, loggable(req.uri()),
                     route.readMs(), route.sendMs(), c.metrics(), c.tunnels());
-            up.pipeline().get(UpstreamHandler.class).detach();
-            up.pipeline().addAfter(UpstreamPool.CODEC, TunnelHandler.NAME, tunnel.upstreamHandler());
-            up.pipeline().remove(UpstreamPool.HANDLER);
-            up.pipeline().remove(UpstreamPool.CODEC);
+            // Order matters: removing a decoder hands the bytes it still holds (frames that came in the same
+            // read as the 101, or early client frames) to the next handler at once. So both tunnel handlers
+            // must be in place, the 101 written and the upstream encoder passing raw bytes before either
+            // codec goes.
+            var upPipeline = up.pipeline();
+            upPipeline.get(UpstreamHandler.class).detach();
+            ((HttpClientCodec) upPipeline.get(UpstreamPool.CODEC)).prepareUpgradeFrom(upPipeline.context(UpstreamPool.CODEC));
+            upPipeline.addAfter(UpstreamPool.CODEC, TunnelHandler.NAME, tunnel.upstreamHandler());
+            upPipeline.remove(UpstreamPool.HANDLER);
 
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
             Hop.copyEndToEnd(upgradeResponse.headers(), r.headers());
@@ -774,10 +780,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             var p = client.pipeline();
             p.addAfter(serverCodecName, TunnelHandler.NAME, tunnel.clientHandler());
             closing = true; // this handler is done with the connection
+            tunnel.start();
             p.remove(ProxyHandler.this);
             p.remove(serverCodecName);
             if (p.get(HeadGuardHandler.class) != null) p.remove(HeadGuardHandler.class);
-            tunnel.start();
+            upPipeline.remove(UpstreamPool.CODEC);
         }
     }
 

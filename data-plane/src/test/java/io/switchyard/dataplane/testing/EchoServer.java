@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
@@ -164,6 +165,10 @@ public final class EchoServer implements AutoCloseable {
                 streamBytes(ctx, Integer.parseInt(param(q, "n", "0")));
                 return;
             }
+            if (upgrade && path.equals("/greet")) {
+                greet(ctx, req);
+                return;
+            }
             if (upgrade) {
                 WebSocketServerHandshakerFactory f = new WebSocketServerHandshakerFactory(
                         "ws://" + req.headers().get(HttpHeaderNames.HOST) + req.uri(), null, true, 64 << 20);
@@ -200,6 +205,36 @@ public final class EchoServer implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close(); // e.g. the proxy cut a connection mid-request on purpose
+        }
+
+        /**
+         * Accepts the handshake and sends a first text frame in the same write as the 101, so both reach the
+         * proxy in one read: the frame bytes then follow the response inside the proxy's HTTP decoder.
+         */
+        private void greet(ChannelHandlerContext ctx, FullHttpRequest req) {
+            handshakes.incrementAndGet();
+            String key = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+            String accept;
+            try {
+                accept = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+                        .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            byte[] welcome = "welcome".getBytes(StandardCharsets.UTF_8);
+            ByteBuf out = ctx.alloc().buffer();
+            out.writeCharSequence("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n", StandardCharsets.US_ASCII);
+            out.writeByte(0x81).writeByte(welcome.length).writeBytes(welcome);
+            ChannelPipeline p = ctx.pipeline();
+            p.remove("agg");
+            p.remove("codec");
+            p.addLast("ws-decoder", new io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder(true, false, 64 << 20));
+            p.addLast("ws-encoder", new io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder(false));
+            p.addLast("ws-agg", new WebSocketFrameAggregator(64 << 20));
+            p.addLast("ws", new WsEcho(null));
+            p.remove(this);
+            ctx.writeAndFlush(out);
         }
 
         private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, String how) {
@@ -274,7 +309,8 @@ public final class EchoServer implements AutoCloseable {
                 ctx.writeAndFlush(new PongWebSocketFrame(p.content().retain()));
             } else if (frame instanceof CloseWebSocketFrame c) {
                 frames.add("close " + c.statusCode());
-                hs.close(ctx.channel(), c.retain());
+                if (hs != null) hs.close(ctx.channel(), c.retain());
+                else ctx.writeAndFlush(c.retain()).addListener(ChannelFutureListener.CLOSE);
             }
         }
 
