@@ -516,7 +516,11 @@ public final class AdminApi {
     private void rollback(Context ctx) {
         ConfigStore.Stored target = stored(ctx.pathParam("version"), "version");
         Instant now = clock.instant();
+        String ifMatch = ctx.header("If-Match");
         ConfigStore.Written w = write(ctx, "rollback to " + target.version(), before -> {
+            long version = store.current().version();
+            if (ifMatch != null && !matchesVersion(ifMatch, version))
+                throw ApiException.preconditionFailed("If-Match " + ifMatch + " does not match the current version " + version);
             List<Violation> expired = new ArrayList<>();
             List<Certificate> certs = target.config().certificates();
             for (int i = 0; i < certs.size(); i++) {

@@ -321,7 +321,8 @@ class AdminApiTest {
         api.post(V1 + "/upstreams/chat/targets", "{\"address\":\"127.0.0.1:8011\"}");     // 3
         JsonNode v1 = api.get(V1 + "/snapshots/1").json();
 
-        Api.Res rb = api.post(V1 + "/snapshots/1/rollback", "");
+        assertThat(api.post(V1 + "/snapshots/1/rollback", "", "If-Match", "\"2\"").status()).as("decided on a stale version").isEqualTo(412);
+        Api.Res rb = api.post(V1 + "/snapshots/1/rollback", "", "If-Match", "\"3\"");
         assertThat(rb.status()).isEqualTo(200);
         assertThat(rb.version()).isEqualTo(4);
         assertThat(rb.json().get("version").asLong()).isEqualTo(4);
