@@ -404,6 +404,19 @@ class HttpProxyTest {
     }
 
     @Test
+    void abandonsTheUpstreamRequestWhenTheClientHangsUpWhileWaiting() throws Exception {
+        try (EchoServer echo = new EchoServer("slow"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
+            RawHttp c = new RawHttp(dp.listenAddress());
+            c.send(RawHttp.get("/sleep?ms=20000", "h"));
+            org.awaitility.Awaitility.await().atMost(5, java.util.concurrent.TimeUnit.SECONDS)
+                    .until(() -> echo.log.stream().anyMatch(l -> l.startsWith("GET /sleep")));
+            c.close();
+            org.awaitility.Awaitility.await().atMost(5, java.util.concurrent.TimeUnit.SECONDS).until(() -> dp.openConnections() == 0);
+        }
+    }
+
+    @Test
     void answers502WhenTheUpstreamClosesWithoutAnswering() throws Exception {
         try (EchoServer echo = new EchoServer("rude"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {

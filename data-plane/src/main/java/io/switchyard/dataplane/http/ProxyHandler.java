@@ -453,7 +453,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             boolean last = content instanceof LastHttpContent;
-            if (last) requestDone = true;
+            if (last) {
+                requestDone = true;
+                // Keep one read pending while the answer is awaited: a client that hangs up is noticed now
+                // (and its upstream request abandoned, as nginx does), and at most one read of pipelined
+                // requests is queued, since nothing asks for more until this exchange ends.
+                if (queue.isEmpty() && !closing) ctx.read();
+            }
             if (local || finished) {
                 content.release();
                 if (last) maybeFinish();
