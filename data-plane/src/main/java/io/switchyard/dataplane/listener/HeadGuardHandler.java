@@ -40,6 +40,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private boolean sawContentLength;
     private boolean sawTransferEncoding;
     private ScheduledFuture<?> timer;
+    private String problem;
     private boolean idle;
     /** How long a keep-alive connection may sit between requests (nginx's keepalive_timeout is 75 s). */
     static final long KEEP_ALIVE_IDLE_MS = 60_000;
@@ -150,41 +151,57 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
 
     /** Scans head bytes; switches to pass-through at the blank line ending the head. */
     private String scan(ByteBuf buf) {
-        int end = buf.writerIndex();
-        for (int i = buf.readerIndex(); i < end; i++) {
-            byte b = buf.getByte(i);
-            if (b == '\n') {
-                if (lineLen == 0) {
-                    if (lineNo == 0) continue; // empty lines before the request line are allowed (RFC 9112 2.2)
-                    inHead = false;
-                    disarm();
-                    return null;
-                }
-                if (inName) return "header line without a colon";
-                lineNo++;
-                lineLen = 0;
-                inName = true;
-                nameLen = 0;
-                continue;
+        problem = null;
+        // One forEachByte call, not a getByte per byte: cheaper, and under leak detection one access record.
+        buf.forEachByte(this::step);
+        return problem;
+    }
+
+    /** One byte of a head; false stops the scan (head complete, or a problem found). */
+    private boolean step(byte b) {
+        if (b == '\n') {
+            if (lineLen == 0) {
+                if (lineNo == 0) return true; // empty lines before the request line are allowed (RFC 9112 2.2)
+                inHead = false;
+                disarm();
+                return false;
             }
-            if (b == '\r') continue;
-            if (lineLen == 0 && lineNo > 0 && (b == ' ' || b == '\t')) return "obsolete line folding in headers";
-            if ((b < 0x20 && b != '\t') || b == 0x7f) return "control character in request head";
-            lineLen++;
-            if (lineNo > 0 && inName) {
-                if (b == ':') {
-                    inName = false;
-                    if (matches(CONTENT_LENGTH)) sawContentLength = true;
-                    if (matches(TRANSFER_ENCODING)) sawTransferEncoding = true;
-                    if (sawContentLength && sawTransferEncoding) return "both Content-Length and Transfer-Encoding";
-                } else if (nameLen < name.length) {
-                    name[nameLen++] = (byte) (b >= 'A' && b <= 'Z' ? b + 32 : b);
-                } else {
-                    nameLen = name.length + 1; // too long to be one of ours
+            if (inName) {
+                problem = "header line without a colon";
+                return false;
+            }
+            lineNo++;
+            lineLen = 0;
+            inName = true;
+            nameLen = 0;
+            return true;
+        }
+        if (b == '\r') return true;
+        if (lineLen == 0 && lineNo > 0 && (b == ' ' || b == '\t')) {
+            problem = "obsolete line folding in headers";
+            return false;
+        }
+        if ((b < 0x20 && b != '\t') || b == 0x7f) {
+            problem = "control character in request head";
+            return false;
+        }
+        lineLen++;
+        if (lineNo > 0 && inName) {
+            if (b == ':') {
+                inName = false;
+                if (matches(CONTENT_LENGTH)) sawContentLength = true;
+                if (matches(TRANSFER_ENCODING)) sawTransferEncoding = true;
+                if (sawContentLength && sawTransferEncoding) {
+                    problem = "both Content-Length and Transfer-Encoding";
+                    return false;
                 }
+            } else if (nameLen < name.length) {
+                name[nameLen++] = (byte) (b >= 'A' && b <= 'Z' ? b + 32 : b);
+            } else {
+                nameLen = name.length + 1; // too long to be one of ours
             }
         }
-        return null;
+        return true;
     }
 
     private boolean matches(byte[] expected) {
