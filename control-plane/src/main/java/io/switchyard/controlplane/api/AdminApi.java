@@ -1,9 +1,5 @@
 package io.switchyard.controlplane.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -27,22 +23,20 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static io.switchyard.controlplane.api.Http.*;
 
 /**
  * The admin REST API ({@code /api/v1}) and the fleet channel, as Javalin routes. Every write goes
@@ -59,7 +53,6 @@ public final class AdminApi {
     static final String PROBLEM_TYPE_PREFIX = "urn:switchyard:problem:";
     static final String VERSION_HEADER = "X-Config-Version";
     private static final long MAX_WAIT_MS = 300_000;
-    private static final Pattern DUPLICATE_KEY = Pattern.compile("^Duplicate field '([^']*)'");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
     private static final java.time.Duration FLEET_IDLE_TIMEOUT = java.time.Duration.ofSeconds(30);
     private static final int MAX_PAGE = 500;
@@ -490,16 +483,6 @@ public final class AdminApi {
         json(ctx, currentView(c));
     }
 
-    private static boolean matchesVersion(String ifMatch, long version) {
-        for (String tag : ifMatch.split(",")) {
-            String t = tag.trim();
-            if (t.equals("*")) return true;
-            if (t.startsWith("\"") && t.endsWith("\"") && t.length() >= 2) t = t.substring(1, t.length() - 1);
-            if (t.equals(Long.toString(version))) return true;
-        }
-        return false;
-    }
-
     // ---- history --------------------------------------------------------------------------------
 
     private void history(Context ctx) {
@@ -652,159 +635,6 @@ public final class AdminApi {
     private static <T> List<T> replace(List<T> list, Function<T, String> name, T item) {
         String n = name.apply(item);
         return list.stream().map(x -> name.apply(x).equals(n) ? item : x).toList();
-    }
-
-    /** Strong ETag of the stored entity (a certificate without its key or computed fields). */
-    static String etag(Object shown) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(ConfigCodec.writeBytes(shown));
-            return "\"" + HexFormat.of().formatHex(h, 0, 12) + "\"";
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String versionTag(long version) {
-        return "\"" + version + "\"";
-    }
-
-    /** Runs inside the write transaction, so the checked state is the one replaced. */
-    private static void ifMatch(Context ctx, Object current) {
-        String header = ctx.header("If-Match");
-        if (header == null) return;
-        String tag = etag(current);
-        for (String t : header.split(",")) {
-            String s = t.trim();
-            if (s.equals("*") || s.equals(tag)) return;
-        }
-        throw ApiException.preconditionFailed("If-Match " + header + " does not match the current ETag " + tag
-                + " (someone changed it since you read it)");
-    }
-
-    private static void entity(Context ctx, int status, Object etagOf, Object shown) {
-        ctx.status(status).header("ETag", etag(etagOf));
-        json(ctx, shown);
-    }
-
-    private static void json(Context ctx, Object body) {
-        ctx.contentType("application/json").result(ConfigCodec.writeBytes(body));
-    }
-
-    private static long queryLong(Context ctx, String name, long dflt, long min, long max) {
-        String s = ctx.queryParam(name);
-        if (s == null) return dflt;
-        long v;
-        try {
-            v = Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw ApiException.invalid(name, "\"" + s + "\" (expected: an integer)");
-        }
-        if (v < min || v > max) throw ApiException.invalid(name, v + " (expected: " + min + ".." + max + ")");
-        return v;
-    }
-
-    /** The request body as text: JSON only (415 otherwise), at most {@link #MAX_BODY_BYTES} (413 otherwise). */
-    private static String body(Context ctx) {
-        String type = ctx.header("Content-Type");
-        String mime = type == null ? "" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
-        if (!mime.equals("application/json"))
-            throw new ApiException(415, "unsupported-media-type", "Unsupported media type",
-                    "Content-Type " + (type == null ? "missing" : type) + " (expected: application/json)");
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > MAX_BODY_BYTES) throw tooLarge();
-        try (InputStream in = ctx.req().getInputStream()) {
-            // Chunked bodies have no Content-Length: count while reading, stop one byte past the limit.
-            byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (b.length > MAX_BODY_BYTES) throw tooLarge();
-            return new String(b, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw ApiException.invalid("", "body could not be read: " + e.getMessage());
-        }
-    }
-
-    private static ApiException tooLarge() {
-        return new ApiException(413, "payload-too-large", "Payload too large", "the body is over " + MAX_BODY_BYTES + " bytes (1 MiB)");
-    }
-
-    /**
-     * Reads one entity. For PUT, {@code pathName} fills a missing {@code name} and must equal a
-     * given one (renaming is a delete plus a create, so references stay explicit).
-     */
-    private static <T> T parse(Context ctx, Class<T> type, String pathName) {
-        String text = body(ctx);
-        JsonNode tree;
-        try {
-            // Through a tree first, for every body: the tree reader refuses duplicate keys, which
-            // a direct bind would silently resolve as "last one wins".
-            tree = ConfigCodec.mapper().readTree(text);
-        } catch (JsonProcessingException e) {
-            Matcher dup = DUPLICATE_KEY.matcher(String.valueOf(e.getOriginalMessage()));
-            if (dup.find()) {
-                // The tree reader reports no path; the parser still stands on the duplicate key.
-                String field = e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p
-                        ? jsonPath(p.getParsingContext()) : dup.group(1);
-                throw ApiException.invalid(field, "duplicate field (expected: each field once)");
-            }
-            throw ApiException.invalid(ConfigCodec.translate(e));
-        }
-        if (pathName != null && tree instanceof ObjectNode o) {
-            JsonNode n = o.get("name");
-            if (n == null) o.set("name", TextNode.valueOf(pathName));
-            else if (!n.isTextual() || !n.asText().equals(pathName))
-                throw ApiException.invalid("name", n + " (expected: \"" + pathName + "\", the name in the path; renaming is not supported)");
-        }
-        try {
-            return ConfigCodec.read(tree == null || tree.isMissingNode() ? "" : tree.toString(), type);
-        } catch (ConfigException e) {
-            throw ApiException.invalid(e);
-        }
-    }
-
-    private static String jsonPath(com.fasterxml.jackson.core.JsonStreamContext c) {
-        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
-        for (; c != null && !c.inRoot(); c = c.getParent()) {
-            if (c.inArray()) parts.push("[" + Math.max(0, c.getCurrentIndex()) + "]");
-            else if (c.getCurrentName() != null) parts.push("." + c.getCurrentName());
-        }
-        String path = String.join("", parts);
-        return path.startsWith(".") ? path.substring(1) : path;
-    }
-
-    static void problem(Context ctx, ApiException e) {
-        ctx.status(e.status()).contentType("application/problem+json").result(problemBody(e));
-    }
-
-    private static byte[] problemBody(ApiException e) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", PROBLEM_TYPE_PREFIX + e.type());
-        body.put("title", e.title());
-        body.put("status", e.status());
-        body.put("detail", e.getMessage());
-        body.put("errors", e.errors().stream().map(v -> new Views.FieldError(v.field(), v.message())).toList());
-        body.putAll(e.extensions());
-        return ConfigCodec.writeBytes(body);
-    }
-
-    private static ApiException fromJavalin(HttpResponseException e) {
-        return switch (e.getStatus()) {
-            case 404 -> ApiException.notFound("no such path");
-            case 405 -> new ApiException(405, "method-not-allowed", "Method not allowed", "this path does not take that method");
-            case 413 -> tooLarge();
-            default -> new ApiException(e.getStatus(), "http-" + e.getStatus(), e.getMessage(), e.getMessage());
-        };
-    }
-
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max) + "...";
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    private static String remote(java.net.SocketAddress a) {
-        if (a instanceof java.net.InetSocketAddress i) return i.getAddress() == null ? i.getHostString() : i.getAddress().getHostAddress();
-        return String.valueOf(a);
     }
 
     private static byte[] loadOpenapi() {
