@@ -29,26 +29,24 @@ public record Serving(RoutingTable table, Map<String, InetSocketAddress> address
     }
 
     /**
-     * Resolves every target of {@code table}, reusing {@code previous} results for addresses seen before.
-     * Called on the applying thread, never on an event loop: a host name may block here.
+     * Resolves every target of {@code table} again (names may have moved since the last apply); a name that
+     * does not resolve now keeps its {@code previous} address, if it had one. Called on the applying thread,
+     * never on an event loop: a host name may block here.
      */
     public static Map<String, InetSocketAddress> resolve(RoutingTable table, Map<String, InetSocketAddress> previous) {
         Map<String, InetSocketAddress> out = new HashMap<>();
         for (var u : table.config().upstreams()) {
             for (var t : u.targets()) {
                 if (out.containsKey(t.address())) continue;
-                InetSocketAddress old = previous.get(t.address());
-                if (old != null && !old.isUnresolved()) {
-                    out.put(t.address(), old);
-                    continue;
-                }
                 HostPort hp = t.hostPort();
                 InetSocketAddress a;
                 try {
+                    // An IP literal is parsed, not looked up.
                     a = new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port());
                 } catch (UnknownHostException e) {
-                    // Kept unresolved: connecting fails fast with 502 and the next apply tries again.
-                    a = InetSocketAddress.createUnresolved(hp.host(), hp.port());
+                    InetSocketAddress old = previous.get(t.address());
+                    // Unresolved: connecting fails fast with 502 and the next apply tries again.
+                    a = old != null ? old : InetSocketAddress.createUnresolved(hp.host(), hp.port());
                 }
                 out.put(t.address(), a);
             }
