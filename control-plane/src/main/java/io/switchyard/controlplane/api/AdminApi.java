@@ -236,6 +236,7 @@ public final class AdminApi {
             if (clusterToken != null && !bearerMatches(ctx.header("Authorization"), clusterToken)) {
                 // Recorded under a checked name only: the query string is the caller's, not ours.
                 fleet.refused(validId ? nodeId : null, ctx.ip(), "wrong or missing cluster token");
+                ctx.res().setHeader("WWW-Authenticate", "Bearer realm=\"switchyard-fleet\"");
                 throw new ApiException(401, "unauthorized", "Unauthorized",
                         "the fleet channel needs Authorization: Bearer <cluster token> (SWITCHYARD_CLUSTER_TOKEN)");
             }

@@ -168,7 +168,11 @@ class FleetChannelTest {
         assertThatThrownBy(() -> new Node().connect("intruder", "guess"))
                 .isInstanceOf(CompletionException.class)
                 .cause().isInstanceOf(WebSocketHandshakeException.class)
-                .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(401));
+                .satisfies(e -> {
+                    assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(401);
+                    assertThat(((WebSocketHandshakeException) e).getResponse().headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+                            v -> assertThat(v).startsWith("Bearer"));
+                });
         assertThatThrownBy(() -> new Node().connect("anonymous", null)).isInstanceOf(CompletionException.class);
         assertThat(node("intruder").get("status").asText()).isEqualTo("refused");
         assertThat(node("anonymous").get("status").asText()).isEqualTo("refused");
