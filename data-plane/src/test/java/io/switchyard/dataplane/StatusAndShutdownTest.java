@@ -135,6 +135,7 @@ class StatusAndShutdownTest {
             assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
             shutdown.get(10, TimeUnit.SECONDS);
             assertThat(dp.metrics().tunnelsClosed("all", "shutdown")).isEqualTo(1);
+            assertThat(echo.frames).as("the upstream got its close too").contains("close 1001");
             ws.close();
             slow.close();
             idle.close();

@@ -302,6 +302,25 @@ class TlsTest {
     }
 
     @Test
+    void refusesHandshakesWhileNoCertificateFitsAndServesOnceOneArrives() throws Exception {
+        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+            dp.apply(snapshot(1, echo, List.of(), List.of(Configs.route("all", "/", "app"))));
+            assertThatThrownBy(() -> TestCerts.connect(dp.tlsAddress(), "a.example.com").close())
+                    .isInstanceOf(java.io.IOException.class);
+            dp.apply(snapshot(2, echo, List.of(certA.certificate("a", List.of("a.example.com"), false),
+                    certB.certificate("b", List.of("b.example.com"), false)), List.of(Configs.route("all", "/", "app"))));
+            // Two certificates, neither the default: a name that fits gets one, others are refused.
+            try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "a.example.com")) {
+                assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=a.example.com");
+            }
+            assertThatThrownBy(() -> TestCerts.connect(dp.tlsAddress(), null).close()).isInstanceOf(java.io.IOException.class);
+            try (RawHttp c = new RawHttp(dp.listenAddress())) {
+                assertThat(c.send(RawHttp.get("/", "h")).read().status()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
     void rejectsAnUpstreamCaThatCannotBeLoadedAtApplyTime() throws Exception {
         try (DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             Upstream bad = new Upstream("bad-ca", Balance.ROUND_ROBIN, List.of(new Target("127.0.0.1:9")), true, null, true,
