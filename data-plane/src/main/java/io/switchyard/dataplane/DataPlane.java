@@ -184,7 +184,9 @@ public final class DataPlane implements AutoCloseable {
                 if (!t.markDrainScheduled()) continue;
                 long delay = n == 0 ? 0 : grace * i / n;
                 LOG.info("draining tunnel on route {} (target {} removed) in {} ms", e.getKey(), t.target(), delay);
-                t.close(CloseReason.DRAINED, delay);
+                String upstream = t.target().upstream();
+                String address = t.target().address();
+                t.close(CloseReason.DRAINED, delay, () -> !ctx.serving().get().table().containsTarget(upstream, address));
             }
         }
     }

@@ -98,6 +98,30 @@ class DrainTest {
     }
 
     @Test
+    void aDrainStillWaitingIsCalledOffWhenTheTargetComesBack() throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+             DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, a.address())),
+                    List.of(drainingRoute("r", "/", "app", 4000))));
+            try (WsClient first = WsClient.connect(ws(dp, "/")); WsClient second = WsClient.connect(ws(dp, "/"))) {
+                first.whoami();
+                second.whoami();
+                dp.apply(Configs.snapshot(2, List.of(upstream("app", Balance.ROUND_ROBIN, b.address())),
+                        List.of(drainingRoute("r", "/", "app", 4000))));
+                // One of the two closes at once (i = 0); the other is due in 2 s, but its target returns first.
+                dp.apply(Configs.snapshot(3, List.of(upstream("app", Balance.ROUND_ROBIN, a.address(), b.address())),
+                        List.of(drainingRoute("r", "/", "app", 4000))));
+                await().atMost(5, TimeUnit.SECONDS).until(() -> first.closed.isDone() || second.closed.isDone());
+                Thread.sleep(2500);
+                assertThat(dp.metrics().tunnelsClosed("r", "drained")).isEqualTo(1);
+                WsClient alive = first.closed.isDone() ? second : first;
+                assertThat(alive.closed).isNotDone();
+                assertThat(alive.whoami()).isEqualTo("a");
+            }
+        }
+    }
+
+    @Test
     void aRouteTurnedToKeepLeavesItsTunnelsAlone() throws Exception {
         try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {

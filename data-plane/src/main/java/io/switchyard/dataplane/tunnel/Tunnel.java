@@ -125,7 +125,18 @@ public final class Tunnel {
      * runs on the tunnel's event loop after {@code delayMs}.
      */
     public void close(CloseReason why, long delayMs) {
-        Runnable r = () -> requestClose(why);
+        close(why, delayMs, () -> true);
+    }
+
+    /**
+     * As {@link #close(CloseReason, long)}, if {@code stillWanted} holds when the delay is over (a drain is
+     * called off when a later snapshot brought the target back); otherwise the tunnel may be drained again.
+     */
+    public void close(CloseReason why, long delayMs, java.util.function.BooleanSupplier stillWanted) {
+        Runnable r = () -> {
+            if (stillWanted.getAsBoolean()) requestClose(why);
+            else drainScheduled.set(false);
+        };
         if (delayMs <= 0) client.eventLoop().execute(r);
         else client.eventLoop().schedule(r, delayMs, TimeUnit.MILLISECONDS);
     }
