@@ -71,6 +71,7 @@ public final class DataPlane implements AutoCloseable {
     private volatile InetSocketAddress tlsAddress;
     private volatile InetSocketAddress statusAddress;
     private volatile boolean closed;
+    private final long startedNanos = System.nanoTime();
 
     private DataPlane(DataPlaneSettings settings, long headerTimeoutMs) {
         this.settings = settings;
@@ -237,6 +238,10 @@ public final class DataPlane implements AutoCloseable {
         m.put("applied_version", appliedVersion);
         m.put("open_connections", openConnections());
         m.put("open_tunnels", openTunnels());
+        m.put("routes", ctx.serving().get().table().routeCount());
+        m.put("listen", String.valueOf(listenAddress));
+        if (tlsAddress != null) m.put("tls_listen", String.valueOf(tlsAddress));
+        m.put("uptime_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
         m.put("transport", transport.name());
         m.put("tls_provider", ServerCertificates.provider() == io.netty.handler.ssl.SslProvider.OPENSSL ? "openssl" : "jdk");
         m.put("draining", ctx.draining().on());

@@ -42,6 +42,8 @@ class StatusAndShutdownTest {
                     assertThat(j.get("applied_version").asLong()).isEqualTo(5);
                     assertThat(j.get("open_tunnels").asLong()).isEqualTo(1);
                     assertThat(j.get("open_connections").asLong()).isEqualTo(1);
+                    assertThat(j.get("routes").asInt()).isEqualTo(1);
+                    assertThat(j.get("listen").asText()).endsWith(":" + dp.listenAddress().getPort());
                     assertThat(j.get("tls_provider").asText()).isIn("openssl", "jdk");
                     assertThat(j.get("control_plane").get("connected").asBoolean()).isTrue();
                     assertThat(c.send(RawHttp.get("/nope", "status")).read().status()).isEqualTo(404);
