@@ -329,6 +329,9 @@ final class Report {
                 pct(routesChange("haproxy", "perSecond")), pct(routesChange("caddy", "perSecond")));
         row("p99 change", pct(routesChange(US, "p99Us")), pct(routesChange("nginx", "p99Us")),
                 pct(routesChange("haproxy", "p99Us")), pct(routesChange("caddy", "p99Us")));
+        row("proxy CPU µs/msg change (robust to load-core noise)", pct(routesChange(US, "proxy_cpu_us_per_op")),
+                pct(routesChange("nginx", "proxy_cpu_us_per_op")), pct(routesChange("haproxy", "proxy_cpu_us_per_op")),
+                pct(routesChange("caddy", "proxy_cpu_us_per_op")));
         row("start-up to first proxied request, 100k routes (ms)", cellsOf("start-" + meta.path("big_routes").asInt(),
                 "start_ms", List.of(US, "nginx", "haproxy", "caddy")));
         row("RSS after start, 100k routes", mibs("start-" + meta.path("big_routes").asInt()));
@@ -340,6 +343,8 @@ final class Report {
             header("metric", "no swaps", "swaps", "change");
             row("msg/s", num(med(US, "F-swap-base", "perSecond")), num(med(US, "F-swap", "perSecond")), pct(swapChange("perSecond")));
             row("p99 µs", num(med(US, "F-swap-base", "p99Us")), num(med(US, "F-swap", "p99Us")), pct(swapChange("p99Us")));
+            row("proxy CPU µs/msg (includes the control plane serving the PUTs)", num(med(US, "F-swap-base", "proxy_cpu_us_per_op")),
+                    num(med(US, "F-swap", "proxy_cpu_us_per_op")), pct(swapChange("proxy_cpu_us_per_op")));
             row("swap to effect p50 / p99 / max (ms)", "", num(med(US, "F-swap", "swap_effect_p50_ms")) + " / "
                     + num(med(US, "F-swap", "swap_effect_p99_ms")) + " / " + num(med(US, "F-swap", "swap_effect_max_ms")), "");
             row("swaps per run", "", num(med(US, "F-swap", "swaps")), "");
