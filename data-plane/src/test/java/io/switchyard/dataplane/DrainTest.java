@@ -109,9 +109,9 @@ class DrainTest {
                 dp.apply(Configs.snapshot(2, List.of(upstream("app", Balance.ROUND_ROBIN, b.address())),
                         List.of(drainingRoute("r", "/", "app", 4000))));
                 // One of the two closes at once (i = 0); the other is due in 2 s, but its target returns first.
+                await().atMost(5, TimeUnit.SECONDS).until(() -> first.closed.isDone() || second.closed.isDone());
                 dp.apply(Configs.snapshot(3, List.of(upstream("app", Balance.ROUND_ROBIN, a.address(), b.address())),
                         List.of(drainingRoute("r", "/", "app", 4000))));
-                await().atMost(5, TimeUnit.SECONDS).until(() -> first.closed.isDone() || second.closed.isDone());
                 Thread.sleep(2500);
                 assertThat(dp.metrics().tunnelsClosed("r", "drained")).isEqualTo(1);
                 WsClient alive = first.closed.isDone() ? second : first;

@@ -240,11 +240,11 @@ class WebSocketTest {
     void closesAnIdleTunnelAfterItsRoutesReadTimeoutButNotOneWithALongerLimit() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())), List.of(
-                    route("short", List.of(), "/short", "app", false, false, new Timeouts(null, 400L, 400L)),
+                    route("short", List.of(), "/short", "app", false, false, new Timeouts(null, 800L, 800L)),
                     route("long", List.of(), "/long", "app", false, false, new Timeouts(null, 60_000L, 60_000L)))));
             try (WsClient shortOne = WsClient.connect(ws(dp, "/short")); WsClient longOne = WsClient.connect(ws(dp, "/long"))) {
                 // Activity keeps the short one open past its limit...
-                for (int i = 0; i < 4; i++) {
+                for (int i = 0; i < 6; i++) {
                     shortOne.sendText("ping " + i);
                     assertThat(shortOne.nextText()).endsWith("ping " + i);
                     Thread.sleep(200);
