@@ -409,6 +409,13 @@ final class Report {
                 }
             }
         }
+        long retried = 0;
+        for (JsonNode c : doc.path("cells")) if (c.path("retried").asBoolean(false)) retried++;
+        if (retried > 0) {
+            line(retried + " cells were measured a second time because other programs used the CPU during the first"
+                    + " attempt; the second attempt replaced the first (whatever its outcome).");
+            line("");
+        }
         if (!noValid.isEmpty()) {
             line("**No valid round (numbers shown for these are not to be quoted):** " + String.join(", ", noValid) + ".");
             line("");

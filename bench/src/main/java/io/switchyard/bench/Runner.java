@@ -92,7 +92,7 @@ final class Runner {
     private final List<String> notes = new ArrayList<>();
     private final Path work;
     private Process echo;
-    private long quietBudgetMs = 60_000;
+    private long quietBudgetMs = 90_000;
     private boolean waitedLogged;
     private Path cert, key;
     private boolean switchyardTls;
@@ -306,7 +306,7 @@ final class Runner {
      * colleague's test suite would otherwise be measured as our proxy's slowness.
      */
     private void awaitQuiet() throws InterruptedException {
-        while (quietBudgetMs > 0) {
+        while (quietBudgetMs > 0 && !pastSoftDeadline()) {
             Map<Long, Long> a = Procs.foreignTicks();
             long t = System.nanoTime();
             Thread.sleep(300);
@@ -319,8 +319,42 @@ final class Runner {
         }
     }
 
+    private interface CellRun {
+        Map<String, Object> run() throws Exception;
+    }
+
+    private int retriesLeft = 15;
+
+    /** Time after which the run stops waiting for quiet and stops retrying, to finish within 20 minutes. */
+    private boolean pastSoftDeadline() {
+        return System.currentTimeMillis() - started > 15 * 60_000L;
+    }
+
+    /**
+     * Runs a cell, and once more if other programs' CPU use invalidated it (from a run-wide budget):
+     * the retry replaces the first attempt, and says so in the cell.
+     */
+    private Map<String, Object> retrying(CellRun r) throws Exception {
+        Map<String, Object> c = r.run();
+        boolean foreign = flags(c).stream().anyMatch(f -> f.startsWith("INVALID: other processes"));
+        if (foreign && retriesLeft > 0 && !pastSoftDeadline()) {
+            retriesLeft--;
+            cells.remove(c);
+            log("retrying " + c.get("target") + " " + c.get("scenario") + ": other processes were using the CPU");
+            Map<String, Object> again = r.run();
+            again.put("retried", true);
+            return again;
+        }
+        return c;
+    }
+
     private Map<String, Object> echoCell(int round, String target, String scenario, long pid, String url, int size,
                                          double rate) throws Exception {
+        return retrying(() -> echoCellOnce(round, target, scenario, pid, url, size, rate));
+    }
+
+    private Map<String, Object> echoCellOnce(int round, String target, String scenario, long pid, String url, int size,
+                                             double rate) throws Exception {
         awaitQuiet();
         Sampler sm = new Sampler(pid);
         LoadGen.Result res = LoadGen.echo(new LoadGen.Options(url, CONNECTIONS, size, rate, s.warmupMs, s.durationMs, 1), sm);
@@ -449,6 +483,11 @@ final class Runner {
     }
 
     private void handshakeCell(int round, String target, String scenario, Peer.Running r, String base) throws Exception {
+        retrying(() -> handshakeCellOnce(round, target, scenario, r, base));
+    }
+
+    private Map<String, Object> handshakeCellOnce(int round, String target, String scenario, Peer.Running r, String base)
+            throws Exception {
         String url = base + Peer.prefix(ROUTES - 1) + "/ws";
         awaitQuiet();
         Sampler sm = new Sampler(r.pid());
@@ -464,7 +503,9 @@ final class Runner {
         if (res.loadCpuCores() >= 0.95) f.add(String.format("load generator CPU saturated (%.0f%%)", res.loadCpuCores() * 100));
         Object busy = c.get("load_core_busy");
         if (busy instanceof Double b && b >= 0.97) f.add(String.format("load core saturated (%.0f%% busy)", b * 100));
-        log(String.format("%-10s %-8s %8.0f handshakes/s p99 %6.0fus err %d", target, scenario, res.perSecond(), res.p99Us(), res.errors()));
+        log(String.format("%-10s %-8s %8.0f handshakes/s p99 %6.0fus err %d %s", target, scenario, res.perSecond(),
+                res.p99Us(), res.errors(), f));
+        return c;
     }
 
     private void idleCell(int round, String target, Peer.Running r) throws Exception {
@@ -511,6 +552,10 @@ final class Runner {
     private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in");
 
     private void wrkCell(int round, String target, Peer.Running r) throws Exception {
+        retrying(() -> wrkCellOnce(round, target, r));
+    }
+
+    private Map<String, Object> wrkCellOnce(int round, String target, Peer.Running r) throws Exception {
         String url = "http://127.0.0.1:" + r.port() + Peer.prefix(ROUTES - 1) + "/hello";
         Path log = work.resolve("wrk.log");
         // Warm-up run, then the measured one.
@@ -541,7 +586,8 @@ final class Runner {
         if (errors > 0) f.add("INVALID: " + errors + " errors (non-2xx or socket)");
         Object busy = c.get("load_core_busy");
         if (busy instanceof Double b && b >= 0.97) f.add(String.format("load core saturated (%.0f%% busy)", b * 100));
-        log(String.format("%-10s %-8s %8.0f req/s p99 %s us err %d", target, "E", rps, c.get("p99Us"), errors));
+        log(String.format("%-10s %-8s %8.0f req/s p99 %s us err %d %s", target, "E", rps, c.get("p99Us"), errors, f));
+        return c;
     }
 
     private static Double latencyUs(Matcher m) {
