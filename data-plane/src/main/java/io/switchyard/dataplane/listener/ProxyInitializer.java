@@ -35,6 +35,12 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         c.connections().add(ch);
+        // Accepted while a graceful shutdown began: close it. Added to the group first, checked second, so a
+        // connection is either seen by the shutdown's broadcast or sees the flag here.
+        if (c.draining().on()) {
+            ch.close();
+            return;
+        }
         ChannelPipeline p = ch.pipeline();
         if (tls) addTlsHandlers(p);
         addHttpHandlers(p);
