@@ -48,6 +48,8 @@ public final class NodeAgent implements AutoCloseable {
     private final String softwareVersion;
     private final HttpClient http;
     private final ScheduledExecutorService agent;
+    // Writes state files beside the apply (see apply); one thread keeps them in order.
+    private final java.util.concurrent.ExecutorService stager;
 
     // Confined to the agent thread.
     private WebSocket socket;
@@ -70,6 +72,11 @@ public final class NodeAgent implements AutoCloseable {
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         this.agent = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "switchyard-node-agent");
+            t.setDaemon(true);
+            return t;
+        });
+        this.stager = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "switchyard-state-writer");
             t.setDaemon(true);
             return t;
         });
@@ -161,21 +168,39 @@ public final class NodeAgent implements AutoCloseable {
 
     private void apply(FleetMessage.SnapshotPush push) {
         Snapshot s;
+        CompletableFuture<java.nio.file.Path> staged = null;
         try {
             s = new Snapshot(push.version(), push.config());
             TargetHosts.requireResolvable(s.config());
+            // The state file is written and fsynced on another thread while the data plane compiles and
+            // swaps; it is renamed into place only once the swap succeeded, and only then do we ACK.
+            final Snapshot toStage = s;
+            staged = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return stateDir.stage(toStage);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, stager);
             boolean changed = dataPlane.apply(s);
-            stateDir.save(s);
+            stateDir.commit(staged.join());
             log.info("applied version {}{}", push.version(), changed ? "" : " (same content, not recompiled)");
             send(new FleetMessage.Ack(push.version()));
         } catch (ConfigException e) {
+            discard(staged);
             log.warn("rejected version {}: {}; still serving version {}", push.version(), e.getMessage(), dataPlane.appliedVersion());
             send(new FleetMessage.Nack(push.version(), e.getMessage()));
         } catch (Exception e) {
-            log.warn("could not apply version {}: {}", push.version(), e.toString());
-            send(new FleetMessage.Nack(push.version(), String.valueOf(e.getMessage())));
+            discard(staged);
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            log.warn("could not apply version {}: {}", push.version(), cause.toString());
+            send(new FleetMessage.Nack(push.version(), String.valueOf(cause.getMessage())));
         }
         publishStatus();
+    }
+
+    private static void discard(CompletableFuture<java.nio.file.Path> staged) {
+        if (staged != null) staged.thenAccept(StateDir::discard);
     }
 
     private static long versionOf(String text) {
@@ -232,6 +257,7 @@ public final class NodeAgent implements AutoCloseable {
             // Closing anyway.
         }
         agent.shutdown();
+        stager.shutdown();
     }
 
     private final class Listener implements WebSocket.Listener {

@@ -41,7 +41,16 @@ public final class StateDir {
         }
     }
 
+    /** Writes and renames in one go. */
     public void save(Snapshot snapshot) throws IOException {
+        commit(stage(snapshot));
+    }
+
+    /**
+     * First half of a save: the snapshot written and fsynced to a temp file beside the real one. Split
+     * from {@link #commit} so the write can run while the data plane compiles the same snapshot.
+     */
+    public Path stage(Snapshot snapshot) throws IOException {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, ".snapshot-", ".tmp");
         try {
@@ -54,13 +63,30 @@ public final class StateDir {
                 ch.write(java.nio.ByteBuffer.wrap(ConfigCodec.writeBytes(snapshot)));
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file(), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
+            return tmp;
+        } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    /** Second half: the staged file atomically becomes the cached snapshot. */
+    public void commit(Path staged) throws IOException {
+        try {
+            Files.move(staged, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(staged, file(), StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(staged);
+        }
+    }
+
+    /** A staged file that will not be committed (its snapshot was rejected). */
+    public static void discard(Path staged) {
+        try {
+            Files.deleteIfExists(staged);
+        } catch (IOException ignored) {
+            // a stray temp file; the next stage in this directory does not depend on it
         }
     }
 }
