@@ -1,0 +1,27 @@
+package io.switchyard.launcher;
+
+import io.switchyard.controlplane.ControlPlaneSettings;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/** The control-plane flags shared by {@code control-plane} and {@code all-in-one} (a picocli mixin). */
+final class ControlPlaneFlags {
+    @Option(names = "--admin", defaultValue = "127.0.0.1:9090", converter = Flags.Address.class,
+            description = "admin REST API and fleet channel (default: ${DEFAULT-VALUE})")
+    InetSocketAddress admin;
+
+    @Option(names = "--db", defaultValue = "./switchyard.db", description = "SQLite file, created and migrated on start (default: ${DEFAULT-VALUE})")
+    Path db;
+
+    @Option(names = "--admin-token-file", description = "file holding the admin bearer token (else SWITCHYARD_ADMIN_TOKEN)")
+    Path adminTokenFile;
+
+    /** @param clusterTokenFile the cluster secret's file (the data-plane mixin owns that flag in all-in-one) */
+    ControlPlaneSettings settings(Path clusterTokenFile) {
+        return new ControlPlaneSettings(admin, db,
+                Flags.secret(adminTokenFile, "SWITCHYARD_ADMIN_TOKEN"),
+                Flags.secret(clusterTokenFile, "SWITCHYARD_CLUSTER_TOKEN"));
+    }
+}
