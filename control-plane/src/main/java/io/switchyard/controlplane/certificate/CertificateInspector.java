@@ -1,5 +1,8 @@
 package io.switchyard.controlplane.certificate;
 
+import io.switchyard.pem.Der;
+import io.switchyard.pem.PrivateKeys;
+
 import io.switchyard.config.Certificate;
 import io.switchyard.config.ConfigException;
 
@@ -118,24 +121,13 @@ public final class CertificateInspector {
         }
         byte[] pkcs8;
         try {
-            pkcs8 = switch (block.label()) {
-                case "PRIVATE KEY" -> block.der();
-                case "RSA PRIVATE KEY" -> Der.pkcs8(Der.rsaAlgorithm(), block.der());
-                case "EC PRIVATE KEY" -> {
-                    byte[] curve = Der.sec1CurveOid(block.der());
-                    // SEC1 may leave the curve out; then only the certificate's curve can fit.
-                    if (curve == null) curve = Der.spkiCurveOid(certKey.getEncoded());
-                    if (curve == null) throw new ConfigException("key_pem", "EC key without curve does not match the certificate's "
-                            + certKey.getAlgorithm() + " public key");
-                    yield Der.pkcs8(Der.ecAlgorithm(curve), block.der());
-                }
-                case "ENCRYPTED PRIVATE KEY" ->
-                        throw new ConfigException("key_pem", "encrypted (expected: an unencrypted PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
-                default -> throw new ConfigException("key_pem", block.label() + " (expected: PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
-            };
+            // SEC1 may leave the curve out; then only the certificate's curve can fit.
+            byte[] certCurve = "EC".equals(certKey.getAlgorithm()) ? Der.spkiCurveOid(certKey.getEncoded()) : null;
+            pkcs8 = PrivateKeys.toPkcs8(block.label(), block.der(), certCurve);
         } catch (IllegalArgumentException e) {
             if (e instanceof ConfigException ce) throw ce;
-            throw new ConfigException("key_pem", block.label() + " is not readable DER (" + e.getMessage() + ")");
+            throw new ConfigException("key_pem", block.label().endsWith("PRIVATE KEY") && e.getMessage() != null && e.getMessage().contains("expected")
+                    ? e.getMessage() : block.label() + " is not readable DER (" + e.getMessage() + ")");
         }
         PrivateKey key = privateKey(pkcs8, certKey.getAlgorithm());
         if (!matches(key, certKey))

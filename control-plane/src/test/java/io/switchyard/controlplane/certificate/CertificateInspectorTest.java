@@ -1,5 +1,7 @@
 package io.switchyard.controlplane.certificate;
 
+import io.switchyard.pem.Der;
+
 import io.switchyard.config.Certificate;
 import io.switchyard.config.ConfigException;
 import io.switchyard.controlplane.TestCerts;

@@ -1,4 +1,4 @@
-package io.switchyard.controlplane.certificate;
+package io.switchyard.pem;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
@@ -7,34 +7,34 @@ import java.util.Arrays;
  * The few bytes of DER needed to wrap PKCS#1 ("RSA PRIVATE KEY") and SEC1 ("EC PRIVATE KEY")
  * keys into PKCS#8, the only private-key encoding the JDK's {@code KeyFactory} reads. Stateless.
  */
-final class Der {
-    static final int SEQUENCE = 0x30;
-    static final int INTEGER = 0x02;
-    static final int OCTET_STRING = 0x04;
-    static final int NULL = 0x05;
-    static final int OID = 0x06;
-    static final int CONTEXT_0 = 0xA0;
+public final class Der {
+    public static final int SEQUENCE = 0x30;
+    public static final int INTEGER = 0x02;
+    public static final int OCTET_STRING = 0x04;
+    public static final int NULL = 0x05;
+    public static final int OID = 0x06;
+    public static final int CONTEXT_0 = 0xA0;
 
     /** rsaEncryption, 1.2.840.113549.1.1.1 */
-    static final byte[] RSA_ENCRYPTION = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    public static final byte[] RSA_ENCRYPTION = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
     /** id-ecPublicKey, 1.2.840.10045.2.1 */
-    static final byte[] EC_PUBLIC_KEY = {0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+    public static final byte[] EC_PUBLIC_KEY = {0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
 
     private Der() {
     }
 
     /** One tag-length-value; {@code end} is the offset just past it. */
-    record Tlv(int tag, byte[] source, int valueStart, int end) {
-        byte[] value() {
+    public record Tlv(int tag, byte[] source, int valueStart, int end) {
+        public byte[] value() {
             return Arrays.copyOfRange(source, valueStart, end);
         }
 
-        byte[] encoded(int start) {
+        public byte[] encoded(int start) {
             return Arrays.copyOfRange(source, start, end);
         }
     }
 
-    static Tlv read(byte[] in, int offset) {
+    public static Tlv read(byte[] in, int offset) {
         if (offset + 2 > in.length) throw new IllegalArgumentException("truncated DER");
         int tag = in[offset] & 0xff;
         int len = in[offset + 1] & 0xff;
@@ -49,7 +49,7 @@ final class Der {
         return new Tlv(tag, in, pos, pos + len);
     }
 
-    static byte[] tlv(int tag, byte[]... parts) {
+    public static byte[] tlv(int tag, byte[]... parts) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (byte[] p : parts) body.writeBytes(p);
         int len = body.size();
@@ -75,15 +75,15 @@ final class Der {
     }
 
     /** PrivateKeyInfo ::= SEQUENCE { version 0, AlgorithmIdentifier, OCTET STRING privateKey } */
-    static byte[] pkcs8(byte[] algorithmIdentifier, byte[] privateKey) {
+    public static byte[] pkcs8(byte[] algorithmIdentifier, byte[] privateKey) {
         return tlv(SEQUENCE, tlv(INTEGER, new byte[]{0}), algorithmIdentifier, tlv(OCTET_STRING, privateKey));
     }
 
-    static byte[] rsaAlgorithm() {
+    public static byte[] rsaAlgorithm() {
         return tlv(SEQUENCE, tlv(OID, RSA_ENCRYPTION), tlv(NULL));
     }
 
-    static byte[] ecAlgorithm(byte[] curveOidTlv) {
+    public static byte[] ecAlgorithm(byte[] curveOidTlv) {
         return tlv(SEQUENCE, tlv(OID, EC_PUBLIC_KEY), curveOidTlv);
     }
 
@@ -91,7 +91,7 @@ final class Der {
      * The named-curve OID (as a whole TLV) from a SEC1 ECPrivateKey's optional {@code [0]}
      * parameters, or null when the key leaves them out (then the certificate's curve is used).
      */
-    static byte[] sec1CurveOid(byte[] sec1) {
+    public static byte[] sec1CurveOid(byte[] sec1) {
         Tlv seq = read(sec1, 0);
         if (seq.tag() != SEQUENCE) throw new IllegalArgumentException("not a SEC1 ECPrivateKey");
         int pos = seq.valueStart();
@@ -112,7 +112,7 @@ final class Der {
     }
 
     /** The curve OID TLV from an EC SubjectPublicKeyInfo (a certificate's public key), or null. */
-    static byte[] spkiCurveOid(byte[] spki) {
+    public static byte[] spkiCurveOid(byte[] spki) {
         Tlv seq = read(spki, 0);
         Tlv alg = read(spki, seq.valueStart());
         Tlv algOid = read(spki, alg.valueStart());
