@@ -312,6 +312,11 @@ final class Report {
         row("**slope per tunnel**", kib(med(US, "D", "bytes_per_tunnel")), kib(med("nginx", "D", "bytes_per_tunnel")),
                 kib(med("haproxy", "D", "bytes_per_tunnel")), kib(med("caddy", "D", "bytes_per_tunnel")));
         line("");
+        line("The slope is the least-squares fit of RSS over 1k–8k open tunnels. For the JVM read it with its baseline:"
+                + " heap pages that earlier traffic already touched are reused by new tunnels without growing RSS, so"
+                + " Switchyard's slope is what one more tunnel costs *after* the heap has grown, and its fixed cost is the"
+                + " 0-tunnel row (set by -Xms/-Xmx and Netty's pooled buffers), not the slope.");
+        line("");
         line("### E. Plain HTTP keep-alive, wrk -t1 -c" + meta.path("connections").asInt());
         line("");
         header("metric", "direct", "switchyard", "nginx", "haproxy", "caddy");
