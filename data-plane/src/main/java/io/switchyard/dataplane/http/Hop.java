@@ -47,10 +47,23 @@ final class Hop {
         return out;
     }
 
+    /** Whether a comma-separated header carries {@code token} (any case); scans in place, no split arrays. */
     static boolean hasToken(HttpHeaders h, AsciiString name, String token) {
-        for (String v : h.getAll(name))
-            for (String t : v.split(","))
-                if (t.trim().equalsIgnoreCase(token)) return true;
+        for (String v : h.getAll(name)) {
+            int start = 0;
+            int len = v.length();
+            while (start <= len) {
+                int comma = v.indexOf(',', start);
+                int end = comma < 0 ? len : comma;
+                int a = start;
+                int b = end;
+                while (a < b && Character.isWhitespace(v.charAt(a))) a++;
+                while (b > a && Character.isWhitespace(v.charAt(b - 1))) b--;
+                if (b - a == token.length() && v.regionMatches(true, a, token, 0, token.length())) return true;
+                if (comma < 0) break;
+                start = comma + 1;
+            }
+        }
         return false;
     }
 }
