@@ -151,9 +151,11 @@ public final class DataPlane implements AutoCloseable {
                 return false;
             }
             RoutingTable table = RoutingTable.compile(snapshot, current.table());
-            ctx.pool().prepare(snapshot.config().upstreams());
+            // Everything that can reject the snapshot runs before anything shared is touched.
+            Map<String, java.net.InetSocketAddress> addresses = Serving.resolve(table, current.addresses());
             ServerCertificates certs = ServerCertificates.compile(snapshot.config().certificates(), current.certificates());
-            Serving next = new Serving(table, Serving.resolve(table, current.addresses()), certs);
+            ctx.pool().prepare(snapshot.config().upstreams());
+            Serving next = new Serving(table, addresses, certs);
             ctx.serving().set(next);
             appliedVersion = snapshot.version();
             drainRemovedTargets(table);

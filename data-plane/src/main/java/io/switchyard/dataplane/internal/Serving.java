@@ -1,6 +1,10 @@
 package io.switchyard.dataplane.internal;
 
+import io.switchyard.config.ConfigException;
 import io.switchyard.config.HostPort;
+import io.switchyard.config.Target;
+import io.switchyard.config.Upstream;
+import io.switchyard.config.Violation;
 import io.switchyard.dataplane.tls.ServerCertificates;
 import io.switchyard.routing.RoutingTable;
 import io.switchyard.routing.TargetState;
@@ -8,7 +12,9 @@ import io.switchyard.routing.TargetState;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,27 +36,35 @@ public record Serving(RoutingTable table, Map<String, InetSocketAddress> address
 
     /**
      * Resolves every target of {@code table} again (names may have moved since the last apply); a name that
-     * does not resolve now keeps its {@code previous} address, if it had one. Called on the applying thread,
-     * never on an event loop: a host name may block here.
+     * does not resolve now keeps its {@code previous} address, if it had one (a DNS blip does not reject a
+     * snapshot). A name that never resolved from this node rejects the snapshot, as {@code nginx -t} refuses
+     * "host not found in upstream"; a fleet node NACKs it while the last good table keeps serving. Called on
+     * the applying thread, never on an event loop: a host name may block here.
+     *
+     * @throws ConfigException naming each such target's field
      */
     public static Map<String, InetSocketAddress> resolve(RoutingTable table, Map<String, InetSocketAddress> previous) {
         Map<String, InetSocketAddress> out = new HashMap<>();
-        for (var u : table.config().upstreams()) {
-            for (var t : u.targets()) {
+        List<Violation> unknown = new ArrayList<>();
+        List<Upstream> upstreams = table.config().upstreams();
+        for (int i = 0; i < upstreams.size(); i++) {
+            List<Target> targets = upstreams.get(i).targets();
+            for (int j = 0; j < targets.size(); j++) {
+                Target t = targets.get(j);
                 if (out.containsKey(t.address())) continue;
                 HostPort hp = t.hostPort();
-                InetSocketAddress a;
                 try {
                     // An IP literal is parsed, not looked up.
-                    a = new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port());
+                    out.put(t.address(), new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()));
                 } catch (UnknownHostException e) {
                     InetSocketAddress old = previous.get(t.address());
-                    // Unresolved: connecting fails fast with 502 and the next apply tries again.
-                    a = old != null ? old : InetSocketAddress.createUnresolved(hp.host(), hp.port());
+                    if (old != null) out.put(t.address(), old);
+                    else unknown.add(new Violation("upstreams[" + i + "].targets[" + j + "].address",
+                            "\"" + t.address() + "\" (host not found from this node)"));
                 }
-                out.put(t.address(), a);
             }
         }
+        if (!unknown.isEmpty()) throw new ConfigException(unknown);
         return out;
     }
 }

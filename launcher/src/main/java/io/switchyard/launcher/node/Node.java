@@ -41,8 +41,8 @@ public final class Node implements AutoCloseable {
         Snapshot fromFile = null;
         if (configFile != null) {
             try {
-                fromFile = new Snapshot(0, ConfigCodec.readConfig(Files.readAllBytes(configFile)).requireKeys());
-                TargetHosts.requireResolvable(fromFile.config());
+                // Keys and target names are checked where they are used, by the data plane's apply below.
+                fromFile = new Snapshot(0, ConfigCodec.readConfig(Files.readAllBytes(configFile)));
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read config file " + configFile + ": " + e.getMessage());
             } catch (ConfigException e) {
@@ -77,7 +77,7 @@ public final class Node implements AutoCloseable {
                 try {
                     dp.apply(initial);
                 } catch (ConfigException e) {
-                    throw new IllegalArgumentException("cannot serve " + source + ": " + e.getMessage());
+                    throw new IllegalArgumentException((fromFile == initial ? "invalid " : "cannot serve ") + source + ": " + e.getMessage());
                 }
             }
             dp.putStatus("config_source", source);

@@ -117,7 +117,7 @@ public final class NodeAgent implements AutoCloseable {
                     lastContact = Instant.now();
                     publishStatus();
                     log.info("connected to control plane {} as node {} (holding version {})", controlPlane, nodeId, dataPlane.appliedVersion());
-                    send(new FleetMessage.Hello(nodeId, softwareVersion, hostPort(dataPlane.listenAddress()),
+                    send(new FleetMessage.Hello(nodeId, softwareVersion, io.switchyard.config.HostPort.of(dataPlane.listenAddress()).toString(),
                             dataPlane.appliedVersion(), dataPlane.openTunnels()));
                     heartbeat = agent.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
                 }, agent);
@@ -171,7 +171,6 @@ public final class NodeAgent implements AutoCloseable {
         CompletableFuture<java.nio.file.Path> staged = null;
         try {
             s = new Snapshot(push.version(), push.config());
-            TargetHosts.requireResolvable(s.config());
             // The state file is written and fsynced on another thread while the data plane compiles and
             // swaps; it is renamed into place only once the swap succeeded, and only then do we ACK.
             final Snapshot toStage = s;
@@ -206,11 +205,6 @@ public final class NodeAgent implements AutoCloseable {
     private static long versionOf(String text) {
         java.util.regex.Matcher mm = java.util.regex.Pattern.compile("\"version\"\\s*:\\s*(\\d+)").matcher(text);
         return mm.find() ? Long.parseLong(mm.group(1)) : -1;
-    }
-
-    static String hostPort(java.net.InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** JDK WebSocket allows one outstanding send: chain them. Runs on the agent thread. */
