@@ -38,8 +38,8 @@ final class AllInOneCommand implements Callable<Integer> {
         try {
             InetSocketAddress a = plane.adminAddress();
             // The node dials the admin listener like a remote node would; a wildcard bind is reached over loopback.
-            String host = a.getAddress() == null || a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : hostPort(a).replaceAll(":\\d+$", "");
-            node = Node.start(dp.settings(nodeId), URI.create("http://" + host + ":" + a.getPort()), null, dp.stateDir,
+            String dial = a.getAddress() == null || a.getAddress().isAnyLocalAddress() ? "127.0.0.1:" + a.getPort() : hostPort(a);
+            node = Node.start(dp.settings(nodeId), URI.create("http://" + dial), null, dp.stateDir,
                     cpSettings.clusterToken(), Main.softwareVersion());
         } catch (RuntimeException e) {
             plane.close();

@@ -1,5 +1,6 @@
 package io.switchyard.launcher;
 
+import io.switchyard.config.HostPort;
 import io.switchyard.controlplane.ControlPlane;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -28,8 +29,6 @@ final class ControlPlaneCommand implements Callable<Integer> {
     }
 
     static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        if (host.contains(":")) host = "[" + host + "]";
-        return host + ":" + a.getPort();
+        return HostPort.of(a).toString();
     }
 }

@@ -7,6 +7,11 @@ public record HostPort(String host, int port) {
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
     }
 
+    /** A bound socket address as {@code host:port} (numeric host when resolved, IPv6 in brackets via {@link #toString()}). */
+    public static HostPort of(java.net.InetSocketAddress a) {
+        return new HostPort(a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString(), a.getPort());
+    }
+
     /**
      * Parses {@code host:port} or {@code [v6]:port}.
      *
