@@ -745,6 +745,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         private void log() {
+            if (!ACCESS.isInfoEnabled()) return; // per request: build nothing when the access log is off
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
             ACCESS.info("{} \"{} {} {}\" {} route={} target={} duration_ms={}", clientIp, req.method(), loggable(req.uri()),
                     req.protocolVersion(), status, route == null ? "-" : route.name(),
@@ -797,7 +798,17 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** A request target fit for one log line: bounded, without control characters. */
     static String loggable(String uri) {
         String u = uri.length() > 256 ? uri.substring(0, 256) + "..." : uri;
-        return u.replaceAll("[\\p{Cntrl}\"]", "?");
+        // Per request: scan first, and copy only the rare target that needs cleaning (no regex).
+        int i = 0;
+        while (i < u.length() && !needsCleaning(u.charAt(i))) i++;
+        if (i == u.length()) return u;
+        char[] cs = u.toCharArray();
+        for (; i < cs.length; i++) if (needsCleaning(cs[i])) cs[i] = '?';
+        return new String(cs);
+    }
+
+    private static boolean needsCleaning(char c) {
+        return c < 0x20 || c == 0x7f || c == '"';
     }
 
     private static String hostWithoutPort(String host) {

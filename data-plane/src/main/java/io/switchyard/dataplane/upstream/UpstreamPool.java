@@ -53,7 +53,9 @@ public final class UpstreamPool {
     /** An idle pooled connection is closed after this long (below common upstream keep-alive limits). */
     private static final long IDLE_TIMEOUT_MS = 50_000;
     private static final AttributeKey<Boolean> POOLED = AttributeKey.valueOf("switchyard.pooled");
-    private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("switchyard.idleSince");
+    // The idle timer of a pooled connection; cancelled when the connection is leased again, so a busy
+    // keep-alive connection holds one timer at most instead of one per request it served.
+    private static final AttributeKey<io.netty.util.concurrent.ScheduledFuture<?>> IDLE_TIMER = AttributeKey.valueOf("switchyard.idleTimer");
 
     private final Transport transport;
     private final FastThreadLocal<Map<String, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
@@ -83,10 +85,9 @@ public final class UpstreamPool {
         if (q == null) return null;
         Channel ch;
         while ((ch = q.pollLast()) != null) {
-            if (ch.isActive()) {
-                ch.attr(IDLE_SINCE).set(null);
-                return ch;
-            }
+            var timer = ch.attr(IDLE_TIMER).getAndSet(null);
+            if (timer != null) timer.cancel(false);
+            if (ch.isActive()) return ch;
         }
         return null;
     }
@@ -143,13 +144,11 @@ public final class UpstreamPool {
             // Once per connection (not per release, or listeners would pile up on a long-lived one).
             ch.closeFuture().addListener(f -> q.remove(ch));
         }
-        long since = System.nanoTime();
-        ch.attr(IDLE_SINCE).set(since);
-        ch.eventLoop().schedule(() -> {
-            // Still idle since this release (not leased and released again meanwhile): let it go.
-            Long s = ch.attr(IDLE_SINCE).get();
-            if (s != null && s == since && q.remove(ch)) ch.close();
-        }, IDLE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        ch.attr(IDLE_TIMER).set(ch.eventLoop().schedule(() -> {
+            // Still idle since this release (a lease would have cancelled this timer): let it go.
+            ch.attr(IDLE_TIMER).set(null);
+            if (q.remove(ch)) ch.close();
+        }, IDLE_TIMEOUT_MS, TimeUnit.MILLISECONDS));
         // Keep a read pending so an upstream closing the idle connection is noticed now, not on reuse.
         ch.read();
     }
