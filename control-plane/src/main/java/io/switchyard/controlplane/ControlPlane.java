@@ -161,6 +161,11 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** The admin listener's bound address (the real port when 0 was asked for). */
+    /** Requests parked on {@code GET /fleet/nodes?min_version=...} right now (tests wait on it instead of sleeping). */
+    public int fleetWaiters() {
+        return fleet.waiting();
+    }
+
     public InetSocketAddress adminAddress() {
         return address;
     }

@@ -448,7 +448,7 @@ public final class AdminApi {
     // ---- timeouts and the whole document --------------------------------------------------------
 
     private void replaceTimeouts(Context ctx) {
-        Timeouts t = parse(ctx, Timeouts.class, null).withDefaults();
+        Timeouts t = parse(ctx, Timeouts.class, null); // Config fills missing fields with the defaults
         ConfigStore.Written w = write(ctx, null, before -> {
             ifMatch(ctx, before.timeouts());
             return before.withTimeouts(t);

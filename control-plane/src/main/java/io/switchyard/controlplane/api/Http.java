@@ -53,8 +53,12 @@ final class Http {
 
     /** Strong ETag of the stored entity (a certificate without its key or computed fields). */
     static String etag(Object shown) {
+        return etagOf(ConfigCodec.writeBytes(shown));
+    }
+
+    private static String etagOf(byte[] json) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(ConfigCodec.writeBytes(shown));
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(json);
             return "\"" + HexFormat.of().formatHex(h, 0, 12) + "\"";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -79,8 +83,10 @@ final class Http {
     }
 
     static void entity(Context ctx, int status, Object etagOf, Object shown) {
-        ctx.status(status).header("ETag", etag(etagOf));
-        json(ctx, shown);
+        // Most callers tag what they show: serialize it once for both the body and the tag.
+        byte[] body = ConfigCodec.writeBytes(shown);
+        ctx.status(status).header("ETag", etagOf == shown ? etagOf(body) : etag(etagOf));
+        ctx.contentType("application/json").result(body);
     }
 
     static void json(Context ctx, Object body) {

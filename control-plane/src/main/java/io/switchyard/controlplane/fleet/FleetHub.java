@@ -202,6 +202,11 @@ public final class FleetHub implements AutoCloseable {
         return w.future;
     }
 
+    /** How many {@code min_version} requests are parked waiting for convergence. */
+    public int waiting() {
+        return waiters.size();
+    }
+
     @Override
     public void close() {
         timer.shutdownNow();

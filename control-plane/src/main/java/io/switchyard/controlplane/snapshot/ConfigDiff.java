@@ -1,6 +1,5 @@
 package io.switchyard.controlplane.snapshot;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.config.Certificate;
@@ -35,10 +34,6 @@ public record ConfigDiff(EntityChanges upstreams, EntityChanges routes, EntityCh
 
     /** Changes of one kind of entity. */
     public record EntityChanges(List<String> added, List<String> removed, List<Changed> changed) {
-        @JsonIgnore
-        public boolean isEmpty() {
-            return added.isEmpty() && removed.isEmpty() && changed.isEmpty();
-        }
     }
 
     /** One entity present on both sides with different content. */
@@ -51,11 +46,6 @@ public record ConfigDiff(EntityChanges upstreams, EntityChanges routes, EntityCh
                 entities(from.routes(), to.routes(), Route::name),
                 entities(from.certificates(), to.certificates(), Certificate::name),
                 fields(MAPPER.valueToTree(from.timeouts()), MAPPER.valueToTree(to.timeouts())));
-    }
-
-    @JsonIgnore
-    public boolean isEmpty() {
-        return upstreams.isEmpty() && routes.isEmpty() && certificates.isEmpty() && timeouts.isEmpty();
     }
 
     /** One line for the history list, e.g. {@code added upstream chat; changed route ws (hosts)}. */

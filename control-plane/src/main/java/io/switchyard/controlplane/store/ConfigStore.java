@@ -61,7 +61,7 @@ public final class ConfigStore {
     }
 
     /** What a write did: the version after it, and whether it created that version. */
-    public record Written(long version, boolean created, Config before, Config after, Instant createdAt) {
+    public record Written(long version, boolean created, Config after, Instant createdAt) {
     }
 
     private final Jdbi jdbi;
@@ -116,7 +116,7 @@ public final class ConfigStore {
                 // process wrote since (the version tells); reusing them saves parsing every row.
                 Config before = latest == rowsVersion && rowsCache != null ? rowsCache : loadRows(h);
                 Config after = change.apply(before);
-                if (after.equals(before)) return new Written(latest, false, before, before, null);
+                if (after.equals(before)) return new Written(latest, false, before, null);
                 syncRows(h, before, after);
                 long version = latest + 1;
                 Instant now = Instant.now();
@@ -125,7 +125,7 @@ public final class ConfigStore {
                 h.createUpdate("INSERT INTO snapshots (version, created_at, summary, document, document_deflate) VALUES (?, ?, ?, '', ?)")
                         .bind(0, version).bind(1, now.toString()).bind(2, summary).bind(3, deflate(ConfigCodec.writeBytes(after)))
                         .execute();
-                return new Written(version, true, before, after, now);
+                return new Written(version, true, after, now);
             });
             if (w.created()) {
                 rowsCache = w.after();
