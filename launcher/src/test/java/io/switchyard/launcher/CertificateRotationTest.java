@@ -58,12 +58,16 @@ class CertificateRotationTest {
             ScheduledExecutorService pump = Executors.newSingleThreadScheduledExecutor();
             pump.scheduleAtFixedRate(tunnel::sendNext, 0, 5, TimeUnit.MILLISECONDS);
             try {
-                Thread.sleep(500);
+                // Streaming is under way before the rotation and goes on after it: waited for, not slept for.
+                tunnel.awaitReceived(50, 10_000);
+                assertThat(tunnel.received()).isGreaterThanOrEqualTo(50);
                 long rotated = admin.write("PUT", "/api/v1/certificates/site", ConfigCodec.write(Map.of("name", "site",
                         "snis", java.util.List.of("localhost"), "cert_pem", second.certPem(), "key_pem", second.keyPem())));
                 admin.awaitConvergence(rotated);
                 assertThat(TestCerts.pemOf(TestCerts.presented(trustBoth, tlsPort, "localhost"))).isEqualTo(second.certPem());
-                Thread.sleep(500);
+                long afterRotation = tunnel.received();
+                tunnel.awaitReceived(afterRotation + 50, 10_000);
+                assertThat(tunnel.received()).isGreaterThanOrEqualTo(afterRotation + 50);
             } finally {
                 pump.shutdownNow();
                 pump.awaitTermination(5, TimeUnit.SECONDS);

@@ -118,6 +118,7 @@ class FleetTest {
                     last = admin.write("POST", "/api/v1/upstreams/chat/targets", "{\"address\":\"" + b.address() + "\"}");
                     last = admin.write("DELETE", "/api/v1/upstreams/chat/targets/" + a.address(), null);
                 }
+                // Pacing, not waiting for a state: the issue asks for the writes spread over the 20 s of streaming.
                 Thread.sleep(80);
             }
             last = admin.write("POST", "/api/v1/routes", "{\"name\":\"final\",\"path_prefix\":\"/final\",\"upstream\":\"chat\"}");

@@ -205,7 +205,8 @@ class FleetChannelTest {
         assertThat(timedOut.json().get("lagging")).extracting(n -> n.get("node_id").asText()).containsExactly("edge-b");
 
         CompletableFuture<Api.Res> waiting = CompletableFuture.supplyAsync(() -> api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=20000"));
-        Thread.sleep(200); // the request is parked in the hub, not answered yet
+        // The request is parked in the hub, not answered yet: wait until the hub holds it.
+        await().atMost(Duration.ofSeconds(5)).until(() -> cp.fleetWaiters() == 1);
         assertThat(waiting).isNotDone();
         b.send(new FleetMessage.Ack(v));
         Api.Res done = waiting.get(10, TimeUnit.SECONDS);

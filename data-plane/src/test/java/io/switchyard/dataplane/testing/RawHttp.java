@@ -110,6 +110,8 @@ public final class RawHttp implements AutoCloseable {
     public boolean closedByPeer() {
         try {
             return in.read() == -1;
+        } catch (java.net.SocketTimeoutException e) {
+            return false; // the read timeout ran out: the peer kept the connection open
         } catch (IOException e) {
             return true; // reset counts as closed
         }

@@ -35,13 +35,18 @@ public final class SeqTunnel implements WebSocket.Listener {
         lastSend = ws.sendText(Long.toString(nextSend++), true);
     }
 
-    /** Sends one text and waits for its echo. @return the target's name */
-    public String roundTrip() {
+    /** Sends one text and waits (up to 10 s) for its echo. @return the target's name */
+    public String roundTrip() throws InterruptedException {
         long before = received;
         sendNext();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (received == before && System.nanoTime() < deadline) Thread.onSpinWait();
+        awaitReceived(before + 1, TimeUnit.SECONDS.toMillis(10));
         return target;
+    }
+
+    /** Waits until {@code count} echoes have arrived or {@code timeoutMs} passed; woken by each echo. */
+    public synchronized void awaitReceived(long count, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        for (long left = timeoutMs; received < count && left > 0; left = deadline - System.currentTimeMillis()) wait(left);
     }
 
     @Override
@@ -56,7 +61,10 @@ public final class SeqTunnel implements WebSocket.Listener {
             if (seq != received && error == null) error = "expected " + received + " got " + seq;
             if (target != null && !target.equals(name) && error == null) error = "target changed from " + target + " to " + name;
             target = name;
-            received = seq + 1;
+            synchronized (this) {
+                received = seq + 1;
+                notifyAll();
+            }
         }
         webSocket.request(1);
         return null;
