@@ -5,19 +5,20 @@ import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
 import io.switchyard.config.Target;
 import io.switchyard.config.Upstream;
+import io.switchyard.host.HostMapping;
+import io.switchyard.host.HostNames;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A snapshot compiled for the request path: host lookup by hash (exact, then {@code *.} wildcard,
- * then routes without hosts), then the longest segment-aware path prefix through a {@link PathTrie}.
+ * A snapshot compiled for the request path: host lookup through one {@link HostMapping} (exact, then
+ * {@code *.} wildcard, then routes without hosts as the fallback), then the longest segment-aware path prefix through a {@link PathTrie}.
  * Balancers are built here, once. Immutable and thread-safe: the data plane publishes one instance
  * through a single atomic reference and each request or handshake reads it once.
  *
@@ -29,18 +30,15 @@ public final class RoutingTable {
     public static final RoutingTable EMPTY = new RoutingTable();
 
     private final Snapshot snapshot;
-    private final Map<String, PathTrie> exact;
-    private final Map<String, PathTrie> wildcard;
-    private final PathTrie anyHost;
+    /** Exact and wildcard hosts' tries; the fallback is the any-host trie (never null). */
+    private final HostMapping<PathTrie> hosts;
     private final Set<String> targetKeys;
     private final Map<String, AtomicInteger> counters;
     private final int routeCount;
 
     private RoutingTable() {
         this.snapshot = null;
-        this.exact = Map.of();
-        this.wildcard = Map.of();
-        this.anyHost = new PathTrie();
+        this.hosts = HostMapping.<PathTrie>builder().fallback(new PathTrie()).build();
         this.targetKeys = Set.of();
         this.counters = Map.of();
         this.routeCount = 0;
@@ -65,8 +63,7 @@ public final class RoutingTable {
             }
             balancers.put(u.name(), Balancers.of(u.balance(), states));
         }
-        Map<String, PathTrie> exactMap = new HashMap<>();
-        Map<String, PathTrie> wildMap = new HashMap<>();
+        Map<String, PathTrie> byPattern = new HashMap<>();
         PathTrie any = new PathTrie();
         Map<String, Upstream> upstreams = config.upstreamsByName();
         for (Route r : config.routes()) {
@@ -75,14 +72,11 @@ public final class RoutingTable {
             if (r.hosts().isEmpty()) {
                 any.put(r.pathPrefix(), cr);
             }
-            for (String h : r.hosts()) {
-                if (h.startsWith("*.")) wildMap.computeIfAbsent(h.substring(2), k -> new PathTrie()).put(r.pathPrefix(), cr);
-                else exactMap.computeIfAbsent(h, k -> new PathTrie()).put(r.pathPrefix(), cr);
-            }
+            for (String h : r.hosts()) byPattern.computeIfAbsent(h, k -> new PathTrie()).put(r.pathPrefix(), cr);
         }
-        this.exact = exactMap;
-        this.wildcard = wildMap;
-        this.anyHost = any;
+        HostMapping.Builder<PathTrie> mapping = HostMapping.<PathTrie>builder().fallback(any);
+        byPattern.forEach(mapping::add);
+        this.hosts = mapping.build();
         this.targetKeys = keys;
         this.counters = newCounters;
         this.routeCount = config.routes().size();
@@ -124,44 +118,23 @@ public final class RoutingTable {
      * @return the route, or null when none matches
      */
     public CompiledRoute match(String host, String path) {
-        String h = normalizeHost(host);
-        if (h != null) {
-            PathTrie t = exact.get(h);
-            if (t != null) {
-                CompiledRoute r = t.longest(path);
-                if (r != null) return r;
-            }
-            if (!wildcard.isEmpty()) {
-                int dot = h.indexOf('.');
-                if (dot > 0) {
-                    t = wildcard.get(h.substring(dot + 1));
-                    if (t != null) {
-                        CompiledRoute r = t.longest(path);
-                        if (r != null) return r;
-                    }
-                }
-            }
+        String h = HostNames.normalize(host);
+        PathTrie t = hosts.exact(h);
+        if (t != null) {
+            CompiledRoute r = t.longest(path);
+            if (r != null) return r;
         }
-        return anyHost.longest(path);
+        t = hosts.wildcard(h);
+        if (t != null) {
+            CompiledRoute r = t.longest(path);
+            if (r != null) return r;
+        }
+        return hosts.fallback().longest(path);
     }
 
     /** Whether this table still has {@code address} as a target of {@code upstream}. */
     public boolean containsTarget(String upstream, String address) {
         return targetKeys.contains(key(upstream, address));
-    }
-
-    static String normalizeHost(String host) {
-        if (host == null || host.isEmpty()) return null;
-        String h = host;
-        if (h.charAt(0) == '[') {
-            int end = h.indexOf(']');
-            h = end > 0 ? h.substring(0, end + 1) : h;
-        } else {
-            int colon = h.indexOf(':');
-            if (colon >= 0) h = h.substring(0, colon);
-        }
-        if (h.endsWith(".")) h = h.substring(0, h.length() - 1);
-        return h.toLowerCase(Locale.ROOT);
     }
 
     private static String key(String upstream, String address) {
