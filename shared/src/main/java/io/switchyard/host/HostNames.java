@@ -42,7 +42,7 @@ public final class HostNames {
     /**
      * Parses an authority as it appears in a Host header or an absolute-form request target
      * (RFC 9112 §3.2, RFC 3986 §3.2): a DNS-ish reg-name (labels of 1-63 letters, digits, '-' or '_',
-     * at most 253 characters, one trailing dot allowed and removed), a dotted-quad IPv4 address (no
+     * not starting or ending with '-' as routes' host patterns, at most 253 characters, one trailing dot allowed and removed), a dotted-quad IPv4 address (no
      * leading zeros) or a bracketed IPv6 literal, then an optional {@code :port} of 1-5 digits
      * (0..65535; an empty port after ':' is allowed by RFC 3986 and means none).
      *
@@ -131,7 +131,7 @@ public final class HostNames {
             char ch = i == end ? '.' : s.charAt(i);
             if (ch == '.') {
                 int labelLen = i - labelStart;
-                if (labelLen == 0 || labelLen > 63) return null;
+                if (labelLen == 0 || labelLen > 63 || s.charAt(labelStart) == '-' || s.charAt(i - 1) == '-') return null;
                 labelStart = i + 1;
             } else if (ch >= '0' && ch <= '9') {
                 // fine
