@@ -2,6 +2,7 @@ package io.switchyard.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,9 +15,20 @@ import java.util.stream.Collectors;
  * valid (names unique, every route's upstream exists, no two routes with the same host and prefix,
  * no SNI served by two certificates, at most one default certificate). Global {@code timeouts}
  * always carry all three values.
+ *
+ * <p>Edge settings, all global: {@code trustedProxies} (CIDRs whose {@code X-Forwarded-For} entries are
+ * believed; default none), {@code clientBodyTimeoutMs} (the longest gap while a request body arrives;
+ * default {@value #DEFAULT_CLIENT_BODY_TIMEOUT_MS}), {@code maxConnections} and {@code maxTunnels} (per node;
+ * 0 means unlimited). Absent fields take their defaults, and fields at their defaults are left out of the
+ * JSON, so documents written before these settings existed read and print exactly as before.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> routes, List<Certificate> certificates) {
+public record Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> routes, List<Certificate> certificates,
+                     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> trustedProxies,
+                     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = DefaultClientBodyTimeout.class) Long clientBodyTimeoutMs,
+                     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Unlimited.class) Integer maxConnections,
+                     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Unlimited.class) Integer maxTunnels) {
+    public static final long DEFAULT_CLIENT_BODY_TIMEOUT_MS = 60_000;
     public static final Config EMPTY = new Config(null, null, null, null);
 
     public Config {
@@ -25,6 +37,15 @@ public record Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> ro
         routes = routes == null ? List.of() : List.copyOf(routes);
         certificates = certificates == null ? List.of() : List.copyOf(certificates);
         Checks c = new Checks();
+
+        trustedProxies = trustedProxies(trustedProxies, c);
+        if (clientBodyTimeoutMs == null) clientBodyTimeoutMs = DEFAULT_CLIENT_BODY_TIMEOUT_MS;
+        else if (clientBodyTimeoutMs <= 0 || clientBodyTimeoutMs > Timeouts.MAX_MS)
+            c.check(false, "client_body_timeout_ms", clientBodyTimeoutMs + " (expected: > 0 and <= " + Timeouts.MAX_MS + ")");
+        if (maxConnections == null) maxConnections = 0;
+        else if (maxConnections < 0) c.check(false, "max_connections", maxConnections + " (expected: >= 0; 0 for unlimited)");
+        if (maxTunnels == null) maxTunnels = 0;
+        else if (maxTunnels < 0) c.check(false, "max_tunnels", maxTunnels + " (expected: >= 0; 0 for unlimited)");
 
         Map<String, Integer> upstreamIndex = new HashMap<>();
         for (int i = 0; i < upstreams.size(); i++) {
@@ -77,6 +98,79 @@ public record Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> ro
         c.throwIfAny();
     }
 
+    /** The document without the edge settings (all at their defaults): how the planes built it before they existed. */
+    public Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> routes, List<Certificate> certificates) {
+        this(timeouts, upstreams, routes, certificates, null, null, null, null);
+    }
+
+    private static List<String> trustedProxies(List<String> written, Checks c) {
+        if (written == null || written.isEmpty()) return TrustedProxies.NONE;
+        if (written instanceof TrustedProxies already) return already;
+        List<Cidr> cidrs = new ArrayList<>(written.size());
+        Map<Cidr, Integer> seen = new HashMap<>();
+        for (int i = 0; i < written.size(); i++) {
+            String s = written.get(i);
+            try {
+                Cidr cidr = Cidr.parse(s);
+                Integer prev = seen.putIfAbsent(cidr, i);
+                if (prev != null) c.check(false, "trusted_proxies[" + i + "]",
+                        Checks.quote(s) + " (duplicate: also trusted_proxies[" + prev + "])");
+                cidrs.add(cidr);
+            } catch (IllegalArgumentException e) {
+                c.check(false, "trusted_proxies[" + i + "]", e.getMessage());
+            }
+        }
+        // Only reached with every entry non-null when valid: a null entry failed Cidr.parse above.
+        return c.ok() ? new TrustedProxies(written, cidrs) : TrustedProxies.NONE;
+    }
+
+    /** {@code trustedProxies} parsed (once, when this document was built), in document order. */
+    public List<Cidr> trustedProxyCidrs() {
+        return ((TrustedProxies) trustedProxies).cidrs();
+    }
+
+    /** Whether {@code address} (4 or 16 bytes) lies in one of the {@code trusted_proxies}. */
+    public boolean isTrustedProxy(byte[] address) {
+        for (Cidr cidr : trustedProxyCidrs()) if (cidr.contains(address)) return true;
+        return false;
+    }
+
+    /** Whether {@code max_connections} limits the connections of a node. */
+    public boolean limitsConnections() {
+        return maxConnections > 0;
+    }
+
+    /** Whether {@code max_tunnels} limits the tunnels of a node. */
+    public boolean limitsTunnels() {
+        return maxTunnels > 0;
+    }
+
+    /** Value filter for the codec: true for what must be left out of the JSON (the default). */
+    static final class DefaultClientBodyTimeout {
+        @Override
+        public boolean equals(Object o) {
+            return o == null || o.equals(DEFAULT_CLIENT_BODY_TIMEOUT_MS);
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
+    }
+
+    /** Value filter for the codec: 0 (unlimited) is left out of the JSON. */
+    static final class Unlimited {
+        @Override
+        public boolean equals(Object o) {
+            return o == null || o.equals(0);
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
+    }
+
     public Optional<Upstream> upstream(String name) {
         return upstreams.stream().filter(u -> u.name().equals(name)).findFirst();
     }
@@ -98,7 +192,8 @@ public record Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> ro
 
     /** This document with every private key removed: what any API or log may show. */
     public Config redacted() {
-        return new Config(timeouts, upstreams, routes, certificates.stream().map(Certificate::redacted).toList());
+        return new Config(timeouts, upstreams, routes, certificates.stream().map(Certificate::redacted).toList(),
+                trustedProxies, clientBodyTimeoutMs, maxConnections, maxTunnels);
     }
 
     /** Throws unless every certificate carries its key (a document a data plane can serve). */
@@ -111,18 +206,38 @@ public record Config(Timeouts timeouts, List<Upstream> upstreams, List<Route> ro
     }
 
     public Config withTimeouts(Timeouts t) {
-        return new Config(t, upstreams, routes, certificates);
+        return new Config(t, upstreams, routes, certificates, trustedProxies, clientBodyTimeoutMs, maxConnections, maxTunnels);
     }
 
     public Config withUpstreams(List<Upstream> u) {
-        return new Config(timeouts, u, routes, certificates);
+        return new Config(timeouts, u, routes, certificates, trustedProxies, clientBodyTimeoutMs, maxConnections, maxTunnels);
     }
 
     public Config withRoutes(List<Route> r) {
-        return new Config(timeouts, upstreams, r, certificates);
+        return new Config(timeouts, upstreams, r, certificates, trustedProxies, clientBodyTimeoutMs, maxConnections, maxTunnels);
     }
 
     public Config withCertificates(List<Certificate> c) {
-        return new Config(timeouts, upstreams, routes, c);
+        return new Config(timeouts, upstreams, routes, c, trustedProxies, clientBodyTimeoutMs, maxConnections, maxTunnels);
+    }
+
+    /** @param cidrs CIDR strings; null or empty for none */
+    public Config withTrustedProxies(List<String> cidrs) {
+        return new Config(timeouts, upstreams, routes, certificates, cidrs, clientBodyTimeoutMs, maxConnections, maxTunnels);
+    }
+
+    /** @param ms null for the default */
+    public Config withClientBodyTimeoutMs(Long ms) {
+        return new Config(timeouts, upstreams, routes, certificates, trustedProxies, ms, maxConnections, maxTunnels);
+    }
+
+    /** @param max 0 or null for unlimited */
+    public Config withMaxConnections(Integer max) {
+        return new Config(timeouts, upstreams, routes, certificates, trustedProxies, clientBodyTimeoutMs, max, maxTunnels);
+    }
+
+    /** @param max 0 or null for unlimited */
+    public Config withMaxTunnels(Integer max) {
+        return new Config(timeouts, upstreams, routes, certificates, trustedProxies, clientBodyTimeoutMs, maxConnections, max);
     }
 }

@@ -12,11 +12,16 @@ import java.util.Set;
  * Sends requests and WebSocket handshakes whose host matches {@code hosts} (any host when empty;
  * {@code *.example.com} matches exactly one label) and whose path starts, segment-aware, with
  * {@code pathPrefix} to {@code upstream}.
+ *
+ * <p>{@code mergeSlashes} (default true, nginx's default) makes runs of '/' in request paths one
+ * before routing and forwarding; a route whose upstream gives {@code //} a meaning turns it off. Left
+ * out of the JSON when true, so documents written before it existed print as before.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Route(String name, List<String> hosts, String pathPrefix, String upstream,
                     Boolean stripPrefix, Boolean preserveHost, Timeouts timeouts,
-                    OnTargetRemoved onTargetRemoved, Boolean httpsOnly) {
+                    OnTargetRemoved onTargetRemoved, Boolean httpsOnly,
+                    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = MergeSlashesDefault.class) Boolean mergeSlashes) {
     public Route {
         Checks c = new Checks();
         // Messages are built only on failure: this constructor runs for every route of every pushed snapshot.
@@ -47,13 +52,34 @@ public record Route(String name, List<String> hosts, String pathPrefix, String u
         if (stripPrefix == null) stripPrefix = false;
         if (preserveHost == null) preserveHost = false;
         if (httpsOnly == null) httpsOnly = false;
+        if (mergeSlashes == null) mergeSlashes = true;
         if (timeouts == null) timeouts = Timeouts.INHERIT;
         if (onTargetRemoved == null) onTargetRemoved = OnTargetRemoved.KEEP;
         c.throwIfAny();
     }
 
+    /** A route with {@code merge_slashes} at its default (true). */
+    public Route(String name, List<String> hosts, String pathPrefix, String upstream,
+                 Boolean stripPrefix, Boolean preserveHost, Timeouts timeouts,
+                 OnTargetRemoved onTargetRemoved, Boolean httpsOnly) {
+        this(name, hosts, pathPrefix, upstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, null);
+    }
+
     public Route(String name, List<String> hosts, String pathPrefix, String upstream) {
-        this(name, hosts, pathPrefix, upstream, false, false, null, null, false);
+        this(name, hosts, pathPrefix, upstream, false, false, null, null, false, null);
+    }
+
+    /** Value filter for the codec: true (the default) is left out of the JSON. */
+    static final class MergeSlashesDefault {
+        @Override
+        public boolean equals(Object o) {
+            return o == null || Boolean.TRUE.equals(o);
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
     }
 
     /** A DNS name (labels of letters, digits, '_', inner '-'), optionally {@code *.} in front. */
@@ -85,6 +111,10 @@ public record Route(String name, List<String> hosts, String pathPrefix, String u
     }
 
     public Route withUpstream(String newUpstream) {
-        return new Route(name, hosts, pathPrefix, newUpstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly);
+        return new Route(name, hosts, pathPrefix, newUpstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, mergeSlashes);
+    }
+
+    public Route withMergeSlashes(Boolean merge) {
+        return new Route(name, hosts, pathPrefix, upstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, merge);
     }
 }
