@@ -34,6 +34,11 @@ public final class CompiledRoute {
         return route;
     }
 
+    /** The route's {@code merge_slashes}: whether {@link RequestPaths#normalize} merges runs of '/' for it. */
+    public boolean mergeSlashes() {
+        return route.mergeSlashes();
+    }
+
     public Upstream upstream() {
         return upstream;
     }

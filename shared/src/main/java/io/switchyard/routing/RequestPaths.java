@@ -9,28 +9,29 @@ package io.switchyard.routing;
  * <p>Rules, each beside the peers' defaults:
  * <ol>
  * <li><b>Characters.</b> The path starts with '/' and holds only RFC 3986 {@code pchar} (unreserved,
- *     sub-delims, ':', '@', pct-encoded) and '/'. Anything else raw (space, control bytes, '\', '"', '<',
- *     '>', '^', '`', '{', '|', '}', '#', '?', bytes from 0x7f up) is refused.
- *     nginx: 400 for control bytes and space, accepts '\' and the other unsafe characters ({@code merge_slashes} aside, they reach the upstream).
- *     Envoy: rejects characters outside RFC 3986 in the path (http_parser strict mode).
- *     HAProxy: 400 for control bytes and non-ASCII unless {@code option accept-invalid-http-request}.</li>
+ *     sub-delims, ':', '@', pct-encoded) and '/'. Anything else raw (space, control bytes, '\', '"', {@code '<'},
+ *     {@code '>'}, '^', '`', '&#123;', '|', '&#125;', '#', '?', bytes from 0x7f up) is refused.
+ *     nginx: 400 for control bytes and space (since 1.21.1); a raw '\' and the other unsafe characters are accepted and forwarded.
+ *     Envoy: its HTTP/1 codec refuses control bytes and spaces in the request-target.
+ *     HAProxy: 400 for characters outside its URI set unless {@code option accept-invalid-http-request}.</li>
  * <li><b>Percent-decoding.</b> {@code %XX} of an unreserved character (ALPHA, DIGIT, '-', '.', '_', '~') is
  *     decoded; every other valid escape is kept, hex in upper case; a malformed escape ({@code %}, {@code %4},
  *     {@code %zz}) is refused; an encoded '/' ({@code %2F}), '\' ({@code %5C}) or NUL ({@code %00}) is refused,
  *     because upstreams disagree on whether it separates segments.
- *     nginx: decodes everything before matching locations, sends the raw URI upstream with a URI-less
- *     {@code proxy_pass}. Envoy: {@code normalize_path} off by default; with it, RFC 3986 normalization that
- *     decodes unreserved characters; {@code path_with_escaped_slashes_action} keeps {@code %2F} by default.
- *     HAProxy: forwards the path as received; {@code normalize-uri percent-decode-unreserved} is opt-in.</li>
+ *     nginx: decodes every escape before matching locations, yet sends the raw URI upstream with a URI-less {@code proxy_pass}.
+ *     Envoy: no decoding by default ({@code normalize_path} off); {@code path_with_escaped_slashes_action} keeps {@code %2F} by default.
+ *     HAProxy: forwards the path as received; {@code http-request normalize-uri percent-decode-unreserved} is opt-in.</li>
  * <li><b>Dot segments</b> ({@code .} and {@code ..}, encoded ones included, since decoding comes first) are
  *     resolved as RFC 3986 §5.2.4 does; a {@code ..} above the root is refused; a dot segment with
  *     parameters ({@code .;x}, {@code ..;x}, which Java servlet containers read as a dot segment) is refused.
  *     A trailing {@code /.} or {@code /..} leaves a trailing '/'.
- *     nginx: resolves them, 400 for {@code ..} above the root. Envoy: resolves them only with {@code normalize_path}.
- *     HAProxy: forwards them unless {@code normalize-uri path-strip-dotdot} is configured.</li>
- * <li><b>Repeated slashes</b> are merged when {@code mergeSlashes} (the default of a route; a route may opt
- *     out). nginx: {@code merge_slashes on} by default. Envoy: {@code merge_slashes} false by default.
- *     HAProxy: kept unless {@code normalize-uri path-merge-slashes}.</li>
+ *     nginx: resolves them for matching, 400 for {@code ..} above the root.
+ *     Envoy: resolves them only with {@code normalize_path} (off by default).
+ *     HAProxy: forwards them unless {@code http-request normalize-uri path-strip-dotdot} is configured.</li>
+ * <li><b>Repeated slashes</b> are merged when {@code mergeSlashes} (a route's {@code merge_slashes}, default true).
+ *     nginx: {@code merge_slashes on} by default.
+ *     Envoy: {@code merge_slashes} false by default.
+ *     HAProxy: kept unless {@code http-request normalize-uri path-merge-slashes}.</li>
  * </ol>
  *
  * <p>Stateless and thread-safe. The common case, a path that is already normal, costs one scan and

@@ -81,6 +81,31 @@ class RoutingTableTest {
     }
 
     @Test
+    void routesTheNormalizedPathSoDotSegmentsCannotCrossRoutes() {
+        RoutingTable t = table(List.of(up("pub", null, "h:1"), up("adm", null, "h:2")), List.of(
+                new Route("public", null, "/public", "pub"),
+                new Route("admin", null, "/admin", "adm"),
+                new Route("raw", null, "/raw", "pub").withMergeSlashes(false)));
+        for (String hostile : List.of("/public/../admin", "/public/%2e%2e/admin", "/public/.%2E/admin/x")) {
+            assertThat(name(t.match(null, RequestPaths.normalize(hostile, true)))).as(hostile).isEqualTo("admin");
+        }
+        assertThat(name(t.match(null, RequestPaths.normalize("//public//a", true)))).isEqualTo("public");
+        assertThat(t.match(null, "/raw/x").mergeSlashes()).isFalse();
+        assertThat(t.match(null, "/public").mergeSlashes()).isTrue();
+    }
+
+    @Test
+    void aWildcardHostOfOneLabelDoesNotMatchItsApexOrDeeperNames() {
+        RoutingTable t = table(List.of(up("u", null, "h:1")), List.of(
+                new Route("wild", List.of("*.example.com"), "/", "u")));
+        assertThat(name(t.match("a.example.com", "/"))).isEqualTo("wild");
+        assertThat(name(t.match("A.EXAMPLE.COM.:443", "/"))).isEqualTo("wild");
+        assertThat(t.match("example.com", "/")).isNull();
+        assertThat(t.match("a.b.example.com", "/")).isNull();
+        assertThat(t.match(null, "/")).isNull();
+    }
+
+    @Test
     void stripsPrefixOnlyWhenAsked() {
         Upstream u = up("u", null, "h:1");
         RoutingTable t = table(List.of(u), List.of(
