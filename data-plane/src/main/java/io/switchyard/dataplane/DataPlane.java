@@ -18,7 +18,7 @@ import io.switchyard.config.Snapshot;
 import io.switchyard.dataplane.http.ProxyHandler;
 import io.switchyard.dataplane.internal.Context;
 import io.switchyard.dataplane.internal.Serving;
-import io.switchyard.dataplane.internal.Transport;
+import io.switchyard.dataplane.channel.Transport;
 import io.switchyard.dataplane.listener.ProxyInitializer;
 import io.switchyard.dataplane.status.Metrics;
 import io.switchyard.dataplane.status.StatusServer;
@@ -71,6 +71,7 @@ public final class DataPlane implements AutoCloseable {
     private volatile InetSocketAddress tlsAddress;
     private volatile InetSocketAddress statusAddress;
     private volatile boolean closed;
+    private volatile boolean listening;
     private final long startedNanos = System.nanoTime();
 
     private DataPlane(DataPlaneSettings settings, long headerTimeoutMs) {
@@ -85,29 +86,79 @@ public final class DataPlane implements AutoCloseable {
                 new UpstreamPool(transport), connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger());
     }
 
-    /** Binds every listener of {@code settings} and starts serving an empty table (every request 404). */
-    public static DataPlane start(DataPlaneSettings settings) {
-        return start(settings, DEFAULT_HEADER_TIMEOUT_MS);
+    /** Where a data plane is in its life; {@code GET /ready} answers 200 only while {@link #SERVING}. */
+    public enum State {
+        /** Status listener up; proxy listeners not yet open, or open with no snapshot applied yet (503s). */
+        STARTING,
+        /** Proxy listeners open and a snapshot applied. */
+        SERVING,
+        /** A graceful shutdown or handover runs: no new connections, the rest finish. */
+        DRAINING;
+
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
-    /** As {@link #start(DataPlaneSettings)} with another header timeout (tests use a short one). */
-    static DataPlane start(DataPlaneSettings settings, long headerTimeoutMs) {
+    /**
+     * Binds the status listener only: nothing answers traffic until {@link #listen()}. A node applies the snapshot
+     * it has (file, cache) first and opens its proxy listeners after, so a client never meets a listener without
+     * configuration (no 404 storm on a restart).
+     */
+    public static DataPlane create(DataPlaneSettings settings) {
+        return create(settings, DEFAULT_HEADER_TIMEOUT_MS);
+    }
+
+    static DataPlane create(DataPlaneSettings settings, long headerTimeoutMs) {
         DataPlane dp = new DataPlane(settings, headerTimeoutMs);
         try {
-            if (settings.tlsListen() != null) {
-                dp.tlsAddress = dp.bind(settings.tlsListen(), new ProxyInitializer(dp.ctx, true), "tls-listen", false);
-                dp.ctx.tlsPort().set(dp.tlsAddress.getPort());
-            }
-            dp.listenAddress = dp.bind(settings.listen(), new ProxyInitializer(dp.ctx, false), "listen", false);
             if (settings.status() != null)
-                dp.statusAddress = dp.bind(settings.status(), new StatusServer(dp::statusJson, dp::metricsText), "status", true);
+                dp.statusAddress = dp.bind(settings.status(), new StatusServer(dp::statusJson, dp::metricsText, dp::ready), "status", true);
         } catch (RuntimeException e) {
             dp.close();
             throw e;
         }
-        LOG.info("data plane {} ready: listen={} tls={} status={} transport={} tls_provider={}", settings.nodeId(),
-                dp.listenAddress, dp.tlsAddress, dp.statusAddress, dp.transport.name(), ServerCertificates.provider());
         return dp;
+    }
+
+    /**
+     * Opens the proxy listeners (TLS first, then plain). Until a snapshot is applied they answer 503 with
+     * {@code Retry-After}, never 404. Logs the data plane's ready line. Call once.
+     */
+    public DataPlane listen() {
+        try {
+            if (settings.tlsListen() != null) {
+                tlsAddress = bind(settings.tlsListen(), new ProxyInitializer(ctx, true), "tls-listen", false);
+                ctx.tlsPort().set(tlsAddress.getPort());
+            }
+            listenAddress = bind(settings.listen(), new ProxyInitializer(ctx, false), "listen", false);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        listening = true;
+        LOG.info("data plane {} ready: listen={} tls={} status={} transport={} tls_provider={} version={}", settings.nodeId(),
+                listenAddress, tlsAddress, statusAddress, transport.name(), ServerCertificates.provider(), appliedVersion);
+        return this;
+    }
+
+    /** {@link #create} then {@link #listen} at once: for tests and embedding that apply afterwards. */
+    public static DataPlane start(DataPlaneSettings settings) {
+        return create(settings).listen();
+    }
+
+    /** As {@link #start(DataPlaneSettings)} with another header timeout (tests use a short one). */
+    static DataPlane start(DataPlaneSettings settings, long headerTimeoutMs) {
+        return create(settings, headerTimeoutMs).listen();
+    }
+
+    public State state() {
+        if (ctx.draining().on()) return State.DRAINING;
+        return listening && appliedVersion >= 0 ? State.SERVING : State.STARTING;
+    }
+
+    private boolean ready() {
+        return state() == State.SERVING;
     }
 
     /** @param autoRead false for proxy listeners, whose handlers pace every read themselves */
@@ -155,6 +206,8 @@ public final class DataPlane implements AutoCloseable {
             Map<String, java.net.InetSocketAddress> addresses = Serving.resolve(table, current.addresses());
             ServerCertificates certs = ServerCertificates.compile(snapshot.config().certificates(), current.certificates());
             ctx.pool().prepare(snapshot.config().upstreams());
+            // A listener may be open with nothing applied yet (a node waiting for its control plane): from the
+            // first snapshot on it routes.
             Serving next = new Serving(table, addresses, certs);
             ctx.serving().set(next);
             appliedVersion = snapshot.version();
@@ -246,6 +299,7 @@ public final class DataPlane implements AutoCloseable {
         m.put("uptime_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
         m.put("transport", transport.name());
         m.put("tls_provider", ServerCertificates.provider() == io.netty.handler.ssl.SslProvider.OPENSSL ? "openssl" : "jdk");
+        m.put("state", state().wire());
         m.put("draining", ctx.draining().on());
         synchronized (extras) {
             m.putAll(extras);

@@ -47,7 +47,7 @@ class HttpProxyTest {
                 assertThat(line(echoed, "X-Real-IP")).isEqualTo("127.0.0.1");
                 assertThat(line(echoed, "X-Forwarded-For")).isEqualTo("203.0.113.7, 127.0.0.1");
                 assertThat(line(echoed, "X-Forwarded-Proto")).isEqualTo("http");
-                assertThat(line(echoed, "X-Forwarded-Host")).isEqualTo("Example.com:8080");
+                assertThat(line(echoed, "X-Forwarded-Host")).as("validated and normalized").isEqualTo("example.com:8080");
                 assertThat(line(echoed, "X-App")).isEqualTo("kept");
                 for (String hop : List.of("X-Secret-Hop", "Keep-Alive", "TE", "Proxy-Connection", "Upgrade", "HTTP2-Settings"))
                     assertThat(line(echoed, hop)).as(hop).isNull();
@@ -315,10 +315,13 @@ class HttpProxyTest {
     }
 
     @Test
-    void servesEveryRequest404BeforeTheFirstSnapshot() throws Exception {
+    void answers503WithRetryAfterNever404BeforeTheFirstSnapshot() throws Exception {
         try (DataPlane dp = DataPlane.start(DataPlaneSettings.loopback()); RawHttp c = new RawHttp(dp.listenAddress())) {
             assertThat(dp.appliedVersion()).isEqualTo(-1);
-            assertThat(c.send(RawHttp.get("/", "h")).read().status()).isEqualTo(404);
+            RawHttp.Response r = c.send(RawHttp.get("/", "h")).read();
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.header("retry-after")).isNotNull();
+            assertThat(r.text()).contains("no configuration applied yet");
         }
     }
 

@@ -83,15 +83,16 @@ class WebSocketTest {
     }
 
     @Test
-    void forwardsAnIncompleteUpgradeAsPlainHttpWithoutUpgradeHeaders() throws Exception {
+    void refusesAnIncompleteUpgradeInsteadOfDowngradingItToPlainHttp() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
-            // No Sec-WebSocket-Key: not a WebSocket handshake, so the upstream sees an ordinary GET.
+            // No Sec-WebSocket-Key: it asks for WebSocket but is no valid handshake; neither tunnelled nor downgraded.
             RawHttp.Response r = c.send("GET /plain HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Version: 13\r\n\r\n").read();
-            assertThat(r.status()).isEqualTo(200);
-            assertThat(r.text()).doesNotContainIgnoringCase("upgrade");
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.text()).contains("Sec-WebSocket-Key");
+            assertThat(echo.requests.get()).isZero();
             assertThat(echo.handshakes.get()).isZero();
             assertThat(dp.openTunnels()).isZero();
         }

@@ -5,34 +5,68 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Hop-by-hop header handling (RFC 9110 7.6.1): these describe one connection, not the message, so a
- * proxy drops them, along with every header the {@code Connection} header names. Stateless.
+ * Which headers cross a hop (RFC 9110 7.6.1). Hop-by-hop ones describe one connection, not the message, so a
+ * proxy drops them, along with every header the {@code Connection} header names. Message framing
+ * ({@code Content-Length}, {@code Transfer-Encoding}) and {@code Host} are never copied: the proxy writes them
+ * from its own parse, so no {@code Connection} token can remove them and no client spelling reaches the target.
+ * Neither are the forwarding headers the proxy sets itself. Stateless.
  */
 final class Hop {
     private static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-            "proxy-authenticate", "proxy-authorization", "http2-settings");
+            "proxy-authenticate", "proxy-authorization", "http2-settings", "content-length");
+    /** Request headers the proxy writes itself (framing, Host, forwarding): the client's are not copied. */
+    private static final Set<String> SET_BY_PROXY = Set.of("host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto",
+            "x-forwarded-host", "x-forwarded-port", "forwarded");
 
     private Hop() {
     }
 
     /**
-     * Copies the end-to-end headers of {@code from} into {@code to}. Transfer-Encoding is left to the
-     * caller (message framing is re-decided per hop).
+     * Copies a client's end-to-end request headers into {@code to}, leaving out hop-by-hop ones, those the
+     * proxy sets, and names with {@code _} (nginx's {@code underscores_in_headers off}: {@code X_Real_IP} is the
+     * twin of {@code X-Real-IP} for every framework that maps both to one variable).
+     *
+     * @return how many headers were left out for an underscore
      */
-    static void copyEndToEnd(HttpHeaders from, HttpHeaders to) {
+    static int copyRequestHeaders(HttpHeaders from, HttpHeaders to) {
         Set<String> named = connectionTokens(from);
-        for (Map.Entry<String, String> e : from) {
-            String n = e.getKey().toLowerCase(Locale.ROOT);
+        int underscores = 0;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (indexOf(name, '_') >= 0) {
+                underscores++;
+                continue;
+            }
+            String n = name.toString().toLowerCase(Locale.ROOT);
+            if (HOP_BY_HOP.contains(n) || SET_BY_PROXY.contains(n) || named.contains(n)) continue;
+            to.add(name, e.getValue());
+        }
+        return underscores;
+    }
+
+    /** Copies a target's end-to-end response headers; framing is set by the caller. */
+    static void copyResponseHeaders(HttpHeaders from, HttpHeaders to) {
+        Set<String> named = connectionTokens(from);
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            String n = e.getKey().toString().toLowerCase(Locale.ROOT);
             if (HOP_BY_HOP.contains(n) || named.contains(n)) continue;
             to.add(e.getKey(), e.getValue());
         }
+    }
+
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) == c) return i;
+        return -1;
     }
 
     static Set<String> connectionTokens(HttpHeaders h) {

@@ -6,11 +6,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.List;
 
 /** RFC 6455 section 4 checks on both halves of an opening handshake. Stateless. */
 final class WebSocketHandshake {
@@ -19,24 +21,37 @@ final class WebSocketHandshake {
     private WebSocketHandshake() {
     }
 
+    /** The client asked to switch to WebSocket ({@code Upgrade: websocket}); whether it did so properly is {@link #problem}'s. */
+    static boolean asks(HttpRequest req) {
+        return Hop.hasToken(req.headers(), HttpHeaderNames.UPGRADE, "websocket");
+    }
+
     /**
-     * A real WebSocket handshake: {@code GET}, {@code Upgrade: websocket}, {@code Connection: upgrade},
-     * a 16-byte base64 {@code Sec-WebSocket-Key} and {@code Sec-WebSocket-Version: 13}. Anything less
-     * (e.g. {@code Upgrade: h2c}) is proxied as plain HTTP with the upgrade headers removed.
+     * Null for a valid RFC 6455 opening handshake: {@code GET}, HTTP/1.1, {@code Connection: upgrade}, one
+     * {@code Sec-WebSocket-Key} of 16 base64-encoded bytes, {@code Sec-WebSocket-Version: 13}. Otherwise the
+     * status to answer with: 426 for another version (with {@code Sec-WebSocket-Version: 13}, RFC 6455 4.4),
+     * 400 for the rest. A request that asks for WebSocket is never tunnelled nor silently downgraded when invalid.
      */
-    static boolean isHandshake(HttpRequest req) {
+    static RequestTarget.Refusal problem(HttpRequest req) {
         HttpHeaders h = req.headers();
-        if (!HttpMethod.GET.equals(req.method())) return false;
-        if (!Hop.hasToken(h, HttpHeaderNames.UPGRADE, "websocket")) return false;
-        if (!Hop.hasToken(h, HttpHeaderNames.CONNECTION, "upgrade")) return false;
-        if (!"13".equals(h.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) return false;
-        String key = h.get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
-        if (key == null || h.getAll(HttpHeaderNames.SEC_WEBSOCKET_KEY).size() != 1) return false;
+        if (!HttpMethod.GET.equals(req.method())) return bad("WebSocket handshake with method " + req.method() + " (expected: GET)");
+        if (!HttpVersion.HTTP_1_1.equals(req.protocolVersion())) return bad("WebSocket handshake over HTTP/1.0 (expected: HTTP/1.1)");
+        if (!Hop.hasToken(h, HttpHeaderNames.CONNECTION, "upgrade")) return bad("WebSocket handshake without Connection: upgrade");
+        List<String> versions = h.getAll(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+        if (versions.size() != 1 || !versions.get(0).trim().equals("13"))
+            return new RequestTarget.Refusal(HttpResponseStatus.UPGRADE_REQUIRED, "unsupported WebSocket version (expected: 13)");
+        List<String> keys = h.getAll(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        if (keys.size() != 1) return bad("WebSocket handshake needs exactly one Sec-WebSocket-Key");
         try {
-            return Base64.getDecoder().decode(key.trim()).length == 16;
+            if (Base64.getDecoder().decode(keys.get(0).trim()).length != 16) return bad("Sec-WebSocket-Key is not 16 bytes of base64");
         } catch (IllegalArgumentException e) {
-            return false;
+            return bad("Sec-WebSocket-Key is not 16 bytes of base64");
         }
+        return null;
+    }
+
+    private static RequestTarget.Refusal bad(String why) {
+        return new RequestTarget.Refusal(HttpResponseStatus.BAD_REQUEST, why);
     }
 
     /** The upstream accepted: 101, {@code Upgrade: websocket} and the Accept derived from our key. */

@@ -7,23 +7,18 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
+import io.switchyard.dataplane.channel.IoTimeoutHandler;
+import io.switchyard.dataplane.channel.PipelineNames;
+import io.switchyard.dataplane.http.HeadGuardHandler;
 import io.switchyard.dataplane.http.ProxyHandler;
 import io.switchyard.dataplane.internal.Context;
-import io.switchyard.dataplane.upstream.IoTimeoutHandler;
 
 /**
- * Builds a client connection's pipeline, plain or TLS: {@code [sni/ssl] guard timeout codec proxy}.
- * Handler names are constants so the WebSocket switch can remove exactly the HTTP parts. Internal.
+ * Builds a client connection's pipeline, plain or TLS: {@code [sni/ssl] guard timeout codec proxy}, each step a
+ * small method. Handler names are {@link PipelineNames} so the WebSocket switch removes exactly the HTTP parts.
+ * Internal.
  */
 public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
-    public static final String SSL = "ssl";
-    public static final String GUARD = "head-guard";
-    public static final String TIMEOUT = "timeout";
-    public static final String CODEC = "http-codec";
-    /** Request line limit (414 beyond) and header block limit (431 beyond). */
-    public static final int MAX_REQUEST_LINE = 8 * 1024;
-    public static final int MAX_HEADERS = 32 * 1024;
-
     private final Context c;
     private final boolean tls;
 
@@ -50,13 +45,15 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
         // The mapping reads the published state on each ClientHello: a certificate rotated by apply()
         // serves the next handshake, while sessions already established keep theirs.
         Mapping<String, SslContext> sni = host -> c.serving().get().certificates().select(host);
-        p.addLast(SSL, new SniHandler(sni));
+        p.addLast(PipelineNames.SSL, new SniHandler(sni));
     }
 
     private void addHttpHandlers(ChannelPipeline p) {
-        p.addLast(GUARD, new HeadGuardHandler(c.headerTimeoutMs(), c.metrics()));
-        p.addLast(TIMEOUT, new IoTimeoutHandler());
-        p.addLast(CODEC, new HttpServerCodec(MAX_REQUEST_LINE, MAX_HEADERS, 8192));
-        p.addLast(ProxyHandler.NAME, new ProxyHandler(c, tls, CODEC));
+        p.addLast(PipelineNames.GUARD, new HeadGuardHandler(c.headerTimeoutMs(), c.metrics()));
+        p.addLast(PipelineNames.TIMEOUT, new IoTimeoutHandler());
+        // The guard refuses over-long lines and heads first (414/431); the decoder's limits sit just above its own.
+        p.addLast(PipelineNames.CODEC, new HttpServerCodec(HeadGuardHandler.MAX_REQUEST_LINE + 64,
+                HeadGuardHandler.MAX_HEAD + 64, 8192));
+        p.addLast(PipelineNames.PROXY, new ProxyHandler(c, tls));
     }
 }

@@ -18,6 +18,8 @@ public final class Metrics {
     private final LongAdder bytesOut = new LongAdder();
     private final LongAdder badRequests = new LongAdder();
     private final ConcurrentHashMap<String, LongAdder> upstreamErrors = new ConcurrentHashMap<>();
+    private final LongAdder headersDropped = new LongAdder();
+    private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
     // Key "route\0reason": route names cannot contain NUL (see Route's name rule).
     private final ConcurrentHashMap<String, LongAdder> tunnelsClosed = new ConcurrentHashMap<>();
 
@@ -50,6 +52,25 @@ public final class Metrics {
     /** kind: connect_failed, connect_timeout, read_timeout, send_timeout, reset, bad_handshake. */
     public void upstreamError(String kind) {
         upstreamErrors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    /** Request headers not forwarded because their name has an underscore. */
+    public void headersDropped(int n) {
+        headersDropped.add(n);
+    }
+
+    /** New work answered 503 over a limit; reason: max_connections, max_tunnels. */
+    public void refused(String reason) {
+        refused.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
+    public long refusedCount(String reason) {
+        LongAdder a = refused.get(reason);
+        return a == null ? 0 : a.sum();
+    }
+
+    public long headersDropped() {
+        return headersDropped.sum();
     }
 
     public void bytesIn(long n) {
@@ -93,6 +114,11 @@ public final class Metrics {
         b.append("# TYPE switchyard_upstream_errors_total counter\n");
         for (Map.Entry<String, LongAdder> e : new TreeMap<>(upstreamErrors).entrySet())
             b.append("switchyard_upstream_errors_total{kind=\"").append(e.getKey()).append("\"} ").append(e.getValue().sum()).append('\n');
+        counter(b, "switchyard_headers_dropped_total", "Request headers not forwarded: names with an underscore.", headersDropped.sum());
+        b.append("# HELP switchyard_refused_total New requests or handshakes answered 503 over a node limit, by limit.\n");
+        b.append("# TYPE switchyard_refused_total counter\n");
+        for (Map.Entry<String, LongAdder> e : new TreeMap<>(refused).entrySet())
+            b.append("switchyard_refused_total{reason=\"").append(e.getKey()).append("\"} ").append(e.getValue().sum()).append('\n');
         b.append("# HELP switchyard_tunnels_closed_total Tunnels closed, by route and reason.\n");
         b.append("# TYPE switchyard_tunnels_closed_total counter\n");
         for (Map.Entry<String, LongAdder> e : new TreeMap<>(tunnelsClosed).entrySet()) {

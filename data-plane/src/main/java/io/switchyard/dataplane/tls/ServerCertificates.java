@@ -6,6 +6,8 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.switchyard.host.HostMapping;
 import io.switchyard.config.Certificate;
 import io.switchyard.config.ConfigException;
 import io.switchyard.config.Violation;
@@ -15,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -25,22 +26,29 @@ import java.util.Map;
  * keep the context they started with. Immutable and thread-safe. Internal.
  */
 public final class ServerCertificates {
-    public static final ServerCertificates NONE = new ServerCertificates(Map.of(), Map.of(), Map.of(), null);
+    public static final ServerCertificates NONE = new ServerCertificates(Map.of(), HostMapping.empty());
+
+    /**
+     * The listener's TLS policy, Mozilla's "intermediate": TLS 1.2 and 1.3 only, and for TLS 1.2 only ECDHE key
+     * exchange (forward secrecy) with AEAD ciphers. Unsupported names are filtered per provider.
+     */
+    public static final String POLICY = "intermediate";
+    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    public static final List<String> CIPHERS = List.of(
+            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     private final Map<String, Compiled> byName;
-    private final Map<String, SslContext> exact;
-    private final Map<String, SslContext> wildcard;
-    private final SslContext defaultContext;
+    private final HostMapping<SslContext> sni;
 
     private record Compiled(Certificate certificate, SslContext context) {
     }
 
-    private ServerCertificates(Map<String, Compiled> byName, Map<String, SslContext> exact,
-                               Map<String, SslContext> wildcard, SslContext defaultContext) {
+    private ServerCertificates(Map<String, Compiled> byName, HostMapping<SslContext> sni) {
         this.byName = byName;
-        this.exact = exact;
-        this.wildcard = wildcard;
-        this.defaultContext = defaultContext;
+        this.sni = sni;
     }
 
     /** "OpenSSL" (netty-tcnative BoringSSL) when its native library loads here, else "JDK". */
@@ -57,8 +65,7 @@ public final class ServerCertificates {
         if (certificates.isEmpty()) return NONE;
         List<Violation> violations = new ArrayList<>();
         Map<String, Compiled> byName = new HashMap<>();
-        Map<String, SslContext> exact = new HashMap<>();
-        Map<String, SslContext> wildcard = new HashMap<>();
+        HostMapping.Builder<SslContext> sni = HostMapping.builder();
         SslContext def = null;
         for (int i = 0; i < certificates.size(); i++) {
             Certificate c = certificates.get(i);
@@ -77,15 +84,13 @@ public final class ServerCertificates {
                 }
             }
             byName.put(c.name(), new Compiled(c, ctx));
-            for (String sni : c.snis()) {
-                if (sni.startsWith("*.")) wildcard.put(sni.substring(2), ctx);
-                else exact.put(sni, ctx);
-            }
+            for (String name : c.snis()) sni.add(name, ctx);
             if (c.isDefault()) def = ctx;
         }
         if (!violations.isEmpty()) throw new ConfigException(violations);
         if (def == null && certificates.size() == 1) def = byName.get(certificates.get(0).name()).context;
-        return new ServerCertificates(byName, exact, wildcard, def);
+        if (def != null) sni.fallback(def);
+        return new ServerCertificates(byName, sni.build());
     }
 
     private static SslContext serverContext(Certificate c) throws Exception {
@@ -94,7 +99,8 @@ public final class ServerCertificates {
                         new ByteArrayInputStream(c.certPem().getBytes(StandardCharsets.US_ASCII)),
                         new ByteArrayInputStream(PemKeys.toPkcs8(c.keyPem()).getBytes(StandardCharsets.US_ASCII)))
                 .sslProvider(provider())
-                .protocols("TLSv1.3", "TLSv1.2")
+                .protocols(PROTOCOLS)
+                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(
                         ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -108,18 +114,7 @@ public final class ServerCertificates {
      * Null when nothing fits (the handshake then fails).
      */
     public SslContext select(String serverName) {
-        if (serverName != null && !serverName.isEmpty()) {
-            String h = serverName.toLowerCase(Locale.ROOT);
-            if (h.endsWith(".")) h = h.substring(0, h.length() - 1);
-            SslContext c = exact.get(h);
-            if (c != null) return c;
-            int dot = h.indexOf('.');
-            if (dot > 0) {
-                c = wildcard.get(h.substring(dot + 1));
-                if (c != null) return c;
-            }
-        }
-        return defaultContext;
+        return sni.get(serverName);
     }
 
     public boolean isEmpty() {

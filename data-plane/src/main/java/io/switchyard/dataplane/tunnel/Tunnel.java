@@ -5,10 +5,14 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.switchyard.dataplane.channel.PipelineNames;
+import io.switchyard.dataplane.upstream.UpstreamHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchyard.config.Route;
 import io.switchyard.dataplane.status.Metrics;
-import io.switchyard.dataplane.upstream.IoTimeoutHandler;
+import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.switchyard.routing.TargetState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,14 +86,6 @@ public final class Tunnel {
         this.registry = registry;
     }
 
-    public TunnelHandler clientHandler() {
-        return new TunnelHandler(this, true);
-    }
-
-    public TunnelHandler upstreamHandler() {
-        return new TunnelHandler(this, false);
-    }
-
     public String routeName() {
         return routeName;
     }
@@ -103,8 +99,31 @@ public final class Tunnel {
         return target;
     }
 
+    /**
+     * Turns both connections into this tunnel and writes {@code switching} (the 101) to the client. Owns the
+     * pipeline rewiring. Order matters: removing a decoder hands the bytes it still holds (frames that came in the
+     * same read as the 101, or early client frames) to the next handler at once, so both tunnel handlers must be in
+     * place, the 101 written and the upstream encoder passing raw bytes before either codec goes. Event loop only.
+     */
+    public void install(FullHttpResponse switching) {
+        ChannelPipeline up = upstream.pipeline();
+        UpstreamHandler uh = UpstreamHandler.of(upstream);
+        if (uh != null) uh.detach();
+        up.addAfter(PipelineNames.UPSTREAM_CODEC, PipelineNames.TUNNEL, new TunnelHandler(this, false));
+        up.remove(PipelineNames.UPSTREAM_HANDLER);
+        up.remove(PipelineNames.UPSTREAM_ENCODER); // from here on, frames go upstream as raw bytes
+        client.writeAndFlush(switching);
+        ChannelPipeline down = client.pipeline();
+        down.addAfter(PipelineNames.CODEC, PipelineNames.TUNNEL, new TunnelHandler(this, true));
+        start();
+        down.remove(PipelineNames.PROXY);
+        down.remove(PipelineNames.CODEC);
+        if (down.get(PipelineNames.GUARD) != null) down.remove(PipelineNames.GUARD);
+        up.remove(PipelineNames.UPSTREAM_CODEC);
+    }
+
     /** Starts relaying: both handlers must be in place. Event loop only. */
-    public void start() {
+    private void start() {
         registry.add(this);
         metrics.tunnelOpened();
         // The timeouts chosen when the tunnel opened stay with it: later snapshots do not change them.

@@ -4,11 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import io.switchyard.dataplane.upstream.IoTimeoutHandler;
+import io.switchyard.dataplane.channel.IoTimeoutHandler;
 
 /** One side of a {@link Tunnel}: hands bytes and events of its channel to the tunnel. Internal. */
 public final class TunnelHandler extends ChannelInboundHandlerAdapter {
-    public static final String NAME = "tunnel";
     private final Tunnel tunnel;
     private final boolean clientSide;
 

@@ -1,32 +1,77 @@
 package io.switchyard.dataplane.upstream;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.ReferenceCountUtil;
+import io.switchyard.dataplane.channel.IoTimeoutHandler;
 
 /**
- * Last handler of an upstream connection while it speaks HTTP: hands responses to the exchange that
- * leased the connection. While the connection idles in the pool nobody is attached; any byte arriving
- * then is a protocol error (an upstream may not answer what was not asked) and closes it.
- * Event-loop confined. Internal.
+ * Last handler of an upstream connection while it speaks HTTP: hands responses to the exchange that leased the
+ * connection. While the connection idles in the pool nobody is attached; any byte arriving then is a protocol error
+ * (an upstream may not answer what was not asked) and closes it.
+ *
+ * <p>A connection goes back to the pool only if its last response was framed exactly. The decoder turns every byte
+ * of one read into messages before the read completes, so an exchange that ends inside a read hands the connection
+ * back at that read's end ({@link #releaseAfterRead}): if anything followed the response in the same read (a body
+ * on a {@code HEAD} answer or a 204/304, bytes past {@code Content-Length}), the connection is closed instead of
+ * pooled, and the next client never reads another's leftovers. Event-loop confined. Internal.
  */
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private UpstreamListener listener;
+    private boolean inRead;
+    private UpstreamPool releaseTo;
+    private String releaseKey;
+    private boolean trailing;
+
+    /** The handler of {@code ch}'s pipeline, or null once removed. */
+    public static UpstreamHandler of(Channel ch) {
+        return ch.pipeline().get(UpstreamHandler.class);
+    }
 
     public void attach(UpstreamListener l) {
         this.listener = l;
+        this.releaseTo = null;
+        this.trailing = false;
     }
 
     public void detach() {
         this.listener = null;
     }
 
+    /** The exchange is over and the connection may be reused: pool it now, or at the end of the current read. */
+    public void releaseAfterRead(UpstreamPool pool, String key) {
+        listener = null;
+        if (!inRead) {
+            pool.release(channelOf(), key);
+            return;
+        }
+        releaseTo = pool;
+        releaseKey = key;
+    }
+
+    private Channel ch;
+
+    private Channel channelOf() {
+        return ch;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ch = ctx.channel();
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inRead = true;
         UpstreamListener l = listener;
         if (l == null || !(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
+            if (releaseTo != null) {
+                trailing = true; // bytes after a complete response: not reusable
+                return;
+            }
             ctx.close();
             return;
         }
@@ -35,12 +80,22 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        inRead = false;
+        UpstreamPool pool = releaseTo;
+        if (pool != null) {
+            releaseTo = null;
+            UpstreamResponseDecoder d = UpstreamResponseDecoder.of(ctx.channel());
+            if (trailing || d == null || d.buffered() > 0 || !ctx.channel().isActive()) ctx.close();
+            else pool.release(ctx.channel(), releaseKey);
+            return;
+        }
         UpstreamListener l = listener;
         if (l != null) l.onUpstreamReadComplete();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseTo = null;
         UpstreamListener l = listener;
         listener = null;
         if (l != null) l.onUpstreamClosed(null);
@@ -48,6 +103,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        releaseTo = null;
         UpstreamListener l = listener;
         listener = null;
         ctx.close();

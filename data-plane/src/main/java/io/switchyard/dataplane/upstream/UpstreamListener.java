@@ -1,5 +1,6 @@
 package io.switchyard.dataplane.upstream;
 
+import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.netty.handler.codec.http.HttpObject;
 
 /** What an upstream connection reports to the exchange using it. Called on the event loop. Internal. */

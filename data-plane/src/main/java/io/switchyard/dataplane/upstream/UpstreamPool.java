@@ -1,5 +1,8 @@
 package io.switchyard.dataplane.upstream;
 
+import io.switchyard.dataplane.channel.PipelineNames;
+import io.switchyard.dataplane.channel.Transport;
+import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -8,8 +11,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -21,7 +23,8 @@ import io.netty.util.concurrent.Promise;
 import io.switchyard.config.ConfigException;
 import io.switchyard.config.Upstream;
 import io.switchyard.config.Violation;
-import io.switchyard.dataplane.internal.Transport;
+import io.switchyard.dataplane.channel.PipelineNames;
+import io.switchyard.dataplane.channel.Transport;
 import io.switchyard.dataplane.tls.ServerCertificates;
 
 import javax.net.ssl.SSLEngine;
@@ -45,10 +48,6 @@ import java.util.concurrent.TimeUnit;
  * Internal.
  */
 public final class UpstreamPool {
-    public static final String SSL = "upstream-ssl";
-    public static final String TIMEOUT = "upstream-timeout";
-    public static final String CODEC = "upstream-codec";
-    public static final String HANDLER = "upstream-handler";
     private static final int MAX_IDLE_PER_TARGET = 64;
     /** An idle pooled connection is closed after this long (below common upstream keep-alive limits). */
     private static final long IDLE_TIMEOUT_MS = 50_000;
@@ -87,7 +86,10 @@ public final class UpstreamPool {
         while ((ch = q.pollLast()) != null) {
             var timer = ch.attr(IDLE_TIMER).getAndSet(null);
             if (timer != null) timer.cancel(false);
-            if (ch.isActive()) return ch;
+            UpstreamResponseDecoder d = UpstreamResponseDecoder.of(ch);
+            // Bytes that arrived while it idled (a late body on HEAD, say) belong to no request: not reusable.
+            if (ch.isActive() && d != null && d.buffered() == 0) return ch;
+            ch.close();
         }
         return null;
     }
@@ -110,11 +112,11 @@ public final class UpstreamPool {
                     @Override
                     protected void initChannel(Channel ch) {
                         ChannelPipeline p = ch.pipeline();
-                        if (upstream.tls()) p.addLast(SSL, sslHandler(ch, upstream, address));
-                        p.addLast(TIMEOUT, new IoTimeoutHandler());
-                        p.addLast(CODEC, new HttpClientCodec(new HttpDecoderConfig().setMaxInitialLineLength(8192)
-                                .setMaxHeaderSize(65536).setMaxChunkSize(8192), false, true));
-                        p.addLast(HANDLER, new UpstreamHandler());
+                        if (upstream.tls()) p.addLast(PipelineNames.UPSTREAM_SSL, sslHandler(ch, upstream, address));
+                        p.addLast(PipelineNames.UPSTREAM_TIMEOUT, new IoTimeoutHandler());
+                        p.addLast(PipelineNames.UPSTREAM_ENCODER, new HttpRequestEncoder());
+                        p.addLast(PipelineNames.UPSTREAM_CODEC, new UpstreamResponseDecoder());
+                        p.addLast(PipelineNames.UPSTREAM_HANDLER, new UpstreamHandler());
                     }
                 });
         b.connect(address).addListener((ChannelFuture f) -> {
@@ -128,7 +130,9 @@ public final class UpstreamPool {
     public void release(Channel ch, String key) {
         UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
         IoTimeoutHandler t = ch.pipeline().get(IoTimeoutHandler.class);
-        if (h == null || t == null || !ch.isActive()) {
+        UpstreamResponseDecoder d = UpstreamResponseDecoder.of(ch);
+        // Bytes the decoder holds past the last response: an upstream out of step with us is never reused.
+        if (h == null || t == null || d == null || d.buffered() > 0 || !ch.isActive()) {
             ch.close();
             return;
         }

@@ -1,4 +1,4 @@
-package io.switchyard.dataplane.internal;
+package io.switchyard.dataplane.channel;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;

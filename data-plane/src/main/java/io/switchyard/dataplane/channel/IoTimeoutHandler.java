@@ -1,4 +1,4 @@
-package io.switchyard.dataplane.upstream;
+package io.switchyard.dataplane.channel;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * and getting some; the send limit is the longest time a pending write makes no progress. Waiting caused by
  * our own backpressure (not asking to read because the peer is slow) therefore never counts as idle.
  * On expiry it fires {@link IoTimeout#READ} or {@link IoTimeout#SEND} as a user event and disarms that limit.
- * Not thread-safe: all state is touched on the channel's event loop only. Internal.
+ * Guards client channels (send limit, and the read limit as client_body_timeout while a body streams in) and
+ * upstream channels alike. Not thread-safe: all state is touched on the channel's event loop only. Internal.
  */
 public final class IoTimeoutHandler extends ChannelDuplexHandler {
     /** A limit that expired. */
@@ -29,6 +30,11 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
     private long lastPendingBytes = -1;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
+
+    /** The timeout handler of {@code ch}'s pipeline (client or upstream), or null once removed. */
+    public static IoTimeoutHandler of(io.netty.channel.Channel ch) {
+        return ch.pipeline().get(IoTimeoutHandler.class);
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {

@@ -1,0 +1,659 @@
+package io.switchyard.dataplane.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.switchyard.config.Config;
+import io.switchyard.dataplane.channel.IoTimeoutHandler;
+import io.switchyard.dataplane.internal.Context;
+import io.switchyard.dataplane.internal.Serving;
+import io.switchyard.dataplane.reply.LocalReply;
+import io.switchyard.dataplane.tunnel.Tunnel;
+import io.switchyard.dataplane.upstream.UpstreamHandler;
+import io.switchyard.dataplane.upstream.UpstreamListener;
+import io.switchyard.dataplane.upstream.UpstreamPool;
+import io.switchyard.dataplane.upstream.UpstreamResponseDecoder;
+import io.switchyard.routing.CompiledRoute;
+import io.switchyard.routing.TargetState;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One request and its response, from the decoded head to the last byte of the answer (or to the switch
+ * into a {@link Tunnel}). Its life is an explicit {@link Phase}; what the client sent so far
+ * ({@code requestDone}) runs beside it, since a body may still stream in while the answer streams out.
+ * Whether the client connection must close afterwards is decided in one place, {@link #mustClose()}.
+ *
+ * <p>Confined to the client channel's event loop, like the upstream connection it leases. Callbacks that
+ * arrive after {@link Phase#DONE} only release what they carry.
+ */
+final class Exchange implements UpstreamListener {
+    /** Where an exchange is. Moves forward only. */
+    enum Phase {
+        /** The request is read and checked, a route chosen; no upstream yet. */
+        ROUTING,
+        /** A target was picked and its connection is being made or leased. */
+        CONNECTING,
+        /** The request head went upstream; waiting for the response head (1xx answers pass through). */
+        AWAITING,
+        /** The response head went to the client; its body streams. */
+        STREAMING,
+        /** The upstream accepted the WebSocket handshake; the switch happens at the response's end. */
+        UPGRADING,
+        /** Answered (or abandoned); nothing more is written for this exchange. */
+        DONE
+    }
+
+    private static final AsciiString X_REAL_IP = AsciiString.cached("X-Real-IP");
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("X-Forwarded-Port");
+    private static final AsciiString FORWARDED = AsciiString.cached("Forwarded");
+
+    private final ProxyHandler conn;
+    private final ChannelHandlerContext ctx;
+    private final Context c;
+    final HttpRequest req;
+    private final RequestTarget target;
+    private final boolean ws;
+    private final boolean clientKeepAlive;
+    private final boolean requestHasBody;
+    private final long startNanos = System.nanoTime();
+    private final List<TargetState> tried = new ArrayList<>(2);
+    private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+
+    Phase phase = Phase.ROUTING;
+    boolean requestDone;
+    private boolean requestSent;
+    private boolean closeRequested;
+    private boolean local;
+    private boolean interim;
+    private boolean upstreamReusable = true;
+    private boolean reused;
+    private boolean retried;
+    private Serving serving;
+    private CompiledRoute route;
+    private TargetState picked;
+    private Channel up;
+    private String poolKey;
+    private HttpRequest upstreamRequest;
+    private HttpResponse upgradeResponse;
+    private ChannelFuture lastUpWrite;
+    private ChannelFuture lastDownWrite;
+    private Throwable lastConnectError;
+    private int status;
+
+    Exchange(ProxyHandler conn, ChannelHandlerContext ctx, Context c, HttpRequest req, RequestTarget target, boolean ws) {
+        this.conn = conn;
+        this.ctx = ctx;
+        this.c = c;
+        this.req = req;
+        this.target = target;
+        this.ws = ws;
+        this.clientKeepAlive = HttpUtil.isKeepAlive(req);
+        this.requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
+    }
+
+    /**
+     * Whether the client connection closes after this exchange: the client asked for it, a graceful shutdown
+     * runs, something went wrong mid-message, or a request body was left unread (draining it for the next request
+     * would cost more than a new connection).
+     */
+    boolean mustClose() {
+        return closeRequested || !clientKeepAlive || c.draining().on() || (requestHasBody && !requestDone);
+    }
+
+    /** Closes the client connection once this exchange ends. */
+    void closeAfter() {
+        closeRequested = true;
+    }
+
+    // ---- ROUTING ----
+
+    void start() {
+        if (ws) c.metrics().handshake();
+        serving = c.serving().get(); // read once: this exchange sees one table from start to end
+        if (serving.table().version() < 0) {
+            // Nothing applied yet: a node still starting, not a missing route.
+            local(HttpResponseStatus.SERVICE_UNAVAILABLE, "no configuration applied yet", false, "1");
+            return;
+        }
+        route = serving.table().match(target.host(), target.path());
+        if (route == null) {
+            local(HttpResponseStatus.NOT_FOUND, "no route for " + (target.host() == null ? "" : target.host()) + target.path(), false, null);
+            return;
+        }
+        Config config = serving.table().config();
+        if (ws && config.maxTunnels() > 0 && c.tunnels().size() >= config.maxTunnels()) {
+            c.metrics().refused("max_tunnels");
+            local(HttpResponseStatus.SERVICE_UNAVAILABLE, "too many open tunnels on this node", false, "1");
+            return;
+        }
+        if (route.route().httpsOnly() && !conn.tls()) {
+            int port = c.tlsPort().get();
+            if (ws || port == 0 || target.host() == null) {
+                local(HttpResponseStatus.FORBIDDEN, "this route is served over https only", false, null);
+            } else {
+                String location = "https://" + hostForUrl(target.host()) + (port == 443 ? "" : ":" + port)
+                        + target.originForm(target.path());
+                redirect(location);
+            }
+            return;
+        }
+        IoTimeoutHandler t = conn.clientTimeout();
+        // While a body streams in, a client that stops sending for client_body_timeout gets 408 (nginx's).
+        if (t != null) t.arm(requestHasBody && !requestDone ? config.clientBodyTimeoutMs() : 0, route.sendMs());
+        pickAndConnect();
+    }
+
+    private static String hostForUrl(String host) {
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    // ---- CONNECTING ----
+
+    private void pickAndConnect() {
+        TargetState t = route.balancer().pick(conn.clientIpBytes(), tried);
+        if (t == null) {
+            if (tried.isEmpty()) {
+                local(HttpResponseStatus.SERVICE_UNAVAILABLE, "no target for route " + route.name(), false, null);
+            } else if (lastConnectError instanceof ConnectTimeoutException) {
+                local(HttpResponseStatus.GATEWAY_TIMEOUT, "connecting to upstream " + route.upstream().name() + " timed out", false, null);
+            } else {
+                local(HttpResponseStatus.BAD_GATEWAY, "upstream " + route.upstream().name() + " unreachable", false, null);
+            }
+            return;
+        }
+        phase = Phase.CONNECTING;
+        picked = t;
+        t.opened();
+        tried.add(t);
+        InetSocketAddress addr = serving.address(t);
+        poolKey = UpstreamPool.key(route.upstream(), addr);
+        Channel pooled = c.pool().poll(ctx.channel().eventLoop(), poolKey);
+        if (pooled != null) {
+            connected(pooled, true);
+            return;
+        }
+        connect(addr);
+    }
+
+    private void connect(InetSocketAddress addr) {
+        c.pool().connect(ctx.channel().eventLoop(), route.upstream(), addr, route.connectMs()).addListener(
+                (io.netty.util.concurrent.Future<Channel> f) -> {
+                    if (phase == Phase.DONE) {
+                        if (f.isSuccess()) f.getNow().close();
+                        return;
+                    }
+                    if (f.isSuccess()) {
+                        connected(f.getNow(), false);
+                        return;
+                    }
+                    // Nothing was sent yet, so another target may take this request.
+                    lastConnectError = f.cause();
+                    c.metrics().upstreamError(f.cause() instanceof ConnectTimeoutException ? "connect_timeout" : "connect_failed");
+                    picked.closed();
+                    picked = null;
+                    pickAndConnect();
+                });
+    }
+
+    private void connected(Channel ch, boolean fromPool) {
+        up = ch;
+        reused = fromPool;
+        phase = Phase.AWAITING;
+        UpstreamHandler.of(ch).attach(this);
+        IoTimeoutHandler.of(ch).arm(route.readMs(), route.sendMs());
+        if (upstreamRequest == null) upstreamRequest = upstreamRequest();
+        UpstreamResponseDecoder.of(ch).expectResponseTo(req.method().equals(HttpMethod.HEAD));
+        lastUpWrite = ch.write(upstreamRequest);
+        HttpContent p;
+        while ((p = pendingBody.poll()) != null) writeUp(p);
+        ch.flush();
+        // Read the upstream from the start, not only once the body is sent: a 100 Continue (which the
+        // client waits for before sending its body) or an early error answer must get through.
+        ch.read();
+        if (!requestSent) readClientAfter(lastUpWrite);
+    }
+
+    /**
+     * The request as the target gets it: origin-form from our own parse, framing from our own parse (exactly one
+     * of Content-Length or chunked when there is a body, neither when there is none), Host per
+     * {@code preserve_host}, and the forwarding headers the proxy vouches for.
+     */
+    private HttpRequest upstreamRequest() {
+        String path = route.route().mergeSlashes() ? target.path() : target.unmergedPath();
+        DefaultHttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(),
+                route.rewritePath(target.originForm(path)));
+        HttpHeaders from = req.headers();
+        HttpHeaders h = r.headers();
+        int dropped = Hop.copyRequestHeaders(from, h);
+        if (dropped > 0) c.metrics().headersDropped(dropped);
+        if (HttpUtil.isTransferEncodingChunked(req)) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else {
+            long length = HttpUtil.getContentLength(req, 0L);
+            if (length > 0) h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+        }
+        h.set(HttpHeaderNames.HOST, route.route().preserveHost() && target.authority() != null
+                ? target.authority().toString() : picked.address());
+        ProxyHandler.Forwarding f = conn.forwarding(serving.table().config(), from);
+        h.set(X_REAL_IP, f.realIp());
+        h.set(X_FORWARDED_FOR, f.forwardedFor());
+        String proto = conn.tls() ? "https" : "http";
+        if (f.trusted()) {
+            // A trusted proxy in front said what its client used; keep its word, else say ours.
+            copyOrSet(from, h, X_FORWARDED_PROTO, proto);
+            String fh = from.get(X_FORWARDED_HOST);
+            if (fh != null) h.set(X_FORWARDED_HOST, fh);
+            else if (target.authority() != null) h.set(X_FORWARDED_HOST, target.authority().toString());
+            copyOrSet(from, h, X_FORWARDED_PORT, Integer.toString(conn.localPort()));
+            if (from.contains(FORWARDED)) h.set(FORWARDED, from.getAll(FORWARDED));
+        } else {
+            h.set(X_FORWARDED_PROTO, proto);
+            if (target.authority() != null) h.set(X_FORWARDED_HOST, target.authority().toString());
+            h.set(X_FORWARDED_PORT, Integer.toString(conn.localPort()));
+        }
+        if (ws) {
+            h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        return r;
+    }
+
+    private static void copyOrSet(HttpHeaders from, HttpHeaders to, AsciiString name, String ours) {
+        String v = from.get(name);
+        to.set(name, v != null ? v : ours);
+    }
+
+    private void writeUp(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        lastUpWrite = up.write(content);
+        if (last) {
+            requestSent = true;
+            up.flush();
+            // Only now does the read timeout start to mean "the upstream is slow to answer".
+            up.read();
+        }
+    }
+
+    /** Asks the client for more body once {@code f} (the last write upstream) has gone out. */
+    private void readClientAfter(ChannelFuture f) {
+        if (requestDone) return;
+        if (f == null || f.isDone()) {
+            if (f == null || f.isSuccess()) ctx.read();
+            return;
+        }
+        f.addListener(x -> {
+            if (x.isSuccess() && phase != Phase.DONE && !requestDone) ctx.read();
+        });
+    }
+
+    // ---- the client's side while the exchange runs ----
+
+    void onRequestContent(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            c.metrics().badRequest();
+            content.release();
+            badBody("malformed body: " + content.decoderResult().cause().getMessage());
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestDone = true;
+            IoTimeoutHandler t = conn.clientTimeout();
+            if (t != null && route != null) t.arm(0, route.sendMs()); // the body is in: no more body clock
+            // Keep one read pending while the answer is awaited: a client that hangs up is noticed now (and its
+            // upstream request abandoned, as nginx does); nothing asks for more until this exchange ends.
+            conn.readWhileAwaiting();
+        }
+        if (local || phase == Phase.DONE) {
+            content.release();
+            if (last) maybeFinish();
+            return;
+        }
+        if (up == null) {
+            pendingBody.add(content);
+            return;
+        }
+        writeUp(content);
+        if (last) maybeFinish();
+    }
+
+    void clientReadComplete() {
+        if (phase == Phase.DONE || local || requestDone) return;
+        if (up == null) return; // resumed when connected
+        up.flush();
+        readClientAfter(lastUpWrite);
+    }
+
+    /** The body's framing broke mid-message (refused by the head guard, or undecodable): never finish it upstream. */
+    void badBody(String why) {
+        requestDone = true;
+        closeRequested = true;
+        upstreamReusable = false;
+        fail(HttpResponseStatus.BAD_REQUEST, why);
+    }
+
+    /** The client stopped sending its body for client_body_timeout. */
+    void bodyTimedOut() {
+        if (phase == Phase.DONE) return;
+        closeRequested = true;
+        upstreamReusable = false;
+        if (up != null) up.close();
+        fail(HttpResponseStatus.REQUEST_TIMEOUT, "request body timed out");
+    }
+
+    void clientClosed() {
+        if (phase == Phase.DONE) return;
+        upstreamReusable = false;
+        if (phase != Phase.STREAMING) status = 499; // nginx's "client closed request"
+        closeRequested = true;
+        end();
+    }
+
+    // ---- upstream callbacks ----
+
+    @Override
+    public void onResponse(HttpObject msg) {
+        if (phase == Phase.DONE) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse resp) {
+            onResponseHead(resp);
+            if (msg instanceof HttpContent hc) onResponseContent(hc);
+            return;
+        }
+        onResponseContent((HttpContent) msg);
+    }
+
+    private void onResponseHead(HttpResponse resp) {
+        if (phase != Phase.AWAITING) {
+            // A second head where a body or nothing was due: the upstream is out of step with us.
+            upstreamReusable = false;
+            abort();
+            return;
+        }
+        if (resp.decoderResult().isFailure()) {
+            upstreamReusable = false;
+            c.metrics().upstreamError("bad_response");
+            fail(HttpResponseStatus.BAD_GATEWAY, "upstream sent a malformed response");
+            return;
+        }
+        int code = resp.status().code();
+        if (code == 101) {
+            if (ws && WebSocketHandshake.accepted(req, resp)) {
+                phase = Phase.UPGRADING;
+                upgradeResponse = resp;
+                return;
+            }
+            // A 101 we cannot trust: the upstream now speaks something we did not agree to.
+            upstreamReusable = false;
+            if (!ws) closeRequested = true; // switched without being asked: nothing more on this connection is trusted
+            c.metrics().upstreamError("bad_handshake");
+            fail(HttpResponseStatus.BAD_GATEWAY, ws ? "upstream answered 101 without a valid WebSocket accept"
+                    : "upstream switched protocols without being asked");
+            return;
+        }
+        if (code >= 100 && code < 200) {
+            interim = true;
+            // HTTP/1.0 clients must not get 1xx answers (RFC 9110 15.2).
+            if (!req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, resp.status());
+                Hop.copyResponseHeaders(resp.headers(), r.headers());
+                ctx.write(r);
+            }
+            return;
+        }
+        status = code;
+        phase = Phase.STREAMING;
+        if (!HttpUtil.isKeepAlive(resp)) upstreamReusable = false;
+        boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        DefaultHttpResponse out = new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, resp.status());
+        HttpHeaders h = out.headers();
+        Hop.copyResponseHeaders(resp.headers(), h);
+        boolean bodyless = req.method().equals(HttpMethod.HEAD) || code == 204 || code == 304;
+        if (HttpUtil.isTransferEncodingChunked(resp)) {
+            if (http10) closeRequested = true; // 1.0 has no chunking: the body ends by close
+            else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else if (resp.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (code != 204) h.set(HttpHeaderNames.CONTENT_LENGTH, HttpUtil.getContentLength(resp, 0L));
+        } else if (!bodyless) {
+            // The upstream ends its body by closing: re-frame for the client (chunked, or close for 1.0).
+            upstreamReusable = false;
+            if (http10) closeRequested = true;
+            else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (mustClose()) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        else if (http10) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        lastDownWrite = ctx.write(out);
+    }
+
+    private void onResponseContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (phase == Phase.UPGRADING) {
+            content.release();
+            if (last) switchToTunnel();
+            return;
+        }
+        if (interim) {
+            content.release();
+            if (last) interim = false;
+            return;
+        }
+        if (phase != Phase.STREAMING) {
+            content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            upstreamReusable = false;
+            abort();
+            return;
+        }
+        lastDownWrite = ctx.write(content);
+        if (last) {
+            ctx.flush();
+            responseDone();
+        }
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (phase != Phase.AWAITING && phase != Phase.STREAMING) return;
+        ctx.flush();
+        ChannelFuture f = lastDownWrite;
+        Channel u = up;
+        if (f == null || f.isDone()) {
+            if (f == null || f.isSuccess()) u.read();
+            return;
+        }
+        f.addListener(x -> {
+            if (x.isSuccess() && (phase == Phase.AWAITING || phase == Phase.STREAMING)) u.read();
+        });
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        if (phase == Phase.DONE) return;
+        upstreamReusable = false;
+        if (waitingForRequestEnd) return; // the answer is complete; only the connection is lost
+        if (phase == Phase.AWAITING && reused && !retried && requestSent && !requestHasBody && idempotent(req.method())) {
+            // A pooled connection the upstream closed while idle (the race every keep-alive pool has): nothing
+            // reached the client, the request had no body and may be repeated (nginx never repeats a
+            // non-idempotent request once it may have been sent), so send it again on a new connection.
+            retried = true;
+            up = null;
+            requestSent = false;
+            phase = Phase.CONNECTING;
+            pendingBody.add(LastHttpContent.EMPTY_LAST_CONTENT); // the bodyless request's end, written again
+            connect(serving.address(picked));
+            return;
+        }
+        c.metrics().upstreamError("reset");
+        fail(HttpResponseStatus.BAD_GATEWAY, "upstream closed the connection"
+                + (cause == null ? "" : " (" + cause.getClass().getSimpleName() + ")"));
+    }
+
+    private static boolean idempotent(HttpMethod m) {
+        return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
+                || m.equals(HttpMethod.TRACE) || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE);
+    }
+
+    @Override
+    public void onUpstreamTimeout(IoTimeoutHandler.IoTimeout which) {
+        if (phase == Phase.DONE) return;
+        if (which == IoTimeoutHandler.IoTimeout.READ && !requestSent) return; // still sending: not waiting yet
+        c.metrics().upstreamError(which == IoTimeoutHandler.IoTimeout.READ ? "read_timeout" : "send_timeout");
+        upstreamReusable = false;
+        fail(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream " + route.upstream().name() + " timed out ("
+                + (which == IoTimeoutHandler.IoTimeout.READ ? "read_ms " + route.readMs() : "send_ms " + route.sendMs()) + ")");
+    }
+
+    // ---- endings ----
+
+    /** An answer made here, before or instead of an upstream's. */
+    void local(HttpResponseStatus s, String text, boolean close, String retryAfter) {
+        if (close) closeRequested = true;
+        local = true;
+        status = s.code();
+        phase = Phase.STREAMING;
+        FullHttpResponse r = LocalReply.text(ctx.alloc(), s, text, mustClose());
+        if (retryAfter != null) r.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+        if (s.code() == 426) r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+        c.metrics().request(s.code());
+        lastDownWrite = ctx.writeAndFlush(r);
+        responseDone();
+    }
+
+    /** {@code OPTIONS *}: what this proxy serves, answered here. */
+    void localOptions() {
+        local = true;
+        status = 200;
+        phase = Phase.STREAMING;
+        FullHttpResponse r = LocalReply.empty(ctx.alloc(), HttpResponseStatus.OK, mustClose());
+        r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+        c.metrics().request(200);
+        lastDownWrite = ctx.writeAndFlush(r);
+        responseDone();
+    }
+
+    private void redirect(String location) {
+        local = true;
+        status = 308;
+        phase = Phase.STREAMING;
+        FullHttpResponse r = LocalReply.empty(ctx.alloc(), HttpResponseStatus.PERMANENT_REDIRECT, mustClose());
+        r.headers().set(HttpHeaderNames.LOCATION, location);
+        c.metrics().request(308);
+        lastDownWrite = ctx.writeAndFlush(r);
+        responseDone();
+    }
+
+    /** An upstream failure: an error answer if the client has seen nothing yet, else a cut connection. */
+    private void fail(HttpResponseStatus s, String text) {
+        if (phase == Phase.DONE) return;
+        if (phase == Phase.STREAMING) {
+            abort();
+            return;
+        }
+        upstreamReusable = false;
+        interim = false;
+        local(s, text, false, null);
+    }
+
+    private void abort() {
+        upstreamReusable = false;
+        closeRequested = true;
+        end();
+    }
+
+    private void responseDone() {
+        if (phase == Phase.DONE) return;
+        if (!requestDone) {
+            // A bodyless request's end marker is already decoded and on its way: wait for it. A body still
+            // streaming in is not worth reading to the end: the connection closes after the answer (mustClose).
+            if (!requestHasBody && !closeRequested) {
+                waitingForRequestEnd = true;
+                return;
+            }
+        }
+        end();
+    }
+
+    private boolean waitingForRequestEnd;
+
+    private void maybeFinish() {
+        if (waitingForRequestEnd && requestDone) end();
+    }
+
+    private void end() {
+        if (phase == Phase.DONE) return;
+        boolean responseComplete = phase == Phase.STREAMING;
+        phase = Phase.DONE;
+        HttpContent p;
+        while ((p = pendingBody.poll()) != null) p.release();
+        if (picked != null) picked.closed();
+        if (up != null) {
+            UpstreamHandler h = UpstreamHandler.of(up);
+            boolean reusable = upstreamReusable && requestSent && requestDone && responseComplete && !local;
+            if (h == null || !reusable) {
+                if (h != null) h.detach();
+                up.close();
+            } else {
+                // Reused only if the answer was framed exactly: the handler hands the connection back at the end
+                // of this read, unless more bytes followed the response in it (a body on HEAD, bytes past
+                // Content-Length), in which case it closes the connection instead.
+                h.releaseAfterRead(c.pool(), poolKey);
+            }
+        }
+        if (!local && status != 499) c.metrics().request(status);
+        conn.log(this, route, picked, status, startNanos);
+        conn.exchangeEnded(this, mustClose());
+    }
+
+    /** The upstream accepted the WebSocket handshake: hand both connections to a tunnel. */
+    private void switchToTunnel() {
+        phase = Phase.DONE;
+        Channel client = ctx.channel();
+        if (!client.isActive() || !up.isActive() || conn.hasQueued()) {
+            // The client went away, or sent more before the 101 (RFC 6455 4.1 forbids it): no tunnel.
+            picked.closed();
+            up.close();
+            conn.abandon();
+            return;
+        }
+        Tunnel tunnel = new Tunnel(client, up, route.name(), route.route(), picked, conn.clientAddressForLog(),
+                ProxyHandler.loggable(req.uri()), route.readMs(), route.sendMs(), c.metrics(), c.tunnels());
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+        Hop.copyResponseHeaders(upgradeResponse.headers(), r.headers());
+        r.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        c.metrics().request(101);
+        conn.handOver();
+        tunnel.install(r);
+    }
+}

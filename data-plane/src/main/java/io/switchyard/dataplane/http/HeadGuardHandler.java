@@ -1,0 +1,433 @@
+package io.switchyard.dataplane.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.ByteProcessor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.switchyard.dataplane.status.Metrics;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sits in front of the HTTP decoder and parses the client's byte stream itself, strictly: every request
+ * head on the connection (the first, pipelined ones, one after a body in the same read, one after a refused
+ * upgrade) and the framing of every body (Content-Length bytes, or chunk by chunk with its trailers), so it
+ * always knows where the next head starts. Netty's decoder is lenient where a proxy must not be (it joins
+ * obs-folded lines, drops Content-Length beside Transfer-Encoding, skips junk after a chunk, gives the
+ * obsolete {@code Sec-WebSocket-Key1} draft an implicit 8-byte body); a second parser that reads a message
+ * differently is what request smuggling is made of. So whatever this guard accepts is a message both parsers
+ * frame the same way, and whatever it cannot frame in exactly one way it refuses: the bytes from that point on
+ * are dropped (never decoded, never forwarded), and a {@link BadHead} event tells the proxy to answer 400 (or
+ * 414/431) and close. Bytes of complete messages before the bad one still pass, so the requests ahead of it are
+ * answered first.
+ *
+ * <p>It also enforces the clocks of a request head: a head must complete within the header timeout once its
+ * first byte arrived (slowloris), and an idle keep-alive connection may wait {@link #KEEP_ALIVE_IDLE_MS} for
+ * its next head ({@link #expectHead()}). Event-loop confined: no locks. Internal.
+ */
+public final class HeadGuardHandler extends ChannelDuplexHandler {
+    /**
+     * A request refused before decoding. {@code status} is 400, 414 or 431; {@code inBody} is true when the head
+     * was fine but its body's framing was not (the exchange already running must be abandoned).
+     */
+    public record BadHead(int status, String reason, boolean inBody) {
+    }
+
+    /** Request line limit (414 beyond), header block limit (431 beyond), header count limit (431 beyond). */
+    public static final int MAX_REQUEST_LINE = 8 * 1024;
+    public static final int MAX_HEAD = 32 * 1024;
+    public static final int MAX_HEADER_COUNT = 100;
+    /** How long a keep-alive connection may sit between requests (nginx's keepalive_timeout is 75 s). */
+    static final long KEEP_ALIVE_IDLE_MS = 60_000;
+    private static final int MAX_CHUNK_LINE = 1024;
+
+    private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, BAD }
+
+    private final long timeoutMs;
+    private final Metrics metrics;
+    private final ByteProcessor stepper = this::step; // one per connection, not one per read
+    private ChannelHandlerContext ctx;
+    private State state = State.HEAD;
+    private byte[] line = new byte[256];
+    private int lineLen;
+    private boolean sawCr;
+    private int lineNo;
+    private int headBytes;
+    private int headerCount;
+    private boolean http10;
+    private long contentLength = -1;
+    private boolean chunked;
+    private long remaining;
+    private int problemStatus;
+    private String problem;
+    private boolean headStarted;
+    private ScheduledFuture<?> timer;
+    private boolean idle;
+
+    public HeadGuardHandler(long timeoutMs, Metrics metrics) {
+        this.timeoutMs = timeoutMs;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        if (ctx.channel().isActive()) arm(timeoutMs);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        arm(timeoutMs);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        disarm();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        disarm();
+        ctx.fireChannelInactive();
+    }
+
+    /**
+     * The previous exchange is over and nothing is pipelined: until the next head's first byte the connection is
+     * an idle keep-alive one (the longer limit); from that byte on, the head must complete in the header timeout.
+     */
+    public void expectHead() {
+        if (state == State.BAD || headStarted) return;
+        idle = true;
+        arm(Math.max(timeoutMs, KEEP_ALIVE_IDLE_MS));
+    }
+
+    private void arm(long ms) {
+        disarm();
+        timer = ctx.executor().schedule(() -> {
+            timer = null;
+            if (ctx.channel().isActive()) ctx.close();
+        }, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void disarm() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf buf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        metrics.bytesIn(buf.readableBytes());
+        if (state == State.BAD) {
+            buf.release();
+            return;
+        }
+        if (idle && buf.isReadable()) {
+            idle = false;
+            disarm();
+        }
+        int start = buf.readerIndex();
+        cursor = start - 1;
+        lastMessageEnd = start;
+        buf.forEachByte(stepper); // one pass; under leak detection one access record, not one per byte
+        if (problem == null) {
+            ctx.fireChannelRead(buf);
+            return;
+        }
+        // Pass what was complete before the bad message; drop the rest, now and later.
+        int good = lastMessageEnd - start;
+        ByteBuf before = good > 0 ? buf.retainedSlice(start, good) : null;
+        buf.release();
+        state = State.BAD;
+        disarm();
+        if (before != null) ctx.fireChannelRead(before);
+        ctx.fireUserEventTriggered(new BadHead(problemStatus, problem, inBodyProblem));
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof ByteBuf b) metrics.bytesOut(b.readableBytes());
+        ctx.write(msg, promise);
+    }
+
+    // ---- the parser: one byte at a time, false stops at a problem ----
+
+    private int cursor;              // buffer index of the byte being stepped (forEachByte does not pass it)
+    private int lastMessageEnd;      // buffer index just past the last complete message in this read
+    private boolean inBodyProblem;
+
+    private boolean step(byte b) {
+        cursor++;
+        return switch (state) {
+            case HEAD, TRAILER, CHUNK_SIZE -> lineByte(b);
+            case BODY -> {
+                if (--remaining == 0) messageEnd();
+                yield true;
+            }
+            case CHUNK_DATA -> {
+                if (--remaining == 0) {
+                    state = State.CHUNK_END;
+                    lineLen = 0;
+                    sawCr = false;
+                }
+                yield true;
+            }
+            case CHUNK_END -> chunkEnd(b);
+            case BAD -> false;
+        };
+    }
+
+    private boolean chunkEnd(byte b) {
+        // Exactly CRLF (or a bare LF) after chunk data: anything else would be skipped by a lenient parser.
+        if (b == '\r' && !sawCr) {
+            sawCr = true;
+            return true;
+        }
+        if (b == '\n') {
+            state = State.CHUNK_SIZE;
+            lineLen = 0;
+            sawCr = false;
+            return true;
+        }
+        return bodyFail("malformed chunk: no CRLF after chunk data");
+    }
+
+    private boolean lineByte(byte b) {
+        if (state == State.HEAD && !headStarted) {
+            headStarted = true;
+            arm(timeoutMs);
+        }
+        if (state != State.CHUNK_SIZE && ++headBytes > MAX_HEAD)
+            return fail(431, "request head over " + MAX_HEAD + " bytes");
+        if (b == '\n') {
+            boolean ok = endLine();
+            lineLen = 0;
+            sawCr = false;
+            return ok;
+        }
+        if (sawCr) return state == State.CHUNK_SIZE ? bodyFail("bare CR in chunk size line") : fail(400, "bare CR in request head");
+        if (b == '\r') {
+            sawCr = true;
+            return true;
+        }
+        if ((b < 0x20 && b != '\t') || b == 0x7f)
+            return state == State.CHUNK_SIZE ? bodyFail("control character in chunk size line") : fail(400, "control character in request head");
+        if (state == State.CHUNK_SIZE && lineLen >= MAX_CHUNK_LINE) return bodyFail("chunk size line too long");
+        if (state == State.HEAD && lineNo == 0 && lineLen >= MAX_REQUEST_LINE)
+            return fail(414, "request line over " + MAX_REQUEST_LINE + " bytes");
+        if (lineLen == line.length) {
+            byte[] bigger = new byte[Math.min(line.length * 2, MAX_HEAD + 1)];
+            System.arraycopy(line, 0, bigger, 0, lineLen);
+            line = bigger;
+        }
+        line[lineLen++] = b;
+        return true;
+    }
+
+    private boolean endLine() {
+        if (state == State.CHUNK_SIZE) return chunkSizeLine();
+        if (lineLen == 0) {
+            if (state == State.HEAD && lineNo == 0) {
+                headBytes = 0; // empty lines before a request line are allowed (RFC 9112 2.2)
+                return true;
+            }
+            return state == State.TRAILER ? trailerEnd() : headEnd();
+        }
+        if (line[0] == ' ' || line[0] == '\t')
+            return lineNo == 0 ? fail(400, "malformed request line") : fail(400, "obsolete line folding in headers");
+        if (state == State.HEAD && lineNo == 0) {
+            lineNo++;
+            headBytes = 0; // the request line has its own limit; MAX_HEAD counts the header block
+            return requestLine();
+        }
+        lineNo++;
+        if (++headerCount > MAX_HEADER_COUNT) return fail(431, "more than " + MAX_HEADER_COUNT + " header fields");
+        return headerLine();
+    }
+
+    private boolean requestLine() {
+        // method SP request-target SP HTTP-version, single spaces, nothing else (RFC 9112 3)
+        int sp1 = indexOf((byte) ' ', 0);
+        if (sp1 <= 0) return fail(400, "malformed request line");
+        for (int i = 0; i < sp1; i++) if (!isTchar(line[i])) return fail(400, "malformed request method");
+        int sp2 = indexOf((byte) ' ', sp1 + 1);
+        if (sp2 <= sp1 + 1) return fail(400, "malformed request line");
+        for (int i = sp1 + 1; i < sp2; i++) if (line[i] <= 0x20 || line[i] >= 0x7f) return fail(400, "malformed request target");
+        int vlen = lineLen - sp2 - 1;
+        if (vlen != 8 || !startsWith(sp2 + 1, "HTTP/1.")) return fail(400, "malformed HTTP version (expected: HTTP/1.1 or HTTP/1.0)");
+        byte minor = line[sp2 + 8];
+        if (minor != '1' && minor != '0') return fail(400, "unsupported HTTP version (expected: HTTP/1.1 or HTTP/1.0)");
+        http10 = minor == '0';
+        return true;
+    }
+
+    private boolean headerLine() {
+        int colon = indexOf((byte) ':', 0);
+        if (colon < 0) return fail(400, "header line without a colon");
+        if (colon == 0) return fail(400, "empty header name");
+        for (int i = 0; i < colon; i++) if (!isTchar(line[i])) return fail(400, "invalid character in header name");
+        if (state == State.TRAILER) return true; // trailers are checked for shape only; they are never forwarded
+        if (nameIs(colon, "content-length")) {
+            if (contentLength >= 0) return fail(400, "more than one Content-Length");
+            long v = digits(colon + 1);
+            if (v < 0) return fail(400, "invalid Content-Length (expected: digits only)");
+            contentLength = v;
+        } else if (nameIs(colon, "transfer-encoding")) {
+            if (chunked) return fail(400, "more than one Transfer-Encoding");
+            if (!valueIs(colon + 1, "chunked")) return fail(400, "unsupported Transfer-Encoding (expected: chunked)");
+            chunked = true;
+        } else if (nameIs(colon, "sec-websocket-key1") || nameIs(colon, "sec-websocket-key2")) {
+            return fail(400, "obsolete WebSocket draft handshake (expected: RFC 6455)");
+        }
+        return true;
+    }
+
+    private boolean headEnd() {
+        if (chunked && contentLength >= 0) return fail(400, "both Content-Length and Transfer-Encoding");
+        if (chunked && http10) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
+        disarm();
+        if (chunked) {
+            state = State.CHUNK_SIZE;
+        } else if (contentLength > 0) {
+            state = State.BODY;
+            remaining = contentLength;
+        } else {
+            messageEnd();
+        }
+        return true;
+    }
+
+    private boolean chunkSizeLine() {
+        int i = 0;
+        long size = 0;
+        while (i < lineLen && hex(line[i]) >= 0) {
+            if (i >= 15) return bodyFail("chunk size too large");
+            size = size * 16 + hex(line[i]);
+            i++;
+        }
+        if (i == 0) return bodyFail("malformed chunk size");
+        while (i < lineLen && (line[i] == ' ' || line[i] == '\t')) i++;
+        if (i < lineLen && line[i] != ';') return bodyFail("malformed chunk size");
+        if (size == 0) {
+            state = State.TRAILER;
+            headBytes = 0;
+            headerCount = 0;
+            lineNo = 1;
+        } else {
+            state = State.CHUNK_DATA;
+            remaining = size;
+        }
+        return true;
+    }
+
+    private boolean trailerEnd() {
+        messageEnd();
+        return true;
+    }
+
+    /** A whole message (head and body) ended at the current byte: the next byte starts a new head. */
+    private void messageEnd() {
+        state = State.HEAD;
+        lastMessageEnd = cursor + 1;
+        lineLen = 0;
+        sawCr = false;
+        lineNo = 0;
+        headBytes = 0;
+        headerCount = 0;
+        contentLength = -1;
+        chunked = false;
+        http10 = false;
+        headStarted = false;
+    }
+
+    private boolean fail(int status, String why) {
+        problemStatus = status;
+        problem = why;
+        inBodyProblem = false;
+        return false;
+    }
+
+    private boolean bodyFail(String why) {
+        problemStatus = 400;
+        problem = why;
+        inBodyProblem = true;
+        return false;
+    }
+
+    // ---- small byte helpers ----
+
+    private int indexOf(byte b, int from) {
+        for (int i = from; i < lineLen; i++) if (line[i] == b) return i;
+        return -1;
+    }
+
+    private boolean startsWith(int at, String s) {
+        if (at + s.length() > lineLen) return false;
+        for (int i = 0; i < s.length(); i++) if (line[at + i] != s.charAt(i)) return false;
+        return true;
+    }
+
+    private boolean nameIs(int len, String lower) {
+        if (len != lower.length()) return false;
+        for (int i = 0; i < len; i++) {
+            byte b = line[i];
+            if (b >= 'A' && b <= 'Z') b += 32;
+            if (b != lower.charAt(i)) return false;
+        }
+        return true;
+    }
+
+    /** The value from {@code from} with OWS trimmed equals {@code lower}, ignoring case. */
+    private boolean valueIs(int from, String lower) {
+        int a = from;
+        int z = lineLen;
+        while (a < z && (line[a] == ' ' || line[a] == '\t')) a++;
+        while (z > a && (line[z - 1] == ' ' || line[z - 1] == '\t')) z--;
+        if (z - a != lower.length()) return false;
+        for (int i = a; i < z; i++) {
+            byte b = line[i];
+            if (b >= 'A' && b <= 'Z') b += 32;
+            if (b != lower.charAt(i - a)) return false;
+        }
+        return true;
+    }
+
+    /** 1*DIGIT with OWS around, at most 18 digits; -1 otherwise (signs, lists, spaces inside). */
+    private long digits(int from) {
+        int a = from;
+        int z = lineLen;
+        while (a < z && (line[a] == ' ' || line[a] == '\t')) a++;
+        while (z > a && (line[z - 1] == ' ' || line[z - 1] == '\t')) z--;
+        if (a == z || z - a > 18) return -1;
+        long v = 0;
+        for (int i = a; i < z; i++) {
+            if (line[i] < '0' || line[i] > '9') return -1;
+            v = v * 10 + (line[i] - '0');
+        }
+        return v;
+    }
+
+    private static int hex(byte b) {
+        if (b >= '0' && b <= '9') return b - '0';
+        if (b >= 'a' && b <= 'f') return b - 'a' + 10;
+        if (b >= 'A' && b <= 'F') return b - 'A' + 10;
+        return -1;
+    }
+
+    /** RFC 9110 5.6.2 tchar. */
+    static boolean isTchar(byte b) {
+        if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) return true;
+        return switch (b) {
+            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,206 @@
+package io.switchyard.dataplane.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * An upstream that parses every request on every connection itself, as a typical origin server would (head by
+ * lines, body by {@code Content-Length} or chunked, keep-alive), and logs exactly what it parsed. A request the
+ * proxy let through by mistake, such as one smuggled inside another's body, shows up here as its own entry:
+ * tests see it, they do not guess it. Answers {@code 200} with body {@code "ok <method> <target>"}, or, for paths
+ * under {@code /head-body}, answers every request (HEAD too) with a 5-byte body. One thread per connection; close it.
+ */
+public final class RecordingUpstream implements AutoCloseable {
+    /** One parsed request. Header names keep the case they were sent in. */
+    public record Request(String method, String target, String version, List<String[]> headers, byte[] body) {
+        public String header(String name) {
+            for (String[] h : headers) if (h[0].equalsIgnoreCase(name)) return h[1];
+            return null;
+        }
+
+        public int count(String name) {
+            int n = 0;
+            for (String[] h : headers) if (h[0].equalsIgnoreCase(name)) n++;
+            return n;
+        }
+
+        public String bodyText() {
+            return new String(body, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private final ServerSocket server;
+    private final Thread acceptor;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    public final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+    /** Requests the parser could not make sense of (what a confused origin would see). */
+    public final ConcurrentLinkedQueue<String> garbage = new ConcurrentLinkedQueue<>();
+
+    public RecordingUpstream() {
+        try {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        acceptor = new Thread(this::acceptLoop, "recording-upstream-" + server.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public String address() {
+        return "127.0.0.1:" + server.getLocalPort();
+    }
+
+    public InetSocketAddress socketAddress() {
+        return new InetSocketAddress("127.0.0.1", server.getLocalPort());
+    }
+
+    /** Targets of every request parsed so far, in order. */
+    public List<String> targets() {
+        List<String> out = new ArrayList<>();
+        for (Request r : requests) out.add(r.method() + " " + r.target());
+        return out;
+    }
+
+    public void clear() {
+        requests.clear();
+        garbage.clear();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                sockets.add(s);
+                Thread t = new Thread(() -> serve(s), "recording-conn");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            while (true) {
+                String requestLine = line(in);
+                if (requestLine == null) return;
+                if (requestLine.isEmpty()) continue;
+                String[] parts = requestLine.split(" ", -1);
+                if (parts.length != 3) {
+                    garbage.add(requestLine);
+                    return;
+                }
+                List<String[]> headers = new ArrayList<>();
+                String l;
+                while ((l = line(in)) != null && !l.isEmpty()) {
+                    int colon = l.indexOf(':');
+                    if (colon <= 0) {
+                        garbage.add(l);
+                        return;
+                    }
+                    headers.add(new String[]{l.substring(0, colon), l.substring(colon + 1).trim()});
+                }
+                if (l == null) return;
+                byte[] body = readBody(in, headers);
+                if (body == null) return;
+                Request r = new Request(parts[0], parts[1], parts[2], headers, body);
+                requests.add(r);
+                boolean close = "close".equalsIgnoreCase(r.header("Connection"));
+                String text = "ok " + r.method() + " " + r.target();
+                byte[] b = r.target().startsWith("/head-body") ? "extra".getBytes(StandardCharsets.US_ASCII)
+                        : text.getBytes(StandardCharsets.UTF_8);
+                String head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + b.length + "\r\n"
+                        + (close ? "Connection: close\r\n" : "") + "\r\n";
+                out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+                // A body on HEAD (forbidden) when asked: what a sloppy origin does.
+                if (!"HEAD".equals(r.method()) || r.target().startsWith("/head-body")) out.write(b);
+                out.flush();
+                if (close) return;
+            }
+        } catch (IOException e) {
+            // the proxy closed the connection
+        } finally {
+            sockets.remove(s);
+        }
+    }
+
+    private byte[] readBody(InputStream in, List<String[]> headers) throws IOException {
+        String te = null;
+        String cl = null;
+        for (String[] h : headers) {
+            if (h[0].equalsIgnoreCase("Transfer-Encoding")) te = h[1];
+            if (h[0].equalsIgnoreCase("Content-Length")) cl = h[1];
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
+            while (true) {
+                String size = line(in);
+                if (size == null) return null;
+                int n = Integer.parseInt(size.split(";")[0].trim(), 16);
+                if (n == 0) {
+                    String t;
+                    while ((t = line(in)) != null && !t.isEmpty()) {
+                        // trailers
+                    }
+                    return body.toByteArray();
+                }
+                body.write(in.readNBytes(n));
+                line(in);
+            }
+        }
+        if (cl != null) {
+            int n = Integer.parseInt(cl.trim());
+            byte[] b = in.readNBytes(n);
+            return b.length == n ? b : null;
+        }
+        return body.toByteArray();
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') break;
+            if (c != '\r') b.write(c);
+        }
+        if (c == -1 && b.size() == 0) return null;
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        for (Socket s : sockets) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        try {
+            acceptor.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
