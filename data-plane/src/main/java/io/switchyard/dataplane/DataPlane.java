@@ -72,6 +72,7 @@ public final class DataPlane implements AutoCloseable {
     private volatile InetSocketAddress statusAddress;
     private volatile boolean closed;
     private volatile boolean listening;
+    private volatile Channel statusListener;
     private final long startedNanos = System.nanoTime();
 
     private DataPlane(DataPlaneSettings settings, long headerTimeoutMs) {
@@ -175,7 +176,9 @@ public final class DataPlane implements AutoCloseable {
                 .childHandler(init);
         try {
             Channel ch = b.bind(address).sync().channel();
-            listeners.add(ch);
+            // The status listener stays up while draining (GET /ready answers 503 then); proxy listeners close first.
+            if (autoRead) statusListener = ch;
+            else listeners.add(ch);
             return (InetSocketAddress) ch.localAddress();
         } catch (Exception e) {
             String why = e instanceof BindException || String.valueOf(e.getMessage()).contains("in use")
@@ -265,6 +268,18 @@ public final class DataPlane implements AutoCloseable {
         return listenAddress;
     }
 
+    /**
+     * The plain listener as {@code host:port}: the bound address once listening, else the configured one (port 0 until a
+     * free port is picked). What a node tells its control plane, which may be before its listeners open.
+     */
+    public String advertisedListen() {
+        InetSocketAddress a = listenAddress;
+        if (a != null) return io.switchyard.config.HostPort.of(a).toString();
+        InetSocketAddress c = settings.listen();
+        String host = c.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + c.getPort();
+    }
+
     /** Null when not configured. */
     public InetSocketAddress tlsAddress() {
         return tlsAddress;
@@ -295,7 +310,11 @@ public final class DataPlane implements AutoCloseable {
         m.put("open_tunnels", openTunnels());
         m.put("routes", ctx.serving().get().table().routeCount());
         m.put("listen", String.valueOf(listenAddress));
-        if (tlsAddress != null) m.put("tls_listen", String.valueOf(tlsAddress));
+        if (tlsAddress != null) {
+            m.put("tls_listen", String.valueOf(tlsAddress));
+            m.put("tls_policy", ServerCertificates.POLICY);
+            m.put("tls_protocols", ServerCertificates.PROTOCOLS);
+        }
         m.put("uptime_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
         m.put("transport", transport.name());
         m.put("tls_provider", ServerCertificates.provider() == io.netty.handler.ssl.SslProvider.OPENSSL ? "openssl" : "jdk");
@@ -347,6 +366,7 @@ public final class DataPlane implements AutoCloseable {
         if (closed) return;
         closed = true;
         for (Channel l : listeners) l.close();
+        if (statusListener != null) statusListener.close();
         ctx.connections().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);

@@ -40,7 +40,9 @@ final class AllInOneCommand implements Callable<Integer> {
             // The node dials the admin listener like a remote node would; a wildcard bind is reached over loopback.
             String dial = a.getAddress() == null || a.getAddress().isAnyLocalAddress() ? "127.0.0.1:" + a.getPort() : hostPort(a);
             node = Node.start(dp.settings(nodeId), URI.create("http://" + dial), null, dp.stateDir,
-                    cpSettings.clusterToken(), Main.softwareVersion());
+                    cpSettings.clusterToken(), Main.softwareVersion(),
+                    // A fresh database has nothing to wait for: listen at once and answer 503 until the first write.
+                    plane.currentVersion() > 0 ? dp.initialWait : java.time.Duration.ZERO);
         } catch (RuntimeException e) {
             plane.close();
             throw e;

@@ -27,6 +27,11 @@ final class DataPlaneFlags {
             description = "on SIGTERM, how long requests and tunnels get before tunnels are closed with 1001 (default: ${DEFAULT-VALUE})")
     Duration shutdownGrace;
 
+    @Option(names = "--initial-wait", defaultValue = "10s", converter = DurationConverter.class,
+            description = "with a control plane and nothing cached, how long to wait for the first snapshot before listening "
+                    + "and answering 503 until it applies (default: ${DEFAULT-VALUE})")
+    Duration initialWait;
+
     @Option(names = "--cluster-token-file", description = "file holding the cluster secret (else SWITCHYARD_CLUSTER_TOKEN)")
     Path clusterTokenFile;
 

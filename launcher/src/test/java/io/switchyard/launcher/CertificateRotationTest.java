@@ -42,7 +42,8 @@ class CertificateRotationTest {
         try (EchoUpstream echo = new EchoUpstream("chat");
              ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, null));
              Node node = Node.start(DataPlaneSettings.loopback().withTlsListen(new InetSocketAddress("127.0.0.1", 0)),
-                     URI.create("http://127.0.0.1:" + cp.adminAddress().getPort()), null, dir.resolve("state"), null, "test")) {
+                     URI.create("http://127.0.0.1:" + cp.adminAddress().getPort()), null, dir.resolve("state"), null, "test",
+                     java.time.Duration.ZERO)) {
             Admin admin = new Admin("http://127.0.0.1:" + cp.adminAddress().getPort());
             admin.write("POST", "/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
             admin.write("POST", "/api/v1/routes", "{\"name\":\"chat\",\"hosts\":[\"localhost\"],\"path_prefix\":\"/wss\",\"upstream\":\"chat\"}");

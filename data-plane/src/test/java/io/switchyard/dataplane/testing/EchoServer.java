@@ -53,7 +53,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code "Server received from client: " + text}, {@code "whoami"} answered with the server's name,
  * binary echoed byte for byte) and HTTP echo (the response body lists the request line and every
  * header the upstream received, then the request body). Paths with special behaviour:
- * {@code /refuse/403}, {@code /refuse/200}, {@code /refuse/bad-accept} (answers a WebSocket handshake
+ * {@code /switch-unasked} (answers 101 to a plain request), {@code /refuse/403}, {@code /refuse/200}, {@code /refuse/bad-accept} (answers a WebSocket handshake
  * that way), {@code /sleep?ms=N} (answers after N ms), {@code /drop} (closes without answering),
  * {@code /bytes?n=N} (streams N bytes, chunked), {@code /one-per-connection} (closes a connection that
  * already served a request instead of answering). Close it after the test.
@@ -134,6 +134,13 @@ public final class EchoServer implements AutoCloseable {
             boolean upgrade = "websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE));
             if (path.startsWith("/refuse/")) {
                 refuse(ctx, req, path.substring("/refuse/".length()));
+                return;
+            }
+            if (path.equals("/switch-unasked")) {
+                // 101 to a request that asked for no upgrade: an upstream out of step with its client.
+                DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+                r.headers().set(HttpHeaderNames.UPGRADE, "websocket").set(HttpHeaderNames.CONNECTION, "upgrade");
+                ctx.writeAndFlush(r);
                 return;
             }
             if (path.equals("/one-per-connection") && ctx.channel().hasAttr(SERVED) ) {

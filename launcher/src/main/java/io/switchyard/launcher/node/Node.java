@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,19 @@ public final class Node implements AutoCloseable {
      */
     public static Node start(DataPlaneSettings settings, URI controlPlane, Path configFile, Path stateDir,
                              String clusterToken, String softwareVersion) {
+        return start(settings, controlPlane, configFile, stateDir, clusterToken, softwareVersion, DEFAULT_INITIAL_WAIT);
+    }
+
+    /** How long a node with nothing to serve waits for its first snapshot before it listens anyway (and answers 503). */
+    public static final Duration DEFAULT_INITIAL_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * As above. The proxy listeners open only after the snapshot the node has (file or cache) is applied, so a client
+     * never meets a listener without configuration. With nothing to serve yet, the node waits up to {@code initialWait}
+     * for the control plane's first snapshot, then listens and answers 503 until one applies.
+     */
+    public static Node start(DataPlaneSettings settings, URI controlPlane, Path configFile, Path stateDir,
+                             String clusterToken, String softwareVersion, Duration initialWait) {
         StateDir state = new StateDir(stateDir);
         Snapshot fromFile = null;
         if (configFile != null) {
@@ -71,7 +85,7 @@ public final class Node implements AutoCloseable {
             source = controlPlane == null ? "nothing" : "nothing yet (waiting for the control plane)";
         }
 
-        DataPlane dp = DataPlane.start(settings);
+        DataPlane dp = DataPlane.create(settings);
         try {
             if (initial != null) {
                 try {
@@ -86,11 +100,27 @@ public final class Node implements AutoCloseable {
             if (controlPlane != null) {
                 agent = new NodeAgent(dp, controlPlane, settings.nodeId(), clusterToken, state, softwareVersion).start();
             }
+            if (initial == null && controlPlane != null) awaitFirstSnapshot(dp, initialWait);
+            dp.listen();
             return new Node(dp, agent);
         } catch (RuntimeException e) {
             dp.close();
             throw e;
         }
+    }
+
+    private static void awaitFirstSnapshot(DataPlane dp, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (dp.appliedVersion() < 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10); // the start thread, not an event loop: a short poll keeps the agent's code untouched
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (dp.appliedVersion() < 0)
+            log.warn("no snapshot within --initial-wait {}: listening anyway, answering 503 until one applies", wait);
     }
 
     public DataPlane dataPlane() {

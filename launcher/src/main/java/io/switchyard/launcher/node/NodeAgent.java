@@ -117,7 +117,7 @@ public final class NodeAgent implements AutoCloseable {
                     lastContact = Instant.now();
                     publishStatus();
                     log.info("connected to control plane {} as node {} (holding version {})", controlPlane, nodeId, dataPlane.appliedVersion());
-                    send(new FleetMessage.Hello(nodeId, softwareVersion, io.switchyard.config.HostPort.of(dataPlane.listenAddress()).toString(),
+                    send(new FleetMessage.Hello(nodeId, softwareVersion, dataPlane.advertisedListen(),
                             dataPlane.appliedVersion(), dataPlane.openTunnels()));
                     heartbeat = agent.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
                 }, agent);
