@@ -646,8 +646,8 @@ final class Exchange implements UpstreamListener {
             conn.abandon();
             return;
         }
-        Tunnel tunnel = new Tunnel(client, up, route.name(), route.route(), picked, conn.clientAddressForLog(),
-                ProxyHandler.loggable(req.uri()), route.readMs(), route.sendMs(), c.metrics(), c.tunnels());
+        Tunnel tunnel = new Tunnel(client, up, new Tunnel.Opened(route.name(), route.route(), picked, conn.clientAddressForLog(),
+                ProxyHandler.loggable(req.uri()), route.readMs(), route.sendMs()), c.metrics(), c.tunnels());
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
         Hop.copyResponseHeaders(upgradeResponse.headers(), r.headers());
         r.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);

@@ -7,12 +7,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.switchyard.dataplane.channel.PipelineNames;
-import io.switchyard.dataplane.upstream.UpstreamHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchyard.config.Route;
-import io.switchyard.dataplane.status.Metrics;
 import io.switchyard.dataplane.channel.IoTimeoutHandler;
+import io.switchyard.dataplane.channel.PipelineNames;
+import io.switchyard.dataplane.status.Metrics;
+import io.switchyard.dataplane.upstream.UpstreamHandler;
 import io.switchyard.routing.TargetState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,20 +20,23 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
- * An established WebSocket tunnel: a byte relay between a client channel and an upstream channel that
- * share one event loop (the upstream was connected with the client's loop), so every field here is
- * confined to that loop and needs no synchronization; other threads act through {@link #close}.
+ * An established WebSocket tunnel: a byte relay between a client channel and an upstream channel that share one
+ * event loop (the upstream was connected with the client's loop), so every field here is confined to that loop and
+ * needs no synchronization; other threads act through {@link #close}. It is two {@link Direction}s of one kind,
+ * client to upstream and upstream to client, mirror images holding only their two channels (as Netty's
+ * HexDumpProxy's two handlers).
  *
- * <p>Backpressure, the one mechanism used: both channels run with AUTO_READ off and a side reads its next
- * buffer only after the previous one was written to the other side (as Netty's HexDumpProxy). A slow peer
- * therefore stops reads from the fast one, and the kernel's TCP window pushes back on the sender; no
- * buffer grows without bound. Buffers are passed through as received, never copied.
+ * <p>Backpressure, the one mechanism used: both channels run with AUTO_READ off and a direction reads its next
+ * buffer only after the previous one was written to the other side. A slow peer therefore stops reads from the fast
+ * one, and the kernel's TCP window pushes back on the sender; no buffer grows without bound and none is held between
+ * reads. Buffers are passed through as received, never copied.
  *
- * <p>Each direction has a {@link FrameTracker} so a close frame of our own (1001 on drain or shutdown)
- * goes in between two frames: if a frame is half relayed, the close waits until the byte where it ends.
- * Internal.
+ * <p>Each direction tracks frame boundaries so a close frame of our own (1001 on drain or shutdown) goes in between
+ * two frames: if a frame is half relayed, the close waits until the byte where it ends. Internal.
  */
 public final class Tunnel {
     private static final Logger ACCESS = LoggerFactory.getLogger("switchyard.access");
@@ -43,78 +46,133 @@ public final class Tunnel {
     /** Upper bound on waiting for a frame boundary (a peer stuck mid-frame) once a close was requested. */
     private static final long CLOSE_DEADLINE_MS = 5000;
 
+    /** What a tunnel was opened with; it keeps all of it across any number of snapshots. */
+    public record Opened(String routeName, Route route, TargetState target, String clientAddress, String uri,
+                         long readMs, long sendMs) {
+    }
+
+    /** One way through the tunnel: reads {@code from}, writes {@code to}. */
+    final class Direction {
+        final Channel from;
+        final Channel to;
+        /** Close frames toward a server must be masked (RFC 6455 5.3). */
+        final boolean towardUpstream;
+        final FrameTracker frames = new FrameTracker();
+        long bytes;
+        boolean closePending;
+        boolean closeSent;
+
+        Direction(Channel from, Channel to, boolean towardUpstream) {
+            this.from = from;
+            this.to = to;
+            this.towardUpstream = towardUpstream;
+        }
+
+        void onRead(ByteBuf buf) {
+            int n = buf.readableBytes();
+            bytes += n;
+            if (towardUpstream) metrics.bytesIn(n);
+            if (finished || closeSent) {
+                // After our own close frame nothing more may go this way; keep reading so the peer's close answer
+                // and FIN are consumed (closing with unread bytes would make the kernel send RST).
+                buf.release();
+                from.read();
+                return;
+            }
+            if (closePending) {
+                int end = frames.advanceToBoundary(buf, buf.readerIndex(), buf.writerIndex());
+                if (end >= 0) {
+                    if (end > buf.readerIndex()) to.write(buf.retainedSlice(buf.readerIndex(), end - buf.readerIndex()));
+                    buf.release();
+                    sendClose();
+                    from.read();
+                    return;
+                }
+            } else {
+                frames.advance(buf);
+                if (firstCloser == null && frames.closeSeen()) firstCloser = this;
+            }
+            if (!towardUpstream) metrics.bytesOut(n);
+            to.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess()) from.read();
+                else closeNow(towardUpstream ? CloseReason.UPSTREAM_CLOSED : CloseReason.CLIENT_CLOSED);
+            });
+        }
+
+        /** Our close 1001 toward {@code to}, at a frame boundary of this direction. */
+        void sendClose() {
+            if (closeSent) return;
+            closeSent = true;
+            closePending = false;
+            to.writeAndFlush(closeFrame(to.alloc(), 1001, reasonText(), towardUpstream));
+            afterCloseSent();
+        }
+
+        Tunnel tunnel() {
+            return Tunnel.this;
+        }
+
+        /** The reason a side going away gives the tunnel: the one reading {@code from}. */
+        CloseReason fromSideClosed() {
+            return towardUpstream ? CloseReason.CLIENT_CLOSED : CloseReason.UPSTREAM_CLOSED;
+        }
+    }
+
     private final Channel client;
     private final Channel upstream;
-    private final String routeName;
-    private final Route routeAtOpen;
-    private final TargetState target;
-    private final String clientAddress;
-    private final String uri;
-    private final long readMs;
-    private final long sendMs;
+    private final Opened opened;
     private final Metrics metrics;
     private final TunnelRegistry registry;
     private final long openedNanos = System.nanoTime();
-    private final FrameTracker fromClient = new FrameTracker();
-    private final FrameTracker fromUpstream = new FrameTracker();
+    private final Direction toUpstream;
+    private final Direction toClient;
 
-    private long bytesFromClient;
-    private long bytesFromUpstream;
-    private Boolean firstCloseFromClient;
+    private Direction firstCloser;
     private CloseReason reason;
-    private boolean closeToClientPending;
-    private boolean closeToUpstreamPending;
-    private boolean closeSentToClient;
-    private boolean closeSentToUpstream;
     private boolean finished;
     private ScheduledFuture<?> closeTimer;
     // Set from the applying thread, read there too: a tunnel is scheduled for drain at most once.
-    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
-    public Tunnel(Channel client, Channel upstream, String routeName, Route routeAtOpen, TargetState target,
-                  String clientAddress, String uri, long readMs, long sendMs, Metrics metrics, TunnelRegistry registry) {
+    public Tunnel(Channel client, Channel upstream, Opened opened, Metrics metrics, TunnelRegistry registry) {
         this.client = client;
         this.upstream = upstream;
-        this.routeName = routeName;
-        this.routeAtOpen = routeAtOpen;
-        this.target = target;
-        this.clientAddress = clientAddress;
-        this.uri = uri;
-        this.readMs = readMs;
-        this.sendMs = sendMs;
+        this.opened = opened;
         this.metrics = metrics;
         this.registry = registry;
+        this.toUpstream = new Direction(client, upstream, true);
+        this.toClient = new Direction(upstream, client, false);
     }
 
     public String routeName() {
-        return routeName;
+        return opened.routeName();
     }
 
     /** The route's configuration when the tunnel opened (it keeps it across swaps). */
     public Route routeAtOpen() {
-        return routeAtOpen;
+        return opened.route();
     }
 
     public TargetState target() {
-        return target;
+        return opened.target();
     }
 
     /**
      * Turns both connections into this tunnel and writes {@code switching} (the 101) to the client. Owns the
      * pipeline rewiring. Order matters: removing a decoder hands the bytes it still holds (frames that came in the
      * same read as the 101, or early client frames) to the next handler at once, so both tunnel handlers must be in
-     * place, the 101 written and the upstream encoder passing raw bytes before either codec goes. Event loop only.
+     * place, the 101 written and the upstream encoder gone before either decoder goes. Event loop only.
      */
     public void install(FullHttpResponse switching) {
         ChannelPipeline up = upstream.pipeline();
         UpstreamHandler uh = UpstreamHandler.of(upstream);
         if (uh != null) uh.detach();
-        up.addAfter(PipelineNames.UPSTREAM_CODEC, PipelineNames.TUNNEL, new TunnelHandler(this, false));
+        up.addAfter(PipelineNames.UPSTREAM_CODEC, PipelineNames.TUNNEL, new TunnelHandler(toClient));
         up.remove(PipelineNames.UPSTREAM_HANDLER);
         up.remove(PipelineNames.UPSTREAM_ENCODER); // from here on, frames go upstream as raw bytes
         client.writeAndFlush(switching);
         ChannelPipeline down = client.pipeline();
-        down.addAfter(PipelineNames.CODEC, PipelineNames.TUNNEL, new TunnelHandler(this, true));
+        down.addAfter(PipelineNames.CODEC, PipelineNames.TUNNEL, new TunnelHandler(toUpstream));
         start();
         down.remove(PipelineNames.PROXY);
         down.remove(PipelineNames.CODEC);
@@ -127,10 +185,10 @@ public final class Tunnel {
         registry.add(this);
         metrics.tunnelOpened();
         // The timeouts chosen when the tunnel opened stay with it: later snapshots do not change them.
-        IoTimeoutHandler up = upstream.pipeline().get(IoTimeoutHandler.class);
-        if (up != null) up.arm(readMs, sendMs);
-        IoTimeoutHandler down = client.pipeline().get(IoTimeoutHandler.class);
-        if (down != null) down.arm(0, sendMs);
+        IoTimeoutHandler up = IoTimeoutHandler.of(upstream);
+        if (up != null) up.arm(opened.readMs(), opened.sendMs());
+        IoTimeoutHandler down = IoTimeoutHandler.of(client);
+        if (down != null) down.arm(0, opened.sendMs());
         if (!client.isActive() || !upstream.isActive()) {
             closeNow(client.isActive() ? CloseReason.UPSTREAM_CLOSED : CloseReason.CLIENT_CLOSED);
             return;
@@ -151,7 +209,7 @@ public final class Tunnel {
      * As {@link #close(CloseReason, long)}, if {@code stillWanted} holds when the delay is over (a drain is
      * called off when a later snapshot brought the target back); otherwise the tunnel may be drained again.
      */
-    public void close(CloseReason why, long delayMs, java.util.function.BooleanSupplier stillWanted) {
+    public void close(CloseReason why, long delayMs, BooleanSupplier stillWanted) {
         Runnable r = () -> {
             if (stillWanted.getAsBoolean()) requestClose(why);
             else drainScheduled.set(false);
@@ -173,60 +231,17 @@ public final class Tunnel {
         return !finished;
     }
 
-    void onRead(boolean fromClientSide, ByteBuf buf) {
-        Channel from = fromClientSide ? client : upstream;
-        Channel to = fromClientSide ? upstream : client;
-        FrameTracker tracker = fromClientSide ? fromClient : fromUpstream;
-        int n = buf.readableBytes();
-        if (fromClientSide) {
-            bytesFromClient += n;
-            metrics.bytesIn(n);
-        } else {
-            bytesFromUpstream += n;
-        }
-        boolean sent = fromClientSide ? closeSentToUpstream : closeSentToClient;
-        if (finished || sent) {
-            // After our own close frame nothing more may go that way; keep reading so the peer's close
-            // answer and FIN are consumed (closing with unread bytes would make the kernel send RST).
-            buf.release();
-            from.read();
-            return;
-        }
-        boolean pending = fromClientSide ? closeToUpstreamPending : closeToClientPending;
-        if (pending) {
-            int end = tracker.advanceToBoundary(buf, buf.readerIndex(), buf.writerIndex());
-            if (end >= 0) {
-                if (end > buf.readerIndex()) to.write(buf.retainedSlice(buf.readerIndex(), end - buf.readerIndex()));
-                buf.release();
-                sendClose(fromClientSide);
-                from.read();
-                return;
-            }
-        } else {
-            tracker.advance(buf);
-            if (firstCloseFromClient == null && tracker.closeSeen()) firstCloseFromClient = fromClientSide;
-        }
-        if (!fromClientSide) metrics.bytesOut(n);
-        to.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) from.read();
-            else closeNow(fromClientSide ? CloseReason.UPSTREAM_CLOSED : CloseReason.CLIENT_CLOSED);
-        });
+    void onInactive(Direction side) {
+        closeNow(firstCloser != null ? firstCloser.fromSideClosed() : side.fromSideClosed());
     }
 
-    void onInactive(boolean clientSide) {
-        CloseReason r;
-        if (firstCloseFromClient != null) r = firstCloseFromClient ? CloseReason.CLIENT_CLOSED : CloseReason.UPSTREAM_CLOSED;
-        else r = clientSide ? CloseReason.CLIENT_CLOSED : CloseReason.UPSTREAM_CLOSED;
-        closeNow(r);
+    void onError(Direction side, Throwable cause) {
+        LOG.debug("tunnel {} {} side failed: {}", opened.routeName(), side.towardUpstream ? "client" : "upstream", cause.toString());
+        closeNow(side.fromSideClosed());
     }
 
-    void onError(boolean clientSide, Throwable cause) {
-        LOG.debug("tunnel {} {} side failed: {}", routeName, clientSide ? "client" : "upstream", cause.toString());
-        closeNow(clientSide ? CloseReason.CLIENT_CLOSED : CloseReason.UPSTREAM_CLOSED);
-    }
-
-    void onTimeout(boolean clientSide, IoTimeoutHandler.IoTimeout which) {
-        if (reason == null && !clientSide)
+    void onTimeout(Direction side, IoTimeoutHandler.IoTimeout which) {
+        if (reason == null && !side.towardUpstream)
             metrics.upstreamError(which == IoTimeoutHandler.IoTimeout.READ ? "read_timeout" : "send_timeout");
         closeNow(CloseReason.IDLE_TIMEOUT);
         // A send timeout means a peer takes nothing: waiting for a flush would wait forever.
@@ -236,27 +251,15 @@ public final class Tunnel {
     private void requestClose(CloseReason why) {
         if (finished || reason != null) return;
         reason = why;
-        closeToClientPending = true;
-        closeToUpstreamPending = true;
-        if (fromUpstream.atBoundary()) sendClose(false);
-        if (fromClient.atBoundary()) sendClose(true);
+        toClient.closePending = true;
+        toUpstream.closePending = true;
+        if (toClient.frames.atBoundary()) toClient.sendClose();
+        if (toUpstream.frames.atBoundary()) toUpstream.sendClose();
         closeTimer = client.eventLoop().schedule(() -> closeNow(why), CLOSE_DEADLINE_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** Sends our close 1001 toward the upstream ({@code toUpstream}) or the client, at a boundary. */
-    private void sendClose(boolean toUpstream) {
-        if (toUpstream) {
-            if (closeSentToUpstream) return;
-            closeSentToUpstream = true;
-            closeToUpstreamPending = false;
-            upstream.writeAndFlush(closeFrame(upstream.alloc(), 1001, reasonText(), true));
-        } else {
-            if (closeSentToClient) return;
-            closeSentToClient = true;
-            closeToClientPending = false;
-            client.writeAndFlush(closeFrame(client.alloc(), 1001, reasonText(), false));
-        }
-        if (closeSentToClient && closeSentToUpstream) {
+    private void afterCloseSent() {
+        if (toClient.closeSent && toUpstream.closeSent) {
             if (closeTimer != null) closeTimer.cancel(false);
             CloseReason r = reason;
             closeTimer = client.eventLoop().schedule(() -> closeNow(r), CLOSE_LINGER_MS, TimeUnit.MILLISECONDS);
@@ -274,7 +277,14 @@ public final class Tunnel {
         if (closeTimer != null) closeTimer.cancel(false);
         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        client.eventLoop().schedule(this::abort, CLOSE_DEADLINE_MS, TimeUnit.MILLISECONDS);
+        // A peer that takes nothing gets a bounded wait; the timer goes with the channel, not kept per tunnel.
+        ScheduledFuture<?> abort = client.eventLoop().schedule(this::abort, CLOSE_DEADLINE_MS, TimeUnit.MILLISECONDS);
+        client.closeFuture().addListener(f -> {
+            if (!upstream.isActive()) abort.cancel(false);
+        });
+        upstream.closeFuture().addListener(f -> {
+            if (!client.isActive()) abort.cancel(false);
+        });
         finish(reason);
     }
 
@@ -289,11 +299,13 @@ public final class Tunnel {
         finished = true;
         if (reason == null) reason = r;
         registry.remove(this);
-        target.closed();
-        metrics.tunnelClosed(routeName, reason.wire());
+        opened.target().closed();
+        metrics.tunnelClosed(opened.routeName(), reason.wire());
+        if (!ACCESS.isInfoEnabled()) return;
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos);
         ACCESS.info("{} tunnel {} route={} target={} duration_ms={} bytes_from_client={} bytes_from_upstream={} close={}",
-                clientAddress, uri, routeName, target.address(), ms, bytesFromClient, bytesFromUpstream, reason.wire());
+                opened.clientAddress(), opened.uri(), opened.routeName(), opened.target().address(), ms, toUpstream.bytes,
+                toClient.bytes, reason.wire());
     }
 
     /** A close frame (RFC 6455 5.5.1); frames toward a server must be masked (5.3), so upstream-bound ones are. */

@@ -6,20 +6,18 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.switchyard.dataplane.channel.IoTimeoutHandler;
 
-/** One side of a {@link Tunnel}: hands bytes and events of its channel to the tunnel. Internal. */
-public final class TunnelHandler extends ChannelInboundHandlerAdapter {
-    private final Tunnel tunnel;
-    private final boolean clientSide;
+/** One side of a {@link Tunnel}: hands the bytes and events of its channel to the direction that reads it. Internal. */
+final class TunnelHandler extends ChannelInboundHandlerAdapter {
+    private final Tunnel.Direction direction;
 
-    TunnelHandler(Tunnel tunnel, boolean clientSide) {
-        this.tunnel = tunnel;
-        this.clientSide = clientSide;
+    TunnelHandler(Tunnel.Direction direction) {
+        this.direction = direction;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf buf) {
-            tunnel.onRead(clientSide, buf);
+            direction.onRead(buf);
         } else {
             // Leftovers of the HTTP codecs removed at the switch (e.g. the empty last content of the 101).
             ReferenceCountUtil.release(msg);
@@ -28,17 +26,17 @@ public final class TunnelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        tunnel.onInactive(clientSide);
+        direction.tunnel().onInactive(direction);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        tunnel.onError(clientSide, cause);
+        direction.tunnel().onError(direction, cause);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IoTimeoutHandler.IoTimeout t) tunnel.onTimeout(clientSide, t);
+        if (evt instanceof IoTimeoutHandler.IoTimeout t) direction.tunnel().onTimeout(direction, t);
         else ReferenceCountUtil.release(evt);
     }
 }

@@ -1,0 +1,77 @@
+package io.switchyard.launcher;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The layout the docs describe (docs/architecture.md), checked on the compiled main code of every module: no package
+ * cycles, {@code shared} free of Netty, Javalin and JDBI, the planes independent of each other, and each plane's
+ * public surface the documented one (only the launcher, which assembles them, uses it).
+ */
+class ArchitectureTest {
+    private static JavaClasses main;
+
+    @BeforeAll
+    static void importMainCode() {
+        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.switchyard");
+    }
+
+    private static final String[] SHARED = {"io.switchyard.config..", "io.switchyard.routing..", "io.switchyard.host..",
+            "io.switchyard.pem..", "io.switchyard.fleet.."};
+
+    @Test
+    void noPackageDependsOnItselfInACycle() {
+        slices().matching("io.switchyard.(**)").should().beFreeOfCycles().check(main);
+    }
+
+    @Test
+    void sharedDependsOnNoNettyJavalinOrJdbi() {
+        noClasses().that().resideInAnyPackage(SHARED).should().dependOnClassesThat()
+                .resideInAnyPackage("io.netty..", "io.javalin..", "org.jdbi..", "org.eclipse.jetty..")
+                .check(main);
+    }
+
+    @Test
+    void sharedDependsOnNeitherPlane() {
+        noClasses().that().resideInAnyPackage(SHARED).should().dependOnClassesThat()
+                .resideInAnyPackage("io.switchyard.dataplane..", "io.switchyard.controlplane..", "io.switchyard.launcher..")
+                .check(main);
+    }
+
+    @Test
+    void thePlanesNeverDependOnEachOther() {
+        noClasses().that().resideInAPackage("io.switchyard.dataplane..").should().dependOnClassesThat()
+                .resideInAPackage("io.switchyard.controlplane..").check(main);
+        noClasses().that().resideInAPackage("io.switchyard.controlplane..").should().dependOnClassesThat()
+                .resideInAPackage("io.switchyard.dataplane..").check(main);
+    }
+
+    @Test
+    void outsideTheDataPlaneOnlyItsDocumentedSurfaceIsUsed() {
+        // The surface itself may be used from anywhere.
+        classes().that().resideInAPackage("io.switchyard.dataplane..")
+                .and().doNotHaveFullyQualifiedName("io.switchyard.dataplane.DataPlane")
+                .and().doNotHaveFullyQualifiedName("io.switchyard.dataplane.DataPlane$State")
+                .and().doNotHaveFullyQualifiedName("io.switchyard.dataplane.DataPlaneSettings")
+                .and().doNotHaveFullyQualifiedName("io.switchyard.dataplane.status.Metrics")
+                .should().onlyBeAccessed().byAnyPackage("io.switchyard.dataplane..")
+                .check(main);
+    }
+
+    @Test
+    void outsideTheControlPlaneOnlyItsDocumentedSurfaceIsUsed() {
+        classes().that().resideInAPackage("io.switchyard.controlplane..")
+                .and().doNotHaveFullyQualifiedName("io.switchyard.controlplane.ControlPlane")
+                .and().doNotHaveFullyQualifiedName("io.switchyard.controlplane.ControlPlaneSettings")
+                .should().onlyBeAccessed().byAnyPackage("io.switchyard.controlplane..")
+                .check(main);
+    }
+}
