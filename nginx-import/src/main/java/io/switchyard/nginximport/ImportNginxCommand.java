@@ -28,9 +28,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "import-nginx", mixinStandardHelpOptions = true,
         description = {"Translate an nginx configuration into a Switchyard declarative document.",
-                "Prints what became of every directive on stderr (file:line directive -> what it became).",
-                "Exit status: 0 everything carried, 3 something did not (the document is written only with",
-                "--allow-partial), 1 the file cannot be read as nginx configuration or --apply failed, 2 bad flags."})
+                "Prints what became of every directive on stderr: file:line directive -> what it became.",
+                "Exit: 0 everything carried; 3 something did not (no document unless --allow-partial); "
+                        + "1 the configuration cannot be read or --apply failed; 2 bad flags."})
 public final class ImportNginxCommand implements Callable<Integer> {
     /** Exit status when something did not carry. */
     public static final int PARTIAL = 3;
