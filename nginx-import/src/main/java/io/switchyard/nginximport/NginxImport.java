@@ -131,6 +131,8 @@ public final class NginxImport {
         final List<Directive> names = new ArrayList<>();
         String firstName;
         boolean isDefault;
+        /** The {@code return 30x https://...} that makes this a plain-to-https redirect server, if it is one. */
+        Directive redirect;
         final List<Integer> defaultFor = new ArrayList<>();
 
         Server(Directive block) {
@@ -139,6 +141,10 @@ public final class NginxImport {
 
         boolean tls() {
             return listens.stream().anyMatch(l -> l.ssl);
+        }
+
+        boolean tlsOnly() {
+            return listens.stream().allMatch(l -> l.ssl);
         }
     }
 
@@ -162,6 +168,8 @@ public final class NginxImport {
         private final Map<Integer, String> tlsPorts = new LinkedHashMap<>();
         private final Set<Directive> reported = new HashSet<>();
         private Scope http;
+        private boolean anyPlain;
+        private boolean anyTlsOnly;
 
         Translation(Path confDir) {
             this.confDir = confDir;
@@ -246,6 +254,8 @@ public final class NginxImport {
                 }
             }
             for (Server s : servers) prepare(s);
+            anyPlain = servers.stream().anyMatch(s -> s.listens.stream().anyMatch(l -> !l.ssl && l.problem == null));
+            anyTlsOnly = servers.stream().anyMatch(Server::tlsOnly);
             markDefaults(servers);
             for (Server s : servers) server(s);
         }
@@ -400,6 +410,21 @@ public final class NginxImport {
                 }
             }
             if (s.listens.isEmpty()) s.listens.add(new Listen(null, "0.0.0.0", 80, false, false, null));
+            for (Directive d : s.block.block()) {
+                if (isHttpsRedirect(d)) s.redirect = d;
+                if (d.name().equals("location") && d.isBlock() && d.args().equals(List.of("/")) && d.block().size() == 1
+                        && isHttpsRedirect(d.block().get(0))) s.redirect = d.block().get(0);
+            }
+        }
+
+        private static boolean isHttpsRedirect(Directive d) {
+            return d.name().equals("return") && d.args().size() == 2 && List.of("301", "302", "307", "308").contains(d.arg(0))
+                    && d.arg(1).startsWith("https://");
+        }
+
+        private void redirectReport(Directive d) {
+            if (anyTlsOnly) report.carried(d, "https_only on the routes of the TLS servers: Switchyard answers plain HTTP for them with a redirect to https");
+            else report.notCarried(d, "a redirect with no TLS server to carry it to (https_only needs a route)");
         }
 
         /** nginx: the default server of a port is the one marked default_server, else the first one listening on it. */
@@ -483,7 +508,18 @@ public final class NginxImport {
                         if (!reported.contains(d)) report.note(d, "nothing to carry: this server does not listen with ssl");
                     }
                     case "ssl" -> report.note(d, "read as listen ... ssl");
-                    case "location" -> location(d, s, hosts, scope, base);
+                    case "return" -> {
+                        if (d == s.redirect) redirectReport(d);
+                        else other(d, "server");
+                    }
+                    case "location" -> {
+                        if (s.redirect != null && d.isBlock() && d.block().contains(s.redirect)) {
+                            report.carried(d, "the plain HTTP server's redirect to https (see its return)");
+                            redirectReport(s.redirect);
+                        } else {
+                            location(d, s, hosts, scope, base);
+                        }
+                    }
                     case "proxy_pass" -> report.notCarried(d, "proxy_pass belongs in a location (nginx refuses it here)");
                     default -> other(d, "server");
                 }
@@ -815,9 +851,11 @@ public final class NginxImport {
             Directive ct = scope.timeout("proxy_connect_timeout", false);
             Timeouts timeouts = (rt == null && st == null && ct == null) ? null : new Timeouts(ms(ct), ms(rt), ms(st));
             String name = routeName(base, prefix, kind);
+            // nginx serves a TLS-only server's names on TLS only; Switchyard serves every route on every listener.
+            boolean httpsOnly = anyPlain && s.tlsOnly();
             Route r;
             try {
-                r = new Route(name, hosts, prefix, upstream, strip, host.preserve, timeouts, null, false);
+                r = new Route(name, hosts, prefix, upstream, strip, host.preserve, timeouts, null, httpsOnly);
             } catch (ConfigException e) {
                 report.notCarried(loc, "no route: " + e.getMessage());
                 report.notCarried(pp, "its location is not carried");
@@ -861,6 +899,7 @@ public final class NginxImport {
                 if (timeouts.sendMs() != null) ts.add("send " + NginxTime.show(timeouts.sendMs()));
                 msg.append(", timeouts ").append(String.join(", ", ts));
             }
+            if (httpsOnly) msg.append(", https_only (nginx serves this server on TLS only; plain HTTP gets a redirect)");
             if (group && !host.preserve)
                 msg.append("; nginx sent Host: ").append(upstreamNameOf(upstream)).append(" (the upstream's name), Switchyard sends the target's address");
             report.carried(loc, msg.toString());
@@ -943,7 +982,7 @@ public final class NginxImport {
                 case "host" -> {
                     if (v.equals("$host") || v.equals("$http_host"))
                         report.carried(d, "preserve_host: true on the routes that inherit it"
-                                + (v.equals("$host") ? " (the client's Host as sent, port included)" : ""));
+                                + (v.equals("$host") ? " (Switchyard passes the client's Host as sent; nginx's $host is lowercased, without port)" : ""));
                     else if (v.equals("$proxy_host")) report.carried(d, "preserve_host: false (nginx's default)");
                     else report.notCarried(d, "Host " + v + ": Switchyard sends the client's Host or the target's address");
                 }

@@ -496,6 +496,25 @@ class NginxImportTest {
     }
 
     @Test
+    void aPlainServerRedirectingToHttpsMakesTheTlsRoutesHttpsOnly() throws IOException {
+        Files.copy(fieldGuide("fullchain.pem"), dir.resolve("chain.pem"));
+        Files.copy(fieldGuide("privkey.pem"), dir.resolve("key.pem"));
+        NginxImport.Result r = translate("""
+                server { listen 80; server_name a.example.com; return 301 https://$host$request_uri; }
+                server { listen 443 ssl; server_name a.example.com; ssl_certificate chain.pem; ssl_certificate_key key.pem;
+                         location / { proxy_pass http://127.0.0.1:1; } }
+                """);
+        assertThat(r.report().complete()).as(String.join("\n", lines(r))).isTrue();
+        assertThat(r.config().routes()).singleElement().satisfies(x -> {
+            assertThat(x.httpsOnly()).isTrue();
+            assertThat(x.hosts()).isEmpty();
+        });
+        assertThat(line(r, 1, "return 301").message()).startsWith("https_only on the routes of the TLS servers");
+        assertThat(r.listen()).containsExactly("0.0.0.0:80");
+        assertThat(r.tlsListen()).containsExactly("0.0.0.0:443");
+    }
+
+    @Test
     void reportLinesSayFileLineDirectiveAndWhatItBecame() throws IOException {
         NginxImport.Result r = translate("server {\n    location /wss { proxy_pass http://127.0.0.1:8888; }\n}\n");
         assertThat(lines(r)).contains(dir.resolve("nginx.conf") + ":2 location /wss {} → route default-wss: any host, prefix /wss "
