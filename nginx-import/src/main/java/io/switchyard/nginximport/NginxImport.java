@@ -285,6 +285,7 @@ public final class NginxImport {
         private void upstream(Directive d) {
             if (d.args().size() != 1) throw new NginxSyntaxException(d.file(), d.line(), "invalid number of arguments in \"upstream\" directive");
             String nginxName = d.arg(0);
+            if (upstreamNames.containsKey(nginxName)) throw new NginxSyntaxException(d.file(), d.line(), "duplicate upstream \"" + nginxName + "\"");
             String name = uniqueUpstreamName(sanitize(nginxName));
             upstreamNames.put(nginxName, name);
             Balance balance = Balance.ROUND_ROBIN;
@@ -559,20 +560,22 @@ public final class NginxImport {
 
         private void serverNameReport(Directive d) {
             List<String> parts = new ArrayList<>();
+            List<String> notes = new ArrayList<>();
             List<String> lost = new ArrayList<>();
             for (String n : d.args()) {
-                if (n.isEmpty() || n.equals("_")) parts.add((n.isEmpty() ? "\"\"" : "_") + ": the catch-all idiom, no host");
+                if (n.isEmpty() || n.equals("_")) notes.add((n.isEmpty() ? "\"\"" : "_") + " is the catch-all idiom, no host");
                 else if (n.startsWith("~")) lost.add(n + " (regular expression; Switchyard matches exact names and *.domain)");
                 else if (n.startsWith("$")) lost.add(n + " (variable)");
-                else if (n.startsWith(".")) parts.add(n + " → " + n.substring(1) + " and *" + n + " (one label deep; nginx matched any depth)");
-                else if (n.startsWith("*.")) parts.add(n + (isHost(n) ? " (one label deep; nginx matched any depth)" : " (invalid)"));
+                else if (n.startsWith(".") && isHost(n.substring(1))) parts.add(n.substring(1) + ", *" + n + " (one label deep; nginx's " + n + " matched any depth)");
+                else if (n.startsWith("*.") && isHost(n)) parts.add(n + " (one label deep; nginx matched any depth)");
                 else if (n.endsWith(".*")) lost.add(n + " (trailing wildcard)");
                 else if (!isHost(n)) lost.add(n + " (not a host name)");
                 else parts.add(n);
             }
-            String msg = "hosts " + String.join(", ", parts);
+            String msg = (parts.isEmpty() ? "no host" : "hosts " + String.join(", ", parts))
+                    + (notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
             if (lost.isEmpty()) report.carried(d, msg);
-            else report.notCarried(d, (parts.isEmpty() ? "" : msg + "; ") + String.join(", ", lost));
+            else report.notCarried(d, msg + "; " + String.join(", ", lost));
         }
 
         private static List<String> hostsOf(String n) {

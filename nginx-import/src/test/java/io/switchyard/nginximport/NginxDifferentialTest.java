@@ -273,14 +273,16 @@ class NginxDifferentialTest {
         String incoming = q.headers().get("X-Forwarded-For");
         same(at, "X-Forwarded-For", ns.forwardedFor() != null ? ns.forwardedFor() : incoming == null ? CLIENT : incoming + ", " + CLIENT,
                 ys.forwardedFor(), problems);
+        // Under ip_hash the targets may differ by design; the answer (the target's name) then follows Switchyard's target.
+        Clients.Answer expected = s.sticky() && n.answer().body().equals(ns.target()) ? new Clients.Answer(n.answer().status(), ys.target()) : n.answer();
         if (q.ws()) {
             same(at, "Upgrade", ns.upgrade() != null ? ns.upgrade() : "websocket", ys.upgrade(), problems);
-            if (n.answer().status() == 101) same(at, "WebSocket answer", n.answer(), y.answer(), problems);
+            if (n.answer().status() == 101) same(at, "WebSocket answer", expected, y.answer(), problems);
             else same(at, "WebSocket answer (Switchyard passes every upgrade)", new Clients.Answer(101, ys.target()), y.answer(), problems);
         } else {
             same(at, "Upgrade", null, ns.upgrade(), problems);
             same(at, "Upgrade", null, ys.upgrade(), problems);
-            same(at, "answer", n.answer(), y.answer(), problems);
+            same(at, "answer", expected, y.answer(), problems);
         }
     }
 
