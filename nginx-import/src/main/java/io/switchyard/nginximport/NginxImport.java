@@ -614,7 +614,11 @@ public final class NginxImport {
             }
             String certPem = readPem(cert, "-----BEGIN CERTIFICATE-----", "a PEM certificate");
             String keyPem = readPem(key, "PRIVATE KEY-----", "a PEM private key");
-            if (certPem == null || keyPem == null) return null;
+            if (certPem == null || keyPem == null) {
+                if (reported.add(cert)) report.notCarried(cert, "its key could not be read (see " + key.file() + ":" + key.line() + ")");
+                if (reported.add(key)) report.notCarried(key, "its certificate could not be read (see " + cert.file() + ":" + cert.line() + ")");
+                return null;
+            }
             String name = sanitize(base);
             for (int i = 2; certificates.containsKey(name); i++) name = sanitize(base) + "-" + i;
             boolean makeDefault = s.isDefault && s.listens.stream().anyMatch(l -> l.ssl && s.defaultFor.contains(l.port))
@@ -809,7 +813,7 @@ public final class NginxImport {
                 String key = scheme + "://" + hostPort;
                 upstream = implicitUpstreams.get(key);
                 if (upstream == null) {
-                    upstream = uniqueUpstreamName(sanitize(hostPort.replace(':', '-')));
+                    upstream = uniqueUpstreamName(sanitize((hostPort.startsWith("[") ? "ipv6-" : "") + hostPort.replace(':', '-')));
                     Upstream u;
                     try {
                         u = scheme.equals("https")
@@ -840,7 +844,7 @@ public final class NginxImport {
                     strip = true;
                 } else if (uri.equals("/")) {
                     strip = true;
-                    matchNote += " (nginx sent " + prefix + "/x upstream as //x; Switchyard sends /x)";
+                    matchNote += " (nginx sent " + prefix + "/y upstream as //y; Switchyard sends /y)";
                 } else {
                     report.notCarried(loc, "proxy_pass " + url + " replaces " + prefix + " with " + uri
                             + "; the document can only strip the prefix or keep the path");
