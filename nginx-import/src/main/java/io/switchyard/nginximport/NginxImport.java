@@ -500,6 +500,7 @@ public final class NginxImport {
             String base = s.firstName != null ? s.firstName : s.isDefault ? "default" : "server-" + s.block.line();
             List<String> hosts = s.isDefault ? List.of() : List.copyOf(s.hosts);
             String certName = tls ? certificate(s, scope, base) : null;
+            int routesBefore = routes.size();
             for (Directive d : s.block.block()) {
                 switch (d.name()) {
                     case "listen", "server_name", "proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout",
@@ -527,7 +528,9 @@ public final class NginxImport {
             }
             String who = s.isDefault
                     ? "default server for port " + join(s.defaultFor) + ": its routes match any host, as nginx's default server answers every name no other server has"
-                    : "its routes match host " + String.join(", ", s.hosts);
+                    : "its routes match host " + String.join(", ", s.hosts)
+                    + (routes.subList(routesBefore, routes.size()).stream().anyMatch(r -> r.pathPrefix().equals("/")) ? ""
+                    : "; a path none of its locations match falls through to the default server's routes (nginx answered it itself)");
             if (!s.isDefault && s.hosts.isEmpty()) {
                 report.notCarried(s.block, "no server_name Switchyard can match and not a default server: its routes match any host");
             } else {

@@ -374,6 +374,7 @@ class NginxImportTest {
         assertThat(line(r, 4, "server_name ~").outcome()).isEqualTo(Report.Outcome.NOT_CARRIED);
         assertThat(line(r, 4, "server {}").outcome()).isEqualTo(Report.Outcome.NOT_CARRIED);
         assertThat(line(r, 3, "server {}").message()).startsWith("default server for port 80");
+        assertThat(line(r, 1, "server {}").message()).isEqualTo("its routes match host first.example.com");
         assertThat(c.routes()).extracting(Route::name).containsExactly("first.example.com-root", "second.example.com-root", "default-root");
     }
 
@@ -512,6 +513,16 @@ class NginxImportTest {
         assertThat(line(r, 1, "return 301").message()).startsWith("https_only on the routes of the TLS servers");
         assertThat(r.listen()).containsExactly("0.0.0.0:80");
         assertThat(r.tlsListen()).containsExactly("0.0.0.0:443");
+    }
+
+    @Test
+    void aNamedServerWithoutARootLocationIsToldThatOtherPathsFallThroughToTheDefaultServer() throws IOException {
+        NginxImport.Result r = translate("""
+                server { listen 80; location / { proxy_pass http://127.0.0.1:1; } }
+                server { listen 80; server_name api.example.com; location /v1 { proxy_pass http://127.0.0.1:2; } }
+                """);
+        assertThat(line(r, 2, "server {}").message()).isEqualTo("its routes match host api.example.com; a path none of its "
+                + "locations match falls through to the default server's routes (nginx answered it itself)");
     }
 
     @Test
