@@ -167,7 +167,21 @@ class NginxDifferentialTest {
                         Req.get("a.wild.example.com", "/", "second"),
                         Req.get("second.example.com", "/own/x", "second"),
                         Req.get("unknown.example.org", "/", "fallback").with("X-Forwarded-For", "192.0.2.1"),
-                        Req.ws("first.example.com", "/chat", "first"))));
+                        Req.ws("first.example.com", "/chat", "first"))),
+                new Scenario("include globs and nested includes", "differential/includes/includes.conf",
+                        Map.of("127.0.0.1:7201", "first", "127.0.0.1:7202", "second"), Map.of(), false, null, false, List.of(
+                        Req.ws("first.example.com", "/", "first"),
+                        Req.get("second.example.com", "/api/v1/items?page=2", "second"),
+                        Req.ws("second.example.com", "/api/live", "second"),
+                        Req.get("other.example", "/", "first"))),
+                new Scenario("weighted round robin", "differential/weighted.conf",
+                        Map.of("127.0.0.1:7301", "heavy", "127.0.0.1:7302", "light"), Map.of(), false, null, false, List.of(
+                        Req.get("w.example", "/1", "heavy"),
+                        Req.get("w.example", "/2", "light"),
+                        Req.ws("w.example", "/3", "heavy"),
+                        Req.get("w.example", "/4", "heavy"),
+                        Req.ws("w.example", "/5", "light"),
+                        Req.get("w.example", "/6", "heavy"))));
     }
 
     /** What one proxy did with one request: the answer, and what the upstreams saw (at most one record). */
@@ -303,18 +317,17 @@ class NginxDifferentialTest {
      */
     private Path prepare(Scenario s, Map<String, RecordingUpstream> upstreams) throws IOException {
         Path source = NginxImportTest.fieldGuide("1-one-port.conf").getParent().getParent().resolve(s.resource());
-        for (String extra : List.of("fullchain.pem", "privkey.pem", "fastcgi_params"))
-            Files.copy(NginxImportTest.fieldGuide(extra), prefix.resolve(extra));
-        String text = Files.readString(source);
-        for (Map.Entry<String, String> e : s.backends().entrySet()) text = text.replace(e.getKey(), upstreams.get(e.getValue()).address());
-        for (Map.Entry<String, String> e : s.edits().entrySet()) text = text.replace(e.getKey(), e.getValue());
-        text = text.replace("/var/log/nginx/", prefix + "/");
         listenPort = freePort();
-        Matcher m = LISTEN.matcher(text);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + CLIENT + ":" + listenPort));
-        m.appendTail(sb);
-        text = sb.toString();
+        // The scenario's directory comes along (certificates, included files), every file rewritten the same way.
+        Path from = source.getParent();
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Path to = prefix.resolve(from.relativize(f).toString());
+                Files.createDirectories(to.getParent());
+                Files.writeString(to, rewrite(Files.readString(f), s, upstreams));
+            }
+        }
+        String text = rewrite(Files.readString(source), s, upstreams);
         Files.createDirectories(prefix.resolve("tmp"));
         Files.createDirectories(prefix.resolve("logs"));
         String temp = String.join("\n", "    access_log off;",
@@ -327,10 +340,20 @@ class NginxDifferentialTest {
         if (text.contains("http {")) {
             Files.writeString(main, "events {}\n" + text.replaceFirst("http \\{", Matcher.quoteReplacement("http {\n" + temp)));
         } else {
-            Files.writeString(prefix.resolve("site.conf"), text);
-            Files.writeString(main, "events {}\nhttp {\n" + temp + "    include site.conf;\n}\n");
+            Files.writeString(main, "events {}\nhttp {\n" + temp + "    include " + source.getFileName() + ";\n}\n");
         }
         return main;
+    }
+
+    private String rewrite(String text, Scenario s, Map<String, RecordingUpstream> upstreams) {
+        for (Map.Entry<String, String> e : s.backends().entrySet()) text = text.replace(e.getKey(), upstreams.get(e.getValue()).address());
+        for (Map.Entry<String, String> e : s.edits().entrySet()) text = text.replace(e.getKey(), e.getValue());
+        text = text.replace("/var/log/nginx/", prefix + "/");
+        Matcher m = LISTEN.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + CLIENT + ":" + listenPort));
+        m.appendTail(sb);
+        return sb.toString();
     }
 
     private Process startNginx(Path main) throws IOException, InterruptedException {
