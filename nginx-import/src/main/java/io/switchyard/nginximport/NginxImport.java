@@ -802,8 +802,10 @@ public final class NginxImport {
             String upstream;
             String upstreamNote = "";
             boolean group = false;
-            if (upstreamNames.containsKey(authority)) {
-                upstream = upstreamNames.get(authority);
+            // nginx matches an upstream block by its name whatever port proxy_pass adds to it.
+            String groupName = !authority.startsWith("[") && authority.contains(":") ? authority.substring(0, authority.indexOf(':')) : authority;
+            if (upstreamNames.containsKey(groupName)) {
+                upstream = upstreamNames.get(groupName);
                 group = true;
                 if (scheme.equals("https")) {
                     report.notCarried(loc, "https to the upstream group " + authority + ": set tls on upstream " + upstream + " by hand");

@@ -288,6 +288,7 @@ class NginxImportTest {
                     location /c { proxy_pass http://127.0.0.1:9000; }
                     location /d { proxy_pass https://secure.example.com; }
                     location /e { proxy_pass http://backend.local; }
+                    location /f { proxy_pass http://later:8080/; }
                 }
                 upstream later { server 127.0.0.1:1; }
                 """);
@@ -301,6 +302,7 @@ class NginxImportTest {
             assertThat(u.targets()).containsExactly(new Target("secure.example.com:443"));
         });
         assertThat(c.upstream("backend.local-80").orElseThrow().targets()).containsExactly(new Target("backend.local:80"));
+        assertThat(route(c, "/f").upstream()).isEqualTo("later");
         assertThat(c.upstreams()).hasSize(4);
     }
 
