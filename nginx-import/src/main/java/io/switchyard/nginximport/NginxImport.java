@@ -802,10 +802,12 @@ public final class NginxImport {
             String upstream;
             String upstreamNote = "";
             boolean group = false;
-            // nginx matches an upstream block by its name whatever port proxy_pass adds to it.
             String groupName = !authority.startsWith("[") && authority.contains(":") ? authority.substring(0, authority.indexOf(':')) : authority;
-            if (upstreamNames.containsKey(groupName)) {
-                upstream = upstreamNames.get(groupName);
+            if (!groupName.equals(authority) && upstreamNames.containsKey(groupName))
+                throw new NginxSyntaxException(pp.file(), pp.line(), "upstream \"" + groupName + "\" may not have port "
+                        + authority.substring(groupName.length() + 1));
+            if (upstreamNames.containsKey(authority)) {
+                upstream = upstreamNames.get(authority);
                 group = true;
                 if (scheme.equals("https")) {
                     report.notCarried(loc, "https to the upstream group " + authority + ": set tls on upstream " + upstream + " by hand");

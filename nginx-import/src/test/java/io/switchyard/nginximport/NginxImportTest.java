@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class NginxImportTest {
     @TempDir
@@ -288,7 +289,6 @@ class NginxImportTest {
                     location /c { proxy_pass http://127.0.0.1:9000; }
                     location /d { proxy_pass https://secure.example.com; }
                     location /e { proxy_pass http://backend.local; }
-                    location /f { proxy_pass http://later:8080/; }
                 }
                 upstream later { server 127.0.0.1:1; }
                 """);
@@ -302,8 +302,16 @@ class NginxImportTest {
             assertThat(u.targets()).containsExactly(new Target("secure.example.com:443"));
         });
         assertThat(c.upstream("backend.local-80").orElseThrow().targets()).containsExactly(new Target("backend.local:80"));
-        assertThat(route(c, "/f").upstream()).isEqualTo("later");
         assertThat(c.upstreams()).hasSize(4);
+    }
+
+    @Test
+    void proxyPassToAnUpstreamBlockWithAPortIsRefusedAsNginxRefusesIt() throws IOException {
+        Path f = dir.resolve("nginx.conf");
+        Files.writeString(f, "upstream later { server 127.0.0.1:1; }\nserver {\n  location / { proxy_pass http://later:8080/; }\n}\n");
+        assertThatThrownBy(() -> NginxImport.translate(f)).isInstanceOf(NginxSyntaxException.class)
+                .hasMessage("upstream \"later\" may not have port 8080")
+                .satisfies(e -> assertThat(((NginxSyntaxException) e).line()).isEqualTo(3));
     }
 
     @Test
