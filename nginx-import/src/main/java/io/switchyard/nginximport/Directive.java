@@ -6,12 +6,18 @@ import java.util.List;
 /**
  * One nginx directive as written: its name, its arguments (quotes removed, escapes resolved), the
  * directives of its block ({@code null} for a simple directive ending in {@code ;}), and where it
- * stands (the file and the line of its name). Immutable.
+ * stands: the file, the line of its name, and {@code endLine} where its {@code ;} or <code>{</code> stands
+ * (the line nginx names when it refuses the directive). Immutable.
  */
-public record Directive(String name, List<String> args, List<Directive> block, Path file, int line) {
+public record Directive(String name, List<String> args, List<Directive> block, Path file, int line, int endLine) {
     public Directive {
         args = List.copyOf(args);
         block = block == null ? null : List.copyOf(block);
+    }
+
+    /** Why nginx would refuse this directive, at the line nginx would name. */
+    NginxSyntaxException refused(String message) {
+        return new NginxSyntaxException(file, endLine, message);
     }
 
     public boolean isBlock() {

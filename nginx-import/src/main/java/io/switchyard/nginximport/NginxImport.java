@@ -183,7 +183,7 @@ public final class NginxImport {
             } else {
                 for (Directive d : top) {
                     if (d.name().equals("http") && d.isBlock()) {
-                        if (d != httpBlocks.get(0)) throw new NginxSyntaxException(d.file(), d.line(), "\"http\" directive is duplicate");
+                        if (d != httpBlocks.get(0)) throw d.refused("\"http\" directive is duplicate");
                         report.note(d, "the http block: its directives follow");
                     } else {
                         other(d, "main");
@@ -237,7 +237,7 @@ public final class NginxImport {
                     case "map", "upstream" -> {
                     }
                     case "server" -> {
-                        if (!d.isBlock()) throw new NginxSyntaxException(d.file(), d.line(), "directive \"server\" has no opening \"{\"");
+                        if (!d.isBlock()) throw d.refused("directive \"server\" has no opening \"{\"");
                         servers.add(new Server(d));
                     }
                     case "proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout" -> timeout(d, http, "global");
@@ -283,9 +283,9 @@ public final class NginxImport {
         }
 
         private void upstream(Directive d) {
-            if (d.args().size() != 1) throw new NginxSyntaxException(d.file(), d.line(), "invalid number of arguments in \"upstream\" directive");
+            if (d.args().size() != 1) throw d.refused("invalid number of arguments in \"upstream\" directive");
             String nginxName = d.arg(0);
-            if (upstreamNames.containsKey(nginxName)) throw new NginxSyntaxException(d.file(), d.line(), "duplicate upstream \"" + nginxName + "\"");
+            if (upstreamNames.containsKey(nginxName)) throw d.refused("duplicate upstream \"" + nginxName + "\"");
             String name = uniqueUpstreamName(sanitize(nginxName));
             upstreamNames.put(nginxName, name);
             Balance balance = Balance.ROUND_ROBIN;
@@ -331,7 +331,7 @@ public final class NginxImport {
         }
 
         private void target(Directive e, List<Target> targets, Map<String, Integer> index) {
-            if (e.args().isEmpty()) throw new NginxSyntaxException(e.file(), e.line(), "invalid number of arguments in \"server\" directive");
+            if (e.args().isEmpty()) throw e.refused("invalid number of arguments in \"server\" directive");
             String address = e.arg(0);
             if (address.startsWith("unix:")) {
                 report.notCarried(e, "unix socket targets have no counterpart");
@@ -350,7 +350,7 @@ public final class NginxImport {
                     try {
                         weight = Integer.parseInt(p.substring(7));
                     } catch (NumberFormatException ex) {
-                        throw new NginxSyntaxException(e.file(), e.line(), "invalid parameter \"" + p + "\"");
+                        throw e.refused("invalid parameter \"" + p + "\"");
                     }
                 } else if (p.equals("down")) {
                     report.carried(e, "left out (down)");
@@ -442,14 +442,14 @@ public final class NginxImport {
         }
 
         private Listen listen(Directive d) {
-            if (d.args().isEmpty()) throw new NginxSyntaxException(d.file(), d.line(), "invalid number of arguments in \"listen\" directive");
+            if (d.args().isEmpty()) throw d.refused("invalid number of arguments in \"listen\" directive");
             String a = d.arg(0);
             if (a.startsWith("unix:")) return new Listen(d, null, 0, false, false, "unix sockets have no counterpart");
             String host = "0.0.0.0";
             String port;
             if (a.startsWith("[")) {
                 int end = a.indexOf(']');
-                if (end < 0) throw new NginxSyntaxException(d.file(), d.line(), "invalid host in \"" + a + "\" of the \"listen\" directive");
+                if (end < 0) throw d.refused("invalid host in \"" + a + "\" of the \"listen\" directive");
                 host = a.substring(0, end + 1);
                 port = end + 1 < a.length() && a.charAt(end + 1) == ':' ? a.substring(end + 2) : "80";
             } else if (a.contains(":")) {
@@ -466,9 +466,9 @@ public final class NginxImport {
             try {
                 p = Integer.parseInt(port);
             } catch (NumberFormatException e) {
-                throw new NginxSyntaxException(d.file(), d.line(), "invalid port in \"" + a + "\" of the \"listen\" directive");
+                throw d.refused("invalid port in \"" + a + "\" of the \"listen\" directive");
             }
-            if (p < 1 || p > 65535) throw new NginxSyntaxException(d.file(), d.line(), "invalid port in \"" + a + "\" of the \"listen\" directive");
+            if (p < 1 || p > 65535) throw d.refused("invalid port in \"" + a + "\" of the \"listen\" directive");
             boolean ssl = false;
             boolean def = false;
             String problem = null;
@@ -710,7 +710,7 @@ public final class NginxImport {
                     case "^~" -> Match.PREFERRED_PREFIX;
                     case "~" -> Match.REGEX;
                     case "~*" -> Match.REGEX_CASELESS;
-                    default -> throw new NginxSyntaxException(d.file(), d.line(), "invalid location modifier \"" + a.get(0) + "\"");
+                    default -> throw d.refused("invalid location modifier \"" + a.get(0) + "\"");
                 };
                 path = a.get(1);
             } else if (a.size() == 1) {
@@ -727,7 +727,7 @@ public final class NginxImport {
                     default -> v;
                 };
             } else {
-                throw new NginxSyntaxException(d.file(), d.line(), "invalid number of arguments in \"location\" directive");
+                throw d.refused("invalid number of arguments in \"location\" directive");
             }
             Scope scope = new Scope(parent, "location");
             Directive proxyPass = null;
@@ -779,12 +779,12 @@ public final class NginxImport {
 
         private void route(Directive loc, Directive pp, Match kind, String prefix, String matchNote, Server s,
                            List<String> hosts, Scope scope, String base) {
-            if (pp.args().size() != 1) throw new NginxSyntaxException(pp.file(), pp.line(), "invalid number of arguments in \"proxy_pass\" directive");
+            if (pp.args().size() != 1) throw pp.refused("invalid number of arguments in \"proxy_pass\" directive");
             String url = pp.arg(0);
             String scheme;
             if (url.startsWith("http://")) scheme = "http";
             else if (url.startsWith("https://")) scheme = "https";
-            else throw new NginxSyntaxException(pp.file(), pp.line(), "invalid URL prefix in \"" + url + "\"");
+            else throw pp.refused("invalid URL prefix in \"" + url + "\"");
             String rest = url.substring(scheme.length() + 3);
             if (url.contains("$")) {
                 report.notCarried(loc, "proxy_pass with variables (" + url + ") has no counterpart");
@@ -804,7 +804,7 @@ public final class NginxImport {
             boolean group = false;
             String groupName = !authority.startsWith("[") && authority.contains(":") ? authority.substring(0, authority.indexOf(':')) : authority;
             if (!groupName.equals(authority) && upstreamNames.containsKey(groupName))
-                throw new NginxSyntaxException(pp.file(), pp.line(), "upstream \"" + groupName + "\" may not have port "
+                throw pp.refused("upstream \"" + groupName + "\" may not have port "
                         + authority.substring(groupName.length() + 1));
             if (upstreamNames.containsKey(authority)) {
                 upstream = upstreamNames.get(authority);
@@ -816,7 +816,7 @@ public final class NginxImport {
                 }
             } else {
                 String hostPort = withPort(authority, scheme.equals("https") ? 443 : 80);
-                if (hostPort == null) throw new NginxSyntaxException(pp.file(), pp.line(), "invalid host in upstream \"" + url + "\"");
+                if (hostPort == null) throw pp.refused("invalid host in upstream \"" + url + "\"");
                 String key = scheme + "://" + hostPort;
                 upstream = implicitUpstreams.get(key);
                 if (upstream == null) {
@@ -961,12 +961,12 @@ public final class NginxImport {
         // ---- inherited directives ----------------------------------------------------------------
 
         private void timeout(Directive d, Scope scope, String where) {
-            if (d.args().size() != 1) throw new NginxSyntaxException(d.file(), d.line(), "invalid number of arguments in \"" + d.name() + "\" directive");
+            if (d.args().size() != 1) throw d.refused("invalid number of arguments in \"" + d.name() + "\" directive");
             long v;
             try {
                 v = NginxTime.parseMs(d.arg(0));
             } catch (IllegalArgumentException e) {
-                throw new NginxSyntaxException(d.file(), d.line(), "invalid value " + e.getMessage());
+                throw d.refused("invalid value " + e.getMessage());
             }
             if (v <= 0 || v > Timeouts.MAX_MS) {
                 report.notCarried(d, NginxTime.show(v) + " is outside 1 ms to 7 days");
@@ -986,7 +986,7 @@ public final class NginxImport {
         }
 
         private void header(Directive d, Scope scope) {
-            if (d.args().size() != 2) throw new NginxSyntaxException(d.file(), d.line(), "invalid number of arguments in \"proxy_set_header\" directive");
+            if (d.args().size() != 2) throw d.refused("invalid number of arguments in \"proxy_set_header\" directive");
             if (scope.headers == null) scope.headers = new ArrayList<>();
             scope.headers.add(d);
             String name = d.arg(0).toLowerCase(Locale.ROOT);

@@ -46,7 +46,7 @@ public final class NginxParser {
     /** Reads {@code main} and everything it includes. */
     public static List<Directive> parse(Path main) {
         Path abs = main.toAbsolutePath().normalize();
-        return new NginxParser(abs.getParent(), main.getParent()).file(abs, main, 0);
+        return new NginxParser(abs.getParent(), main.getParent()).file(abs, main, null);
     }
 
     /** Reads text as if it were the file {@code name} (includes resolve against {@code name}'s directory). */
@@ -57,14 +57,14 @@ public final class NginxParser {
         return new Reader(p, text, name).readAll();
     }
 
-    private List<Directive> file(Path abs, Path shown, int lineOfInclude) {
+    /** Reads one file; {@code inc} is the include that names it (null for the main file), blamed when it cannot be read. */
+    private List<Directive> file(Path abs, Path shown, Directive inc) {
         String text;
         try {
             text = Files.readString(abs, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new NginxSyntaxException(shown, lineOfInclude, "cannot read " + shown + " (no such file)");
         } catch (IOException e) {
-            throw new NginxSyntaxException(shown, lineOfInclude, "cannot read " + shown + " (" + e.getMessage() + ")");
+            String why = "cannot read " + shown + " (" + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()) + ")";
+            throw inc == null ? new NginxSyntaxException(shown, 0, why) : inc.refused(why);
         }
         including.push(abs);
         try {
@@ -77,9 +77,9 @@ public final class NginxParser {
     /** The directives an {@code include} stands for, in order. */
     private List<Directive> include(Directive inc) {
         if (inc.args().size() != 1)
-            throw new NginxSyntaxException(inc.file(), inc.line(), "invalid number of arguments in \"include\" directive");
+            throw inc.refused("invalid number of arguments in \"include\" directive");
         if (including.size() > MAX_INCLUDE_DEPTH)
-            throw new NginxSyntaxException(inc.file(), inc.line(), "include nested deeper than " + MAX_INCLUDE_DEPTH + " files (a cycle?)");
+            throw inc.refused("include nested deeper than " + MAX_INCLUDE_DEPTH + " files (a cycle?)");
         String pattern = inc.arg(0);
         Path target = prefix.resolve(pattern).normalize();
         List<Path> files;
@@ -87,14 +87,14 @@ public final class NginxParser {
             files = glob(target, inc);
         } else {
             if (!Files.isRegularFile(target))
-                throw new NginxSyntaxException(inc.file(), inc.line(), "include \"" + pattern + "\": no such file (" + target + ")");
+                throw inc.refused("include \"" + pattern + "\": no such file (" + target + ")");
             files = List.of(target);
         }
         List<Directive> out = new ArrayList<>();
         for (Path f : files) {
             if (including.contains(f))
-                throw new NginxSyntaxException(inc.file(), inc.line(), "include \"" + pattern + "\" includes " + f + " again (a cycle)");
-            out.addAll(file(f, shown(f), inc.line()));
+                throw inc.refused("include \"" + pattern + "\" includes " + f + " again (a cycle)");
+            out.addAll(file(f, shown(f), inc));
         }
         return out;
     }
@@ -125,7 +125,7 @@ public final class NginxParser {
                 try {
                     m = FileSystems.getDefault().getPathMatcher("glob:" + p);
                 } catch (IllegalArgumentException e) {
-                    throw new NginxSyntaxException(inc.file(), inc.line(), "include \"" + inc.arg(0) + "\": bad pattern (" + e.getMessage() + ")");
+                    throw inc.refused("include \"" + inc.arg(0) + "\": bad pattern (" + e.getMessage() + ")");
                 }
                 List<Path> matched = new ArrayList<>();
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -135,7 +135,7 @@ public final class NginxParser {
                         if (m.matches(c.getFileName())) matched.add(c);
                     }
                 } catch (IOException e) {
-                    throw new NginxSyntaxException(inc.file(), inc.line(), "include \"" + inc.arg(0) + "\": cannot list " + dir);
+                    throw inc.refused("include \"" + inc.arg(0) + "\": cannot list " + dir);
                 }
                 matched.sort(null);
                 next.addAll(matched);
@@ -184,14 +184,15 @@ public final class NginxParser {
                     String name = words.get(0);
                     List<String> args = words.subList(1, words.size());
                     if (ch == '{') {
-                        if (SIMPLE.contains(name)) throw new NginxSyntaxException(file, firstLine, "directive \"" + name + "\" is not terminated by \";\"");
+                        if (SIMPLE.contains(name)) throw error("directive \"" + name + "\" is not terminated by \";\"");
+                        int endLine = line;
                         List<Directive> children = new ArrayList<>();
                         Character end = block(children, firstLine);
                         if (end == null) throw error("unexpected end of file, expecting \"}\"");
-                        out.add(new Directive(name, args, children, file, firstLine));
+                        out.add(new Directive(name, args, children, file, firstLine, endLine));
                     } else {
-                        if (BLOCKS.contains(name)) throw new NginxSyntaxException(file, firstLine, "directive \"" + name + "\" has no opening \"{\"");
-                        Directive d = new Directive(name, args, null, file, firstLine);
+                        if (BLOCKS.contains(name)) throw error("directive \"" + name + "\" has no opening \"{\"");
+                        Directive d = new Directive(name, args, null, file, firstLine, line);
                         if (name.equals("include")) out.addAll(parser.include(d));
                         else out.add(d);
                     }
@@ -232,10 +233,8 @@ public final class NginxParser {
             pos++;
             StringBuilder sb = new StringBuilder();
             while (true) {
-                if (pos >= s.length()) {
-                    line = startLine;
-                    throw error("unexpected end of file in a quoted string that starts here");
-                }
+                if (pos >= s.length())
+                    throw error("unexpected end of file, expecting \";\" or \"}\" (the quote opened at line " + startLine + " is never closed)");
                 char ch = s.charAt(pos++);
                 if (ch == '\n') line++;
                 if (ch == '\\' && pos < s.length()) {

@@ -184,6 +184,46 @@ class NginxDifferentialTest {
                         Req.get("w.example", "/6", "heavy"))));
     }
 
+    static Stream<String> refused() {
+        return Stream.of(
+                "http {\n  server {\n  }\n}\n}\n",
+                "http {\n  server {\n",
+                "http {\n  listen 80\n}\n",
+                "worker_processes 1\n",
+                "\n;\n",
+                "a \"b\"c;\n",
+                "\n\nreturn \"never closed;\n}\n",
+                "http { server {\n  location /x;\n}}\n",
+                "http { server {\n  location /x {\n    proxy_pass http://a { }\n  }\n}}\n",
+                "http {\n  upstream u { server 127.0.0.1:1; }\n  server { location / { proxy_pass http://u:8080; } }\n}\n",
+                "http {\n  include\n    missing/file.conf;\n}\n");
+    }
+
+    private static final Pattern NGINX_ERROR = Pattern.compile("nginx: \\[emerg\\] (.*) in (\\S+):(\\d+)");
+
+    @ParameterizedTest
+    @MethodSource("refused")
+    void refusesWhatNginxRefusesWithItsMessageAtTheSameLine(String text) throws Exception {
+        Path bad = prefix.resolve("bad.conf");
+        Files.writeString(bad, text);
+        Path main = prefix.resolve("nginx.conf");
+        Files.writeString(main, "events {}\ninclude bad.conf;\n");
+        Process p = new ProcessBuilder(nginx.toString(), "-t", "-p", prefix + "/", "-c", main.toString(), "-e", prefix.resolve("error.log").toString(),
+                "-g", "pid " + prefix.resolve("nginx.pid") + ";").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isNotZero();
+        Matcher m = NGINX_ERROR.matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        NginxSyntaxException e = org.assertj.core.api.Assertions.catchThrowableOfType(NginxSyntaxException.class,
+                () -> NginxImport.translate(main));
+        assertThat(e).as("the import refuses it too (nginx: " + m.group(1) + ")").isNotNull();
+        assertThat(e.file().toAbsolutePath()).isEqualTo(Path.of(m.group(2)));
+        assertThat(e.line()).as(e.getMessage() + " vs nginx: " + m.group(1)).isEqualTo(Integer.parseInt(m.group(3)));
+        if (m.group(1).startsWith("open() ")) assertThat(e.getMessage()).contains(m.group(1).replaceAll("open\\(\\) \"([^\"]+)\".*", "$1"));
+        else assertThat(e.getMessage()).startsWith(m.group(1));
+    }
+
     /** What one proxy did with one request: the answer, and what the upstreams saw (at most one record). */
     record Observation(Clients.Answer answer, List<RecordingUpstream.Seen> seen) {
         RecordingUpstream.Seen one() {

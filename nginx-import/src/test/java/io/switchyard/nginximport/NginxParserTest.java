@@ -131,7 +131,7 @@ class NginxParserTest {
                 new Bad("worker_processes 1\n", 2, "unexpected end of file, expecting \";\" or \"}\""),
                 new Bad("\n;\n", 2, "unexpected \";\""),
                 new Bad("a \"b\"c;\n", 1, "unexpected \"c\""),
-                new Bad("\n\nreturn \"never closed;\n}\n", 3, "quoted string"),
+                new Bad("\n\nreturn \"never closed;\n}\n", 5, "(the quote opened at line 3 is never closed)"),
                 new Bad("server {\n  location /x;\n}\n", 2, "directive \"location\" has no opening \"{\""),
                 new Bad("server {\n  location /x {\n    proxy_pass http://a { }\n  }\n}\n", 3, "directive \"proxy_pass\" is not terminated by \";\""));
         for (Bad b : cases) {
