@@ -181,7 +181,13 @@ class NginxDifferentialTest {
                         Req.ws("w.example", "/3", "heavy"),
                         Req.get("w.example", "/4", "heavy"),
                         Req.ws("w.example", "/5", "light"),
-                        Req.get("w.example", "/6", "heavy"))));
+                        Req.get("w.example", "/6", "heavy"))),
+                new Scenario("least_conn", "differential/least-conn.conf",
+                        Map.of("127.0.0.1:7401", "one", "127.0.0.1:7402", "two"), Map.of(), false, null, false, List.of(
+                        Req.get("l.example", "/1", "one"),
+                        Req.get("l.example", "/2", "two"),
+                        Req.get("l.example", "/3", "one"),
+                        Req.get("l.example", "/4", "two"))));
     }
 
     static Stream<String> refused() {
