@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "switchyard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "WebSocket-aware reverse proxy with a control plane and a data plane.",
-        subcommands = {AllInOneCommand.class, ControlPlaneCommand.class, DataPlaneCommand.class})
+        subcommands = {AllInOneCommand.class, ControlPlaneCommand.class, DataPlaneCommand.class,
+                io.switchyard.nginximport.ImportNginxCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));
