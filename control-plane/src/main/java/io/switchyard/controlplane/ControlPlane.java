@@ -5,6 +5,7 @@ import io.switchyard.controlplane.api.AdminApi;
 import io.switchyard.controlplane.fleet.FleetHub;
 import io.switchyard.controlplane.store.ConfigStore;
 import io.switchyard.controlplane.store.Database;
+import io.switchyard.controlplane.store.StoreLocation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +37,11 @@ public final class ControlPlane implements AutoCloseable {
     private final List<String> routes;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final FileLock lock;
+    private final Database db;
 
-    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, InetSocketAddress address, List<String> routes, FileLock lock) {
+    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, Database db, InetSocketAddress address, List<String> routes, FileLock lock) {
         this.lock = lock;
+        this.db = db;
         this.app = app;
         this.fleet = fleet;
         this.store = store;
@@ -72,7 +75,8 @@ public final class ControlPlane implements AutoCloseable {
             throw new IllegalArgumentException("admin " + hostPort(admin) + " is not a loopback address: set SWITCHYARD_CLUSTER_TOKEN "
                     + "(or --cluster-token-file) so only your data planes receive snapshots (they carry private keys)");
 
-        FileLock lock = lockDatabase(settings.db());
+        // PostgreSQL is shared by design (versions are serialised in the database); a SQLite file is not.
+        FileLock lock = settings.store() instanceof StoreLocation.Sqlite s ? lockDatabase(s.file()) : null;
         try {
             return start(settings, clock, admin, ip, loopback, lock);
         } catch (RuntimeException e) {
@@ -83,13 +87,14 @@ public final class ControlPlane implements AutoCloseable {
 
     private static ControlPlane start(ControlPlaneSettings settings, Clock clock, InetSocketAddress admin, InetAddress ip,
                                       boolean loopback, FileLock lock) {
-        Database db = Database.open(settings.db());
+        Database db = Database.open(settings.store());
         ConfigStore store;
         try {
             store = new ConfigStore(db);
         } catch (RuntimeException e) {
+            db.close();
             // e.g. a stored document the current model no longer accepts: a database problem, not a bad flag.
-            throw new IllegalStateException("database " + settings.db() + ": stored configuration is unreadable (" + e.getMessage() + ")", e);
+            throw new IllegalStateException("database " + settings.store() + ": stored configuration is unreadable (" + e.getMessage() + ")", e);
         }
         FleetHub fleet = new FleetHub(store::current);
         store.onCommit(fleet::published);
@@ -100,14 +105,15 @@ public final class ControlPlane implements AutoCloseable {
         } catch (RuntimeException e) {
             fleet.close();
             app.stop();
+            db.close();
             String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
             throw new IllegalStateException("admin " + hostPort(admin) + ": cannot listen (" + (why == null ? e.getClass().getSimpleName() : why)
                     + "; is the port in use?)", e);
         }
         InetSocketAddress bound = new InetSocketAddress(ip, app.port());
         // The launcher prints the process's one "ready" line; this one is for debugging embedded use.
-        LOG.debug("control plane ready: admin API http://{} (database {}, config version {})", hostPort(bound), db.file(), store.current().version());
-        return new ControlPlane(app, fleet, store, bound, routes, lock);
+        LOG.debug("control plane ready: admin API http://{} (database {}, config version {})", hostPort(bound), db.location(), store.current().version());
+        return new ControlPlane(app, fleet, store, db, bound, routes, lock);
     }
 
     /**
@@ -141,6 +147,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private static void release(FileLock lock) {
+        if (lock == null) return;
         try {
             lock.release();
             lock.channel().close();
@@ -186,6 +193,7 @@ public final class ControlPlane implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         fleet.close();
         app.stop();
+        db.close();
         release(lock);
         LOG.info("control plane stopped");
     }

@@ -1,5 +1,7 @@
 package io.switchyard.controlplane;
 
+import io.switchyard.controlplane.store.StoreLocation;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
@@ -7,20 +9,25 @@ import java.nio.file.Path;
  * Process settings of the control plane, validated at start.
  *
  * @param admin        admin REST API and fleet channel listener (port 0 picks a free port)
- * @param db           SQLite file; created and migrated on start
+ * @param store        SQLite file or PostgreSQL database; created (SQLite) and migrated on start
  * @param adminToken   bearer token for /api/, or null for none (only allowed on loopback)
  * @param clusterToken secret data planes must present on the fleet channel, or null (only on loopback)
  */
-public record ControlPlaneSettings(InetSocketAddress admin, Path db, String adminToken, String clusterToken) {
+public record ControlPlaneSettings(InetSocketAddress admin, StoreLocation store, String adminToken, String clusterToken) {
     public ControlPlaneSettings {
         if (admin == null) throw new IllegalArgumentException("admin: null (expected: host:port)");
-        if (db == null) throw new IllegalArgumentException("db: null (expected: a file path)");
+        if (store == null) throw new IllegalArgumentException("db: null (expected: a file path or postgresql://HOST:PORT/DB?user=U)");
+    }
+
+    /** Settings over a SQLite file. */
+    public ControlPlaneSettings(InetSocketAddress admin, Path db, String adminToken, String clusterToken) {
+        this(admin, db == null ? null : new StoreLocation.Sqlite(db), adminToken, clusterToken);
     }
 
     /** Never prints the secrets (settings end up in logs and exception messages). */
     @Override
     public String toString() {
-        return "ControlPlaneSettings[admin=" + admin + ", db=" + db + ", adminToken=" + (adminToken == null ? "none" : "***")
+        return "ControlPlaneSettings[admin=" + admin + ", db=" + store + ", adminToken=" + (adminToken == null ? "none" : "***")
                 + ", clusterToken=" + (clusterToken == null ? "none" : "***") + "]";
     }
 }

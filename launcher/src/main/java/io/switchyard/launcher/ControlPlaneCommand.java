@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "control-plane", mixinStandardHelpOptions = true,
-        description = "Run the admin REST API and the fleet channel over a SQLite database.")
+        description = "Run the admin REST API and the fleet channel over a SQLite or PostgreSQL database.")
 final class ControlPlaneCommand implements Callable<Integer> {
     @Mixin
     ControlPlaneFlags cp;

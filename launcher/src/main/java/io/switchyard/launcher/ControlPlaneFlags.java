@@ -1,6 +1,7 @@
 package io.switchyard.launcher;
 
 import io.switchyard.controlplane.ControlPlaneSettings;
+import io.switchyard.controlplane.store.StoreLocation;
 import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
@@ -12,15 +13,20 @@ final class ControlPlaneFlags {
             description = "admin REST API and fleet channel (default: ${DEFAULT-VALUE})")
     InetSocketAddress admin;
 
-    @Option(names = "--db", defaultValue = "./switchyard.db", description = "SQLite file, created and migrated on start (default: ${DEFAULT-VALUE})")
-    Path db;
+    @Option(names = "--db", defaultValue = "./switchyard.db", paramLabel = "PATH|URL",
+            description = "SQLite file, created and migrated on start, or postgresql://HOST:PORT/DB?user=U "
+                    + "(several control planes may share one PostgreSQL database) (default: ${DEFAULT-VALUE})")
+    String db;
+
+    @Option(names = "--db-password-file", description = "file holding the PostgreSQL password (else SWITCHYARD_DB_PASSWORD)")
+    Path dbPasswordFile;
 
     @Option(names = "--admin-token-file", description = "file holding the admin bearer token (else SWITCHYARD_ADMIN_TOKEN)")
     Path adminTokenFile;
 
     /** @param clusterTokenFile the cluster secret's file (the data-plane mixin owns that flag in all-in-one) */
     ControlPlaneSettings settings(Path clusterTokenFile) {
-        return new ControlPlaneSettings(admin, db,
+        return new ControlPlaneSettings(admin, StoreLocation.parse(db, Flags.secret(dbPasswordFile, "SWITCHYARD_DB_PASSWORD")),
                 Flags.secret(adminTokenFile, "SWITCHYARD_ADMIN_TOKEN"),
                 Flags.secret(clusterTokenFile, "SWITCHYARD_CLUSTER_TOKEN"));
     }

@@ -47,6 +47,8 @@ import java.util.zip.Inflater;
 public final class ConfigStore {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
     private static final ObjectMapper MAPPER = ConfigCodec.mapper();
+    /** PostgreSQL channel on which each committed version number is announced. */
+    public static final String VERSIONS_CHANNEL = "switchyard_versions";
 
     /** The newest committed version; version 0 (never stored) is the empty document of a fresh database. */
     public record Current(long version, Instant createdAt, Config config) {
@@ -65,11 +67,13 @@ public final class ConfigStore {
     }
 
     private final Jdbi jdbi;
+    private final Database db;
     /**
      * Serialises writers inside this process: the change function runs on the state it will
-     * replace, and versions are max+1, so two writers must not interleave. SQLite's own write lock
-     * (BEGIN IMMEDIATE) would serialise them too, but only by making the loser wait in the busy
-     * handler or fail; a fair JVM lock queues them without touching the busy timeout.
+     * replace, and versions are max+1, so two writers must not interleave. The database serialises
+     * writers of different processes too ({@link Database#lockForWrite}); this fair JVM lock queues
+     * the ones of this process without holding a connection or touching SQLite's busy timeout.
+     * Also guards publication: {@link #current} only moves forward, and listeners see versions in order.
      */
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private volatile Current current;
@@ -79,6 +83,7 @@ public final class ConfigStore {
     private final List<Consumer<Current>> listeners = new CopyOnWriteArrayList<>();
 
     public ConfigStore(Database db) {
+        this.db = db;
         this.jdbi = db.jdbi();
         this.current = jdbi.withHandle(this::loadCurrent);
         // Rows and the newest snapshot are written in one transaction, so they must agree; if they
@@ -88,7 +93,7 @@ public final class ConfigStore {
         rowsVersion = current.version();
         if (!rows.equals(current.config()))
             LOG.warn("database {}: the current rows differ from snapshot version {}; the next write starts from the rows",
-                    db.file(), current.version());
+                    db.location(), current.version());
     }
 
     /** Called, in version order, after each commit that created a version (keep it quick and non-blocking). */
@@ -103,7 +108,9 @@ public final class ConfigStore {
     /**
      * Applies {@code change} to the current configuration (with private keys) and, when the result
      * differs, commits rows and a new snapshot in one transaction. Exceptions from {@code change}
-     * (validation, conflicts) roll everything back and propagate unchanged.
+     * (validation, conflicts) roll everything back and propagate unchanged. When another control
+     * plane committed versions this one has not seen yet, the newest of them is published first,
+     * so {@code change} and {@link #current()} agree with the rows it is given.
      *
      * @param note prefix of the history summary (e.g. "rollback to 3"), or null
      */
@@ -111,7 +118,9 @@ public final class ConfigStore {
         writeLock.lock();
         try {
             Written w = jdbi.inTransaction(h -> {
+                db.lockForWrite(h);
                 long latest = h.createQuery("SELECT COALESCE(MAX(version), 0) FROM snapshots").mapTo(Long.class).one();
+                if (latest > current.version()) advance(loadCurrent(h));
                 // The rows as this process last wrote them are still the rows unless another
                 // process wrote since (the version tells); reusing them saves parsing every row.
                 Config before = latest == rowsVersion && rowsCache != null ? rowsCache : loadRows(h);
@@ -125,25 +134,54 @@ public final class ConfigStore {
                 h.createUpdate("INSERT INTO snapshots (version, created_at, summary, document, document_deflate) VALUES (?, ?, ?, '', ?)")
                         .bind(0, version).bind(1, now.toString()).bind(2, summary).bind(3, deflate(ConfigCodec.writeBytes(after)))
                         .execute();
+                afterInsert(h, version);
                 return new Written(version, true, after, now);
             });
             if (w.created()) {
                 rowsCache = w.after();
                 rowsVersion = w.version();
                 // Published only after commit, still under the lock, so listeners see versions in order.
-                Current c = new Current(w.version(), w.createdAt(), w.after());
-                current = c;
-                for (Consumer<Current> l : listeners) {
-                    try {
-                        l.accept(c);
-                    } catch (RuntimeException e) {
-                        LOG.warn("commit listener failed for version {}", c.version(), e);
-                    }
-                }
+                advance(new Current(w.version(), w.createdAt(), w.after()));
             }
             return w;
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * Publishes the newest committed version when another control plane wrote it (PostgreSQL).
+     *
+     * @return the version now current
+     */
+    public long refresh() {
+        writeLock.lock();
+        try {
+            long latest = jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(version), 0) FROM snapshots").mapTo(Long.class).one());
+            if (latest > current.version()) advance(jdbi.withHandle(this::loadCurrent));
+            return current.version();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Runs inside the write transaction, after the snapshot row. */
+    private void afterInsert(Handle h, long version) {
+        // PostgreSQL tells the other control planes at commit (NOTIFY is transactional).
+        if (db.dialect() == Database.Dialect.POSTGRESQL)
+            Database.call(h, "SELECT pg_notify(?, ?)", VERSIONS_CHANNEL, Long.toString(version));
+    }
+
+    /** Makes {@code c} current and tells the listeners, unless it is not newer. Caller holds {@link #writeLock}. */
+    private void advance(Current c) {
+        if (c.version() <= current.version()) return;
+        current = c;
+        for (Consumer<Current> l : listeners) {
+            try {
+                l.accept(c);
+            } catch (RuntimeException e) {
+                LOG.warn("commit listener failed for version {}", c.version(), e);
+            }
         }
     }
 
