@@ -32,7 +32,7 @@ class ExistingDatabaseTest {
     @Test
     void aDatabaseFromTheReleaseBeforeKeepsItsHistoryAndTakesNewWrites() throws Exception {
         Path db = dir.resolve("existing.db");
-        try (InputStream in = getClass().getResourceAsStream("/fixtures/schema2-three-versions.db")) {
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/schema2-three-versions.sqlite")) {
             Files.copy(in, db);
         }
         List<String> before = history(db);
