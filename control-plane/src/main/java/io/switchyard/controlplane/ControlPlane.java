@@ -6,6 +6,9 @@ import io.switchyard.controlplane.fleet.FleetHub;
 import io.switchyard.controlplane.store.ConfigStore;
 import io.switchyard.controlplane.store.Database;
 import io.switchyard.controlplane.store.StoreLocation;
+import io.switchyard.controlplane.fleet.FleetMirror;
+import io.switchyard.controlplane.store.PostgresFleet;
+import io.switchyard.controlplane.store.VersionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +41,11 @@ public final class ControlPlane implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final FileLock lock;
     private final Database db;
+    private final VersionListener versions;
 
-    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, Database db, InetSocketAddress address, List<String> routes, FileLock lock) {
+    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, Database db, VersionListener versions, InetSocketAddress address,
+                         List<String> routes, FileLock lock) {
+        this.versions = versions;
         this.lock = lock;
         this.db = db;
         this.app = app;
@@ -96,13 +102,18 @@ public final class ControlPlane implements AutoCloseable {
             // e.g. a stored document the current model no longer accepts: a database problem, not a bad flag.
             throw new IllegalStateException("database " + settings.store() + ": stored configuration is unreadable (" + e.getMessage() + ")", e);
         }
-        FleetHub fleet = new FleetHub(store::current);
+        boolean shared = db.dialect() == Database.Dialect.POSTGRESQL;
+        FleetMirror mirror = shared ? new PostgresFleet(db, instanceId(admin)) : FleetMirror.NONE;
+        FleetHub fleet = new FleetHub(store::current, mirror);
         store.onCommit(fleet::published);
+        // Other control planes on the same PostgreSQL database commit too: learn of their versions.
+        VersionListener versions = shared ? new VersionListener(db, store).start() : null;
         List<String> routes = new CopyOnWriteArrayList<>();
         Javalin app = new AdminApi(store, fleet, settings.adminToken(), settings.clusterToken(), loopback, clock).create(routes);
         try {
             app.start(admin.getHostString(), admin.getPort());
         } catch (RuntimeException e) {
+            if (versions != null) versions.close();
             fleet.close();
             app.stop();
             db.close();
@@ -113,7 +124,7 @@ public final class ControlPlane implements AutoCloseable {
         InetSocketAddress bound = new InetSocketAddress(ip, app.port());
         // The launcher prints the process's one "ready" line; this one is for debugging embedded use.
         LOG.debug("control plane ready: admin API http://{} (database {}, config version {})", hostPort(bound), db.location(), store.current().version());
-        return new ControlPlane(app, fleet, store, db, bound, routes, lock);
+        return new ControlPlane(app, fleet, store, db, versions, bound, routes, lock);
     }
 
     /**
@@ -156,6 +167,17 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
+    /** Names this control plane among those sharing a database: host, process id and a random suffix (a restart is a new instance). */
+    private static String instanceId(InetSocketAddress admin) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = admin.getHostString();
+        }
+        return host + "/" + ProcessHandle.current().pid() + "-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    }
+
     private static void checkToken(String what, String token) {
         if (token != null && (token.isBlank() || !token.equals(token.strip())))
             throw new IllegalArgumentException(what + ": " + (token.isBlank() ? "empty" : "has leading or trailing whitespace")
@@ -191,6 +213,7 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        if (versions != null) versions.close();
         fleet.close();
         app.stop();
         db.close();

@@ -27,19 +27,24 @@ import java.util.function.Supplier;
  * and after every commit the node is sent the newest version (never the intermediate ones: a
  * node that was away catches up in one message). Sends are asynchronous and at most one is in
  * flight per node, so a slow node never blocks a writer or another node; when a send completes
- * the node is checked again, so a version committed meanwhile still goes out. State is in memory:
- * nodes say hello again after a control-plane restart. Thread-safe: each {@link Node} is guarded
- * by its own monitor, the maps are concurrent.
+ * the node is checked again, so a version committed meanwhile still goes out. A node is never sent
+ * a version older than the one it holds. State is in memory: nodes say hello again after a
+ * control-plane restart. With several control planes on one database, each shares its own nodes'
+ * state through a {@link FleetMirror}, and the view and convergence waits cover every node,
+ * whichever control plane holds its connection. Thread-safe: each {@link Node} is guarded by its
+ * own monitor, the maps are concurrent.
  */
 public final class FleetHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetHub.class);
     /** Upper bound of the fleet view; beyond it, refusals of unknown ids are logged but not kept. */
     static final int MAX_NODES = 10_000;
+    /** How often other control planes' node rows are re-read while a convergence wait is parked. */
+    static final long REMOTE_POLL_MS = 50;
 
     /** One row of {@code GET /api/v1/fleet/nodes}. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record NodeView(String nodeId, String address, String softwareVersion, Long appliedVersion,
-                           String status, String lastSeen, String error, Long openTunnels) {
+                           String status, String lastSeen, String error, Long openTunnels, String controlPlane) {
     }
 
     /** The outcome of a convergence wait. */
@@ -59,9 +64,28 @@ public final class FleetHub implements AutoCloseable {
         return t;
     });
     private volatile Encoded latest;
+    private final FleetMirror mirror;
 
     public FleetHub(Supplier<ConfigStore.Current> current) {
+        this(current, FleetMirror.NONE);
+    }
+
+    public FleetHub(Supplier<ConfigStore.Current> current, FleetMirror mirror) {
         this.current = current;
+        this.mirror = mirror;
+        // Nodes of other control planes ack there; their rows are polled while someone waits here.
+        if (mirror != FleetMirror.NONE) timer.scheduleWithFixedDelay(this::pollRemote, REMOTE_POLL_MS, REMOTE_POLL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void pollRemote() {
+        if (waiters.isEmpty()) return;
+        try {
+            mirror.refreshRemote();
+        } catch (RuntimeException e) {
+            LOG.debug("fleet: reading other control planes' nodes failed", e);
+            return;
+        }
+        checkWaiters();
     }
 
     // ---- called by the store ------------------------------------------------------------------
@@ -105,6 +129,7 @@ public final class FleetHub implements AutoCloseable {
             n.sentVersion = -1;
             n.address = address;
             n.lastSeen = Instant.now();
+            mirror.publish(n.row(mirror.instance(), true));
         }
         bySession.put(ctx.sessionId(), n);
         if (previous != null) {
@@ -156,6 +181,7 @@ public final class FleetHub implements AutoCloseable {
                 ctx.closeSession(1008, "snapshot messages go from the control plane to nodes only");
                 return;
             }
+            mirror.publish(n.row(mirror.instance(), false));
         }
         if (pushNow) push(n);
         checkWaiters();
@@ -166,6 +192,7 @@ public final class FleetHub implements AutoCloseable {
         if (n == null) return;
         synchronized (n) {
             if (n.session == null || !n.session.sessionId().equals(ctx.sessionId())) return;
+            mirror.publish(n.closedRow(mirror.instance()));
             n.session = null;
             n.sending = false;
             n.lastSeen = Instant.now();
@@ -177,11 +204,13 @@ public final class FleetHub implements AutoCloseable {
     // ---- the fleet view -------------------------------------------------------------------------
 
     public List<NodeView> nodes() {
-        long version = current.get().version();
-        List<NodeView> out = new ArrayList<>();
-        for (Node n : nodes.values()) out.add(n.view(version));
-        out.sort(Comparator.comparing(NodeView::nodeId));
-        return out;
+        List<FleetMirror.Remote> remote = List.of();
+        try {
+            remote = mirror.refreshRemote();
+        } catch (RuntimeException e) {
+            LOG.warn("fleet: cannot read other control planes' nodes ({}); showing this one's only", e.toString());
+        }
+        return result(0, remote).nodes();
     }
 
     /**
@@ -191,6 +220,13 @@ public final class FleetHub implements AutoCloseable {
     public CompletableFuture<WaitResult> await(long minVersion, long waitMs) {
         Waiter w = new Waiter(minVersion);
         waiters.add(w);
+        if (mirror != FleetMirror.NONE) {
+            try {
+                mirror.refreshRemote();
+            } catch (RuntimeException e) {
+                LOG.debug("fleet: reading other control planes' nodes failed", e);
+            }
+        }
         checkWaiters();
         if (!w.future.isDone()) {
             var timeout = timer.schedule(() -> {
@@ -214,6 +250,7 @@ public final class FleetHub implements AutoCloseable {
             WsContext s;
             synchronized (n) {
                 s = n.session;
+                if (s != null) mirror.publish(n.closedRow(mirror.instance()));
             }
             // 1001 "going away" tells nodes to reconnect later rather than treat it as an error.
             if (s != null) {
@@ -226,6 +263,7 @@ public final class FleetHub implements AutoCloseable {
         }
         for (Waiter w : waiters) w.future.complete(result(w.minVersion));
         waiters.clear();
+        mirror.close();
     }
 
     private void checkWaiters() {
@@ -240,23 +278,53 @@ public final class FleetHub implements AutoCloseable {
     }
 
     private WaitResult result(long minVersion) {
+        return result(minVersion, mirror.remote());
+    }
+
+    /**
+     * One view over this control plane's nodes and the other control planes' rows: a node connected
+     * here is shown from here; else a live row elsewhere wins (the node failed over); else whatever
+     * was last known, as disconnected.
+     */
+    private WaitResult result(long minVersion, List<FleetMirror.Remote> remote) {
         long version = current.get().version();
-        List<NodeView> all = new ArrayList<>();
+        Map<String, NodeView> all = new java.util.TreeMap<>();
         List<NodeView> lagging = new ArrayList<>();
+        java.util.Set<String> connectedHere = new java.util.HashSet<>();
         for (Node n : nodes.values()) {
             NodeView v;
             boolean behind;
             synchronized (n) {
-                v = n.view(version);
+                v = n.view(version, mirror.instance());
                 // A connected node that has not said hello yet has an unknown version: it is behind.
                 behind = n.session != null && (!n.hello || n.applied < minVersion);
+                if (n.session != null) connectedHere.add(n.id);
             }
-            all.add(v);
+            all.put(v.nodeId(), v);
             if (behind) lagging.add(v);
         }
-        all.sort(Comparator.comparing(NodeView::nodeId));
+        for (FleetMirror.Remote r : remote) {
+            FleetMirror.Row row = r.row();
+            if (connectedHere.contains(row.nodeId())) continue;
+            if (!r.live() && all.containsKey(row.nodeId())) continue;
+            NodeView v = remoteView(row, r.live(), version);
+            all.put(v.nodeId(), v);
+            lagging.removeIf(l -> l.nodeId().equals(row.nodeId()));
+            if (r.live() && (!row.hello() || row.appliedVersion() == null || row.appliedVersion() < minVersion)) lagging.add(v);
+        }
         lagging.sort(Comparator.comparing(NodeView::nodeId));
-        return new WaitResult(lagging.isEmpty(), all, lagging);
+        return new WaitResult(lagging.isEmpty(), List.copyOf(all.values()), lagging);
+    }
+
+    private static NodeView remoteView(FleetMirror.Row row, boolean live, long currentVersion) {
+        String status;
+        long applied = row.appliedVersion() == null ? -1 : row.appliedVersion();
+        if (!live) status = "disconnected";
+        else if (row.hello() && applied == currentVersion) status = "in_sync";
+        else if (row.nackedVersion() != null && row.nackedVersion() == currentVersion && currentVersion > 0) status = "rejected";
+        else status = "lagging";
+        return new NodeView(row.nodeId(), row.address(), row.softwareVersion(), row.appliedVersion(), status, row.lastSeen(),
+                row.error(), row.hello() ? row.openTunnels() : null, live ? row.controlPlane() : null);
     }
 
     // ---- pushing -------------------------------------------------------------------------------
@@ -277,7 +345,9 @@ public final class FleetHub implements AutoCloseable {
         WsContext session;
         synchronized (n) {
             if (n.session == null || !n.hello || n.sending) return;
-            if (n.applied == e.version() || n.sentVersion >= e.version()) return;
+            // Never older than what the node holds: with several control planes, this one may learn
+            // of a version after a node that failed over from another one applied it.
+            if (n.applied >= e.version() || n.sentVersion >= e.version()) return;
             n.sending = true;
             n.sentVersion = e.version();
             session = n.session;
@@ -334,14 +404,29 @@ public final class FleetHub implements AutoCloseable {
             this.id = id;
         }
 
-        synchronized NodeView view(long currentVersion) {
+        synchronized FleetMirror.Row row(String instance, boolean claim) {
+            return new FleetMirror.Row(id, instance, connection(instance), true, claim, address, softwareVersion, hello,
+                    applied < 0 ? null : applied, nackedVersion < 0 ? null : nackedVersion, openTunnels, error,
+                    lastSeen == null ? null : lastSeen.toString());
+        }
+
+        synchronized FleetMirror.Row closedRow(String instance) {
+            return new FleetMirror.Row(id, instance, connection(instance), false, false, address, softwareVersion, hello,
+                    applied < 0 ? null : applied, nackedVersion < 0 ? null : nackedVersion, openTunnels, error, Instant.now().toString());
+        }
+
+        private String connection(String instance) {
+            return instance + "/" + (session == null ? "closed" : session.sessionId());
+        }
+
+        synchronized NodeView view(long currentVersion, String instance) {
             String status;
             if (session == null) status = refused ? "refused" : "disconnected";
             else if (hello && applied == currentVersion) status = "in_sync";
             else if (nackedVersion == currentVersion && currentVersion > 0) status = "rejected";
             else status = "lagging";
             return new NodeView(id, address, softwareVersion, applied < 0 ? null : applied, status,
-                    lastSeen == null ? null : lastSeen.toString(), error, hello ? openTunnels : null);
+                    lastSeen == null ? null : lastSeen.toString(), error, hello ? openTunnels : null, session == null ? null : instance);
         }
     }
 }
