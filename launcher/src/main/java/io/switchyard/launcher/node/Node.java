@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,13 @@ public final class Node implements AutoCloseable {
      */
     public static Node start(DataPlaneSettings settings, URI controlPlane, Path configFile, Path stateDir,
                              String clusterToken, String softwareVersion) {
+        return start(settings, controlPlane == null ? List.of() : List.of(controlPlane), configFile, stateDir, clusterToken, softwareVersion);
+    }
+
+    /** As above, with several control planes sharing one database: the node uses one and fails over to the next. */
+    public static Node start(DataPlaneSettings settings, List<URI> controlPlanes, Path configFile, Path stateDir,
+                             String clusterToken, String softwareVersion) {
+        URI controlPlane = controlPlanes.isEmpty() ? null : controlPlanes.get(0);
         StateDir state = new StateDir(stateDir);
         Snapshot fromFile = null;
         if (configFile != null) {
@@ -84,7 +92,7 @@ public final class Node implements AutoCloseable {
             log.info("serving {}", source);
             NodeAgent agent = null;
             if (controlPlane != null) {
-                agent = new NodeAgent(dp, controlPlane, settings.nodeId(), clusterToken, state, softwareVersion).start();
+                agent = new NodeAgent(dp, controlPlanes, settings.nodeId(), clusterToken, state, softwareVersion).start();
             }
             return new Node(dp, agent);
         } catch (RuntimeException e) {
