@@ -9,6 +9,7 @@ import io.switchyard.controlplane.store.StoreLocation;
 import io.switchyard.controlplane.fleet.FleetMirror;
 import io.switchyard.controlplane.store.PostgresFleet;
 import io.switchyard.controlplane.store.VersionListener;
+import io.switchyard.controlplane.tls.PemFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ public final class ControlPlane implements AutoCloseable {
     private final FileLock lock;
     private final Database db;
     private final VersionListener versions;
+    private volatile boolean tlsOn;
 
     private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, Database db, VersionListener versions, InetSocketAddress address,
                          List<String> routes, FileLock lock) {
@@ -81,10 +83,16 @@ public final class ControlPlane implements AutoCloseable {
             throw new IllegalArgumentException("admin " + hostPort(admin) + " is not a loopback address: set SWITCHYARD_CLUSTER_TOKEN "
                     + "(or --cluster-token-file) so only your data planes receive snapshots (they carry private keys)");
 
+        ControlPlaneSettings.AdminTls tls = settings.tls();
+        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = tls == null ? null
+                : PemFiles.serverFactory(tls.certFile(), tls.keyFile(), tls.clientCa());
+        if (!loopback && tls == null)
+            LOG.warn("admin {} is not a loopback address and has no TLS: tokens and the private keys in snapshots cross the "
+                    + "network in plain text; give --admin-tls-cert and --admin-tls-key", hostPort(admin));
         // PostgreSQL is shared by design (versions are serialised in the database); a SQLite file is not.
         FileLock lock = settings.store() instanceof StoreLocation.Sqlite s ? lockDatabase(s.file()) : null;
         try {
-            return start(settings, clock, admin, ip, loopback, lock);
+            return start(settings, clock, admin, ip, loopback, lock, ssl);
         } catch (RuntimeException e) {
             release(lock);
             throw e;
@@ -92,7 +100,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private static ControlPlane start(ControlPlaneSettings settings, Clock clock, InetSocketAddress admin, InetAddress ip,
-                                      boolean loopback, FileLock lock) {
+                                      boolean loopback, FileLock lock, org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl) {
         Database db = Database.open(settings.store());
         ConfigStore store;
         try {
@@ -109,7 +117,9 @@ public final class ControlPlane implements AutoCloseable {
         // Other control planes on the same PostgreSQL database commit too: learn of their versions.
         VersionListener versions = shared ? new VersionListener(db, store).start() : null;
         List<String> routes = new CopyOnWriteArrayList<>();
-        Javalin app = new AdminApi(store, fleet, settings.adminToken(), settings.clusterToken(), loopback, clock).create(routes);
+        AdminApi api = new AdminApi(store, fleet, settings.adminToken(), settings.clusterToken(), loopback, clock);
+        if (ssl != null) api.tls(ssl, admin, settings.tls().clientCa() != null);
+        Javalin app = api.create(routes);
         try {
             app.start(admin.getHostString(), admin.getPort());
         } catch (RuntimeException e) {
@@ -123,8 +133,10 @@ public final class ControlPlane implements AutoCloseable {
         }
         InetSocketAddress bound = new InetSocketAddress(ip, app.port());
         // The launcher prints the process's one "ready" line; this one is for debugging embedded use.
-        LOG.debug("control plane ready: admin API http://{} (database {}, config version {})", hostPort(bound), db.location(), store.current().version());
-        return new ControlPlane(app, fleet, store, db, versions, bound, routes, lock);
+        LOG.debug("control plane ready: admin API " + (ssl == null ? "http" : "https") + "://{} (database {}, config version {})", hostPort(bound), db.location(), store.current().version());
+        ControlPlane cp = new ControlPlane(app, fleet, store, db, versions, bound, routes, lock);
+        cp.tlsOn = ssl != null;
+        return cp;
     }
 
     /**
@@ -193,6 +205,16 @@ public final class ControlPlane implements AutoCloseable {
     /** Requests parked on {@code GET /fleet/nodes?min_version=...} right now (tests wait on it instead of sleeping). */
     public int fleetWaiters() {
         return fleet.waiting();
+    }
+
+    /** The fleet view, as {@code GET /api/v1/fleet/nodes} lists it. */
+    public java.util.List<FleetHub.NodeView> fleetView() {
+        return fleet.nodes();
+    }
+
+    /** Whether the admin listener speaks HTTPS/WSS. */
+    public boolean tls() {
+        return tlsOn;
     }
 
     public InetSocketAddress adminAddress() {

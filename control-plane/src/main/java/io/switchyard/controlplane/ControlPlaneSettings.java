@@ -12,22 +12,48 @@ import java.nio.file.Path;
  * @param store        SQLite file or PostgreSQL database; created (SQLite) and migrated on start
  * @param adminToken   bearer token for /api/, or null for none (only allowed on loopback)
  * @param clusterToken secret data planes must present on the fleet channel, or null (only on loopback)
+ * @param tls          HTTPS/WSS for the admin listener, or null for plain HTTP
  */
-public record ControlPlaneSettings(InetSocketAddress admin, StoreLocation store, String adminToken, String clusterToken) {
+public record ControlPlaneSettings(InetSocketAddress admin, StoreLocation store, String adminToken, String clusterToken, AdminTls tls) {
+    /**
+     * TLS of the admin listener (API and fleet channel).
+     *
+     * @param certFile PEM certificate chain, leaf first
+     * @param keyFile  PEM private key of the leaf
+     * @param clientCa PEM CA bundle nodes' certificates must chain to (mutual TLS; each certificate must
+     *                 name its node's id), or null for server-only TLS
+     */
+    public record AdminTls(Path certFile, Path keyFile, Path clientCa) {
+        public AdminTls {
+            if (certFile == null || keyFile == null)
+                throw new IllegalArgumentException("admin TLS: give both --admin-tls-cert and --admin-tls-key");
+        }
+    }
+
     public ControlPlaneSettings {
         if (admin == null) throw new IllegalArgumentException("admin: null (expected: host:port)");
         if (store == null) throw new IllegalArgumentException("db: null (expected: a file path or postgresql://HOST:PORT/DB?user=U)");
     }
 
-    /** Settings over a SQLite file. */
+    /** Plain HTTP. */
+    public ControlPlaneSettings(InetSocketAddress admin, StoreLocation store, String adminToken, String clusterToken) {
+        this(admin, store, adminToken, clusterToken, null);
+    }
+
+    /** Plain HTTP over a SQLite file. */
     public ControlPlaneSettings(InetSocketAddress admin, Path db, String adminToken, String clusterToken) {
-        this(admin, db == null ? null : new StoreLocation.Sqlite(db), adminToken, clusterToken);
+        this(admin, db == null ? null : new StoreLocation.Sqlite(db), adminToken, clusterToken, null);
+    }
+
+    /** These settings with TLS on the admin listener. */
+    public ControlPlaneSettings withTls(AdminTls tls) {
+        return new ControlPlaneSettings(admin, store, adminToken, clusterToken, tls);
     }
 
     /** Never prints the secrets (settings end up in logs and exception messages). */
     @Override
     public String toString() {
         return "ControlPlaneSettings[admin=" + admin + ", db=" + store + ", adminToken=" + (adminToken == null ? "none" : "***")
-                + ", clusterToken=" + (clusterToken == null ? "none" : "***") + "]";
+                + ", clusterToken=" + (clusterToken == null ? "none" : "***") + ", tls=" + tls + "]";
     }
 }

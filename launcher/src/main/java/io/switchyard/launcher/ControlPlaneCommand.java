@@ -23,8 +23,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ControlPlane plane = ControlPlane.start(cp.settings(clusterTokenFile));
-        LoggerFactory.getLogger("switchyard").info("switchyard control-plane ready: admin http://{}, db {}",
-                hostPort(plane.adminAddress()), cp.db);
+        LoggerFactory.getLogger("switchyard").info("switchyard control-plane ready: admin {}://{}, db {}",
+                plane.tls() ? "https" : "http", hostPort(plane.adminAddress()), cp.db);
         return Lifecycle.runUntilSignal(plane::close);
     }
 

@@ -24,10 +24,25 @@ final class ControlPlaneFlags {
     @Option(names = "--admin-token-file", description = "file holding the admin bearer token (else SWITCHYARD_ADMIN_TOKEN)")
     Path adminTokenFile;
 
+    @Option(names = "--admin-tls-cert", paramLabel = "FILE", description = "PEM certificate chain: serve the admin API and the fleet channel over HTTPS/WSS")
+    Path adminTlsCert;
+
+    @Option(names = "--admin-tls-key", paramLabel = "FILE", description = "PEM private key of --admin-tls-cert")
+    Path adminTlsKey;
+
+    @Option(names = "--client-ca", paramLabel = "FILE",
+            description = "PEM CA bundle: require nodes to present a certificate from it that names their node id (mutual TLS; needs --admin-tls-cert)")
+    Path clientCa;
+
     /** @param clusterTokenFile the cluster secret's file (the data-plane mixin owns that flag in all-in-one) */
     ControlPlaneSettings settings(Path clusterTokenFile) {
-        return new ControlPlaneSettings(admin, StoreLocation.parse(db, Flags.secret(dbPasswordFile, "SWITCHYARD_DB_PASSWORD")),
+        if ((adminTlsCert == null) != (adminTlsKey == null))
+            throw new IllegalArgumentException("admin TLS: give both --admin-tls-cert and --admin-tls-key");
+        if (clientCa != null && adminTlsCert == null)
+            throw new IllegalArgumentException("--client-ca needs --admin-tls-cert and --admin-tls-key (mutual TLS is TLS)");
+        ControlPlaneSettings s = new ControlPlaneSettings(admin, StoreLocation.parse(db, Flags.secret(dbPasswordFile, "SWITCHYARD_DB_PASSWORD")),
                 Flags.secret(adminTokenFile, "SWITCHYARD_ADMIN_TOKEN"),
                 Flags.secret(clusterTokenFile, "SWITCHYARD_CLUSTER_TOKEN"));
+        return adminTlsCert == null ? s : s.withTls(new ControlPlaneSettings.AdminTls(adminTlsCert, adminTlsKey, clientCa));
     }
 }

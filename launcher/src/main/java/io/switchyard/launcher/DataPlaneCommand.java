@@ -36,7 +36,7 @@ final class DataPlaneCommand implements Callable<Integer> {
         if (controlPlane.isEmpty() && config == null && !dp.stateDir.resolve("snapshot.json").toFile().exists())
             throw new IllegalArgumentException("nothing to serve: give --config FILE and/or --control-plane URL");
         String id = nodeId != null ? nodeId : Flags.hostName();
-        Node node = Node.start(dp.settings(id), controlPlane, config, dp.stateDir, dp.clusterToken(), Main.softwareVersion());
+        Node node = Node.start(dp.settings(id), controlPlane, dp.fleetTls(null), config, dp.stateDir, dp.clusterToken(), Main.softwareVersion());
         var plane = node.dataPlane();
         LoggerFactory.getLogger("switchyard").info("switchyard data-plane ready: node {}, listen {}{}, status {}{}",
                 id, hostPort(plane.listenAddress()),

@@ -38,6 +38,11 @@ public final class FleetHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetHub.class);
     /** Upper bound of the fleet view; beyond it, refusals of unknown ids are logged but not kept. */
     static final int MAX_NODES = 10_000;
+    static final int MAX_REFUSED_PER_ADDRESS = 8;
+    static final int MAX_REFUSED = 256;
+    static final long REFUSAL_LOG_INTERVAL_MS = 60_000;
+    /** Refusal lines logged per {@link #REFUSAL_LOG_INTERVAL_MS}, whatever the number of addresses. */
+    static final int MAX_REFUSAL_LINES = 10;
     /** How often other control planes' node rows are re-read while a convergence wait is parked. */
     static final long REMOTE_POLL_MS = 50;
 
@@ -56,6 +61,16 @@ public final class FleetHub implements AutoCloseable {
 
     private final Supplier<ConfigStore.Current> current;
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
+    /** Refused attempts by "address id", oldest first; guarded by itself, as is {@link #refusalLog}. */
+    private final java.util.LinkedHashMap<String, Refusal> refusals = new java.util.LinkedHashMap<>();
+    /** Per address: when a refusal was last logged (nanoTime). */
+    private final Map<String, Long> refusalLog = new java.util.HashMap<>();
+    private long refusalWindowStart = System.nanoTime();
+    private int refusalLinesInWindow;
+    private long refusalsNotLogged;
+
+    private record Refusal(String nodeId, String address, String reason, Instant at) {
+    }
     private final Map<String, Node> bySession = new ConcurrentHashMap<>();
     private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -98,22 +113,47 @@ public final class FleetHub implements AutoCloseable {
 
     // ---- called by the WebSocket endpoint -----------------------------------------------------
 
-    /** A connection was refused at upgrade (wrong or missing cluster token). */
+    /**
+     * A connection was refused at upgrade (wrong or missing cluster token, or a client certificate
+     * that does not name the node). Refusals come from anyone who can reach the port, so they are
+     * kept apart from the nodes and bounded: at most {@link #MAX_REFUSED_PER_ADDRESS} claimed ids per
+     * address and {@link #MAX_REFUSED} in all, the oldest forgotten first. The log gets at most one line
+     * per address and {@link #MAX_REFUSAL_LINES} in all per {@link #REFUSAL_LOG_INTERVAL_MS}; the next
+     * line says how many attempts were not logged.
+     */
     public void refused(String nodeId, String address, String reason) {
-        if (nodeId == null || nodeId.isBlank()) nodeId = "unknown@" + address;
-        LOG.warn("fleet: refused node {} from {}: {}", nodeId, address, reason);
-        // Refusals come from anyone who can reach the port: do not let them grow the view without bound.
-        if (!nodes.containsKey(nodeId) && nodes.size() >= MAX_NODES) return;
-        Node n = nodes.computeIfAbsent(nodeId, Node::new);
-        synchronized (n) {
-            // A refused impostor must not hide a healthy connection of the same id.
-            if (n.session == null) {
-                n.refused = true;
-                n.address = address;
-                n.error = reason;
-                n.lastSeen = Instant.now();
+        String id = nodeId == null || nodeId.isBlank() ? "unknown@" + address : nodeId;
+        Instant now = Instant.now();
+        long suppressed = -1;
+        synchronized (refusals) {
+            Refusal old = refusals.remove(address + " " + id);
+            refusals.put(address + " " + id, new Refusal(id, address, reason, now));
+            if (old == null) {
+                List<String> sameAddress = new ArrayList<>();
+                for (Map.Entry<String, Refusal> e : refusals.entrySet()) if (e.getValue().address().equals(address)) sameAddress.add(e.getKey());
+                for (int i = 0; i < sameAddress.size() - MAX_REFUSED_PER_ADDRESS; i++) refusals.remove(sameAddress.get(i));
+                while (refusals.size() > MAX_REFUSED) refusals.remove(refusals.keySet().iterator().next());
+            }
+            long t = System.nanoTime();
+            long interval = TimeUnit.MILLISECONDS.toNanos(REFUSAL_LOG_INTERVAL_MS);
+            if (t - refusalWindowStart >= interval) {
+                refusalWindowStart = t;
+                refusalLinesInWindow = 0;
+            }
+            Long last = refusalLog.get(address);
+            if ((last == null || t - last >= interval) && refusalLinesInWindow < MAX_REFUSAL_LINES) {
+                refusalLinesInWindow++;
+                suppressed = refusalsNotLogged;
+                refusalsNotLogged = 0;
+                if (last == null && refusalLog.size() >= MAX_REFUSED) refusalLog.clear();
+                refusalLog.put(address, t);
+            } else {
+                refusalsNotLogged++;
             }
         }
+        if (suppressed >= 0)
+            LOG.warn("fleet: refused node {} from {}: {}{}", id, address, reason,
+                    suppressed == 0 ? "" : " (" + suppressed + " other refused attempts were not logged)");
     }
 
     /** The WebSocket is open; the node counts as connected (applied version unknown) until its hello. */
@@ -124,7 +164,6 @@ public final class FleetHub implements AutoCloseable {
             previous = n.session;
             n.session = ctx;
             n.hello = false;
-            n.refused = false;
             n.sending = false;
             n.sentVersion = -1;
             n.address = address;
@@ -312,6 +351,18 @@ public final class FleetHub implements AutoCloseable {
             lagging.removeIf(l -> l.nodeId().equals(row.nodeId()));
             if (r.live() && (!row.hello() || row.appliedVersion() == null || row.appliedVersion() < minVersion)) lagging.add(v);
         }
+        List<Refusal> refused;
+        synchronized (refusals) {
+            refused = new ArrayList<>(refusals.values());
+        }
+        for (Refusal r : refused) {
+            NodeView known = all.get(r.nodeId());
+            // A refused impostor must not hide a node of the same id that is connected (here or elsewhere).
+            if (known != null && (!known.status().equals("disconnected") || known.lastSeen() != null && Instant.parse(known.lastSeen()).isAfter(r.at())))
+                continue;
+            all.put(r.nodeId(), new NodeView(r.nodeId(), r.address(), known == null ? null : known.softwareVersion(),
+                    known == null ? null : known.appliedVersion(), "refused", r.at().toString(), r.reason(), null, null));
+        }
         lagging.sort(Comparator.comparing(NodeView::nodeId));
         return new WaitResult(lagging.isEmpty(), List.copyOf(all.values()), lagging);
     }
@@ -389,7 +440,6 @@ public final class FleetHub implements AutoCloseable {
         final String id;
         WsContext session;
         boolean hello;
-        boolean refused;
         boolean sending;
         long sentVersion = -1;
         long applied = -1;
@@ -421,7 +471,7 @@ public final class FleetHub implements AutoCloseable {
 
         synchronized NodeView view(long currentVersion, String instance) {
             String status;
-            if (session == null) status = refused ? "refused" : "disconnected";
+            if (session == null) status = "disconnected";
             else if (hello && applied == currentVersion) status = "in_sync";
             else if (nackedVersion == currentVersion && currentVersion > 0) status = "rejected";
             else status = "lagging";

@@ -44,6 +44,12 @@ public final class Node implements AutoCloseable {
     /** As above, with several control planes sharing one database: the node uses one and fails over to the next. */
     public static Node start(DataPlaneSettings settings, List<URI> controlPlanes, Path configFile, Path stateDir,
                              String clusterToken, String softwareVersion) {
+        return start(settings, controlPlanes, null, configFile, stateDir, clusterToken, softwareVersion);
+    }
+
+    /** @param fleetTls TLS client context for https:// control planes (trust, and a client certificate for mutual TLS), or null */
+    public static Node start(DataPlaneSettings settings, List<URI> controlPlanes, javax.net.ssl.SSLContext fleetTls, Path configFile,
+                             Path stateDir, String clusterToken, String softwareVersion) {
         URI controlPlane = controlPlanes.isEmpty() ? null : controlPlanes.get(0);
         StateDir state = new StateDir(stateDir);
         Snapshot fromFile = null;
@@ -92,7 +98,7 @@ public final class Node implements AutoCloseable {
             log.info("serving {}", source);
             NodeAgent agent = null;
             if (controlPlane != null) {
-                agent = new NodeAgent(dp, controlPlanes, settings.nodeId(), clusterToken, state, softwareVersion).start();
+                agent = new NodeAgent(dp, controlPlanes, fleetTls, settings.nodeId(), clusterToken, state, softwareVersion).start();
             }
             return new Node(dp, agent);
         } catch (RuntimeException e) {

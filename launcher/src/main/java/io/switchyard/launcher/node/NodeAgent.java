@@ -76,12 +76,15 @@ public final class NodeAgent implements AutoCloseable {
 
     public NodeAgent(DataPlane dataPlane, URI controlPlane, String nodeId, String clusterToken, StateDir stateDir,
                      String softwareVersion) {
-        this(dataPlane, List.of(controlPlane), nodeId, clusterToken, stateDir, softwareVersion);
+        this(dataPlane, List.of(controlPlane), null, nodeId, clusterToken, stateDir, softwareVersion);
     }
 
-    /** @param controlPlanes base URLs of the control planes sharing one database, tried in this order */
-    public NodeAgent(DataPlane dataPlane, List<URI> controlPlanes, String nodeId, String clusterToken, StateDir stateDir,
-                     String softwareVersion) {
+    /**
+     * @param controlPlanes base URLs of the control planes sharing one database, tried in this order
+     * @param tls           TLS client context for https:// control planes, or null for the JDK's default
+     */
+    public NodeAgent(DataPlane dataPlane, List<URI> controlPlanes, javax.net.ssl.SSLContext tls, String nodeId, String clusterToken,
+                     StateDir stateDir, String softwareVersion) {
         if (controlPlanes.isEmpty()) throw new IllegalArgumentException("control plane: none given");
         this.dataPlane = dataPlane;
         this.controlPlanes = List.copyOf(controlPlanes);
@@ -89,7 +92,9 @@ public final class NodeAgent implements AutoCloseable {
         this.clusterToken = clusterToken;
         this.stateDir = stateDir;
         this.softwareVersion = softwareVersion;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) hb.sslContext(tls);
+        this.http = hb.build();
         this.agent = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "switchyard-node-agent");
             t.setDaemon(true);

@@ -33,11 +33,15 @@ public final class ControlPlaneProcess implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts {@code control-plane --admin 127.0.0.1:0} plus {@code args}, with {@code env} added to the environment. */
+    /**
+     * Starts {@code control-plane} with {@code args} (plus {@code --admin 127.0.0.1:0} unless they name
+     * {@code --admin}), with {@code env} added to the environment.
+     */
     public static ControlPlaneProcess start(Map<String, String> env, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                "io.switchyard.launcher.Main", "control-plane", "--admin", "127.0.0.1:0"));
+                "io.switchyard.launcher.Main", "control-plane"));
+        if (!List.of(args).contains("--admin")) cmd.addAll(List.of("--admin", "127.0.0.1:0"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
