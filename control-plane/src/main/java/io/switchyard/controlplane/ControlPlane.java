@@ -8,6 +8,7 @@ import io.switchyard.controlplane.store.Database;
 import io.switchyard.controlplane.store.StoreLocation;
 import io.switchyard.controlplane.fleet.FleetMirror;
 import io.switchyard.controlplane.store.PostgresFleet;
+import io.switchyard.controlplane.store.SecretBox;
 import io.switchyard.controlplane.store.VersionListener;
 import io.switchyard.controlplane.tls.PemFiles;
 import org.slf4j.Logger;
@@ -86,13 +87,14 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlaneSettings.AdminTls tls = settings.tls();
         org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = tls == null ? null
                 : PemFiles.serverFactory(tls.certFile(), tls.keyFile(), tls.clientCa());
+        SecretBox box = SecretBox.of(settings.secretKey());
         if (!loopback && tls == null)
             LOG.warn("admin {} is not a loopback address and has no TLS: tokens and the private keys in snapshots cross the "
                     + "network in plain text; give --admin-tls-cert and --admin-tls-key", hostPort(admin));
         // PostgreSQL is shared by design (versions are serialised in the database); a SQLite file is not.
         FileLock lock = settings.store() instanceof StoreLocation.Sqlite s ? lockDatabase(s.file()) : null;
         try {
-            return start(settings, clock, admin, ip, loopback, lock, ssl);
+            return start(settings, clock, admin, ip, loopback, lock, ssl, box);
         } catch (RuntimeException e) {
             release(lock);
             throw e;
@@ -100,11 +102,12 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private static ControlPlane start(ControlPlaneSettings settings, Clock clock, InetSocketAddress admin, InetAddress ip,
-                                      boolean loopback, FileLock lock, org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl) {
+                                      boolean loopback, FileLock lock, org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl,
+                                      SecretBox box) {
         Database db = Database.open(settings.store());
         ConfigStore store;
         try {
-            store = new ConfigStore(db);
+            store = new ConfigStore(db, settings.keepVersions(), box);
         } catch (RuntimeException e) {
             db.close();
             // e.g. a stored document the current model no longer accepts: a database problem, not a bad flag.
@@ -152,7 +155,8 @@ public final class ControlPlane implements AutoCloseable {
         if (lockFile.getParent() != null && !Files.isDirectory(lockFile.getParent()))
             throw new IllegalStateException("database " + db + ": directory " + lockFile.getParent() + " does not exist");
         try {
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel channel = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             FileLock lock;
             try {
                 lock = channel.tryLock();

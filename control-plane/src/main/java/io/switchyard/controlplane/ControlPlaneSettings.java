@@ -13,8 +13,11 @@ import java.nio.file.Path;
  * @param adminToken   bearer token for /api/, or null for none (only allowed on loopback)
  * @param clusterToken secret data planes must present on the fleet channel, or null (only on loopback)
  * @param tls          HTTPS/WSS for the admin listener, or null for plain HTTP
+ * @param keepVersions how many versions the history keeps (the current one always)
+ * @param secretKey    secret from which the key encrypting private keys at rest is derived, or null to store them as given
  */
-public record ControlPlaneSettings(InetSocketAddress admin, StoreLocation store, String adminToken, String clusterToken, AdminTls tls) {
+public record ControlPlaneSettings(InetSocketAddress admin, StoreLocation store, String adminToken, String clusterToken, AdminTls tls,
+                                   int keepVersions, String secretKey) {
     /**
      * TLS of the admin listener (API and fleet channel).
      *
@@ -33,27 +36,39 @@ public record ControlPlaneSettings(InetSocketAddress admin, StoreLocation store,
     public ControlPlaneSettings {
         if (admin == null) throw new IllegalArgumentException("admin: null (expected: host:port)");
         if (store == null) throw new IllegalArgumentException("db: null (expected: a file path or postgresql://HOST:PORT/DB?user=U)");
+        if (keepVersions < 1) throw new IllegalArgumentException("keep-versions: " + keepVersions + " (expected: >= 1)");
     }
 
     /** Plain HTTP. */
     public ControlPlaneSettings(InetSocketAddress admin, StoreLocation store, String adminToken, String clusterToken) {
-        this(admin, store, adminToken, clusterToken, null);
+        this(admin, store, adminToken, clusterToken, null, io.switchyard.controlplane.store.ConfigStore.DEFAULT_KEEP_VERSIONS, null);
     }
 
     /** Plain HTTP over a SQLite file. */
     public ControlPlaneSettings(InetSocketAddress admin, Path db, String adminToken, String clusterToken) {
-        this(admin, db == null ? null : new StoreLocation.Sqlite(db), adminToken, clusterToken, null);
+        this(admin, db == null ? null : new StoreLocation.Sqlite(db), adminToken, clusterToken);
     }
 
     /** These settings with TLS on the admin listener. */
     public ControlPlaneSettings withTls(AdminTls tls) {
-        return new ControlPlaneSettings(admin, store, adminToken, clusterToken, tls);
+        return new ControlPlaneSettings(admin, store, adminToken, clusterToken, tls, keepVersions, secretKey);
+    }
+
+    /** These settings keeping {@code n} versions of history. */
+    public ControlPlaneSettings withKeepVersions(int n) {
+        return new ControlPlaneSettings(admin, store, adminToken, clusterToken, tls, n, secretKey);
+    }
+
+    /** These settings encrypting private keys at rest with a key derived from {@code secret} (null: none). */
+    public ControlPlaneSettings withSecretKey(String secret) {
+        return new ControlPlaneSettings(admin, store, adminToken, clusterToken, tls, keepVersions, secret);
     }
 
     /** Never prints the secrets (settings end up in logs and exception messages). */
     @Override
     public String toString() {
         return "ControlPlaneSettings[admin=" + admin + ", db=" + store + ", adminToken=" + (adminToken == null ? "none" : "***")
-                + ", clusterToken=" + (clusterToken == null ? "none" : "***") + ", tls=" + tls + "]";
+                + ", clusterToken=" + (clusterToken == null ? "none" : "***") + ", tls=" + tls + ", keepVersions=" + keepVersions
+                + ", secretKey=" + (secretKey == null ? "none" : "***") + "]";
     }
 }

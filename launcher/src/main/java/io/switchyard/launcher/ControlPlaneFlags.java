@@ -24,6 +24,15 @@ final class ControlPlaneFlags {
     @Option(names = "--admin-token-file", description = "file holding the admin bearer token (else SWITCHYARD_ADMIN_TOKEN)")
     Path adminTokenFile;
 
+    @Option(names = "--keep-versions", defaultValue = "1000", paramLabel = "N",
+            description = "how many config versions the history keeps; older ones are pruned, the current one never (default: ${DEFAULT-VALUE})")
+    int keepVersions;
+
+    @Option(names = "--secret-key-file", paramLabel = "FILE",
+            description = "file holding the secret that encrypts private keys in the database and its history, AES-GCM "
+                    + "(else SWITCHYARD_SECRET_KEY; without either they are stored as given)")
+    Path secretKeyFile;
+
     @Option(names = "--admin-tls-cert", paramLabel = "FILE", description = "PEM certificate chain: serve the admin API and the fleet channel over HTTPS/WSS")
     Path adminTlsCert;
 
@@ -43,6 +52,8 @@ final class ControlPlaneFlags {
         ControlPlaneSettings s = new ControlPlaneSettings(admin, StoreLocation.parse(db, Flags.secret(dbPasswordFile, "SWITCHYARD_DB_PASSWORD")),
                 Flags.secret(adminTokenFile, "SWITCHYARD_ADMIN_TOKEN"),
                 Flags.secret(clusterTokenFile, "SWITCHYARD_CLUSTER_TOKEN"));
+        if (keepVersions < 1) throw new IllegalArgumentException("--keep-versions: " + keepVersions + " (expected: >= 1)");
+        s = s.withKeepVersions(keepVersions).withSecretKey(Flags.secret(secretKeyFile, "SWITCHYARD_SECRET_KEY"));
         return adminTlsCert == null ? s : s.withTls(new ControlPlaneSettings.AdminTls(adminTlsCert, adminTlsKey, clientCa));
     }
 }

@@ -81,6 +81,10 @@ class NodeFailoverTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> url(up).equals(n.agent().connectedTo()));
         long v = new Admin(url(up).toString()).write("POST", "/api/v1/upstreams", "{\"name\":\"u\"}");
         await().atMost(Duration.ofSeconds(5)).until(() -> n.dataPlane().appliedVersion() == v);
+        // The state file holds private keys: owner only.
+        Path state = dir.resolve("state-n1").resolve("snapshot.json");
+        await().atMost(Duration.ofSeconds(5)).until(() -> java.nio.file.Files.exists(state));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(state))).isEqualTo("rw-------");
     }
 
     @Test

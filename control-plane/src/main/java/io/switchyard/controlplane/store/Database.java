@@ -72,6 +72,7 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("database " + file + ": directory " + abs.getParent() + " does not exist");
         if (Files.isDirectory(abs))
             throw new IllegalStateException("database " + file + ": is a directory (expected: a file path)");
+        ownerOnly(abs, true);
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
@@ -81,6 +82,8 @@ public final class Database implements AutoCloseable {
         SQLiteDataSource ds = new SQLiteDataSource(config);
         ds.setUrl("jdbc:sqlite:" + abs);
         migrate(ds, "sqlite", file.toString());
+        // SQLite gives its -wal and -shm files the database file's mode; files made by older releases are tightened here.
+        for (String suffix : new String[]{"", "-wal", "-shm"}) ownerOnly(Path.of(abs + suffix), false);
         return new Database(new StoreLocation.Sqlite(abs), Dialect.SQLITE, Jdbi.create(ds), null);
     }
 
@@ -108,6 +111,28 @@ public final class Database implements AutoCloseable {
             throw e;
         }
         return new Database(location, Dialect.POSTGRESQL, Jdbi.create(ds), ds);
+    }
+
+    /**
+     * The database holds private keys: it is created readable by its owner only (0600), never briefly
+     * wider, and an existing one is narrowed to that.
+     */
+    static void ownerOnly(Path file, boolean create) {
+        var perms = java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+        try {
+            if (create && !Files.exists(file)) {
+                try {
+                    Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(perms));
+                } catch (java.nio.file.FileAlreadyExistsException raced) {
+                    // another process made it first; narrowed below
+                }
+            }
+            if (Files.exists(file) && !Files.getPosixFilePermissions(file).equals(perms)) Files.setPosixFilePermissions(file, perms);
+        } catch (UnsupportedOperationException notPosix) {
+            // Not a POSIX file system: the directory's own permissions have to do.
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("database " + file + ": cannot create it readable by its owner only (" + e.getMessage() + ")", e);
+        }
     }
 
     private static void migrate(DataSource ds, String folder, String name) {
