@@ -5,6 +5,12 @@ import io.switchyard.controlplane.api.AdminApi;
 import io.switchyard.controlplane.fleet.FleetHub;
 import io.switchyard.controlplane.store.ConfigStore;
 import io.switchyard.controlplane.store.Database;
+import io.switchyard.controlplane.store.StoreLocation;
+import io.switchyard.controlplane.fleet.FleetMirror;
+import io.switchyard.controlplane.store.PostgresFleet;
+import io.switchyard.controlplane.store.SecretBox;
+import io.switchyard.controlplane.store.VersionListener;
+import io.switchyard.controlplane.tls.PemFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +42,15 @@ public final class ControlPlane implements AutoCloseable {
     private final List<String> routes;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final FileLock lock;
+    private final Database db;
+    private final VersionListener versions;
+    private volatile boolean tlsOn;
 
-    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, InetSocketAddress address, List<String> routes, FileLock lock) {
+    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, Database db, VersionListener versions, InetSocketAddress address,
+                         List<String> routes, FileLock lock) {
+        this.versions = versions;
         this.lock = lock;
+        this.db = db;
         this.app = app;
         this.fleet = fleet;
         this.store = store;
@@ -72,9 +84,17 @@ public final class ControlPlane implements AutoCloseable {
             throw new IllegalArgumentException("admin " + hostPort(admin) + " is not a loopback address: set SWITCHYARD_CLUSTER_TOKEN "
                     + "(or --cluster-token-file) so only your data planes receive snapshots (they carry private keys)");
 
-        FileLock lock = lockDatabase(settings.db());
+        ControlPlaneSettings.AdminTls tls = settings.tls();
+        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = tls == null ? null
+                : PemFiles.serverFactory(tls.certFile(), tls.keyFile(), tls.clientCa());
+        SecretBox box = SecretBox.of(settings.secretKey());
+        if (!loopback && tls == null)
+            LOG.warn("admin {} is not a loopback address and has no TLS: tokens and the private keys in snapshots cross the "
+                    + "network in plain text; give --admin-tls-cert and --admin-tls-key", hostPort(admin));
+        // PostgreSQL is shared by design (versions are serialised in the database); a SQLite file is not.
+        FileLock lock = settings.store() instanceof StoreLocation.Sqlite s ? lockDatabase(s.file()) : null;
         try {
-            return start(settings, clock, admin, ip, loopback, lock);
+            return start(settings, clock, admin, ip, loopback, lock, ssl, box);
         } catch (RuntimeException e) {
             release(lock);
             throw e;
@@ -82,32 +102,44 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private static ControlPlane start(ControlPlaneSettings settings, Clock clock, InetSocketAddress admin, InetAddress ip,
-                                      boolean loopback, FileLock lock) {
-        Database db = Database.open(settings.db());
+                                      boolean loopback, FileLock lock, org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl,
+                                      SecretBox box) {
+        Database db = Database.open(settings.store());
         ConfigStore store;
         try {
-            store = new ConfigStore(db);
+            store = new ConfigStore(db, settings.keepVersions(), box);
         } catch (RuntimeException e) {
+            db.close();
             // e.g. a stored document the current model no longer accepts: a database problem, not a bad flag.
-            throw new IllegalStateException("database " + settings.db() + ": stored configuration is unreadable (" + e.getMessage() + ")", e);
+            throw new IllegalStateException("database " + settings.store() + ": stored configuration is unreadable (" + e.getMessage() + ")", e);
         }
-        FleetHub fleet = new FleetHub(store::current);
+        boolean shared = db.dialect() == Database.Dialect.POSTGRESQL;
+        FleetMirror mirror = shared ? new PostgresFleet(db, instanceId(admin)) : FleetMirror.NONE;
+        FleetHub fleet = new FleetHub(store::current, mirror);
         store.onCommit(fleet::published);
+        // Other control planes on the same PostgreSQL database commit too: learn of their versions.
+        VersionListener versions = shared ? new VersionListener(db, store).start() : null;
         List<String> routes = new CopyOnWriteArrayList<>();
-        Javalin app = new AdminApi(store, fleet, settings.adminToken(), settings.clusterToken(), loopback, clock).create(routes);
+        AdminApi api = new AdminApi(store, fleet, settings.adminToken(), settings.clusterToken(), loopback, clock);
+        if (ssl != null) api.tls(ssl, admin, settings.tls().clientCa() != null);
+        Javalin app = api.create(routes);
         try {
             app.start(admin.getHostString(), admin.getPort());
         } catch (RuntimeException e) {
+            if (versions != null) versions.close();
             fleet.close();
             app.stop();
+            db.close();
             String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
             throw new IllegalStateException("admin " + hostPort(admin) + ": cannot listen (" + (why == null ? e.getClass().getSimpleName() : why)
                     + "; is the port in use?)", e);
         }
         InetSocketAddress bound = new InetSocketAddress(ip, app.port());
         // The launcher prints the process's one "ready" line; this one is for debugging embedded use.
-        LOG.debug("control plane ready: admin API http://{} (database {}, config version {})", hostPort(bound), db.file(), store.current().version());
-        return new ControlPlane(app, fleet, store, bound, routes, lock);
+        LOG.debug("control plane ready: admin API " + (ssl == null ? "http" : "https") + "://{} (database {}, config version {})", hostPort(bound), db.location(), store.current().version());
+        ControlPlane cp = new ControlPlane(app, fleet, store, db, versions, bound, routes, lock);
+        cp.tlsOn = ssl != null;
+        return cp;
     }
 
     /**
@@ -123,7 +155,8 @@ public final class ControlPlane implements AutoCloseable {
         if (lockFile.getParent() != null && !Files.isDirectory(lockFile.getParent()))
             throw new IllegalStateException("database " + db + ": directory " + lockFile.getParent() + " does not exist");
         try {
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel channel = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -141,12 +174,24 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private static void release(FileLock lock) {
+        if (lock == null) return;
         try {
             lock.release();
             lock.channel().close();
         } catch (IOException e) {
             LOG.debug("releasing the database lock failed", e);
         }
+    }
+
+    /** Names this control plane among those sharing a database: host, process id and a random suffix (a restart is a new instance). */
+    private static String instanceId(InetSocketAddress admin) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = admin.getHostString();
+        }
+        return host + "/" + ProcessHandle.current().pid() + "-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL);
     }
 
     private static void checkToken(String what, String token) {
@@ -164,6 +209,16 @@ public final class ControlPlane implements AutoCloseable {
     /** Requests parked on {@code GET /fleet/nodes?min_version=...} right now (tests wait on it instead of sleeping). */
     public int fleetWaiters() {
         return fleet.waiting();
+    }
+
+    /** The fleet view, as {@code GET /api/v1/fleet/nodes} lists it. */
+    public java.util.List<FleetHub.NodeView> fleetView() {
+        return fleet.nodes();
+    }
+
+    /** Whether the admin listener speaks HTTPS/WSS. */
+    public boolean tls() {
+        return tlsOn;
     }
 
     public InetSocketAddress adminAddress() {
@@ -184,8 +239,10 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        if (versions != null) versions.close();
         fleet.close();
         app.stop();
+        db.close();
         release(lock);
         LOG.info("control plane stopped");
     }

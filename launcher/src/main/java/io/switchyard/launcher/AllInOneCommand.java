@@ -39,8 +39,16 @@ final class AllInOneCommand implements Callable<Integer> {
             InetSocketAddress a = plane.adminAddress();
             // The node dials the admin listener like a remote node would; a wildcard bind is reached over loopback.
             String dial = a.getAddress() == null || a.getAddress().isAnyLocalAddress() ? "127.0.0.1:" + a.getPort() : hostPort(a);
-            node = Node.start(dp.settings(nodeId), URI.create("http://" + dial), null, dp.stateDir,
-                    cpSettings.clusterToken(), Main.softwareVersion(),
+            // With TLS, the node trusts the admin certificate itself (unless given a CA) and dials the name the
+            // operator gave --admin, which that certificate must name ("localhost" for a wildcard bind).
+            java.util.List<URI> cps = java.util.List.of(URI.create("http://" + dial));
+            javax.net.ssl.SSLContext tls = null;
+            if (cpSettings.tls() != null) {
+                String host = a.getAddress() == null || a.getAddress().isAnyLocalAddress() ? "localhost" : cp.admin.getHostString();
+                cps = java.util.List.of(URI.create("https://" + io.switchyard.config.HostPort.of(new InetSocketAddress(host, a.getPort()))));
+                tls = dp.fleetTls(cpSettings.tls().certFile());
+            }
+            node = Node.start(dp.settings(nodeId), cps, tls, null, dp.stateDir, cpSettings.clusterToken(), Main.softwareVersion(),
                     // A fresh database has nothing to wait for: listen at once and answer 503 until the first write.
                     plane.currentVersion() > 0 ? dp.initialWait : java.time.Duration.ZERO);
         } catch (RuntimeException e) {
@@ -48,8 +56,8 @@ final class AllInOneCommand implements Callable<Integer> {
             throw e;
         }
         var data = node.dataPlane();
-        LoggerFactory.getLogger("switchyard").info("switchyard all-in-one ready: admin http://{}, listen {}{}, status {}, db {}",
-                hostPort(plane.adminAddress()), hostPort(data.listenAddress()),
+        LoggerFactory.getLogger("switchyard").info("switchyard all-in-one ready: admin {}://{}, listen {}{}, status {}, db {}",
+                plane.tls() ? "https" : "http", hostPort(plane.adminAddress()), hostPort(data.listenAddress()),
                 data.tlsAddress() == null ? "" : ", tls " + hostPort(data.tlsAddress()),
                 hostPort(data.statusAddress()), cp.db);
         return Lifecycle.runUntilSignal(() -> {

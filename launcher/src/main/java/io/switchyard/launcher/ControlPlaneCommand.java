@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "control-plane", mixinStandardHelpOptions = true,
-        description = "Run the admin REST API and the fleet channel over a SQLite database.")
+        description = "Run the admin REST API and the fleet channel over a SQLite or PostgreSQL database.")
 final class ControlPlaneCommand implements Callable<Integer> {
     @Mixin
     ControlPlaneFlags cp;
@@ -23,8 +23,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ControlPlane plane = ControlPlane.start(cp.settings(clusterTokenFile));
-        LoggerFactory.getLogger("switchyard").info("switchyard control-plane ready: admin http://{}, db {}",
-                hostPort(plane.adminAddress()), cp.db);
+        LoggerFactory.getLogger("switchyard").info("switchyard control-plane ready: admin {}://{}, db {}",
+                plane.tls() ? "https" : "http", hostPort(plane.adminAddress()), cp.db);
         return Lifecycle.runUntilSignal(plane::close);
     }
 

@@ -8,6 +8,8 @@ import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import static io.switchyard.launcher.ControlPlaneCommand.hostPort;
@@ -18,8 +20,10 @@ final class DataPlaneCommand implements Callable<Integer> {
     @Mixin
     DataPlaneFlags dp;
 
-    @Option(names = "--control-plane", converter = Flags.Url.class, description = "control plane URL, e.g. http://10.0.0.5:9090")
-    URI controlPlane;
+    @Option(names = "--control-plane", converter = Flags.Url.class, split = ",", paramLabel = "URL",
+            description = "control plane URL, e.g. http://10.0.0.5:9090; repeat it (or separate by commas) for several control planes "
+                    + "on one database: the node uses one and fails over to the next")
+    List<URI> controlPlane = new ArrayList<>();
 
     @Option(names = "--config", description = "declarative config file to serve instead of (or before) a control plane")
     Path config;
@@ -29,16 +33,17 @@ final class DataPlaneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (controlPlane == null && config == null && !dp.stateDir.resolve("snapshot.json").toFile().exists())
+        if (controlPlane.isEmpty() && config == null && !dp.stateDir.resolve("snapshot.json").toFile().exists())
             throw new IllegalArgumentException("nothing to serve: give --config FILE and/or --control-plane URL");
         String id = nodeId != null ? nodeId : Flags.hostName();
-        Node node = Node.start(dp.settings(id), controlPlane, config, dp.stateDir, dp.clusterToken(), Main.softwareVersion(), dp.initialWait);
+        Node node = Node.start(dp.settings(id), controlPlane, dp.fleetTls(null), config, dp.stateDir, dp.clusterToken(),
+                Main.softwareVersion(), dp.initialWait);
         var plane = node.dataPlane();
         LoggerFactory.getLogger("switchyard").info("switchyard data-plane ready: node {}, listen {}{}, status {}{}",
                 id, hostPort(plane.listenAddress()),
                 plane.tlsAddress() == null ? "" : ", tls " + hostPort(plane.tlsAddress()),
                 hostPort(plane.statusAddress()),
-                controlPlane == null ? "" : ", control plane " + controlPlane);
+                controlPlane.isEmpty() ? "" : ", control plane " + String.join(", ", controlPlane.stream().map(URI::toString).toList()));
         return Lifecycle.runUntilSignal(node::shutdownGracefully);
     }
 }

@@ -35,6 +35,26 @@ final class DataPlaneFlags {
     @Option(names = "--cluster-token-file", description = "file holding the cluster secret (else SWITCHYARD_CLUSTER_TOKEN)")
     Path clusterTokenFile;
 
+    @Option(names = "--control-plane-ca", paramLabel = "FILE",
+            description = "PEM CA bundle to verify an https:// control plane with (default: the JDK's trusted CAs)")
+    Path controlPlaneCa;
+
+    @Option(names = "--node-tls-cert", paramLabel = "FILE",
+            description = "PEM certificate naming this node's id, presented to a control plane that requires mutual TLS")
+    Path nodeTlsCert;
+
+    @Option(names = "--node-tls-key", paramLabel = "FILE", description = "PEM private key of --node-tls-cert")
+    Path nodeTlsKey;
+
+    /** The fleet channel's TLS client context, or null when no TLS flag was given (the JDK's defaults). */
+    javax.net.ssl.SSLContext fleetTls(Path defaultCa) {
+        if ((nodeTlsCert == null) != (nodeTlsKey == null))
+            throw new IllegalArgumentException("node TLS: give both --node-tls-cert and --node-tls-key");
+        Path ca = controlPlaneCa != null ? controlPlaneCa : defaultCa;
+        if (ca == null && nodeTlsCert == null) return null;
+        return io.switchyard.controlplane.tls.PemFiles.clientContext(ca, nodeTlsCert, nodeTlsKey);
+    }
+
     io.switchyard.dataplane.DataPlaneSettings settings(String nodeId) {
         return new io.switchyard.dataplane.DataPlaneSettings(listen, tlsListen, status, nodeId, 0, shutdownGrace);
     }

@@ -128,7 +128,7 @@ class StartupTest {
         int port = freePort();
         Prober p = new Prober(port);
         Thread.sleep(100); // let it meet a closed port first
-        track(Node.start(settings(port), null, file, dir.resolve("state"), null, "test"));
+        track(Node.start(settings(port), List.of(), file, dir.resolve("state"), null, "test"));
         assertThat(p.awaitRouted()).containsExactly("refused", "200");
     }
 

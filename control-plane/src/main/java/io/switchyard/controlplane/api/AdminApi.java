@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,6 +66,11 @@ public final class AdminApi {
     private final byte[] openapi;
     /** Certificate validity is judged by this clock (tests move it instead of waiting for expiry). */
     private final Clock clock;
+    /** HTTPS/WSS instead of plain HTTP, or null; set before {@link #create}. */
+    private org.eclipse.jetty.util.ssl.SslContextFactory.Server tls;
+    private InetSocketAddress tlsBind;
+    /** Mutual TLS: a node's client certificate must name its node id. */
+    private boolean clientCertificates;
 
     public AdminApi(ConfigStore store, FleetHub fleet, String adminToken, String clusterToken, boolean loopback, Clock clock) {
         this.store = store;
@@ -81,6 +87,17 @@ public final class AdminApi {
      * {@code "METHOD /path"} (the WebSocket endpoint as {@code "GET /path"}), so tests can hold
      * the OpenAPI document against what is really served.
      */
+    /**
+     * Serve HTTPS and WSS on {@code bind} with {@code ssl} instead of plain HTTP; with
+     * {@code clientCertificates} the fleet channel admits a node only when its certificate names its id.
+     */
+    public AdminApi tls(org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl, InetSocketAddress bind, boolean clientCertificates) {
+        this.tls = ssl;
+        this.tlsBind = bind;
+        this.clientCertificates = clientCertificates;
+        return this;
+    }
+
     public Javalin create(List<String> registered) {
         // Javalin's start-up chatter (version age, "listening on") would bury the process's own
         // one "ready" line, which the launcher prints. Process-wide, but only Javalin reads it.
@@ -101,7 +118,28 @@ public final class AdminApi {
                 if (h.getHttpMethod().isHttpMethod()) registered.add(h.getHttpMethod().name() + " " + h.getPath());
             });
             cfg.events.wsHandlerAdded(h -> registered.add("GET " + h.getPath()));
+            if (tls != null) addTlsConnector(cfg);
             cfg.router.mount(this::routes);
+        });
+    }
+
+    /**
+     * The only connector when TLS is on (Javalin adds its plain one only when none was added), so plain
+     * HTTP on this port fails the TLS handshake. SNI host checks are off: operators and nodes reach the
+     * API by IP as often as by name, and the client already verified the certificate.
+     */
+    private void addTlsConnector(io.javalin.config.JavalinConfig cfg) {
+        cfg.jetty.addConnector((server, httpConfig) -> {
+            org.eclipse.jetty.server.SecureRequestCustomizer secure = new org.eclipse.jetty.server.SecureRequestCustomizer();
+            secure.setSniHostCheck(false);
+            httpConfig.addCustomizer(secure);
+            httpConfig.setSecureScheme("https");
+            org.eclipse.jetty.server.ServerConnector c = new org.eclipse.jetty.server.ServerConnector(server,
+                    new org.eclipse.jetty.server.SslConnectionFactory(tls, "http/1.1"),
+                    new org.eclipse.jetty.server.HttpConnectionFactory(httpConfig));
+            c.setHost(tlsBind.getHostString());
+            c.setPort(tlsBind.getPort());
+            return c;
         });
     }
 
@@ -210,7 +248,7 @@ public final class AdminApi {
         String origin = ctx.header("Origin");
         if (origin == null) return;
         String host = ctx.header("Host");
-        boolean same = host != null && origin.equalsIgnoreCase("http://" + host);
+        boolean same = host != null && origin.equalsIgnoreCase((tls != null ? "https://" : "http://") + host);
         if (same && adminToken == null && loopback) {
             String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
                     : host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
@@ -243,6 +281,18 @@ public final class AdminApi {
             if (!validId)
                 throw ApiException.invalid("node_id", (nodeId == null ? "missing" : "\"" + truncate(nodeId, 64) + "\"")
                         + " (expected: ?node_id= with 1-128 letters, digits, '.', '_', ':', '@', '-')");
+            if (clientCertificates) {
+                // The TLS handshake already proved the certificate chains to --client-ca; here it must
+                // also be this node's, so holding the cluster token is not enough to claim another id.
+                Object certs = ctx.req().getAttribute("jakarta.servlet.request.X509Certificate");
+                java.security.cert.X509Certificate leaf = certs instanceof java.security.cert.X509Certificate[] a && a.length > 0 ? a[0] : null;
+                if (leaf == null || !io.switchyard.controlplane.tls.PemFiles.names(leaf, nodeId)) {
+                    String why = leaf == null ? "no client certificate"
+                            : "client certificate " + io.switchyard.controlplane.tls.PemFiles.commonName(leaf) + " does not name node " + nodeId;
+                    fleet.refused(nodeId, ctx.ip(), why);
+                    throw new ApiException(403, "forbidden", "Forbidden", why + " (mutual TLS: the certificate must name the node id)");
+                }
+            }
         } catch (ApiException e) {
             // On the upgrade path Javalin sets the status from the exception but never writes the
             // result body, so the problem document is written and committed here, then the

@@ -27,19 +27,29 @@ import java.util.function.Supplier;
  * and after every commit the node is sent the newest version (never the intermediate ones: a
  * node that was away catches up in one message). Sends are asynchronous and at most one is in
  * flight per node, so a slow node never blocks a writer or another node; when a send completes
- * the node is checked again, so a version committed meanwhile still goes out. State is in memory:
- * nodes say hello again after a control-plane restart. Thread-safe: each {@link Node} is guarded
- * by its own monitor, the maps are concurrent.
+ * the node is checked again, so a version committed meanwhile still goes out. A node is never sent
+ * a version older than the one it holds. State is in memory: nodes say hello again after a
+ * control-plane restart. With several control planes on one database, each shares its own nodes'
+ * state through a {@link FleetMirror}, and the view and convergence waits cover every node,
+ * whichever control plane holds its connection. Thread-safe: each {@link Node} is guarded by its
+ * own monitor, the maps are concurrent.
  */
 public final class FleetHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetHub.class);
     /** Upper bound of the fleet view; beyond it, refusals of unknown ids are logged but not kept. */
     static final int MAX_NODES = 10_000;
+    static final int MAX_REFUSED_PER_ADDRESS = 8;
+    static final int MAX_REFUSED = 256;
+    static final long REFUSAL_LOG_INTERVAL_MS = 60_000;
+    /** Refusal lines logged per {@link #REFUSAL_LOG_INTERVAL_MS}, whatever the number of addresses. */
+    static final int MAX_REFUSAL_LINES = 10;
+    /** How often other control planes' node rows are re-read while a convergence wait is parked. */
+    static final long REMOTE_POLL_MS = 50;
 
     /** One row of {@code GET /api/v1/fleet/nodes}. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record NodeView(String nodeId, String address, String softwareVersion, Long appliedVersion,
-                           String status, String lastSeen, String error, Long openTunnels) {
+                           String status, String lastSeen, String error, Long openTunnels, String controlPlane) {
     }
 
     /** The outcome of a convergence wait. */
@@ -51,6 +61,16 @@ public final class FleetHub implements AutoCloseable {
 
     private final Supplier<ConfigStore.Current> current;
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
+    /** Refused attempts by "address id", oldest first; guarded by itself, as is {@link #refusalLog}. */
+    private final java.util.LinkedHashMap<String, Refusal> refusals = new java.util.LinkedHashMap<>();
+    /** Per address: when a refusal was last logged (nanoTime). */
+    private final Map<String, Long> refusalLog = new java.util.HashMap<>();
+    private long refusalWindowStart = System.nanoTime();
+    private int refusalLinesInWindow;
+    private long refusalsNotLogged;
+
+    private record Refusal(String nodeId, String address, String reason, Instant at) {
+    }
     private final Map<String, Node> bySession = new ConcurrentHashMap<>();
     private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -59,9 +79,28 @@ public final class FleetHub implements AutoCloseable {
         return t;
     });
     private volatile Encoded latest;
+    private final FleetMirror mirror;
 
     public FleetHub(Supplier<ConfigStore.Current> current) {
+        this(current, FleetMirror.NONE);
+    }
+
+    public FleetHub(Supplier<ConfigStore.Current> current, FleetMirror mirror) {
         this.current = current;
+        this.mirror = mirror;
+        // Nodes of other control planes ack there; their rows are polled while someone waits here.
+        if (mirror != FleetMirror.NONE) timer.scheduleWithFixedDelay(this::pollRemote, REMOTE_POLL_MS, REMOTE_POLL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void pollRemote() {
+        if (waiters.isEmpty()) return;
+        try {
+            mirror.refreshRemote();
+        } catch (RuntimeException e) {
+            LOG.debug("fleet: reading other control planes' nodes failed", e);
+            return;
+        }
+        checkWaiters();
     }
 
     // ---- called by the store ------------------------------------------------------------------
@@ -74,22 +113,47 @@ public final class FleetHub implements AutoCloseable {
 
     // ---- called by the WebSocket endpoint -----------------------------------------------------
 
-    /** A connection was refused at upgrade (wrong or missing cluster token). */
+    /**
+     * A connection was refused at upgrade (wrong or missing cluster token, or a client certificate
+     * that does not name the node). Refusals come from anyone who can reach the port, so they are
+     * kept apart from the nodes and bounded: at most {@link #MAX_REFUSED_PER_ADDRESS} claimed ids per
+     * address and {@link #MAX_REFUSED} in all, the oldest forgotten first. The log gets at most one line
+     * per address and {@link #MAX_REFUSAL_LINES} in all per {@link #REFUSAL_LOG_INTERVAL_MS}; the next
+     * line says how many attempts were not logged.
+     */
     public void refused(String nodeId, String address, String reason) {
-        if (nodeId == null || nodeId.isBlank()) nodeId = "unknown@" + address;
-        LOG.warn("fleet: refused node {} from {}: {}", nodeId, address, reason);
-        // Refusals come from anyone who can reach the port: do not let them grow the view without bound.
-        if (!nodes.containsKey(nodeId) && nodes.size() >= MAX_NODES) return;
-        Node n = nodes.computeIfAbsent(nodeId, Node::new);
-        synchronized (n) {
-            // A refused impostor must not hide a healthy connection of the same id.
-            if (n.session == null) {
-                n.refused = true;
-                n.address = address;
-                n.error = reason;
-                n.lastSeen = Instant.now();
+        String id = nodeId == null || nodeId.isBlank() ? "unknown@" + address : nodeId;
+        Instant now = Instant.now();
+        long suppressed = -1;
+        synchronized (refusals) {
+            Refusal old = refusals.remove(address + " " + id);
+            refusals.put(address + " " + id, new Refusal(id, address, reason, now));
+            if (old == null) {
+                List<String> sameAddress = new ArrayList<>();
+                for (Map.Entry<String, Refusal> e : refusals.entrySet()) if (e.getValue().address().equals(address)) sameAddress.add(e.getKey());
+                for (int i = 0; i < sameAddress.size() - MAX_REFUSED_PER_ADDRESS; i++) refusals.remove(sameAddress.get(i));
+                while (refusals.size() > MAX_REFUSED) refusals.remove(refusals.keySet().iterator().next());
+            }
+            long t = System.nanoTime();
+            long interval = TimeUnit.MILLISECONDS.toNanos(REFUSAL_LOG_INTERVAL_MS);
+            if (t - refusalWindowStart >= interval) {
+                refusalWindowStart = t;
+                refusalLinesInWindow = 0;
+            }
+            Long last = refusalLog.get(address);
+            if ((last == null || t - last >= interval) && refusalLinesInWindow < MAX_REFUSAL_LINES) {
+                refusalLinesInWindow++;
+                suppressed = refusalsNotLogged;
+                refusalsNotLogged = 0;
+                if (last == null && refusalLog.size() >= MAX_REFUSED) refusalLog.clear();
+                refusalLog.put(address, t);
+            } else {
+                refusalsNotLogged++;
             }
         }
+        if (suppressed >= 0)
+            LOG.warn("fleet: refused node {} from {}: {}{}", id, address, reason,
+                    suppressed == 0 ? "" : " (" + suppressed + " other refused attempts were not logged)");
     }
 
     /** The WebSocket is open; the node counts as connected (applied version unknown) until its hello. */
@@ -100,11 +164,11 @@ public final class FleetHub implements AutoCloseable {
             previous = n.session;
             n.session = ctx;
             n.hello = false;
-            n.refused = false;
             n.sending = false;
             n.sentVersion = -1;
             n.address = address;
             n.lastSeen = Instant.now();
+            mirror.publish(n.row(mirror.instance(), true));
         }
         bySession.put(ctx.sessionId(), n);
         if (previous != null) {
@@ -156,6 +220,7 @@ public final class FleetHub implements AutoCloseable {
                 ctx.closeSession(1008, "snapshot messages go from the control plane to nodes only");
                 return;
             }
+            mirror.publish(n.row(mirror.instance(), false));
         }
         if (pushNow) push(n);
         checkWaiters();
@@ -166,6 +231,7 @@ public final class FleetHub implements AutoCloseable {
         if (n == null) return;
         synchronized (n) {
             if (n.session == null || !n.session.sessionId().equals(ctx.sessionId())) return;
+            mirror.publish(n.closedRow(mirror.instance()));
             n.session = null;
             n.sending = false;
             n.lastSeen = Instant.now();
@@ -177,11 +243,13 @@ public final class FleetHub implements AutoCloseable {
     // ---- the fleet view -------------------------------------------------------------------------
 
     public List<NodeView> nodes() {
-        long version = current.get().version();
-        List<NodeView> out = new ArrayList<>();
-        for (Node n : nodes.values()) out.add(n.view(version));
-        out.sort(Comparator.comparing(NodeView::nodeId));
-        return out;
+        List<FleetMirror.Remote> remote = List.of();
+        try {
+            remote = mirror.refreshRemote();
+        } catch (RuntimeException e) {
+            LOG.warn("fleet: cannot read other control planes' nodes ({}); showing this one's only", e.toString());
+        }
+        return result(0, remote).nodes();
     }
 
     /**
@@ -191,6 +259,13 @@ public final class FleetHub implements AutoCloseable {
     public CompletableFuture<WaitResult> await(long minVersion, long waitMs) {
         Waiter w = new Waiter(minVersion);
         waiters.add(w);
+        if (mirror != FleetMirror.NONE) {
+            try {
+                mirror.refreshRemote();
+            } catch (RuntimeException e) {
+                LOG.debug("fleet: reading other control planes' nodes failed", e);
+            }
+        }
         checkWaiters();
         if (!w.future.isDone()) {
             var timeout = timer.schedule(() -> {
@@ -214,6 +289,7 @@ public final class FleetHub implements AutoCloseable {
             WsContext s;
             synchronized (n) {
                 s = n.session;
+                if (s != null) mirror.publish(n.closedRow(mirror.instance()));
             }
             // 1001 "going away" tells nodes to reconnect later rather than treat it as an error.
             if (s != null) {
@@ -226,6 +302,7 @@ public final class FleetHub implements AutoCloseable {
         }
         for (Waiter w : waiters) w.future.complete(result(w.minVersion));
         waiters.clear();
+        mirror.close();
     }
 
     private void checkWaiters() {
@@ -240,23 +317,65 @@ public final class FleetHub implements AutoCloseable {
     }
 
     private WaitResult result(long minVersion) {
+        return result(minVersion, mirror.remote());
+    }
+
+    /**
+     * One view over this control plane's nodes and the other control planes' rows: a node connected
+     * here is shown from here; else a live row elsewhere wins (the node failed over); else whatever
+     * was last known, as disconnected.
+     */
+    private WaitResult result(long minVersion, List<FleetMirror.Remote> remote) {
         long version = current.get().version();
-        List<NodeView> all = new ArrayList<>();
+        Map<String, NodeView> all = new java.util.TreeMap<>();
         List<NodeView> lagging = new ArrayList<>();
+        java.util.Set<String> connectedHere = new java.util.HashSet<>();
         for (Node n : nodes.values()) {
             NodeView v;
             boolean behind;
             synchronized (n) {
-                v = n.view(version);
+                v = n.view(version, mirror.instance());
                 // A connected node that has not said hello yet has an unknown version: it is behind.
                 behind = n.session != null && (!n.hello || n.applied < minVersion);
+                if (n.session != null) connectedHere.add(n.id);
             }
-            all.add(v);
+            all.put(v.nodeId(), v);
             if (behind) lagging.add(v);
         }
-        all.sort(Comparator.comparing(NodeView::nodeId));
+        for (FleetMirror.Remote r : remote) {
+            FleetMirror.Row row = r.row();
+            if (connectedHere.contains(row.nodeId())) continue;
+            if (!r.live() && all.containsKey(row.nodeId())) continue;
+            NodeView v = remoteView(row, r.live(), version);
+            all.put(v.nodeId(), v);
+            lagging.removeIf(l -> l.nodeId().equals(row.nodeId()));
+            if (r.live() && (!row.hello() || row.appliedVersion() == null || row.appliedVersion() < minVersion)) lagging.add(v);
+        }
+        List<Refusal> refused;
+        synchronized (refusals) {
+            refused = new ArrayList<>(refusals.values());
+        }
+        for (Refusal r : refused) {
+            NodeView known = all.get(r.nodeId());
+            // A refused impostor must not hide a node of the same id that is connected (here or elsewhere).
+            if (known != null && (!known.status().equals("disconnected") || known.lastSeen() != null && Instant.parse(known.lastSeen()).isAfter(r.at())))
+                continue;
+            all.put(r.nodeId(), new NodeView(r.nodeId(), r.address(), known == null ? null : known.softwareVersion(),
+                    known == null ? null : known.appliedVersion(), "refused", r.at().toString(), r.reason(), null, null));
+        }
         lagging.sort(Comparator.comparing(NodeView::nodeId));
-        return new WaitResult(lagging.isEmpty(), all, lagging);
+        return new WaitResult(lagging.isEmpty(), List.copyOf(all.values()), lagging);
+    }
+
+    private static NodeView remoteView(FleetMirror.Row row, boolean live, long currentVersion) {
+        String status;
+        long applied = row.appliedVersion() == null ? -1 : row.appliedVersion();
+        if (!live) status = "disconnected";
+        else if (row.hello() && applied == currentVersion) status = "in_sync";
+        else if (row.nackedVersion() != null && row.nackedVersion() == currentVersion && currentVersion > 0) status = "rejected";
+        else status = "lagging";
+        return new NodeView(row.nodeId(), row.address(), row.softwareVersion(), row.appliedVersion(), status, row.lastSeen(),
+                row.error(), row.hello() ? row.openTunnels() : null, live ? row.controlPlane() : null);
     }
 
     // ---- pushing -------------------------------------------------------------------------------
@@ -277,7 +396,9 @@ public final class FleetHub implements AutoCloseable {
         WsContext session;
         synchronized (n) {
             if (n.session == null || !n.hello || n.sending) return;
-            if (n.applied == e.version() || n.sentVersion >= e.version()) return;
+            // Never older than what the node holds: with several control planes, this one may learn
+            // of a version after a node that failed over from another one applied it.
+            if (n.applied >= e.version() || n.sentVersion >= e.version()) return;
             n.sending = true;
             n.sentVersion = e.version();
             session = n.session;
@@ -319,7 +440,6 @@ public final class FleetHub implements AutoCloseable {
         final String id;
         WsContext session;
         boolean hello;
-        boolean refused;
         boolean sending;
         long sentVersion = -1;
         long applied = -1;
@@ -334,14 +454,29 @@ public final class FleetHub implements AutoCloseable {
             this.id = id;
         }
 
-        synchronized NodeView view(long currentVersion) {
+        synchronized FleetMirror.Row row(String instance, boolean claim) {
+            return new FleetMirror.Row(id, instance, connection(instance), true, claim, address, softwareVersion, hello,
+                    applied < 0 ? null : applied, nackedVersion < 0 ? null : nackedVersion, openTunnels, error,
+                    lastSeen == null ? null : lastSeen.toString());
+        }
+
+        synchronized FleetMirror.Row closedRow(String instance) {
+            return new FleetMirror.Row(id, instance, connection(instance), false, false, address, softwareVersion, hello,
+                    applied < 0 ? null : applied, nackedVersion < 0 ? null : nackedVersion, openTunnels, error, Instant.now().toString());
+        }
+
+        private String connection(String instance) {
+            return instance + "/" + (session == null ? "closed" : session.sessionId());
+        }
+
+        synchronized NodeView view(long currentVersion, String instance) {
             String status;
-            if (session == null) status = refused ? "refused" : "disconnected";
+            if (session == null) status = "disconnected";
             else if (hello && applied == currentVersion) status = "in_sync";
             else if (nackedVersion == currentVersion && currentVersion > 0) status = "rejected";
             else status = "lagging";
             return new NodeView(id, address, softwareVersion, applied < 0 ? null : applied, status,
-                    lastSeen == null ? null : lastSeen.toString(), error, hello ? openTunnels : null);
+                    lastSeen == null ? null : lastSeen.toString(), error, hello ? openTunnels : null, session == null ? null : instance);
         }
     }
 }

@@ -47,6 +47,9 @@ import java.util.zip.Inflater;
 public final class ConfigStore {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
     private static final ObjectMapper MAPPER = ConfigCodec.mapper();
+    /** PostgreSQL channel on which each committed version number is announced. */
+    public static final String VERSIONS_CHANNEL = "switchyard_versions";
+    public static final int DEFAULT_KEEP_VERSIONS = 1000;
 
     /** The newest committed version; version 0 (never stored) is the empty document of a fresh database. */
     public record Current(long version, Instant createdAt, Config config) {
@@ -65,11 +68,15 @@ public final class ConfigStore {
     }
 
     private final Jdbi jdbi;
+    private final Database db;
+    private final int keepVersions;
+    private final SecretBox box;
     /**
      * Serialises writers inside this process: the change function runs on the state it will
-     * replace, and versions are max+1, so two writers must not interleave. SQLite's own write lock
-     * (BEGIN IMMEDIATE) would serialise them too, but only by making the loser wait in the busy
-     * handler or fail; a fair JVM lock queues them without touching the busy timeout.
+     * replace, and versions are max+1, so two writers must not interleave. The database serialises
+     * writers of different processes too ({@link Database#lockForWrite}); this fair JVM lock queues
+     * the ones of this process without holding a connection or touching SQLite's busy timeout.
+     * Also guards publication: {@link #current} only moves forward, and listeners see versions in order.
      */
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private volatile Current current;
@@ -78,8 +85,22 @@ public final class ConfigStore {
     private long rowsVersion = -1;
     private final List<Consumer<Current>> listeners = new CopyOnWriteArrayList<>();
 
+    /** Keeps the default history ({@value #DEFAULT_KEEP_VERSIONS} versions), private keys stored as given. */
     public ConfigStore(Database db) {
+        this(db, DEFAULT_KEEP_VERSIONS, null);
+    }
+
+    /**
+     * @param keepVersions how many versions history keeps (at least 1: the current one is never pruned)
+     * @param box          encrypts private keys at rest, or null to store them as given
+     */
+    public ConfigStore(Database db, int keepVersions, SecretBox box) {
+        if (keepVersions < 1) throw new IllegalArgumentException("keep-versions: " + keepVersions + " (expected: >= 1)");
+        this.db = db;
         this.jdbi = db.jdbi();
+        this.keepVersions = keepVersions;
+        this.box = box;
+        if (box != null) sealStoredKeys();
         this.current = jdbi.withHandle(this::loadCurrent);
         // Rows and the newest snapshot are written in one transaction, so they must agree; if they
         // do not (a hand-edited file), say so: the rows win for the next write, the snapshot is served.
@@ -88,7 +109,7 @@ public final class ConfigStore {
         rowsVersion = current.version();
         if (!rows.equals(current.config()))
             LOG.warn("database {}: the current rows differ from snapshot version {}; the next write starts from the rows",
-                    db.file(), current.version());
+                    db.location(), current.version());
     }
 
     /** Called, in version order, after each commit that created a version (keep it quick and non-blocking). */
@@ -103,7 +124,9 @@ public final class ConfigStore {
     /**
      * Applies {@code change} to the current configuration (with private keys) and, when the result
      * differs, commits rows and a new snapshot in one transaction. Exceptions from {@code change}
-     * (validation, conflicts) roll everything back and propagate unchanged.
+     * (validation, conflicts) roll everything back and propagate unchanged. When another control
+     * plane committed versions this one has not seen yet, the newest of them is published first,
+     * so {@code change} and {@link #current()} agree with the rows it is given.
      *
      * @param note prefix of the history summary (e.g. "rollback to 3"), or null
      */
@@ -111,7 +134,9 @@ public final class ConfigStore {
         writeLock.lock();
         try {
             Written w = jdbi.inTransaction(h -> {
+                db.lockForWrite(h);
                 long latest = h.createQuery("SELECT COALESCE(MAX(version), 0) FROM snapshots").mapTo(Long.class).one();
+                if (latest > current.version()) advance(loadCurrent(h));
                 // The rows as this process last wrote them are still the rows unless another
                 // process wrote since (the version tells); reusing them saves parsing every row.
                 Config before = latest == rowsVersion && rowsCache != null ? rowsCache : loadRows(h);
@@ -123,27 +148,59 @@ public final class ConfigStore {
                 String summary = ConfigDiff.between(before, after).summary();
                 if (note != null) summary = note + ": " + summary;
                 h.createUpdate("INSERT INTO snapshots (version, created_at, summary, document, document_deflate) VALUES (?, ?, ?, '', ?)")
-                        .bind(0, version).bind(1, now.toString()).bind(2, summary).bind(3, deflate(ConfigCodec.writeBytes(after)))
+                        .bind(0, version).bind(1, now.toString()).bind(2, summary).bind(3, deflate(document(after)))
                         .execute();
+                // History is bounded; the version just written is always kept.
+                if (version > keepVersions)
+                    h.createUpdate("DELETE FROM snapshots WHERE version <= ?").bind(0, version - keepVersions).execute();
+                afterInsert(h, version);
                 return new Written(version, true, after, now);
             });
             if (w.created()) {
                 rowsCache = w.after();
                 rowsVersion = w.version();
                 // Published only after commit, still under the lock, so listeners see versions in order.
-                Current c = new Current(w.version(), w.createdAt(), w.after());
-                current = c;
-                for (Consumer<Current> l : listeners) {
-                    try {
-                        l.accept(c);
-                    } catch (RuntimeException e) {
-                        LOG.warn("commit listener failed for version {}", c.version(), e);
-                    }
-                }
+                advance(new Current(w.version(), w.createdAt(), w.after()));
             }
             return w;
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * Publishes the newest committed version when another control plane wrote it (PostgreSQL).
+     *
+     * @return the version now current
+     */
+    public long refresh() {
+        writeLock.lock();
+        try {
+            long latest = jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(version), 0) FROM snapshots").mapTo(Long.class).one());
+            if (latest > current.version()) advance(jdbi.withHandle(this::loadCurrent));
+            return current.version();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Runs inside the write transaction, after the snapshot row. */
+    private void afterInsert(Handle h, long version) {
+        // PostgreSQL tells the other control planes at commit (NOTIFY is transactional).
+        if (db.dialect() == Database.Dialect.POSTGRESQL)
+            Database.call(h, "SELECT pg_notify(?, ?)", VERSIONS_CHANNEL, Long.toString(version));
+    }
+
+    /** Makes {@code c} current and tells the listeners, unless it is not newer. Caller holds {@link #writeLock}. */
+    private void advance(Current c) {
+        if (c.version() <= current.version()) return;
+        current = c;
+        for (Consumer<Current> l : listeners) {
+            try {
+                l.accept(c);
+            } catch (RuntimeException e) {
+                LOG.warn("commit listener failed for version {}", c.version(), e);
+            }
         }
     }
 
@@ -177,10 +234,82 @@ public final class ConfigStore {
         return new Current(s.version(), s.createdAt(), s.config());
     }
 
-    private static Stored stored(ResultSet rs) throws SQLException {
+    private Stored stored(ResultSet rs) throws SQLException {
         byte[] deflated = rs.getBytes(5);
-        Config config = deflated != null ? ConfigCodec.readConfig(inflate(deflated)) : ConfigCodec.readConfig(rs.getString(4));
+        byte[] json = deflated != null ? inflate(deflated) : rs.getString(4).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Config config = ConfigCodec.readConfig(openKeys(json));
         return new Stored(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3), config);
+    }
+
+    /** A snapshot document as stored: the private keys inside it sealed when a secret key is set. */
+    private byte[] document(Config config) {
+        byte[] json = ConfigCodec.writeBytes(config);
+        if (box == null || config.certificates().isEmpty()) return json;
+        ObjectNode tree = parse(new String(json, java.nio.charset.StandardCharsets.UTF_8));
+        for (JsonNode c : tree.path("certificates")) {
+            JsonNode k = c.get("key_pem");
+            if (k != null && k.isTextual() && !SecretBox.sealed(k.asText())) ((ObjectNode) c).put("key_pem", box.seal(k.asText()));
+        }
+        return tree.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A stored document with its sealed private keys opened (plain documents pass unchanged). */
+    private byte[] openKeys(byte[] json) {
+        if (!contains(json, SEALED_MARK)) return json;
+        ObjectNode tree = parse(new String(json, java.nio.charset.StandardCharsets.UTF_8));
+        for (JsonNode c : tree.path("certificates")) {
+            JsonNode k = c.get("key_pem");
+            if (k != null && k.isTextual()) ((ObjectNode) c).put("key_pem", SecretBox.open(box, k.asText()));
+        }
+        return tree.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static final byte[] SEALED_MARK = ("\"" + SecretBox.PREFIX).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    private static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i <= hay.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * With a secret key set, private keys stored in plain text before it was (rows and history) are
+     * sealed now, in one transaction, so turning encryption on covers what is already stored.
+     */
+    private void sealStoredKeys() {
+        writeLock.lock();
+        try {
+            int[] sealed = new int[2];
+            jdbi.useTransaction(h -> {
+                db.lockForWrite(h);
+                List<String[]> plain = h.createQuery("SELECT name, key_pem FROM certificates")
+                        .map((rs, ctx) -> new String[]{rs.getString(1), rs.getString(2)}).list();
+                for (String[] row : plain) {
+                    if (SecretBox.sealed(row[1])) continue;
+                    h.createUpdate("UPDATE certificates SET key_pem = ? WHERE name = ?").bind(0, box.seal(row[1])).bind(1, row[0]).execute();
+                    sealed[0]++;
+                }
+                List<Long> versions = h.createQuery("SELECT version FROM snapshots ORDER BY version").mapTo(Long.class).list();
+                for (long v : versions) {
+                    Stored st = h.createQuery("SELECT version, created_at, summary, document, document_deflate FROM snapshots WHERE version = ?")
+                            .bind(0, v).map((rs, ctx) -> stored(rs)).one();
+                    if (st.config().certificates().isEmpty()) continue;
+                    byte[] raw = h.createQuery("SELECT document_deflate FROM snapshots WHERE version = ?").bind(0, v)
+                            .map((rs, ctx) -> rs.getBytes(1)).one();
+                    if (raw != null && contains(inflate(raw), SEALED_MARK)) continue;
+                    h.createUpdate("UPDATE snapshots SET document = '', document_deflate = ? WHERE version = ?")
+                            .bind(0, deflate(document(st.config()))).bind(1, v).execute();
+                    sealed[1]++;
+                }
+            });
+            if (sealed[0] + sealed[1] > 0)
+                LOG.info("database {}: sealed {} stored private key(s) and the keys in {} snapshot(s) with the secret key", db.location(), sealed[0], sealed[1]);
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     static byte[] deflate(byte[] json) {
@@ -243,7 +372,7 @@ public final class ConfigStore {
         List<Certificate> certificates = h.createQuery("SELECT body, key_pem FROM certificates ORDER BY position")
                 .map((rs, ctx) -> {
                     ObjectNode body = parse(rs.getString(1));
-                    body.put("key_pem", rs.getString(2));
+                    body.put("key_pem", SecretBox.open(box, rs.getString(2)));
                     return treeTo(body, Certificate.class);
                 }).list();
         return new Config(timeouts, upstreams, routes, certificates);
@@ -308,7 +437,7 @@ public final class ConfigStore {
             h.createUpdate("INSERT INTO certificates (name, position, body, key_pem, not_after, fingerprint_sha256) VALUES (?, ?, ?, ?, ?, ?) "
                             + "ON CONFLICT (name) DO UPDATE SET position = excluded.position, body = excluded.body, key_pem = excluded.key_pem, "
                             + "not_after = excluded.not_after, fingerprint_sha256 = excluded.fingerprint_sha256")
-                    .bind(0, c.name()).bind(1, i).bind(2, ConfigCodec.write(c.redacted())).bind(3, c.keyPem())
+                    .bind(0, c.name()).bind(1, i).bind(2, ConfigCodec.write(c.redacted())).bind(3, box == null ? c.keyPem() : box.seal(c.keyPem()))
                     .bind(4, d.notAfter().toString()).bind(5, d.fingerprintSha256()).execute();
         }
         Map<String, Certificate> newCertByName = byName(after.certificates(), Certificate::name);

@@ -5,6 +5,10 @@ import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.TestCerts;
+import io.switchyard.controlplane.testing.TestStore;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,17 +17,20 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.InetSocketAddress;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Map;
 
 import static io.switchyard.controlplane.Api.q;
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** Runs on SQLite and on PostgreSQL. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestStore.Kind.class)
 class AdminApiTest {
+    @Parameter
+    TestStore.Kind kind;
+    TestStore store;
+
     static final String V1 = "/api/v1";
 
     @TempDir
@@ -33,13 +40,15 @@ class AdminApiTest {
 
     @BeforeEach
     void start() {
-        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, null));
+        store = TestStore.create(kind, dir);
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null));
         api = new Api(cp.adminAddress());
     }
 
     @AfterEach
     void stop() {
         cp.close();
+        store.close();
     }
 
     static String upstream(String name, String... addresses) {
@@ -53,11 +62,7 @@ class AdminApiTest {
     }
 
     long rows(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("cp.db"));
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return store.scalar(sql);
     }
 
     @Test
@@ -496,7 +501,7 @@ class AdminApiTest {
         api.post(V1 + "/upstreams", upstream("chat", "127.0.0.1:8010"));
         api.post(V1 + "/routes", route("ws", "/wss", "chat"));
         cp.close();
-        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, null));
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null));
         api = new Api(cp.adminAddress());
         assertThat(api.get(V1 + "/snapshots/current").json().get("version").asLong()).isEqualTo(2);
         assertThat(api.get(V1 + "/routes/ws").status()).isEqualTo(200);

@@ -6,6 +6,10 @@ import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.TestCerts;
+import io.switchyard.controlplane.testing.TestStore;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +32,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the schema openapi.yaml documents for it, with a small JSON Schema subset (type, required,
  * properties, additionalProperties, items, enum, allOf, $ref).
  */
+/** Runs on SQLite and on PostgreSQL. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestStore.Kind.class)
 class OpenApiResponsesTest {
+    @Parameter
+    TestStore.Kind kind;
+    TestStore store;
+
     @TempDir
     Path dir;
     ControlPlane cp;
@@ -38,7 +49,8 @@ class OpenApiResponsesTest {
 
     @BeforeEach
     void start() throws Exception {
-        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, null));
+        store = TestStore.create(kind, dir);
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null));
         api = new Api(cp.adminAddress());
         try (InputStream in = getClass().getResourceAsStream("/openapi.yaml")) {
             spec = new YAMLMapper().readTree(in);
@@ -48,6 +60,7 @@ class OpenApiResponsesTest {
     @AfterEach
     void stop() {
         cp.close();
+        store.close();
     }
 
     @Test

@@ -7,6 +7,10 @@ import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.TestCerts;
 import io.switchyard.fleet.FleetMessage;
+import io.switchyard.controlplane.testing.TestStore;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +37,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+/** Runs on SQLite and on PostgreSQL. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestStore.Kind.class)
 class FleetChannelTest {
+    @Parameter
+    TestStore.Kind kind;
+    TestStore store;
+
     static final String CLUSTER_TOKEN = "cluster-s3cret";
 
     @TempDir
@@ -44,7 +55,8 @@ class FleetChannelTest {
 
     @BeforeEach
     void start() {
-        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, CLUSTER_TOKEN));
+        store = TestStore.create(kind, dir);
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, CLUSTER_TOKEN));
         api = new Api(cp.adminAddress());
     }
 
@@ -52,6 +64,7 @@ class FleetChannelTest {
     void stop() {
         for (Node n : nodes) n.ws.abort();
         cp.close();
+        store.close();
     }
 
     /** A node as the data plane would be: the JDK's WebSocket client speaking the fleet protocol. */
@@ -229,7 +242,7 @@ class FleetChannelTest {
     @Test
     void withAnAdminTokenTooANodeNeedsOnlyTheClusterToken() throws Exception {
         cp.close();
-        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), "admin-s3cret", CLUSTER_TOKEN));
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), "admin-s3cret", CLUSTER_TOKEN));
         api = new Api(cp.adminAddress(), "admin-s3cret");
         Node n = new Node().connect("edge-7", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-7", "0.1.0", null, 0, 0));

@@ -4,6 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
+import io.switchyard.controlplane.testing.TestStore;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,15 +27,32 @@ import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** Runs on SQLite and on PostgreSQL. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestStore.Kind.class)
 class ConcurrentWritesTest {
+    @Parameter
+    TestStore.Kind kind;
+    TestStore store;
+
     static final int WRITERS = 20;
 
     @TempDir
     Path dir;
 
+    @BeforeEach
+    void createStore() {
+        store = TestStore.create(kind, dir);
+    }
+
+    @AfterEach
+    void dropStore() {
+        store.close();
+    }
+
     @Test
     void twentyConcurrentWritersAreAllAcknowledgedWithDistinctGaplessVersions() throws Exception {
-        try (ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, null))) {
+        try (ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null))) {
             Api api = new Api(cp.adminAddress());
             api.post("/api/v1/upstreams", "{\"name\":\"pool\"}");
             ExecutorService pool = Executors.newFixedThreadPool(WRITERS);

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -44,13 +45,33 @@ public final class Node implements AutoCloseable {
     /** How long a node with nothing to serve waits for its first snapshot before it listens anyway (and answers 503). */
     public static final Duration DEFAULT_INITIAL_WAIT = Duration.ofSeconds(10);
 
-    /**
-     * As above. The proxy listeners open only after the snapshot the node has (file or cache) is applied, so a client
-     * never meets a listener without configuration. With nothing to serve yet, the node waits up to {@code initialWait}
-     * for the control plane's first snapshot, then listens and answers 503 until one applies.
-     */
     public static Node start(DataPlaneSettings settings, URI controlPlane, Path configFile, Path stateDir,
                              String clusterToken, String softwareVersion, Duration initialWait) {
+        return start(settings, controlPlane == null ? List.of() : List.of(controlPlane), null, configFile, stateDir,
+                clusterToken, softwareVersion, initialWait);
+    }
+
+    /** As above, with several control planes sharing one database: the node uses one and fails over to the next. */
+    public static Node start(DataPlaneSettings settings, List<URI> controlPlanes, Path configFile, Path stateDir,
+                             String clusterToken, String softwareVersion) {
+        return start(settings, controlPlanes, null, configFile, stateDir, clusterToken, softwareVersion, DEFAULT_INITIAL_WAIT);
+    }
+
+    public static Node start(DataPlaneSettings settings, List<URI> controlPlanes, javax.net.ssl.SSLContext fleetTls, Path configFile,
+                             Path stateDir, String clusterToken, String softwareVersion) {
+        return start(settings, controlPlanes, fleetTls, configFile, stateDir, clusterToken, softwareVersion, DEFAULT_INITIAL_WAIT);
+    }
+
+    /**
+     * The proxy listeners open only after the snapshot the node has (file or cache) is applied, so a client never meets
+     * a listener without configuration. With nothing to serve yet, the node waits up to {@code initialWait} for the
+     * control plane's first snapshot, then listens and answers 503 until one applies.
+     *
+     * @param fleetTls TLS client context for https:// control planes (trust, and a client certificate for mutual TLS), or null
+     */
+    public static Node start(DataPlaneSettings settings, List<URI> controlPlanes, javax.net.ssl.SSLContext fleetTls, Path configFile,
+                             Path stateDir, String clusterToken, String softwareVersion, Duration initialWait) {
+        URI controlPlane = controlPlanes.isEmpty() ? null : controlPlanes.get(0);
         StateDir state = new StateDir(stateDir);
         Snapshot fromFile = null;
         if (configFile != null) {
@@ -98,7 +119,7 @@ public final class Node implements AutoCloseable {
             log.info("serving {}", source);
             NodeAgent agent = null;
             if (controlPlane != null) {
-                agent = new NodeAgent(dp, controlPlane, settings.nodeId(), clusterToken, state, softwareVersion).start();
+                agent = new NodeAgent(dp, controlPlanes, fleetTls, settings.nodeId(), clusterToken, state, softwareVersion).start();
             }
             if (initial == null && controlPlane != null) awaitFirstSnapshot(dp, initialWait);
             dp.listen();

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -29,7 +30,13 @@ import java.util.concurrent.TimeUnit;
  * Keeps one data plane subscribed to the control plane's fleet channel ({@link FleetMessage}): says
  * hello with the version it holds, applies every pushed snapshot (validate, compile, swap), writes it
  * to the state directory, then ACKs it, or NACKs it with the reason while the last good one keeps
- * serving. Reconnects with capped exponential backoff and full jitter.
+ * serving. A push older than the version it holds is never applied (with several control planes on
+ * one database, the one it fails over to may not have seen the newest version yet).
+ *
+ * <p>Several control planes may be given: the agent holds one connection, to the first that answers.
+ * When it is lost, the next one in the list is tried at once, then the one after; only when every
+ * control plane failed in a row does it wait, with capped exponential backoff and full jitter,
+ * before the next round. The data plane serves its last snapshot throughout.
  *
  * <p>Threading: every state change runs on one single-threaded scheduler ({@code agent}), so the
  * fields below need no locks; the JDK WebSocket's callbacks only hand work over to it.
@@ -39,9 +46,12 @@ public final class NodeAgent implements AutoCloseable {
     static final Duration HEARTBEAT = Duration.ofSeconds(5);
     static final long BACKOFF_BASE_MS = 100;
     static final long BACKOFF_CAP_MS = 5_000;
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    static final long FAILOVER_JITTER_MS = 100;
+    static final Duration CONNECT_TIMEOUT_FAILOVER = Duration.ofMillis(1_500);
 
     private final DataPlane dataPlane;
-    private final URI controlPlane;
+    private final List<URI> controlPlanes;
     private final String nodeId;
     private final String clusterToken;
     private final StateDir stateDir;
@@ -52,6 +62,9 @@ public final class NodeAgent implements AutoCloseable {
     private final java.util.concurrent.ExecutorService stager;
 
     // Confined to the agent thread.
+    private int target;
+    /** Failed attempts since the last successful connection; a full round of them means back off. */
+    private int failuresInRow;
     private WebSocket socket;
     private int failures;
     private String state = "connecting";
@@ -63,13 +76,25 @@ public final class NodeAgent implements AutoCloseable {
 
     public NodeAgent(DataPlane dataPlane, URI controlPlane, String nodeId, String clusterToken, StateDir stateDir,
                      String softwareVersion) {
+        this(dataPlane, List.of(controlPlane), null, nodeId, clusterToken, stateDir, softwareVersion);
+    }
+
+    /**
+     * @param controlPlanes base URLs of the control planes sharing one database, tried in this order
+     * @param tls           TLS client context for https:// control planes, or null for the JDK's default
+     */
+    public NodeAgent(DataPlane dataPlane, List<URI> controlPlanes, javax.net.ssl.SSLContext tls, String nodeId, String clusterToken,
+                     StateDir stateDir, String softwareVersion) {
+        if (controlPlanes.isEmpty()) throw new IllegalArgumentException("control plane: none given");
         this.dataPlane = dataPlane;
-        this.controlPlane = controlPlane;
+        this.controlPlanes = List.copyOf(controlPlanes);
         this.nodeId = nodeId;
         this.clusterToken = clusterToken;
         this.stateDir = stateDir;
         this.softwareVersion = softwareVersion;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) hb.sslContext(tls);
+        this.http = hb.build();
         this.agent = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "switchyard-node-agent");
             t.setDaemon(true);
@@ -96,14 +121,20 @@ public final class NodeAgent implements AutoCloseable {
                 + URLEncoder.encode(nodeId, StandardCharsets.UTF_8));
     }
 
+    private URI controlPlane() {
+        return controlPlanes.get(target);
+    }
+
     private void connect() {
         if (closed) return;
-        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        URI controlPlane = controlPlane();
+        // Fail over quickly: a control plane that does not answer within 1.5 s is skipped for the next.
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(controlPlanes.size() > 1 ? CONNECT_TIMEOUT_FAILOVER : CONNECT_TIMEOUT);
         if (clusterToken != null) b.header("Authorization", "Bearer " + clusterToken);
         b.buildAsync(streamUri(controlPlane, nodeId), new Listener())
                 .whenCompleteAsync((ws, err) -> {
                     if (err != null) {
-                        onDisconnected(err);
+                        onDisconnected(err, false);
                         return;
                     }
                     if (closed) {
@@ -112,6 +143,7 @@ public final class NodeAgent implements AutoCloseable {
                     }
                     socket = ws;
                     failures = 0;
+                    failuresInRow = 0;
                     state = "connected";
                     lastError = null;
                     lastContact = Instant.now();
@@ -127,7 +159,9 @@ public final class NodeAgent implements AutoCloseable {
         if (socket != null) send(new FleetMessage.Heartbeat(dataPlane.appliedVersion(), dataPlane.openTunnels()));
     }
 
-    private void onDisconnected(Throwable err) {
+    /** @param wasConnected the connection had been established (so the next control plane is tried at once) */
+    private void onDisconnected(Throwable err, boolean wasConnected) {
+        URI controlPlane = controlPlane();
         if (heartbeat != null) heartbeat.cancel(false);
         heartbeat = null;
         socket = null;
@@ -143,10 +177,23 @@ public final class NodeAgent implements AutoCloseable {
             lastError = cause == null ? "connection closed" : String.valueOf(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
         }
         failures++;
-        long cap = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(failures, 16));
-        long delay = ThreadLocalRandom.current().nextLong(BACKOFF_BASE_MS / 2, Math.max(BACKOFF_BASE_MS, cap) + 1);
+        if (!wasConnected) failuresInRow++;
+        target = (target + 1) % controlPlanes.size();
+        long delay;
+        if (wasConnected) {
+            // Lost a working connection: the next control plane at once (a little jitter, so a fleet does not reconnect in lockstep).
+            delay = ThreadLocalRandom.current().nextLong(0, FAILOVER_JITTER_MS + 1);
+        } else if (failuresInRow % controlPlanes.size() != 0) {
+            // Another control plane may still be up: try it now. Every one failed in a row: back off.
+            delay = 0;
+        } else {
+            int rounds = failuresInRow / controlPlanes.size();
+            long cap = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(rounds, 16));
+            delay = ThreadLocalRandom.current().nextLong(BACKOFF_BASE_MS / 2, Math.max(BACKOFF_BASE_MS, cap) + 1);
+        }
         if (failures == 1 || failures % 10 == 0)
-            log.warn("control plane {} {}: {}; serving version {}; retrying in {} ms", controlPlane, state, lastError, dataPlane.appliedVersion(), delay);
+            log.warn("control plane {} {}: {}; serving version {}; {}", controlPlane, state, lastError, dataPlane.appliedVersion(),
+                    delay == 0 ? "trying " + controlPlane() + " now" : "retrying " + controlPlane() + " in " + delay + " ms");
         publishStatus();
         agent.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
@@ -167,6 +214,13 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void apply(FleetMessage.SnapshotPush push) {
+        long held = dataPlane.appliedVersion();
+        if (push.version() < held) {
+            // A control plane that has not yet seen the newest version: keep ours, and tell it what we hold.
+            log.warn("ignored version {} from control plane {}: this node holds the newer version {}", push.version(), controlPlane(), held);
+            send(new FleetMessage.Heartbeat(held, dataPlane.openTunnels()));
+            return;
+        }
         Snapshot s;
         CompletableFuture<java.nio.file.Path> staged = null;
         try {
@@ -217,7 +271,8 @@ public final class NodeAgent implements AutoCloseable {
 
     private void publishStatus() {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("url", controlPlane.toString());
+        s.put("url", controlPlane().toString());
+        if (controlPlanes.size() > 1) s.put("urls", controlPlanes.stream().map(URI::toString).toList());
         s.put("state", state);
         if (lastError != null) s.put("error", lastError);
         if (lastContact != null) s.put("last_contact", lastContact.toString());
@@ -230,6 +285,15 @@ public final class NodeAgent implements AutoCloseable {
             return agent.submit(() -> state).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             return "unknown";
+        }
+    }
+
+    /** The control plane this node is connected to right now, or null. */
+    public URI connectedTo() {
+        try {
+            return agent.submit(() -> socket == null ? null : controlPlane()).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return null;
         }
     }
 
@@ -273,7 +337,7 @@ public final class NodeAgent implements AutoCloseable {
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
             agent.execute(() -> {
-                if (socket == webSocket) onDisconnected(new IllegalStateException("closed by control plane (" + statusCode + " " + reason + ")"));
+                if (socket == webSocket) onDisconnected(new IllegalStateException("closed by control plane (" + statusCode + " " + reason + ")"), true);
             });
             return null;
         }
@@ -281,7 +345,7 @@ public final class NodeAgent implements AutoCloseable {
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
             agent.execute(() -> {
-                if (socket == webSocket) onDisconnected(error);
+                if (socket == webSocket) onDisconnected(error, true);
             });
         }
     }
