@@ -73,6 +73,9 @@ public final class DataPlane implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean listening;
     private volatile Channel statusListener;
+    private final Object shutdownLock = new Object();
+    private volatile Channel plainListener;
+    private volatile Channel tlsListener;
     private final long startedNanos = System.nanoTime();
 
     private DataPlane(DataPlaneSettings settings, long headerTimeoutMs) {
@@ -114,7 +117,8 @@ public final class DataPlane implements AutoCloseable {
         DataPlane dp = new DataPlane(settings, headerTimeoutMs);
         try {
             if (settings.status() != null)
-                dp.statusAddress = dp.bind(settings.status(), new StatusServer(dp::statusJson, dp::metricsText, dp::ready), "status", true);
+                dp.statusAddress = (InetSocketAddress) dp.bind(settings.status(),
+                        new StatusServer(dp::statusJson, dp::metricsText, dp::ready), "status", true).localAddress();
         } catch (RuntimeException e) {
             dp.close();
             throw e;
@@ -123,24 +127,79 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /**
-     * Opens the proxy listeners (TLS first, then plain). Until a snapshot is applied they answer 503 with
-     * {@code Retry-After}, never 404. Logs the data plane's ready line. Call once.
+     * Opens the proxy listeners (plain and TLS). Until a snapshot is applied they answer 503 with {@code Retry-After},
+     * never 404. Logs the data plane's ready line. Call once.
      */
     public DataPlane listen() {
+        return listen(null);
+    }
+
+    /**
+     * As {@link #listen()}, on listening sockets taken from the process this one replaces ({@code taken}: plain first,
+     * then TLS), or bound afresh when {@code taken} is null.
+     */
+    public DataPlane listen(Handover.Taken taken) {
         try {
+            if (taken != null && !"epoll".equals(transport.name()))
+                throw new IllegalStateException("handover needs the epoll transport (Linux)");
+            Integer plainFd = taken == null ? null : taken.fds().get(0);
+            Integer tlsFd = taken == null || settings.tlsListen() == null ? null : taken.fds().get(1);
             if (settings.tlsListen() != null) {
-                tlsAddress = bind(settings.tlsListen(), new ProxyInitializer(ctx, true), "tls-listen", false);
+                tlsListener = open(settings.tlsListen(), tlsFd, new ProxyInitializer(ctx, true), "tls-listen");
+                tlsAddress = (InetSocketAddress) tlsListener.localAddress();
                 ctx.tlsPort().set(tlsAddress.getPort());
             }
-            listenAddress = bind(settings.listen(), new ProxyInitializer(ctx, false), "listen", false);
+            plainListener = open(settings.listen(), plainFd, new ProxyInitializer(ctx, false), "listen");
+            listenAddress = (InetSocketAddress) plainListener.localAddress();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
         listening = true;
-        LOG.info("data plane {} ready: listen={} tls={} status={} transport={} tls_provider={} version={}", settings.nodeId(),
-                listenAddress, tlsAddress, statusAddress, transport.name(), ServerCertificates.provider(), appliedVersion);
+        LOG.info("data plane {} ready: listen={} tls={} status={} transport={} tls_provider={} version={}{}", settings.nodeId(),
+                listenAddress, tlsAddress, statusAddress, transport.name(), ServerCertificates.provider(), appliedVersion,
+                taken == null ? "" : " (listening sockets taken over)");
         return this;
+    }
+
+    private Channel open(InetSocketAddress address, Integer inheritedFd, ProxyInitializer init, String what) {
+        if (inheritedFd == null) return bind(address, init, what, false);
+        ServerBootstrap b = serverBootstrap(init, false)
+                .channelFactory(() -> new io.netty.channel.epoll.EpollServerSocketChannel(inheritedFd));
+        Channel ch = b.register().syncUninterruptibly().channel();
+        listeners.add(ch);
+        return ch;
+    }
+
+    /**
+     * Takes the listening sockets of the running process of this node offered on {@code path} (same flags: plain, and
+     * TLS when this one has it). Null when no process offers any (then {@link #listen()} binds afresh).
+     */
+    public Handover.Taken takeOver(java.nio.file.Path path, java.time.Duration timeout) {
+        if (!"epoll".equals(transport.name()))
+            throw new IllegalStateException("--take-over needs the epoll transport (Linux); this platform has " + transport.name());
+        return Handover.take(boss, path, settings.tlsListen() == null ? 1 : 2, timeout);
+    }
+
+    /**
+     * Offers this process's listening sockets to a successor on {@code path} (see {@link Handover}). When it takes
+     * them, this process stops accepting at once, runs {@code stopWritingState}, and drains as on SIGTERM with
+     * {@code drainTunnels}, then runs {@code exit}. Null when the transport cannot pass sockets (not epoll).
+     */
+    public Handover.Offer offerHandover(java.nio.file.Path path, Runnable stopWritingState, DrainTunnels drainTunnels, Runnable exit) {
+        if (!"epoll".equals(transport.name())) return null;
+        return Handover.offer(boss, path, () -> {
+            List<Integer> fds = new ArrayList<>();
+            fds.add(((io.netty.channel.epoll.EpollServerSocketChannel) plainListener).fd().intValue());
+            if (tlsListener != null) fds.add(((io.netty.channel.epoll.EpollServerSocketChannel) tlsListener).fd().intValue());
+            return fds;
+        }, () -> {
+            stopAccepting();
+            stopWritingState.run();
+        }, () -> {
+            shutdownGracefully(drainTunnels);
+            exit.run();
+        });
     }
 
     /** {@link #create} then {@link #listen} at once: for tests and embedding that apply afterwards. */
@@ -162,24 +221,26 @@ public final class DataPlane implements AutoCloseable {
         return state() == State.SERVING;
     }
 
-    /** @param autoRead false for proxy listeners, whose handlers pace every read themselves */
-    private InetSocketAddress bind(InetSocketAddress address, ChannelInitializer<SocketChannel> init, String what,
-                                   boolean autoRead) {
-        ServerBootstrap b = new ServerBootstrap()
+    private ServerBootstrap serverBootstrap(ChannelInitializer<SocketChannel> init, boolean autoRead) {
+        return new ServerBootstrap()
                 .group(boss, workers)
-                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, autoRead)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(init);
+    }
+
+    /** @param autoRead false for proxy listeners, whose handlers pace every read themselves */
+    private Channel bind(InetSocketAddress address, ChannelInitializer<SocketChannel> init, String what, boolean autoRead) {
+        ServerBootstrap b = serverBootstrap(init, autoRead).channel(transport.serverChannel());
         try {
             Channel ch = b.bind(address).sync().channel();
             // The status listener stays up while draining (GET /ready answers 503 then); proxy listeners close first.
             if (autoRead) statusListener = ch;
             else listeners.add(ch);
-            return (InetSocketAddress) ch.localAddress();
+            return ch;
         } catch (Exception e) {
             String why = e instanceof BindException || String.valueOf(e.getMessage()).contains("in use")
                     ? "address already in use" : String.valueOf(e.getMessage());
@@ -330,26 +391,63 @@ public final class DataPlane implements AutoCloseable {
         return ctx.metrics().render(openConnections(), openTunnels(), appliedVersion);
     }
 
-    /**
-     * Graceful: stop accepting, let requests finish, then close remaining tunnels with 1001 after the
-     * grace period (or as soon as nothing is open). Blocks until done.
-     */
-    public void shutdownGracefully() {
-        if (closed) return;
-        ctx.draining().start();
-        for (Channel l : listeners) l.close().syncUninterruptibly();
-        // Idle keep-alive connections close now; busy ones close after their current response.
-        for (Channel ch : ctx.connections()) ch.pipeline().fireUserEventTriggered(ProxyHandler.Shutdown.EVENT);
-        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
-        while (System.nanoTime() < deadline && ctx.connections().size() > 0) sleep(20);
-        List<Tunnel> left = ctx.tunnels().snapshot();
-        if (!left.isEmpty()) {
-            LOG.info("grace period over: closing {} tunnels with 1001", left.size());
-            for (Tunnel t : left) t.close(CloseReason.SHUTDOWN, 0);
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (System.nanoTime() < until && ctx.tunnels().size() > 0) sleep(20);
+    /** What a graceful shutdown or handover does with open tunnels ({@code --drain-tunnels}). */
+    public enum DrainTunnels {
+        /** When the grace period ends, tunnels still open get a WebSocket close 1001 (at a frame boundary). */
+        CLOSE,
+        /**
+         * Tunnels are left to end by themselves; when the grace period ends, the process stops and whatever is still
+         * open is closed without a close frame (for clients that reconnect on any close).
+         */
+        WAIT;
+
+        public static DrainTunnels fromWire(String s) {
+            return switch (s) {
+                case "close" -> CLOSE;
+                case "wait" -> WAIT;
+                default -> throw new IllegalArgumentException("\"" + s + "\" (expected: close or wait)");
+            };
         }
-        close();
+    }
+
+    /**
+     * Stops accepting: the proxy listeners close (a successor holding the same sockets keeps accepting on them), then
+     * drain mode starts: every response carries {@code Connection: close}, idle keep-alive connections get one more
+     * request. Connections already accepted are all served. Idempotent.
+     */
+    public void stopAccepting() {
+        if (ctx.draining().on()) return;
+        for (Channel l : listeners) l.close().syncUninterruptibly();
+        ctx.draining().start();
+        for (Channel ch : ctx.connections()) ch.pipeline().fireUserEventTriggered(ProxyHandler.Shutdown.EVENT);
+    }
+
+    /** {@link #shutdownGracefully(DrainTunnels)} with {@link DrainTunnels#CLOSE}. */
+    public void shutdownGracefully() {
+        shutdownGracefully(DrainTunnels.CLOSE);
+    }
+
+    /**
+     * Graceful: stop accepting, let requests finish, and give tunnels the grace period; then close what remains as
+     * {@code tunnels} says. Blocks until done. A second call (SIGTERM during a handover drain) waits for the first.
+     */
+    public void shutdownGracefully(DrainTunnels tunnels) {
+        synchronized (shutdownLock) {
+            if (closed) return;
+            stopAccepting();
+            long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+            while (System.nanoTime() < deadline && ctx.connections().size() > 0) sleep(20);
+            List<Tunnel> left = ctx.tunnels().snapshot();
+            if (!left.isEmpty() && tunnels == DrainTunnels.CLOSE) {
+                LOG.info("grace period over: closing {} tunnels with 1001", left.size());
+                for (Tunnel t : left) t.close(CloseReason.SHUTDOWN, 0);
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                while (System.nanoTime() < until && ctx.tunnels().size() > 0) sleep(20);
+            } else if (!left.isEmpty()) {
+                LOG.info("grace period over: {} tunnels still open are closed with the process", left.size());
+            }
+            close();
+        }
     }
 
     private static void sleep(long ms) {

@@ -50,7 +50,9 @@ final class AllInOneCommand implements Callable<Integer> {
             }
             node = Node.start(dp.settings(nodeId), cps, tls, null, dp.stateDir, cpSettings.clusterToken(), Main.softwareVersion(),
                     // A fresh database has nothing to wait for: listen at once and answer 503 until the first write.
-                    plane.currentVersion() > 0 ? dp.initialWait : java.time.Duration.ZERO);
+                    plane.currentVersion() > 0 ? dp.initialWait : java.time.Duration.ZERO,
+                    // The control plane in this process holds the database: no socket handover here (see README).
+                    new io.switchyard.launcher.node.NodeLifecycle(false, dp.drainTunnels(), null));
         } catch (RuntimeException e) {
             plane.close();
             throw e;

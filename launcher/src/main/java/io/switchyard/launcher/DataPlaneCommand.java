@@ -1,6 +1,7 @@
 package io.switchyard.launcher;
 
 import io.switchyard.launcher.node.Node;
+import io.switchyard.launcher.node.NodeLifecycle;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,13 +32,19 @@ final class DataPlaneCommand implements Callable<Integer> {
     @Option(names = "--node-id", description = "this node's name in the fleet (default: host name)")
     String nodeId;
 
+    @Option(names = "--take-over", description = "take the listening sockets from the running process of this node (same flags, "
+            + "same --state-dir): it stops accepting, drains and exits 0, with no connection refused; without one, start normally")
+    boolean takeOver;
+
     @Override
     public Integer call() {
         if (controlPlane.isEmpty() && config == null && !dp.stateDir.resolve("snapshot.json").toFile().exists())
             throw new IllegalArgumentException("nothing to serve: give --config FILE and/or --control-plane URL");
         String id = nodeId != null ? nodeId : Flags.hostName();
+        // A successor that takes our sockets over makes us drain; then this process exits 0 by itself.
+        NodeLifecycle lifecycle = new NodeLifecycle(takeOver, dp.drainTunnels(), () -> System.exit(0));
         Node node = Node.start(dp.settings(id), controlPlane, dp.fleetTls(null), config, dp.stateDir, dp.clusterToken(),
-                Main.softwareVersion(), dp.initialWait);
+                Main.softwareVersion(), dp.initialWait, lifecycle);
         var plane = node.dataPlane();
         LoggerFactory.getLogger("switchyard").info("switchyard data-plane ready: node {}, listen {}{}, status {}{}",
                 id, hostPort(plane.listenAddress()),

@@ -32,6 +32,11 @@ final class DataPlaneFlags {
                     + "and answering 503 until it applies (default: ${DEFAULT-VALUE})")
     Duration initialWait;
 
+    @Option(names = "--drain-tunnels", defaultValue = "close",
+            description = "on SIGTERM or handover, what happens to tunnels when --shutdown-grace ends: close (a WebSocket close "
+                    + "1001) or wait (left to end by themselves; what is still open closes with the process) (default: ${DEFAULT-VALUE})")
+    String drainTunnels;
+
     @Option(names = "--cluster-token-file", description = "file holding the cluster secret (else SWITCHYARD_CLUSTER_TOKEN)")
     Path clusterTokenFile;
 
@@ -57,6 +62,14 @@ final class DataPlaneFlags {
 
     io.switchyard.dataplane.DataPlaneSettings settings(String nodeId) {
         return new io.switchyard.dataplane.DataPlaneSettings(listen, tlsListen, status, nodeId, 0, shutdownGrace);
+    }
+
+    io.switchyard.dataplane.DataPlane.DrainTunnels drainTunnels() {
+        try {
+            return io.switchyard.dataplane.DataPlane.DrainTunnels.fromWire(drainTunnels);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--drain-tunnels: " + e.getMessage());
+        }
     }
 
     String clusterToken() {

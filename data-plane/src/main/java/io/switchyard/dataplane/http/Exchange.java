@@ -89,6 +89,7 @@ final class Exchange implements UpstreamListener {
     boolean requestDone;
     private boolean requestSent;
     private boolean closeRequested;
+    private boolean closeAnnounced;
     private boolean local;
     private boolean interim;
     private boolean upstreamReusable = true;
@@ -124,6 +125,16 @@ final class Exchange implements UpstreamListener {
      */
     boolean mustClose() {
         return closeRequested || !clientKeepAlive || c.draining().on() || (requestHasBody && !requestDone);
+    }
+
+    /**
+     * Whether the connection closes when this exchange ends. A drain that began after the answer went out without
+     * {@code Connection: close} does not cut the connection under a client about to reuse it: it takes one more request.
+     */
+    private boolean closeAtEnd() {
+        if (!mustClose()) return false;
+        boolean onlyDraining = !closeRequested && clientKeepAlive && !(requestHasBody && !requestDone);
+        return closeAnnounced || !onlyDraining;
     }
 
     /** Closes the client connection once this exchange ends. */
@@ -448,8 +459,10 @@ final class Exchange implements UpstreamListener {
             if (http10) closeRequested = true;
             else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        if (mustClose()) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        else if (http10) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        if (mustClose()) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            closeAnnounced = true;
+        } else if (http10) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         lastDownWrite = ctx.write(out);
     }
 
@@ -542,7 +555,8 @@ final class Exchange implements UpstreamListener {
         local = true;
         status = s.code();
         phase = Phase.STREAMING;
-        FullHttpResponse r = LocalReply.text(ctx.alloc(), s, text, mustClose());
+        closeAnnounced = mustClose();
+        FullHttpResponse r = LocalReply.text(ctx.alloc(), s, text, closeAnnounced);
         if (retryAfter != null) r.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
         if (s.code() == 426) r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
         c.metrics().request(s.code());
@@ -555,7 +569,8 @@ final class Exchange implements UpstreamListener {
         local = true;
         status = 200;
         phase = Phase.STREAMING;
-        FullHttpResponse r = LocalReply.empty(ctx.alloc(), HttpResponseStatus.OK, mustClose());
+        closeAnnounced = mustClose();
+        FullHttpResponse r = LocalReply.empty(ctx.alloc(), HttpResponseStatus.OK, closeAnnounced);
         r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
         c.metrics().request(200);
         lastDownWrite = ctx.writeAndFlush(r);
@@ -566,7 +581,8 @@ final class Exchange implements UpstreamListener {
         local = true;
         status = 308;
         phase = Phase.STREAMING;
-        FullHttpResponse r = LocalReply.empty(ctx.alloc(), HttpResponseStatus.PERMANENT_REDIRECT, mustClose());
+        closeAnnounced = mustClose();
+        FullHttpResponse r = LocalReply.empty(ctx.alloc(), HttpResponseStatus.PERMANENT_REDIRECT, closeAnnounced);
         r.headers().set(HttpHeaderNames.LOCATION, location);
         c.metrics().request(308);
         lastDownWrite = ctx.writeAndFlush(r);
@@ -632,7 +648,7 @@ final class Exchange implements UpstreamListener {
         }
         if (!local && status != 499) c.metrics().request(status);
         conn.log(this, route, picked, status, startNanos);
-        conn.exchangeEnded(this, mustClose());
+        conn.exchangeEnded(this, closeAtEnd());
     }
 
     /** The upstream accepted the WebSocket handshake: hand both connections to a tunnel. */

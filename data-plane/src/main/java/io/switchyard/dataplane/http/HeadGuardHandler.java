@@ -99,9 +99,14 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
      * an idle keep-alive one (the longer limit); from that byte on, the head must complete in the header timeout.
      */
     public void expectHead() {
+        expectHead(Math.max(timeoutMs, KEEP_ALIVE_IDLE_MS));
+    }
+
+    /** As {@link #expectHead()} with another idle limit (a draining connection gets a short one for its last request). */
+    public void expectHead(long idleMs) {
         if (state == State.BAD || headStarted) return;
         idle = true;
-        arm(Math.max(timeoutMs, KEEP_ALIVE_IDLE_MS));
+        arm(idleMs);
     }
 
     private void arm(long ms) {

@@ -60,6 +60,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private byte[] clientIpBytes;
     private int localPort;
 
+    /** How long an idle keep-alive connection stays open for one last request once a drain starts. */
+    static final long DRAIN_IDLE_MS = 1000;
+
     /** Fired by the data plane at each connection when a graceful shutdown starts. */
     public enum Shutdown { EVENT }
 
@@ -146,11 +149,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (evt == Shutdown.EVENT) {
-            if (current == null && !closing) {
+            // An idle keep-alive connection is not cut under a client that may be sending on it right now: it takes
+            // one more request (answered with Connection: close, as every answer while draining) or closes when idle.
+            if (current == null && !closing && guard != null) guard.expectHead(DRAIN_IDLE_MS);
+            else if (current == null && !closing) {
                 closing = true;
                 ctx.close();
-            } else if (current != null) {
-                current.closeAfter();
             }
             return;
         }
@@ -263,7 +267,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 refuseAndClose(pendingBad);
                 return;
             }
-            if (guard != null) guard.expectHead();
+            if (guard != null) {
+                if (c.draining().on()) guard.expectHead(DRAIN_IDLE_MS);
+                else guard.expectHead();
+            }
             ctx.read();
         }
     }

@@ -29,13 +29,9 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        // Accepted just before the listener closed for a drain or handover: served like the rest (its answers carry
+        // Connection: close), never dropped, since the client did nothing wrong.
         c.connections().add(ch);
-        // Accepted while a graceful shutdown began: close it. Added to the group first, checked second, so a
-        // connection is either seen by the shutdown's broadcast or sees the flag here.
-        if (c.draining().on()) {
-            ch.close();
-            return;
-        }
         ChannelPipeline p = ch.pipeline();
         if (tls) addTlsHandlers(p);
         addHttpHandlers(p);

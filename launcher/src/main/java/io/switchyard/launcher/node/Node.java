@@ -5,6 +5,7 @@ import io.switchyard.config.ConfigException;
 import io.switchyard.config.Snapshot;
 import io.switchyard.dataplane.DataPlane;
 import io.switchyard.dataplane.DataPlaneSettings;
+import io.switchyard.dataplane.Handover;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +26,13 @@ public final class Node implements AutoCloseable {
 
     private final DataPlane dataPlane;
     private final NodeAgent agent;
+    private final DataPlane.DrainTunnels drainTunnels;
+    private volatile Handover.Offer offer;
 
-    private Node(DataPlane dataPlane, NodeAgent agent) {
+    private Node(DataPlane dataPlane, NodeAgent agent, DataPlane.DrainTunnels drainTunnels) {
         this.dataPlane = dataPlane;
         this.agent = agent;
+        this.drainTunnels = drainTunnels;
     }
 
     /**
@@ -71,6 +75,18 @@ public final class Node implements AutoCloseable {
      */
     public static Node start(DataPlaneSettings settings, List<URI> controlPlanes, javax.net.ssl.SSLContext fleetTls, Path configFile,
                              Path stateDir, String clusterToken, String softwareVersion, Duration initialWait) {
+        return start(settings, controlPlanes, fleetTls, configFile, stateDir, clusterToken, softwareVersion, initialWait,
+                NodeLifecycle.EMBEDDED);
+    }
+
+    /**
+     * As above, as a process that may take its listening sockets over from the running process of this node, and offers
+     * them to its own successor ({@code lifecycle}). On a take-over the old process stops accepting and stops writing the
+     * state file before this one starts its fleet agent, so two processes never write it at once.
+     */
+    public static Node start(DataPlaneSettings settings, List<URI> controlPlanes, javax.net.ssl.SSLContext fleetTls, Path configFile,
+                             Path stateDir, String clusterToken, String softwareVersion, Duration initialWait,
+                             NodeLifecycle lifecycle) {
         URI controlPlane = controlPlanes.isEmpty() ? null : controlPlanes.get(0);
         StateDir state = new StateDir(stateDir);
         Snapshot fromFile = null;
@@ -117,16 +133,58 @@ public final class Node implements AutoCloseable {
             }
             dp.putStatus("config_source", source);
             log.info("serving {}", source);
+            Path handoverSocket = Handover.socketIn(stateDir);
+            Handover.Taken taken = lifecycle.takeOver() ? dp.takeOver(handoverSocket, TAKE_OVER_TIMEOUT) : null;
             NodeAgent agent = null;
-            if (controlPlane != null) {
-                agent = new NodeAgent(dp, controlPlanes, fleetTls, settings.nodeId(), clusterToken, state, softwareVersion).start();
+            if (taken != null) {
+                // Serve at once on the sockets the running process shares with us, then let it go; it stops writing
+                // state before it answers, and only then does our agent start.
+                dp.listen(taken);
+                taken.release(TAKE_OVER_TIMEOUT);
+                log.info("took over the listening sockets of the running process of this node; it drains and exits");
+                if (controlPlane == null && fromFile != null) {
+                    // A file-only node: the file is the configuration, already applied.
+                } else {
+                    applyNewerCache(dp, state);
+                }
+                if (controlPlane != null)
+                    agent = new NodeAgent(dp, controlPlanes, fleetTls, settings.nodeId(), clusterToken, state, softwareVersion).start();
+            } else {
+                if (controlPlane != null)
+                    agent = new NodeAgent(dp, controlPlanes, fleetTls, settings.nodeId(), clusterToken, state, softwareVersion).start();
+                if (initial == null && controlPlane != null) awaitFirstSnapshot(dp, initialWait);
+                dp.listen();
             }
-            if (initial == null && controlPlane != null) awaitFirstSnapshot(dp, initialWait);
-            dp.listen();
-            return new Node(dp, agent);
+            Node node = new Node(dp, agent, lifecycle.drainTunnels());
+            if (lifecycle.exitAfterHandover() != null) {
+                NodeAgent a = agent;
+                try {
+                    node.offer = dp.offerHandover(handoverSocket, () -> {
+                        // Before the successor is told: it binds its own offer at this path next, which ours must not remove.
+                        node.closeOffer();
+                        if (a != null) a.close();
+                    }, lifecycle.drainTunnels(), lifecycle.exitAfterHandover());
+                } catch (RuntimeException e) {
+                    // Serving matters more than a later upgrade path: say why, keep going.
+                    log.warn("handover not offered on {}: {}", handoverSocket, e.getMessage());
+                }
+            }
+            return node;
         } catch (RuntimeException e) {
             dp.close();
             throw e;
+        }
+    }
+
+    private static final Duration TAKE_OVER_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The old process may have applied a newer version after we read the state file: serve that one. */
+    private static void applyNewerCache(DataPlane dp, StateDir state) {
+        try {
+            Optional<Snapshot> now = state.load();
+            if (now.isPresent() && now.get().version() > dp.appliedVersion()) dp.apply(now.get());
+        } catch (RuntimeException e) {
+            log.warn("after take-over: cached snapshot not applied ({}); the control plane will send the newest", e.getMessage());
         }
     }
 
@@ -155,13 +213,21 @@ public final class Node implements AutoCloseable {
 
     /** Stops listening to the control plane, then drains the data plane gracefully. */
     public void shutdownGracefully() {
+        closeOffer();
         if (agent != null) agent.close();
-        dataPlane.shutdownGracefully();
+        dataPlane.shutdownGracefully(drainTunnels);
     }
 
     @Override
     public void close() {
+        closeOffer();
         if (agent != null) agent.close();
         dataPlane.close();
+    }
+
+    private void closeOffer() {
+        Handover.Offer o = offer;
+        offer = null;
+        if (o != null) o.close();
     }
 }
