@@ -199,6 +199,19 @@ class HostileInputTest {
     }
 
     @Test
+    void requestTrailersAreNotForwardedButTheChunkedBodyIs() throws Exception {
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("POST /public/t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n"
+                    + "Content-Length: 99\r\nX-Trailer: evil\r\n\r\n");
+            assertThat(c.read().text()).isEqualTo("ok POST /public/t");
+        }
+        RecordingUpstream.Request r = pub.requests.peek();
+        assertThat(r.bodyText()).isEqualTo("hello");
+        assertThat(r.header("Transfer-Encoding")).isEqualTo("chunked");
+        assertThat(r.trailers()).isEmpty();
+    }
+
+    @Test
     void absoluteFormReachesTheUpstreamAsOriginFormWithItsAuthorityAsTheHost() throws Exception {
         try (RawHttp c = new RawHttp(dp.listenAddress())) {
             c.send("GET http://Example.COM:8080/public/a?q=1 HTTP/1.1\r\nHost: other.example\r\n\r\n");

@@ -302,6 +302,15 @@ final class Exchange implements UpstreamListener {
 
     private void writeUp(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
+        if (last && !((LastHttpContent) content).trailingHeaders().isEmpty()) {
+            // Request trailers are not forwarded (nginx drops them too): fields the proxy never checked could say
+            // what the head was refused for saying. The chunk's bytes still go; only the trailer section is dropped.
+            LastHttpContent l = (LastHttpContent) content;
+            HttpContent bare = l.content().isReadable()
+                    ? new io.netty.handler.codec.http.DefaultLastHttpContent(l.content().retain()) : LastHttpContent.EMPTY_LAST_CONTENT;
+            l.release();
+            content = bare;
+        }
         lastUpWrite = up.write(content);
         if (last) {
             requestSent = true;

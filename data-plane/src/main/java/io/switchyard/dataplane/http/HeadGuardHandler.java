@@ -47,7 +47,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
 
     private final long timeoutMs;
     private final Metrics metrics;
-    private final ByteProcessor stepper = this::step; // one per connection, not one per read
+    private final ByteProcessor stepper = this::step; // one per connection, not one per read; false stops a pass
     private ChannelHandlerContext ctx;
     private State state = State.HEAD;
     private byte[] line = new byte[256];
@@ -142,7 +142,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         int start = buf.readerIndex();
         cursor = start - 1;
         lastMessageEnd = start;
-        buf.forEachByte(stepper); // one pass; under leak detection one access record, not one per byte
+        scan(buf, start, buf.writerIndex());
         if (problem == null) {
             ctx.fireChannelRead(buf);
             return;
@@ -168,6 +168,36 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private int cursor;              // buffer index of the byte being stepped (forEachByte does not pass it)
     private int lastMessageEnd;      // buffer index just past the last complete message in this read
     private boolean inBodyProblem;
+
+    /**
+     * Steps through heads, chunk-size lines and trailers byte by byte (one forEachByte pass each, one access record
+     * under leak detection), and skips body bytes in one jump: a large upload costs no per-byte work here.
+     */
+    private void scan(ByteBuf buf, int from, int to) {
+        int i = from;
+        while (i < to && problem == null) {
+            if (state == State.BODY || state == State.CHUNK_DATA) {
+                int n = (int) Math.min(remaining, to - i);
+                i += n;
+                remaining -= n;
+                cursor = i - 1;
+                if (remaining == 0) {
+                    if (state == State.BODY) {
+                        messageEnd();
+                    } else {
+                        state = State.CHUNK_END;
+                        lineLen = 0;
+                        sawCr = false;
+                    }
+                }
+                continue;
+            }
+            cursor = i - 1;
+            int stopped = buf.forEachByte(i, to - i, stepper);
+            if (stopped < 0) return;
+            i = stopped + 1; // stopped at a problem (loop ends) or on entering a body (skipped above)
+        }
+    }
 
     private boolean step(byte b) {
         cursor++;
@@ -304,6 +334,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         } else if (contentLength > 0) {
             state = State.BODY;
             remaining = contentLength;
+            return false; // not a problem: the body is skipped in one jump by scan()
         } else {
             messageEnd();
         }
@@ -329,6 +360,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         } else {
             state = State.CHUNK_DATA;
             remaining = size;
+            return false; // not a problem: the chunk's data is skipped in one jump by scan()
         }
         return true;
     }

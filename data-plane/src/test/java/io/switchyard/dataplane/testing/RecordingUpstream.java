@@ -24,7 +24,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RecordingUpstream implements AutoCloseable {
     /** One parsed request. Header names keep the case they were sent in. */
-    public record Request(String method, String target, String version, List<String[]> headers, byte[] body) {
+    public record Request(String method, String target, String version, List<String[]> headers, byte[] body,
+                          List<String> trailers) {
         public String header(String name) {
             for (String[] h : headers) if (h[0].equalsIgnoreCase(name)) return h[1];
             return null;
@@ -117,9 +118,10 @@ public final class RecordingUpstream implements AutoCloseable {
                     headers.add(new String[]{l.substring(0, colon), l.substring(colon + 1).trim()});
                 }
                 if (l == null) return;
-                byte[] body = readBody(in, headers);
+                List<String> trailers = new ArrayList<>();
+                byte[] body = readBody(in, headers, trailers);
                 if (body == null) return;
-                Request r = new Request(parts[0], parts[1], parts[2], headers, body);
+                Request r = new Request(parts[0], parts[1], parts[2], headers, body, trailers);
                 requests.add(r);
                 boolean close = "close".equalsIgnoreCase(r.header("Connection"));
                 String text = "ok " + r.method() + " " + r.target();
@@ -140,7 +142,7 @@ public final class RecordingUpstream implements AutoCloseable {
         }
     }
 
-    private byte[] readBody(InputStream in, List<String[]> headers) throws IOException {
+    private byte[] readBody(InputStream in, List<String[]> headers, List<String> trailers) throws IOException {
         String te = null;
         String cl = null;
         for (String[] h : headers) {
@@ -155,9 +157,7 @@ public final class RecordingUpstream implements AutoCloseable {
                 int n = Integer.parseInt(size.split(";")[0].trim(), 16);
                 if (n == 0) {
                     String t;
-                    while ((t = line(in)) != null && !t.isEmpty()) {
-                        // trailers
-                    }
+                    while ((t = line(in)) != null && !t.isEmpty()) trailers.add(t);
                     return body.toByteArray();
                 }
                 body.write(in.readNBytes(n));
