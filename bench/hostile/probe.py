@@ -299,8 +299,8 @@ def report(proxies, cases, results, versions, seconds):
                  "answer; `reset`; `timeout`: no answer in %.0f s). Handled: ✓, not handled: ✗ (why, below)."
                  % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), seconds, ", ".join(versions), IDLE_GIVE_UP))
     lines.append("")
-    lines.append("| # | case | class | " + " | ".join(names) + " | handled? (" + ", ".join(names) + ") |")
-    lines.append("| ---: | --- | --- | " + " | ".join("---" for _ in names) + " | --- |")
+    lines.append("| # | case | class | handled when | " + " | ".join(names) + " | handled? (" + ", ".join(names) + ") |")
+    lines.append("| ---: | --- | --- | --- | " + " | ".join("---" for _ in names) + " | --- |")
     totals = {n: 0 for n in names}
     for i, case in enumerate(cases):
         cells = []
@@ -311,7 +311,8 @@ def report(proxies, cases, results, versions, seconds):
             totals[n] += h
             cells.append(cell(r1, r2))
             marks.append("✓" if h else "✗")
-        lines.append("| %d | %s | %s | %s | %s |" % (i + 1, md_escape(case.name), case.cls, " | ".join(cells), " ".join(marks)))
+        lines.append("| %d | %s | %s | %s | %s | %s |" % (i + 1, md_escape(case.name), case.cls, case.rule(), " | ".join(cells),
+                                                       " ".join(marks)))
     lines.append("")
     lines.append("**Totals (handled / %d):** " % len(cases) + ", ".join("%s %d" % (n, totals[n]) for n in names) + ".")
     lines.append("")
@@ -330,7 +331,8 @@ def report(proxies, cases, results, versions, seconds):
     for i, case in enumerate(cases):
         for n in names:
             r1, r2 = results[(n, i)]
-            for pos, r in (("alone", r1), ("pipelined", r2)):
+            same = r1["problems"] == r2["problems"]
+            for pos, r in ((("alone and pipelined", r1),) if same else (("alone", r1), ("pipelined", r2))):
                 if r["problems"]:
                     any_fail = True
                     lines.append("- %d %s, %s, %s: %s" % (i + 1, md_escape(case.name), n, pos, md_escape("; ".join(r["problems"]))))

@@ -4,8 +4,9 @@
 # (bench/hostile/upstream.py, which parses every request itself and logs what it parsed), and regenerates
 # the generated section of docs/hostile-input.md.
 #
-#   bench/hostile/run.sh                 # everything (a few minutes); builds dist/switchyard.jar if missing
-#   bench/hostile/run.sh --rebuild       # rebuild dist/switchyard.jar first (mvn -q -DskipTests package)
+#   bench/hostile/run.sh                 # everything (about two and a half minutes); builds dist/switchyard.jar
+#                                        # (mvn -q -DskipTests package) when it is missing or older than the sources
+#   bench/hostile/run.sh --rebuild       # rebuild dist/switchyard.jar first in any case
 #   bench/hostile/run.sh --only 1,2,40   # a quick look at some cases; the doc is left alone
 #   HOSTILE_JSON=/tmp/r.json bench/hostile/run.sh   # also every result, with what each upstream parsed
 #
@@ -32,6 +33,12 @@ HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
 for b in "$NGINX" "$HAPROXY" python3 java; do
   command -v "$b" >/dev/null || { echo "run.sh: $b not found" >&2; exit 2; }
 done
+# Rebuild when asked, when the jar is missing, or when a source or pom is newer than it (a stale jar would
+# write someone else's numbers into the doc).
+if [ "$REBUILD" = 0 ] && [ -f dist/switchyard.jar ] && \
+   [ -n "$(find shared data-plane launcher pom.xml -newer dist/switchyard.jar \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) -print -quit 2>/dev/null)" ]; then
+  REBUILD=1
+fi
 if [ "$REBUILD" = 1 ] || [ ! -f dist/switchyard.jar ]; then
   echo "run.sh: building dist/switchyard.jar (mvn -q -DskipTests package)"
   OFFLINE=""; [ -d "$HOME/.m2/repository/io/netty" ] && OFFLINE="-o"
@@ -117,8 +124,13 @@ done
 
 NGINX_V=$("$NGINX" -v 2>&1 | sed 's#.*/##')
 HAPROXY_V=$("$HAPROXY" -v | awk 'NR == 1 {print $3}')
-SY_V=$(git -C "$REPO" rev-parse --short HEAD)
+# The last commit that changed what goes into the jar.
+SY_V=$(git -C "$REPO" log -1 --format=%h -- shared data-plane launcher pom.xml)
 python3 -u "$HERE/probe.py" --logdir "$TMP/logs" --control "$CONTROL" --doc "$REPO/docs/hostile-input.md" \
   --started "$STARTED" ${HOSTILE_JSON:+--json "$HOSTILE_JSON"} --version "nginx $NGINX_V" --version "HAProxy $HAPROXY_V" --version "Switchyard $SY_V" \
-  "${ONLY[@]}" nginx="$NGINX_PORT" HAProxy="$HAPROXY_PORT" Switchyard="$SY_PORT"
+  "${ONLY[@]}" nginx="$NGINX_PORT" HAProxy="$HAPROXY_PORT" Switchyard="$SY_PORT" &
+# In the background and waited for, so that a SIGTERM or SIGINT to this script stops everything at once.
+PROBE=$!
+PIDS+=("$PROBE")
+wait "$PROBE"
 echo "run.sh: done in $(python3 -c "import sys,time; print(round(time.time()-float(sys.argv[1])))" "$STARTED") s"
