@@ -182,8 +182,17 @@ def forbidden(ev):
         return "the client's X-Forwarded-Port: 443 forwarded"
     if any("6.6.6.6" in v for v in header_values(ev, "forwarded")):
         return "the client's Forwarded: for=6.6.6.6 forwarded"
+    bad = [tr for tr in ev.get("trailers", []) if "_" in tr.split(":", 1)[0] or
+           tr.split(":", 1)[0].strip().lower() in TRAILER_FORBIDDEN or tr.lower().startswith("x-forwarded-")]
+    if bad:
+        return "trailer fields forwarded: %s" % ", ".join(repr(t) for t in bad)
     return None
 
+
+# Fields RFC 9110 6.5.1 says cannot be processed outside the header section (framing, routing, connection
+# control) and the ones the proxy vouches for: in a trailer they reach an upstream that merges trailers into
+# headers without any of the proxy's checks.
+TRAILER_FORBIDDEN = {"host", "content-length", "transfer-encoding", "connection", "upgrade", "x-real-ip", "forwarded"}
 
 FORWARDING = ("host", "x-real-ip", "x-forwarded-for", "x-forwarded-host")
 
@@ -346,6 +355,9 @@ def build():
              "POST /public/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX\r\n0\r\n\r\n" + SMUGGLED),
         Case("chunk size overflowing 64 bits", B,
              "POST /public/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000005\r\nhello\r\n0\r\n\r\n" + SMUGGLED),
+        Case("trailers carrying Host, X-Real-IP and an underscore name", B,
+             "POST /public/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n"
+             "Host: evil.example\r\nX-Real-IP: 6.6.6.6\r\nX_Forwarded_For: 6.6.6.6\r\nContent-Length: 35\r\n\r\n"),
         Case("chunk extension with a bare LF", B,
              "POST /public/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;a\nb\r\nhello\r\n0\r\n\r\n" + SMUGGLED),
     ]
@@ -354,6 +366,8 @@ def build():
         Case("upstream answers HEAD with a body", R, "HEAD /public/head-body HTTP/1.1\r\nHost: h\r\n\r\n", followup=True),
         Case("upstream sends bytes past Content-Length", R, "GET /public/extra-bytes HTTP/1.1\r\nHost: h\r\n\r\n", followup=True),
         Case("upstream frames its answer with CL and chunked", R, "GET /public/resp-cl-te HTTP/1.1\r\nHost: h\r\n\r\n", followup=True),
+        Case("upstream answers with two different Content-Lengths", R, "GET /public/resp-two-cl HTTP/1.1\r\nHost: h\r\n\r\n",
+             followup=True),
         Case("upstream answers 204 with a body", R, "GET /public/resp-204-body HTTP/1.1\r\nHost: h\r\n\r\n", followup=True),
         Case("upstream sends 100 Continue before its answer", R, "GET /public/resp-100 HTTP/1.1\r\nHost: h\r\n\r\n", followup=True,
              client=lambda st: None if st == "200" else "answered %s" % st),

@@ -325,6 +325,18 @@ def report(proxies, cases, results, versions, seconds):
         row = [str(sum(handled(*results[(n, i)]) for i in idx)) for n in names]
         lines.append("| %s | %d | %s |" % (cls, len(idx), " | ".join(row)))
     lines.append("")
+    own = names[-1]
+    lines.append("### Cases %s does not handle" % own)
+    lines.append("")
+    misses = [(i, case) for i, case in enumerate(cases) if not handled(*results[(own, i)])]
+    for i, case in misses:
+        r1, r2 = results[(own, i)]
+        lines.append("- %d %s: `%s`: alone %s, pipelined %s; %s" % (
+            i + 1, md_escape(case.name), raw_repr(case.raw).replace("`", "\\`"), r1["status"], r2["status"],
+            md_escape("; ".join(r1["problems"] + [p for p in r2["problems"] if p not in r1["problems"]]))))
+    if not misses:
+        lines.append("None.")
+    lines.append("")
     lines.append("### Why a case is not handled")
     lines.append("")
     any_fail = False

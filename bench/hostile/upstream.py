@@ -7,7 +7,7 @@ Transfer-Encoding: chunked (when the header's last coding is chunked) or else by
 keep-alive for the next request on the same connection. It logs what it parsed, one JSON object per
 line, to LOGDIR/<proxy>.jsonl (the label's part before the first '-'):
 
-  {"ev": "request", ...}  a complete request: method, target, version, raw header lines, body
+  {"ev": "request", ...}  a complete request: method, target, version, raw header lines, body, trailer lines
   {"ev": "aborted", ...}  a head whose body never completed before the connection closed
   {"ev": "garbage", ...}  bytes that are not a request (bad request line, header line without a colon,
                           bad chunk framing, or a partial head left when the connection closed)
@@ -15,7 +15,8 @@ line, to LOGDIR/<proxy>.jsonl (the label's part before the first '-'):
 It answers each request "200 ok METHOD TARGET" with a Content-Length, except for a few paths that make it
 misbehave on purpose: ".../head-body" answers HEAD with a body anyway, ".../extra-bytes" sends bytes past its
 Content-Length, ".../upgrade-101" answers 101 to a request that asked for no upgrade, ".../resp-cl-te" frames
-its answer with both Content-Length and chunked, ".../resp-204-body" sends a body with a 204, ".../resp-100"
+its answer with both Content-Length and chunked, ".../resp-204-body" sends a body with a 204, ".../resp-two-cl" sends two different
+Content-Lengths, ".../resp-100"
 sends a 100 Continue first, ".../ws-bad-accept" answers a handshake 101 with a wrong Sec-WebSocket-Accept,
 ".../ws-decline" answers a handshake 403. Every request with Upgrade is otherwise answered 200 (declined).
 
@@ -145,6 +146,7 @@ class Conn:
         cl = values("content-length")
         self.in_body = head
         body = b""
+        trailers = []
         if te and te.split(",")[-1].strip() == "chunked":
             while True:
                 size_line = self.line()
@@ -156,8 +158,11 @@ class Conn:
                     self.reply(400, "bad chunk", close=True)
                     return False
                 if size == 0:
-                    while self.line():
-                        pass
+                    while True:
+                        tl = self.line()
+                        if not tl:
+                            break
+                        trailers.append(text(tl))
                     break
                 body += self.exact(size)
                 if self.exact(2) not in (b"\r\n",):
@@ -174,7 +179,7 @@ class Conn:
         self.in_body = None
         self.seq += 1
         log(self.label, {"ev": "request", "conn": self.cid, "seq": self.seq, "method": method, "target": target,
-                         "version": version, "headers": headers, "body": text(body)[:2000]})
+                         "version": version, "headers": headers, "body": text(body)[:2000], "trailers": trailers})
         conn_tokens = ",".join(values("connection")).lower()
         close = "close" in conn_tokens or version == "HTTP/1.0"
         path = target.split("?", 1)[0]
@@ -192,6 +197,10 @@ class Conn:
             body = msg.encode() + b"\n"
             self.send(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"
                       % (len(body), body))
+        elif path.endswith("/resp-two-cl"):
+            body = msg.encode() + b"\n"
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nContent-Length: %d\r\n\r\n%sHTTP/1.1 200 OK\r\n"
+                      b"Content-Length: 6\r\n\r\nextra!" % (len(body), len(body) + 44, body))
         elif path.endswith("/resp-204-body"):
             self.send(b"HTTP/1.1 204 No Content\r\nContent-Length: 6\r\n\r\nextra!")
         elif path.endswith("/resp-100"):
