@@ -24,7 +24,7 @@ WS = ("GET /public/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: web
 
 class Case:
     def __init__(self, name, cls, raw, methods=None, refuse_only=False, forbid=None, client=None,
-                 followup=False, responses=1):
+                 followup=False, responses=1, split=False):
         self.name = name
         self.cls = cls
         self.raw = raw
@@ -35,6 +35,7 @@ class Case:
         self.client = client                # extra check on the client's result: reason or None
         self.followup = followup            # after it, fresh clients must get their own answers
         self.responses = responses          # answers a proxy that serves it owes (for reading)
+        self.split = split                  # written in pieces, each ending in a CR (its LF starts the next)
 
 
     def rule(self):
@@ -239,6 +240,9 @@ def build():
              "POST /public/x HTTP/1.1\r\nHost: h\r\nContent-Length: +35\r\n\r\n" + SMUGGLED),
         Case("Content-Length named in Connection", F,
              "POST /public/upload HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Content-Length\r\nContent-Length: 35\r\n\r\n" + SMUGGLED),
+        Case("CL then TE, written in pieces split between CR and LF", F,
+             "POST /public/x HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
+             split=True),
         Case("space before the colon (Transfer-Encoding : chunked)", F,
              "POST /public/x HTTP/1.1\r\nHost: h\r\nContent-Length: 40\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n" + SMUGGLED),
     ]
@@ -248,6 +252,9 @@ def build():
              "POST /public/x HTTP/1.1\r\nHost: h\r\nContent-Length: 40\r\nX-Fold: a\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED),
         Case("obs-fold of the Transfer-Encoding value", O,
              "POST /public/x HTTP/1.1\r\nHost: h\r\nContent-Length: 40\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n" + SMUGGLED),
+        Case("obs-fold written in pieces split between CR and LF", O,
+             "POST /public/x HTTP/1.1\r\nHost: h\r\nContent-Length: 40\r\nX-Fold: a\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
+             split=True),
         Case("folded first header line", O,
              "POST /public/x HTTP/1.1\r\n Transfer-Encoding: chunked\r\nHost: h\r\nContent-Length: 40\r\n\r\n0\r\n\r\n" + SMUGGLED),
     ]
@@ -370,6 +377,8 @@ def build():
              followup=True),
         Case("upstream answers 204 with a body", R, "GET /public/resp-204-body HTTP/1.1\r\nHost: h\r\n\r\n", followup=True),
         Case("upstream sends 100 Continue before its answer", R, "GET /public/resp-100 HTTP/1.1\r\nHost: h\r\n\r\n", followup=True,
+             client=lambda st: None if st == "200" else "answered %s" % st),
+        Case("upstream sends 103 Early Hints before its answer", R, "GET /public/resp-103 HTTP/1.1\r\nHost: h\r\n\r\n", followup=True,
              client=lambda st: None if st == "200" else "answered %s" % st),
         Case("upstream answers 101 to a plain GET", R, "GET /public/upgrade-101 HTTP/1.1\r\nHost: h\r\n\r\n", followup=True,
              client=no_status(101)),

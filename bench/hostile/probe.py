@@ -81,14 +81,38 @@ def parse_responses(data, methods):
         i = pos
 
 
-def exchange(port, raw, methods, expected):
-    """Writes raw on a new connection; returns (responses, end) where end is closed, reset or open."""
+def exchange(port, raw, methods, expected, split=False):
+    """Writes raw on a new connection (in pieces ending in CR, 30 ms apart, when split); returns (responses, end,
+    leftover) where end is closed, reset or open."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.settimeout(0.1)
     data = b""
     end = "open"
+    pieces = [p + b"\r" for p in raw.split(b"\r")] if split else [raw]
+    if split:
+        pieces[-1] = pieces[-1][:-1]
     try:
-        s.sendall(raw)
+        for n, piece in enumerate(pieces):
+            if n:
+                # Take what already came back: a proxy that answered and closed must not lose its answer to the
+                # reset our next write would provoke.
+                time.sleep(0.03)
+                try:
+                    while True:
+                        chunk = s.recv(65536, socket.MSG_DONTWAIT)
+                        if not chunk:
+                            end = "closed"
+                            break
+                        data += chunk
+                except (BlockingIOError, InterruptedError, socket.timeout):
+                    pass
+                if end != "open":
+                    break
+            if piece:
+                s.sendall(piece)
+    except ConnectionResetError:
+        end = "reset"
     except OSError:
         end = "reset"
     start = last = time.monotonic()
@@ -187,7 +211,7 @@ def run_position(port, up, case, pipelined, baseline):
     raw = (C.GOOD if pipelined else "") + case.raw
     methods = (["GET"] if pipelined else []) + case.methods
     expected = (1 if pipelined else 0) + case.responses
-    got, end, leftover = exchange(port, raw.encode("latin-1"), methods, expected)
+    got, end, leftover = exchange(port, raw.encode("latin-1"), methods, expected, case.split)
     idx = 1 if pipelined else 0
     st = status_of(got, end, leftover, idx)
     problems = []

@@ -15,10 +15,10 @@ line, to LOGDIR/<proxy>.jsonl (the label's part before the first '-'):
 It answers each request "200 ok METHOD TARGET" with a Content-Length, except for a few paths that make it
 misbehave on purpose: ".../head-body" answers HEAD with a body anyway, ".../extra-bytes" sends bytes past its
 Content-Length, ".../upgrade-101" answers 101 to a request that asked for no upgrade, ".../resp-cl-te" frames
-its answer with both Content-Length and chunked, ".../resp-204-body" sends a body with a 204, ".../resp-two-cl" sends two different
-Content-Lengths, ".../resp-100"
-sends a 100 Continue first, ".../ws-bad-accept" answers a handshake 101 with a wrong Sec-WebSocket-Accept,
-".../ws-decline" answers a handshake 403. Every request with Upgrade is otherwise answered 200 (declined).
+its answer with both Content-Length and chunked, ".../resp-204-body" sends a body with a 204, ".../resp-two-cl"
+sends two different Content-Lengths, ".../resp-100" sends a 100 Continue first, ".../resp-103" a 103 Early
+Hints first, ".../ws-bad-accept" answers a handshake 101 with a wrong Sec-WebSocket-Accept, ".../ws-decline"
+answers a handshake 403. Every request with Upgrade is otherwise answered 200 (declined).
 
 A control port takes one line per connection: "RESET <proxy>" closes every connection of that proxy's
 listeners (logging what was left unparsed), then answers "ok".
@@ -205,6 +205,9 @@ class Conn:
             self.send(b"HTTP/1.1 204 No Content\r\nContent-Length: 6\r\n\r\nextra!")
         elif path.endswith("/resp-100"):
             self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.reply(200, msg, close=close)
+        elif path.endswith("/resp-103"):
+            self.send(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
             self.reply(200, msg, close=close)
         elif path.endswith("/head-body"):
             self.reply(200, msg, close=close, body_anyway=True)
