@@ -335,7 +335,7 @@ def report(proxies, cases, results, versions, seconds):
             totals[n] += h
             cells.append(cell(r1, r2))
             marks.append("✓" if h else "✗")
-        lines.append("| %d | %s | %s | %s | %s | %s |" % (i + 1, md_escape(case.name), case.cls, case.rule(), " | ".join(cells),
+        lines.append("| %d | %s | %s | %s | %s | %s |" % (case.num, md_escape(case.name), case.cls, case.rule(), " | ".join(cells),
                                                        " ".join(marks)))
     lines.append("")
     lines.append("**Totals (handled / %d):** " % len(cases) + ", ".join("%s %d" % (n, totals[n]) for n in names) + ".")
@@ -356,7 +356,7 @@ def report(proxies, cases, results, versions, seconds):
     for i, case in misses:
         r1, r2 = results[(own, i)]
         lines.append("- %d %s: `%s`: alone %s, pipelined %s; %s" % (
-            i + 1, md_escape(case.name), raw_repr(case.raw).replace("`", "\\`"), r1["status"], r2["status"],
+            case.num, md_escape(case.name), raw_repr(case.raw).replace("`", "\\`"), r1["status"], r2["status"],
             md_escape("; ".join(r1["problems"] + [p for p in r2["problems"] if p not in r1["problems"]]))))
     if not misses:
         lines.append("None.")
@@ -371,7 +371,7 @@ def report(proxies, cases, results, versions, seconds):
             for pos, r in ((("alone and pipelined", r1),) if same else (("alone", r1), ("pipelined", r2))):
                 if r["problems"]:
                     any_fail = True
-                    lines.append("- %d %s, %s, %s: %s" % (i + 1, md_escape(case.name), n, pos, md_escape("; ".join(r["problems"]))))
+                    lines.append("- %d %s, %s, %s: %s" % (case.num, md_escape(case.name), n, pos, md_escape("; ".join(r["problems"]))))
     if not any_fail:
         lines.append("None.")
     lines.append("")
@@ -381,7 +381,7 @@ def report(proxies, cases, results, versions, seconds):
                  "`GET /public/good HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n` first, in the same write.")
     lines.append("")
     for i, case in enumerate(cases):
-        lines.append("%d. `%s`" % (i + 1, raw_repr(case.raw).replace("`", "\\`")))
+        lines.append("%d. `%s`" % (case.num, raw_repr(case.raw).replace("`", "\\`")))
     return "\n".join(lines), totals
 
 
@@ -409,6 +409,8 @@ def main():
     p.add_argument("proxy", nargs="+", help="name=port")
     a = p.parse_args()
     cases = C.build()
+    for i, c in enumerate(cases):
+        c.num = i + 1  # the case's number in the full list, also when --only picks a few
     if a.only:
         keep = {int(x) for x in a.only.split(",")}
         cases = [c for i, c in enumerate(cases) if i + 1 in keep]
@@ -419,7 +421,7 @@ def main():
     def progress(name, i, case, r1, r2):
         with lock:
             mark = "ok " if handled(r1, r2) else "BAD"
-            print("%-10s %3d %s %-48s %s  %s" % (name, i + 1, mark, case.name[:48], cell(r1, r2),
+            print("%-10s %3d %s %-48s %s  %s" % (name, case.num, mark, case.name[:48], cell(r1, r2),
                                                   "; ".join(r1["problems"] + r2["problems"])[:160]), flush=True)
 
     threads = []

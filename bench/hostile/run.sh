@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile-input comparison: sends the cases of bench/hostile/cases.py (about 70 raw requests, every class
+# Hostile-input comparison: sends the cases of bench/hostile/cases.py (about 80 raw requests, every class
 # of edge-hardening attack) to nginx, HAProxy and Switchyard, each in front of the same recording upstream
 # (bench/hostile/upstream.py, which parses every request itself and logs what it parsed), and regenerates
 # the generated section of docs/hostile-input.md.
