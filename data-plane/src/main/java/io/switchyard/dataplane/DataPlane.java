@@ -18,6 +18,7 @@ import io.switchyard.config.Snapshot;
 import io.switchyard.dataplane.http.ProxyHandler;
 import io.switchyard.dataplane.internal.Context;
 import io.switchyard.dataplane.internal.Serving;
+import io.switchyard.dataplane.accesslog.AccessLog;
 import io.switchyard.dataplane.channel.Transport;
 import io.switchyard.dataplane.listener.ProxyInitializer;
 import io.switchyard.dataplane.status.Metrics;
@@ -87,7 +88,9 @@ public final class DataPlane implements AutoCloseable {
         this.workers = transport.newGroup(threads, "switchyard-io");
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         this.ctx = new Context(new AtomicReference<>(Serving.EMPTY), new Metrics(), new TunnelRegistry(),
-                new UpstreamPool(transport), connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger());
+                new UpstreamPool(transport), connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger(),
+                AccessLog.open(settings.accessLog(),
+                        settings.accessLogFormat().equals("json") ? AccessLog.Format.JSON : AccessLog.Format.TEXT));
     }
 
     /** Where a data plane is in its life; {@code GET /ready} answers 200 only while {@link #SERVING}. */
@@ -470,5 +473,6 @@ public final class DataPlane implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         boss.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
         workers.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
+        ctx.accessLog().close();
     }
 }

@@ -32,6 +32,14 @@ final class DataPlaneFlags {
                     + "and answering 503 until it applies (default: ${DEFAULT-VALUE})")
     Duration initialWait;
 
+    @Option(names = "--access-log", defaultValue = "stdout", paramLabel = "stdout|off|PATH",
+            description = "access log destination: one line per request and per tunnel, written off the event loops (default: ${DEFAULT-VALUE})")
+    String accessLog;
+
+    @Option(names = "--access-log-format", defaultValue = "text", paramLabel = "text|json",
+            description = "access log format: text, or one JSON object per line (default: ${DEFAULT-VALUE})")
+    String accessLogFormat;
+
     @Option(names = "--drain-tunnels", defaultValue = "close",
             description = "on SIGTERM or handover, what happens to tunnels when --shutdown-grace ends: close (a WebSocket close "
                     + "1001) or wait (left to end by themselves; what is still open closes with the process) (default: ${DEFAULT-VALUE})")
@@ -61,7 +69,11 @@ final class DataPlaneFlags {
     }
 
     io.switchyard.dataplane.DataPlaneSettings settings(String nodeId) {
-        return new io.switchyard.dataplane.DataPlaneSettings(listen, tlsListen, status, nodeId, 0, shutdownGrace);
+        if (!accessLogFormat.equals("text") && !accessLogFormat.equals("json"))
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--access-log-format: \"" + accessLogFormat + "\" (expected: text or json)");
+        return new io.switchyard.dataplane.DataPlaneSettings(listen, tlsListen, status, nodeId, 0, shutdownGrace)
+                .withAccessLog(accessLog, accessLogFormat);
     }
 
     io.switchyard.dataplane.DataPlane.DrainTunnels drainTunnels() {

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.switchyard.config.Config;
+import io.switchyard.dataplane.accesslog.AccessLog;
 import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.switchyard.dataplane.internal.Context;
 import io.switchyard.dataplane.internal.Serving;
@@ -39,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response, from the decoded head to the last byte of the answer (or to the switch
@@ -72,6 +74,7 @@ final class Exchange implements UpstreamListener {
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
     private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("X-Forwarded-Port");
     private static final AsciiString FORWARDED = AsciiString.cached("Forwarded");
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
 
     private final ProxyHandler conn;
     private final ChannelHandlerContext ctx;
@@ -82,6 +85,13 @@ final class Exchange implements UpstreamListener {
     private final boolean clientKeepAlive;
     private final boolean requestHasBody;
     private final long startNanos = System.nanoTime();
+    final String requestId;
+    private String note;
+    private long bytesIn;
+    private long bytesOut;
+    private long connectStartNanos = -1;
+    private long connectedNanos = -1;
+    private long firstByteNanos = -1;
     private final List<TargetState> tried = new ArrayList<>(2);
     private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
 
@@ -116,6 +126,12 @@ final class Exchange implements UpstreamListener {
         this.ws = ws;
         this.clientKeepAlive = HttpUtil.isKeepAlive(req);
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
+        this.requestId = RequestIds.of(req.headers().get(X_REQUEST_ID));
+    }
+
+    /** Why the request was refused, for the access log. */
+    void note(String why) {
+        this.note = why;
     }
 
     /**
@@ -199,6 +215,7 @@ final class Exchange implements UpstreamListener {
             return;
         }
         phase = Phase.CONNECTING;
+        if (connectStartNanos < 0) connectStartNanos = System.nanoTime();
         picked = t;
         t.opened();
         tried.add(t);
@@ -233,6 +250,7 @@ final class Exchange implements UpstreamListener {
     }
 
     private void connected(Channel ch, boolean fromPool) {
+        connectedNanos = System.nanoTime();
         up = ch;
         reused = fromPool;
         phase = Phase.AWAITING;
@@ -288,6 +306,7 @@ final class Exchange implements UpstreamListener {
             if (target.authority() != null) h.set(X_FORWARDED_HOST, target.authority().toString());
             h.set(X_FORWARDED_PORT, Integer.toString(conn.localPort()));
         }
+        h.set(X_REQUEST_ID, requestId);
         if (ws) {
             h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -342,6 +361,7 @@ final class Exchange implements UpstreamListener {
             return;
         }
         boolean last = content instanceof LastHttpContent;
+        bytesIn += content.content().readableBytes();
         if (last) {
             requestDone = true;
             IoTimeoutHandler t = conn.clientTimeout();
@@ -451,11 +471,13 @@ final class Exchange implements UpstreamListener {
         }
         status = code;
         phase = Phase.STREAMING;
+        firstByteNanos = System.nanoTime();
         if (!HttpUtil.isKeepAlive(resp)) upstreamReusable = false;
         boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
         DefaultHttpResponse out = new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, resp.status());
         HttpHeaders h = out.headers();
         Hop.copyResponseHeaders(resp.headers(), h);
+        h.set(X_REQUEST_ID, requestId);
         boolean bodyless = req.method().equals(HttpMethod.HEAD) || code == 204 || code == 304;
         if (HttpUtil.isTransferEncodingChunked(resp)) {
             if (http10) closeRequested = true; // 1.0 has no chunking: the body ends by close
@@ -497,6 +519,7 @@ final class Exchange implements UpstreamListener {
             abort();
             return;
         }
+        bytesOut += content.content().readableBytes();
         lastDownWrite = ctx.write(content);
         if (last) {
             ctx.flush();
@@ -567,6 +590,8 @@ final class Exchange implements UpstreamListener {
         closeAnnounced = mustClose();
         FullHttpResponse r = LocalReply.text(ctx.alloc(), s, text, closeAnnounced);
         if (retryAfter != null) r.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+        r.headers().set(X_REQUEST_ID, requestId);
+        bytesOut += r.content().readableBytes();
         if (s.code() == 426) r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
         c.metrics().request(s.code());
         lastDownWrite = ctx.writeAndFlush(r);
@@ -656,8 +681,19 @@ final class Exchange implements UpstreamListener {
             }
         }
         if (!local && status != 499) c.metrics().request(status);
-        conn.log(this, route, picked, status, startNanos);
+        if (c.accessLog().on()) c.accessLog().log(accessEntry());
         conn.exchangeEnded(this, closeAtEnd());
+    }
+
+    private AccessLog.Request accessEntry() {
+        long now = System.nanoTime();
+        return new AccessLog.Request(System.currentTimeMillis(), requestId, conn.clientAddressForLog(), req.method().name(),
+                target == null ? null : target.host(), ProxyHandler.loggable(target == null ? req.uri() : target.originForm(target.path())),
+                req.protocolVersion().text(), status, route == null ? null : route.name(),
+                route == null ? null : route.upstream().name(), picked == null ? null : picked.address(), bytesIn, bytesOut,
+                connectedNanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(connectedNanos - connectStartNanos),
+                firstByteNanos < 0 || connectedNanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(firstByteNanos - connectedNanos),
+                TimeUnit.NANOSECONDS.toMillis(now - startNanos), note);
     }
 
     /** The upstream accepted the WebSocket handshake: hand both connections to a tunnel. */
@@ -672,11 +708,13 @@ final class Exchange implements UpstreamListener {
             return;
         }
         Tunnel tunnel = new Tunnel(client, up, new Tunnel.Opened(route.name(), route.route(), picked, conn.clientAddressForLog(),
-                ProxyHandler.loggable(req.uri()), route.readMs(), route.sendMs()), c.metrics(), c.tunnels());
+                ProxyHandler.loggable(target.originForm(target.path())), route.readMs(), route.sendMs(), requestId, target.host()),
+                c.metrics(), c.tunnels(), c.accessLog());
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
         Hop.copyResponseHeaders(upgradeResponse.headers(), r.headers());
         r.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        r.headers().set(X_REQUEST_ID, requestId);
         c.metrics().request(101);
         conn.handOver();
         tunnel.install(r);

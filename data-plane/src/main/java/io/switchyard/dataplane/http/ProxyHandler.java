@@ -17,18 +17,14 @@ import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.switchyard.config.Cidr;
 import io.switchyard.config.Config;
+import io.switchyard.dataplane.accesslog.AccessLog;
 import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.switchyard.dataplane.internal.Context;
 import io.switchyard.dataplane.reply.LocalReply;
-import io.switchyard.routing.CompiledRoute;
-import io.switchyard.routing.TargetState;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP side of one client connection: the connection's own concerns (the queue of pipelined requests,
@@ -44,7 +40,6 @@ import java.util.concurrent.TimeUnit;
  * <p>Confined to the channel's event loop (so is every upstream connection it uses), hence no locks. Internal.
  */
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
-    private static final Logger ACCESS = LoggerFactory.getLogger("switchyard.access");
 
     private final Context c;
     private final boolean tls;
@@ -126,7 +121,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof HeadGuardHandler.BadHead bad) {
             c.metrics().badRequest();
-            ACCESS.info("{} request refused: {} {}", clientIp, bad.status(), bad.reason());
             if (current != null && bad.inBody() && !current.requestDone) {
                 current.badBody(bad.reason()); // the running exchange's own body broke: abandon it upstream
             } else if (current == null && queue.isEmpty()) {
@@ -193,6 +187,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         FullHttpResponse r = LocalReply.text(ctx.alloc(), HttpResponseStatus.valueOf(bad.status()), bad.reason(), true);
         c.metrics().request(bad.status());
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        if (c.accessLog().on())
+            c.accessLog().log(new AccessLog.Request(System.currentTimeMillis(), null, clientAddressForLog(), "-", null, "-", "-",
+                    bad.status(), null, null, null, 0, r.content().readableBytes(), -1, -1, 0, bad.reason()));
     }
 
     private void startExchange(HttpRequest req) {
@@ -239,8 +236,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** A request refused before routing: answered, then the connection closes. */
     private void refuse(HttpRequest req, HttpResponseStatus s, String reason) {
         if (s.code() == 400) c.metrics().badRequest();
-        ACCESS.info("{} \"{} {} {}\" {} refused: {}", clientIp, req.method(), loggable(req.uri()), req.protocolVersion(), s.code(), reason);
         Exchange e = new Exchange(this, ctx, c, req, null, false);
+        e.note(reason);
         current = e;
         e.local(s, reason, true, null);
     }
@@ -354,14 +351,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** @param trusted whether the peer is a trusted proxy (its X-Forwarded-* are kept) */
     record Forwarding(String realIp, String forwardedFor, boolean trusted) {
-    }
-
-    void log(Exchange e, CompiledRoute route, TargetState target, int status, long startNanos) {
-        if (!ACCESS.isInfoEnabled()) return; // per request: build nothing when the access log is off
-        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-        ACCESS.info("{} \"{} {} {}\" {} route={} target={} duration_ms={}", clientAddressForLog(), e.req.method(),
-                loggable(e.req.uri()), e.req.protocolVersion(), status, route == null ? "-" : route.name(),
-                target == null ? "-" : target.address(), ms);
     }
 
     /** A request target fit for one log line: bounded, without control characters. */

@@ -17,6 +17,10 @@ public final class FrameTracker {
     private int opcode;
     private boolean closeSeen;
     private long frames;
+    private final byte[] mask = new byte[4];
+    private int codeBytesWanted;     // 2 while reading the status code of the first close frame, then 0
+    private int codeRead;
+    private int closeCode = -1;
 
     /** True when the bytes seen so far end exactly at a frame boundary. */
     public boolean atBoundary() {
@@ -26,6 +30,11 @@ public final class FrameTracker {
     /** Whether a close frame (opcode 8) has passed in this direction. */
     public boolean closeSeen() {
         return closeSeen;
+    }
+
+    /** The status code of the first close frame in this direction (RFC 6455 7.4); -1 when none or it had no code. */
+    public int closeCode() {
+        return closeCode;
     }
 
     /** Complete frame headers seen. */
@@ -53,6 +62,17 @@ public final class FrameTracker {
     public int advanceToBoundary(ByteBuf buf, int from, int to) {
         int i = from;
         while (i < to) {
+            if (payloadRemaining > 0 && codeBytesWanted > 0) {
+                // The first two payload bytes of the first close frame: its status code (unmasked here).
+                int b = (buf.getByte(i) ^ mask[codeRead & 3]) & 0xff;
+                closeCode = codeRead == 0 ? b << 8 : closeCode | b;
+                codeRead++;
+                codeBytesWanted--;
+                payloadRemaining--;
+                i++;
+                if (payloadRemaining == 0) return i;
+                continue;
+            }
             if (payloadRemaining > 0) {
                 long n = Math.min(payloadRemaining, to - i);
                 payloadRemaining -= n;
@@ -75,13 +95,21 @@ public final class FrameTracker {
                 default -> {
                     int extBytes = headerLength - 2 - (maskedHeader() ? 4 : 0);
                     if (headerPos - 2 < extBytes) payloadLength = (payloadLength << 8) | b;
+                    else mask[headerPos - 2 - extBytes] = (byte) b;
                 }
             }
             headerPos++;
             if (headerPos >= 2 && headerPos == headerLength) {
                 headerPos = 0;
                 frames++;
-                if (opcode == 8) closeSeen = true;
+                if (opcode == 8 && !closeSeen) {
+                    closeSeen = true;
+                    if (!maskedHeader()) java.util.Arrays.fill(mask, (byte) 0);
+                    if (payloadLength >= 2) {
+                        codeBytesWanted = 2;
+                        codeRead = 0;
+                    }
+                }
                 payloadRemaining = payloadLength;
                 if (payloadRemaining == 0) return i;
             }

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchyard.config.Route;
+import io.switchyard.dataplane.accesslog.AccessLog;
 import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.switchyard.dataplane.channel.PipelineNames;
 import io.switchyard.dataplane.status.Metrics;
@@ -39,7 +40,6 @@ import java.util.function.BooleanSupplier;
  * two frames: if a frame is half relayed, the close waits until the byte where it ends. Internal.
  */
 public final class Tunnel {
-    private static final Logger ACCESS = LoggerFactory.getLogger("switchyard.access");
     private static final Logger LOG = LoggerFactory.getLogger(Tunnel.class);
     /** How long after our close frames the peers get to answer and close before we close the sockets. */
     private static final long CLOSE_LINGER_MS = 1000;
@@ -48,7 +48,7 @@ public final class Tunnel {
 
     /** What a tunnel was opened with; it keeps all of it across any number of snapshots. */
     public record Opened(String routeName, Route route, TargetState target, String clientAddress, String uri,
-                         long readMs, long sendMs) {
+                         long readMs, long sendMs, String requestId, String host) {
     }
 
     /** One way through the tunnel: reads {@code from}, writes {@code to}. */
@@ -121,6 +121,7 @@ public final class Tunnel {
     private final Channel client;
     private final Channel upstream;
     private final Opened opened;
+    private final AccessLog accessLog;
     private final Metrics metrics;
     private final TunnelRegistry registry;
     private final long openedNanos = System.nanoTime();
@@ -134,7 +135,8 @@ public final class Tunnel {
     // Set from the applying thread, read there too: a tunnel is scheduled for drain at most once.
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
-    public Tunnel(Channel client, Channel upstream, Opened opened, Metrics metrics, TunnelRegistry registry) {
+    public Tunnel(Channel client, Channel upstream, Opened opened, Metrics metrics, TunnelRegistry registry, AccessLog accessLog) {
+        this.accessLog = accessLog;
         this.client = client;
         this.upstream = upstream;
         this.opened = opened;
@@ -301,11 +303,24 @@ public final class Tunnel {
         registry.remove(this);
         opened.target().closed();
         metrics.tunnelClosed(opened.routeName(), reason.wire());
-        if (!ACCESS.isInfoEnabled()) return;
+        if (!accessLog.on()) return;
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos);
-        ACCESS.info("{} tunnel {} route={} target={} duration_ms={} bytes_from_client={} bytes_from_upstream={} close={}",
-                opened.clientAddress(), opened.uri(), opened.routeName(), opened.target().address(), ms, toUpstream.bytes,
-                toClient.bytes, reason.wire());
+        // The first close frame seen decides code and side; otherwise the side that went away, or the proxy itself.
+        int code;
+        String by;
+        if (reason == CloseReason.DRAINED || reason == CloseReason.SHUTDOWN || reason == CloseReason.IDLE_TIMEOUT) {
+            code = reason == CloseReason.IDLE_TIMEOUT ? -1 : 1001;
+            by = "proxy";
+        } else if (firstCloser != null) {
+            code = firstCloser.frames.closeCode();
+            by = firstCloser.towardUpstream ? "client" : "upstream";
+        } else {
+            code = -1;
+            by = reason == CloseReason.CLIENT_CLOSED ? "client" : "upstream";
+        }
+        accessLog.log(new AccessLog.Tunnel(System.currentTimeMillis(), opened.requestId(), opened.clientAddress(), opened.host(),
+                opened.uri(), opened.routeName(), opened.target().upstream(), opened.target().address(), toUpstream.bytes,
+                toClient.bytes, ms, code, reason.wire(), by));
     }
 
     /** A close frame (RFC 6455 5.5.1); frames toward a server must be masked (5.3), so upstream-bound ones are. */

@@ -1,0 +1,249 @@
+package io.switchyard.dataplane.accesslog;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The access log: one line per request and per tunnel, as text or JSON, to stdout or a file, or off. An event loop
+ * only builds a small record and offers it to a bounded queue (never blocks: when the writer falls behind, the entry is
+ * dropped and counted); one writer thread formats and writes, flushing whenever the queue runs empty. Thread-safe.
+ */
+public final class AccessLog implements AutoCloseable {
+    /** Line format ({@code --access-log-format}). */
+    public enum Format { TEXT, JSON }
+
+    /** One answered request. Times in ms; -1 where not applicable (no upstream). Bytes are body bytes. */
+    public record Request(long timeMillis, String requestId, String client, String method, String host, String path,
+                          String protocol, int status, String route, String upstream, String target, long bytesIn,
+                          long bytesOut, long upstreamConnectMs, long upstreamFirstByteMs, long durationMs, String note) {
+    }
+
+    /** One tunnel that ended. {@code closeCode} -1 when no close frame was seen; {@code closedBy}: client, upstream, proxy. */
+    public record Tunnel(long timeMillis, String requestId, String client, String host, String path, String route,
+                         String upstream, String target, long bytesIn, long bytesOut, long durationMs, int closeCode,
+                         String closeReason, String closedBy) {
+    }
+
+    public static final AccessLog OFF = new AccessLog();
+    private static final int QUEUE = 65_536;
+
+    private final Format format;
+    private final BlockingQueue<Object> queue;
+    private final Writer out;
+    private final Thread writer;
+    private final LongAdder dropped = new LongAdder();
+    private volatile boolean closing;
+    private final boolean ownsStream;
+
+    private AccessLog() {
+        this.ownsStream = false;
+        this.format = Format.TEXT;
+        this.queue = null;
+        this.out = null;
+        this.writer = null;
+    }
+
+    private AccessLog(Format format, OutputStream stream, boolean ownsStream) {
+        this.format = format;
+        this.ownsStream = ownsStream;
+        this.queue = new ArrayBlockingQueue<>(QUEUE);
+        this.out = new OutputStreamWriter(stream, StandardCharsets.UTF_8);
+        this.writer = new Thread(this::drain, "switchyard-access-log");
+        this.writer.setDaemon(true);
+        this.writer.start();
+    }
+
+    /**
+     * @param destination {@code stdout}, {@code off}, or a file path (appended to, created 0600 when new)
+     * @throws IllegalArgumentException with a one-line message when the file cannot be opened
+     */
+    public static AccessLog open(String destination, Format format) {
+        if (destination == null || destination.equals("stdout")) return new AccessLog(format, System.out, false);
+        if (destination.equals("off")) return OFF;
+        Path p = Path.of(destination);
+        try {
+            if (!Files.exists(p)) {
+                Files.createFile(p);
+                try {
+                    Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException ignored) {
+                    // not a POSIX file system
+                }
+            }
+            return new AccessLog(format, Files.newOutputStream(p, StandardOpenOption.APPEND), true);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--access-log " + destination + ": cannot open (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Whether entries are written (callers build nothing when not). */
+    public boolean on() {
+        return queue != null;
+    }
+
+    public Format format() {
+        return format;
+    }
+
+    /** Entries dropped because the writer fell behind. */
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    public void log(Request r) {
+        offer(r);
+    }
+
+    public void log(Tunnel t) {
+        offer(t);
+    }
+
+    private void offer(Object entry) {
+        if (queue == null || closing) return;
+        if (!queue.offer(entry)) dropped.increment();
+    }
+
+    private void drain() {
+        StringBuilder b = new StringBuilder(512);
+        try {
+            while (!closing || !queue.isEmpty()) {
+                Object e = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (e == null) continue;
+                do {
+                    b.setLength(0);
+                    if (e instanceof Request r) formatRequest(b, r);
+                    else formatTunnel(b, (Tunnel) e);
+                    b.append('\n');
+                    out.append(b);
+                } while ((e = queue.poll()) != null);
+                out.flush();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            System.err.println("switchyard: access log write failed, logging stops: " + e.getMessage());
+        }
+    }
+
+    void formatRequest(StringBuilder b, Request r) {
+        if (format == Format.JSON) {
+            b.append('{');
+            field(b, "time", Instant.ofEpochMilli(r.timeMillis()).toString()).append(',');
+            field(b, "type", "request").append(',');
+            field(b, "request_id", r.requestId()).append(',');
+            field(b, "client", r.client()).append(',');
+            field(b, "method", r.method()).append(',');
+            field(b, "host", r.host()).append(',');
+            field(b, "path", r.path()).append(',');
+            field(b, "protocol", r.protocol()).append(',');
+            number(b, "status", r.status()).append(',');
+            field(b, "route", r.route()).append(',');
+            field(b, "upstream", r.upstream()).append(',');
+            field(b, "target", r.target()).append(',');
+            number(b, "bytes_in", r.bytesIn()).append(',');
+            number(b, "bytes_out", r.bytesOut()).append(',');
+            optional(b, "upstream_connect_ms", r.upstreamConnectMs()).append(',');
+            optional(b, "upstream_first_byte_ms", r.upstreamFirstByteMs()).append(',');
+            number(b, "duration_ms", r.durationMs());
+            if (r.note() != null) field(b.append(','), "note", r.note());
+            b.append('}');
+            return;
+        }
+        b.append(r.client()).append(" \"").append(r.method()).append(' ').append(r.path()).append(' ').append(r.protocol())
+                .append("\" ").append(r.status()).append(" host=").append(dash(r.host())).append(" route=").append(dash(r.route()))
+                .append(" target=").append(dash(r.target())).append(" bytes_in=").append(r.bytesIn()).append(" bytes_out=")
+                .append(r.bytesOut()).append(" duration_ms=").append(r.durationMs()).append(" request_id=").append(dash(r.requestId()));
+        if (r.note() != null) b.append(" note=\"").append(r.note()).append('"');
+    }
+
+    void formatTunnel(StringBuilder b, Tunnel t) {
+        if (format == Format.JSON) {
+            b.append('{');
+            field(b, "time", Instant.ofEpochMilli(t.timeMillis()).toString()).append(',');
+            field(b, "type", "tunnel").append(',');
+            field(b, "request_id", t.requestId()).append(',');
+            field(b, "client", t.client()).append(',');
+            field(b, "method", "GET").append(',');
+            field(b, "host", t.host()).append(',');
+            field(b, "path", t.path()).append(',');
+            number(b, "status", 101).append(',');
+            field(b, "route", t.route()).append(',');
+            field(b, "upstream", t.upstream()).append(',');
+            field(b, "target", t.target()).append(',');
+            number(b, "bytes_in", t.bytesIn()).append(',');
+            number(b, "bytes_out", t.bytesOut()).append(',');
+            number(b, "duration_ms", t.durationMs()).append(',');
+            optional(b, "close_code", t.closeCode()).append(',');
+            field(b, "close_reason", t.closeReason()).append(',');
+            field(b, "closed_by", t.closedBy());
+            b.append('}');
+            return;
+        }
+        b.append(t.client()).append(" tunnel ").append(t.path()).append(" route=").append(dash(t.route())).append(" target=")
+                .append(dash(t.target())).append(" duration_ms=").append(t.durationMs()).append(" bytes_from_client=")
+                .append(t.bytesIn()).append(" bytes_from_upstream=").append(t.bytesOut()).append(" close=").append(t.closeReason())
+                .append(" close_code=").append(t.closeCode() < 0 ? "-" : Integer.toString(t.closeCode())).append(" closed_by=")
+                .append(t.closedBy()).append(" request_id=").append(dash(t.requestId()));
+    }
+
+    private static String dash(String s) {
+        return s == null ? "-" : s;
+    }
+
+    private static StringBuilder field(StringBuilder b, String name, String value) {
+        b.append('"').append(name).append("\":");
+        if (value == null) return b.append("null");
+        b.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.append('"');
+    }
+
+    private static StringBuilder number(StringBuilder b, String name, long value) {
+        return b.append('"').append(name).append("\":").append(value);
+    }
+
+    private static StringBuilder optional(StringBuilder b, String name, long value) {
+        b.append('"').append(name).append("\":");
+        return value < 0 ? b.append("null") : b.append(value);
+    }
+
+    /** Writes what is queued, then stops the writer. */
+    @Override
+    public void close() {
+        if (queue == null) return;
+        closing = true;
+        try {
+            writer.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            // stdout stays open for the rest of the process; a file of our own is closed
+            if (ownsStream) out.close();
+            else out.flush();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}
