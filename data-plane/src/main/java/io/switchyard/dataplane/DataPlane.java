@@ -60,7 +60,6 @@ public final class DataPlane implements AutoCloseable {
 
     private final DataPlaneSettings settings;
     private final Transport transport;
-    private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Context ctx;
     private final List<Channel> listeners = new ArrayList<>();
@@ -82,7 +81,6 @@ public final class DataPlane implements AutoCloseable {
     private DataPlane(DataPlaneSettings settings, long headerTimeoutMs) {
         this.settings = settings;
         this.transport = Transport.detect();
-        this.boss = transport.newGroup(1, "switchyard-accept");
         // 0 means one loop per core (Netty's own default would be two per core).
         int threads = settings.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : settings.ioThreads();
         this.workers = transport.newGroup(threads, "switchyard-io");
@@ -181,7 +179,7 @@ public final class DataPlane implements AutoCloseable {
     public Handover.Taken takeOver(java.nio.file.Path path, java.time.Duration timeout) {
         if (!"epoll".equals(transport.name()))
             throw new IllegalStateException("--take-over needs the epoll transport (Linux); this platform has " + transport.name());
-        return Handover.take(boss, path, settings.tlsListen() == null ? 1 : 2, timeout);
+        return Handover.take(workers, path, settings.tlsListen() == null ? 1 : 2, timeout);
     }
 
     /**
@@ -191,7 +189,7 @@ public final class DataPlane implements AutoCloseable {
      */
     public Handover.Offer offerHandover(java.nio.file.Path path, Runnable stopWritingState, DrainTunnels drainTunnels, Runnable exit) {
         if (!"epoll".equals(transport.name())) return null;
-        return Handover.offer(boss, path, () -> {
+        return Handover.offer(workers, path, () -> {
             List<Integer> fds = new ArrayList<>();
             fds.add(((io.netty.channel.epoll.EpollServerSocketChannel) plainListener).fd().intValue());
             if (tlsListener != null) fds.add(((io.netty.channel.epoll.EpollServerSocketChannel) tlsListener).fd().intValue());
@@ -226,7 +224,9 @@ public final class DataPlane implements AutoCloseable {
 
     private ServerBootstrap serverBootstrap(ChannelInitializer<SocketChannel> init, boolean autoRead) {
         return new ServerBootstrap()
-                .group(boss, workers)
+                // Accepting on the worker loops, not a thread of its own: on a node pinned to one core, a separate
+                // accept thread only adds a context switch per connection.
+                .group(workers, workers)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, autoRead)
@@ -469,9 +469,7 @@ public final class DataPlane implements AutoCloseable {
         for (Channel l : listeners) l.close();
         if (statusListener != null) statusListener.close();
         ctx.connections().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        boss.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
         workers.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
         ctx.accessLog().close();
     }

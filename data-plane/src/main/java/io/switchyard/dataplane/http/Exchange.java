@@ -220,7 +220,7 @@ final class Exchange implements UpstreamListener {
         t.opened();
         tried.add(t);
         InetSocketAddress addr = serving.address(t);
-        poolKey = UpstreamPool.key(route.upstream(), addr);
+        poolKey = serving.poolKey(t, route.upstream(), UpstreamPool::key);
         Channel pooled = c.pool().poll(ctx.channel().eventLoop(), poolKey);
         if (pooled != null) {
             connected(pooled, true);

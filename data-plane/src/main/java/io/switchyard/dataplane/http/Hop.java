@@ -46,8 +46,8 @@ final class Hop {
                 underscores++;
                 continue;
             }
-            String n = name.toString().toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(n) || SET_BY_PROXY.contains(n) || named.contains(n)) continue;
+            if (isAny(name, HOP_BY_HOP_NAMES) || isAny(name, SET_BY_PROXY_NAMES)
+                    || (!named.isEmpty() && named.contains(name.toString().toLowerCase(Locale.ROOT)))) continue;
             to.add(name, e.getValue());
         }
         return underscores;
@@ -58,10 +58,20 @@ final class Hop {
         Set<String> named = connectionTokens(from);
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
-            String n = e.getKey().toString().toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(n) || named.contains(n)) continue;
-            to.add(e.getKey(), e.getValue());
+            CharSequence name = e.getKey();
+            if (isAny(name, HOP_BY_HOP_NAMES)
+                    || (!named.isEmpty() && named.contains(name.toString().toLowerCase(Locale.ROOT)))) continue;
+            to.add(name, e.getValue());
         }
+    }
+
+    // Per header of every message: compared in place, ignoring case, instead of a lower-cased copy per name.
+    private static final AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream().map(AsciiString::cached).toArray(AsciiString[]::new);
+    private static final AsciiString[] SET_BY_PROXY_NAMES = SET_BY_PROXY.stream().map(AsciiString::cached).toArray(AsciiString[]::new);
+
+    private static boolean isAny(CharSequence name, AsciiString[] names) {
+        for (AsciiString n : names) if (n.length() == name.length() && n.contentEqualsIgnoreCase(name)) return true;
+        return false;
     }
 
     private static int indexOf(CharSequence s, char c) {

@@ -23,8 +23,22 @@ import java.util.Map;
  * Target addresses are resolved here, when the snapshot is applied (like nginx at config load), so no
  * event loop ever blocks on DNS. Immutable. Internal.
  */
-public record Serving(RoutingTable table, Map<String, InetSocketAddress> addresses, ServerCertificates certificates) {
+public record Serving(RoutingTable table, Map<String, InetSocketAddress> addresses, ServerCertificates certificates,
+                      java.util.concurrent.ConcurrentHashMap<TargetState, String> poolKeys) {
+    public Serving(RoutingTable table, Map<String, InetSocketAddress> addresses, ServerCertificates certificates) {
+        this(table, addresses, certificates, new java.util.concurrent.ConcurrentHashMap<>());
+    }
+
     public static final Serving EMPTY = new Serving(RoutingTable.EMPTY, Map.of(), ServerCertificates.NONE);
+
+    /**
+     * The pool key of {@code target}'s connections (see {@code UpstreamPool.key}), made once per target and table
+     * instead of a string per request. TargetState has identity equality: one entry per target of this table.
+     */
+    public String poolKey(TargetState target, io.switchyard.config.Upstream upstream,
+                          java.util.function.BiFunction<io.switchyard.config.Upstream, InetSocketAddress, String> make) {
+        return poolKeys.computeIfAbsent(target, t -> make.apply(upstream, address(t)));
+    }
 
     /** The socket address of {@code target}; unresolved when its name did not resolve at apply time. */
     public InetSocketAddress address(TargetState target) {
