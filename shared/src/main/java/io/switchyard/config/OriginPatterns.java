@@ -63,7 +63,8 @@ final class OriginPatterns extends AbstractList<String> implements RandomAccess 
             Integer prev = seen.putIfAbsent(key, i);
             if (prev != null) c.check(false, field, Checks.quote(s) + " (duplicate: also allow[" + prev + "])");
         }
-        return new OriginPatterns(in, exact, wildcard, any);
+        // Only built when every entry parsed: a null entry must not reach List.copyOf.
+        return c.ok() ? new OriginPatterns(in, exact, wildcard, any) : NONE;
     }
 
     boolean any() {

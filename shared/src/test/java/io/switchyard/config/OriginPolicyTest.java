@@ -140,6 +140,8 @@ class OriginPolicyTest {
         assertRejected("{\"allow\":[\"*\"],\"expose\":[\"a:b\"]}", "routes[1].origin.expose[0]", "expected: a header name");
         assertRejected("{\"allow\":[\"*\"],\"max_age_s\":-1}", "routes[1].origin.max_age_s", "(expected: >= 0 and <= 86400)");
         assertRejected("{\"allow\":[\"*\"],\"allow_all\":true}", "routes[1].origin.allow_all", "unknown field");
+        assertRejected("{\"allow\":[null]}", "routes[1].origin.allow[0]", "null (expected: an origin");
+        assertRejected("{\"allow\":[\"*\"],\"methods\":[null]}", "routes[1].origin.methods[0]", "null (expected: a method name");
     }
 
     @Test

@@ -68,7 +68,7 @@ final class OriginCheck {
         }
         HttpHeaders out = new DefaultHttpHeaders();
         allowOrigin(p, origin, out);
-        out.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, String.join(", ", p.methods()));
+        if (!p.methods().isEmpty()) out.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, String.join(", ", p.methods()));
         if (!asked.isEmpty()) {
             // "*" means any header; echoing the asked ones also works with credentials, where browsers take "*" literally.
             boolean any = p.headers().contains("*");
