@@ -16,12 +16,16 @@ import java.util.Set;
  * <p>{@code mergeSlashes} (default true, nginx's default) makes runs of '/' in request paths one
  * before routing and forwarding; a route whose upstream gives {@code //} a meaning turns it off. Left
  * out of the JSON when true, so documents written before it existed print as before.
+ *
+ * <p>{@code origin} (optional; null for none) is the route's {@link OriginPolicy}: CORS answered by the proxy
+ * and the {@code Origin} of WebSocket handshakes checked. Left out of the JSON when null.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Route(String name, List<String> hosts, String pathPrefix, String upstream,
                     Boolean stripPrefix, Boolean preserveHost, Timeouts timeouts,
                     OnTargetRemoved onTargetRemoved, Boolean httpsOnly,
-                    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = MergeSlashesDefault.class) Boolean mergeSlashes) {
+                    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = MergeSlashesDefault.class) Boolean mergeSlashes,
+                    OriginPolicy origin) {
     public Route {
         Checks c = new Checks();
         // Messages are built only on failure: this constructor runs for every route of every pushed snapshot.
@@ -58,15 +62,22 @@ public record Route(String name, List<String> hosts, String pathPrefix, String u
         c.throwIfAny();
     }
 
+    /** A route without an origin policy. */
+    public Route(String name, List<String> hosts, String pathPrefix, String upstream,
+                 Boolean stripPrefix, Boolean preserveHost, Timeouts timeouts,
+                 OnTargetRemoved onTargetRemoved, Boolean httpsOnly, Boolean mergeSlashes) {
+        this(name, hosts, pathPrefix, upstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, mergeSlashes, null);
+    }
+
     /** A route with {@code merge_slashes} at its default (true). */
     public Route(String name, List<String> hosts, String pathPrefix, String upstream,
                  Boolean stripPrefix, Boolean preserveHost, Timeouts timeouts,
                  OnTargetRemoved onTargetRemoved, Boolean httpsOnly) {
-        this(name, hosts, pathPrefix, upstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, null);
+        this(name, hosts, pathPrefix, upstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, null, null);
     }
 
     public Route(String name, List<String> hosts, String pathPrefix, String upstream) {
-        this(name, hosts, pathPrefix, upstream, false, false, null, null, false, null);
+        this(name, hosts, pathPrefix, upstream, false, false, null, null, false, null, null);
     }
 
     /** Value filter for the codec: true (the default) is left out of the JSON. */
@@ -111,10 +122,15 @@ public record Route(String name, List<String> hosts, String pathPrefix, String u
     }
 
     public Route withUpstream(String newUpstream) {
-        return new Route(name, hosts, pathPrefix, newUpstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, mergeSlashes);
+        return new Route(name, hosts, pathPrefix, newUpstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, mergeSlashes, origin);
     }
 
     public Route withMergeSlashes(Boolean merge) {
-        return new Route(name, hosts, pathPrefix, upstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, merge);
+        return new Route(name, hosts, pathPrefix, upstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, merge, origin);
+    }
+
+    /** @param policy null for none */
+    public Route withOrigin(OriginPolicy policy) {
+        return new Route(name, hosts, pathPrefix, upstream, stripPrefix, preserveHost, timeouts, onTargetRemoved, httpsOnly, mergeSlashes, policy);
     }
 }

@@ -11,6 +11,7 @@ import io.switchyard.config.Certificate;
 import io.switchyard.config.Config;
 import io.switchyard.config.ConfigCodec;
 import io.switchyard.config.OnTargetRemoved;
+import io.switchyard.config.OriginPolicy;
 import io.switchyard.config.Route;
 import io.switchyard.config.Target;
 import io.switchyard.config.Timeouts;
@@ -118,7 +119,8 @@ class OpenApiContractTest {
     void schemasListExactlyTheFieldsTheCodecReadsAndWrites() {
         Map<String, Class<?>> schemas = Map.ofEntries(Map.entry("Upstream", Upstream.class), Map.entry("Target", Target.class),
                 Map.entry("Route", Route.class), Map.entry("Timeouts", Timeouts.class), Map.entry("RouteTimeouts", Timeouts.class),
-                Map.entry("OnTargetRemoved", OnTargetRemoved.class), Map.entry("CertificateInput", Certificate.class),
+                Map.entry("OnTargetRemoved", OnTargetRemoved.class), Map.entry("OriginPolicy", OriginPolicy.class),
+                Map.entry("CertificateInput", Certificate.class),
                 Map.entry("Config", Config.class), Map.entry("CertificateView", CertificateView.class),
                 Map.entry("Node", FleetHub.NodeView.class), Map.entry("EntityChanges", ConfigDiff.EntityChanges.class));
         for (Map.Entry<String, Class<?>> e : schemas.entrySet()) {

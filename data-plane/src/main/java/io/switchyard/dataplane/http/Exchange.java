@@ -24,6 +24,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.switchyard.config.Config;
 import io.switchyard.dataplane.accesslog.AccessLog;
+import io.switchyard.config.OriginPolicy;
 import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.switchyard.dataplane.internal.Context;
 import io.switchyard.dataplane.internal.Serving;
@@ -190,6 +191,9 @@ final class Exchange implements UpstreamListener {
             }
             return;
         }
+        OriginPolicy origin = route.route().origin();
+        if (origin != null && !OriginCheck.admit(this, route.name(), origin, target, ws, conn.tls(), c.metrics(), conn.clientAddressForLog()))
+            return; // answered here: a preflight, or a refused origin
         IoTimeoutHandler t = conn.clientTimeout();
         // While a body streams in, a client that stops sending for client_body_timeout gets 408 (nginx's).
         if (t != null) t.arm(requestHasBody && !requestDone ? config.clientBodyTimeoutMs() : 0, route.sendMs());
@@ -478,6 +482,7 @@ final class Exchange implements UpstreamListener {
         HttpHeaders h = out.headers();
         Hop.copyResponseHeaders(resp.headers(), h);
         h.set(X_REQUEST_ID, requestId);
+        if (route.route().origin() != null) OriginCheck.decorate(route.route().origin(), req, h);
         boolean bodyless = req.method().equals(HttpMethod.HEAD) || code == 204 || code == 304;
         if (HttpUtil.isTransferEncodingChunked(resp)) {
             if (http10) closeRequested = true; // 1.0 has no chunking: the body ends by close
@@ -593,6 +598,19 @@ final class Exchange implements UpstreamListener {
         r.headers().set(X_REQUEST_ID, requestId);
         bytesOut += r.content().readableBytes();
         if (s.code() == 426) r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+        c.metrics().request(s.code());
+        lastDownWrite = ctx.writeAndFlush(r);
+        responseDone();
+    }
+
+    /** A body-less answer made here with {@code headers} (a CORS preflight's 204). */
+    void localEmpty(HttpResponseStatus s, HttpHeaders headers) {
+        local = true;
+        status = s.code();
+        phase = Phase.STREAMING;
+        FullHttpResponse r = LocalReply.empty(ctx.alloc(), s, mustClose());
+        if (s.code() == 204) r.headers().remove(HttpHeaderNames.CONTENT_LENGTH); // RFC 9110 8.6: never on a 204
+        r.headers().add(headers);
         c.metrics().request(s.code());
         lastDownWrite = ctx.writeAndFlush(r);
         responseDone();

@@ -23,6 +23,9 @@ public final class Metrics {
     // Key "route\0reason": route names cannot contain NUL (see Route's name rule).
     private final ConcurrentHashMap<String, LongAdder> tunnelsClosed = new ConcurrentHashMap<>();
 
+    // Key "route\0kind", as tunnelsClosed.
+    private final ConcurrentHashMap<String, LongAdder> originRefused = new ConcurrentHashMap<>();
+
     public Metrics() {
         for (int i = 0; i < requestsByClass.length; i++) requestsByClass[i] = new LongAdder();
     }
@@ -66,6 +69,16 @@ public final class Metrics {
 
     public long refusedCount(String reason) {
         LongAdder a = refused.get(reason);
+        return a == null ? 0 : a.sum();
+    }
+
+    /** A request refused by a route's origin policy (403); kind: preflight, websocket. */
+    public void originRefused(String route, String kind) {
+        originRefused.computeIfAbsent(route + '\0' + kind, k -> new LongAdder()).increment();
+    }
+
+    public long originRefusedCount(String route, String kind) {
+        LongAdder a = originRefused.get(route + '\0' + kind);
         return a == null ? 0 : a.sum();
     }
 
@@ -124,6 +137,13 @@ public final class Metrics {
         for (Map.Entry<String, LongAdder> e : new TreeMap<>(tunnelsClosed).entrySet()) {
             String[] parts = e.getKey().split("\0", 2);
             b.append("switchyard_tunnels_closed_total{route=\"").append(parts[0]).append("\",reason=\"").append(parts[1])
+                    .append("\"} ").append(e.getValue().sum()).append('\n');
+        }
+        b.append("# HELP switchyard_origin_refused_total Preflights and WebSocket handshakes refused by a route's origin policy.\n");
+        b.append("# TYPE switchyard_origin_refused_total counter\n");
+        for (Map.Entry<String, LongAdder> e : new TreeMap<>(originRefused).entrySet()) {
+            String[] parts = e.getKey().split("\0", 2);
+            b.append("switchyard_origin_refused_total{route=\"").append(parts[0]).append("\",kind=\"").append(parts[1])
                     .append("\"} ").append(e.getValue().sum()).append('\n');
         }
         return b.toString();

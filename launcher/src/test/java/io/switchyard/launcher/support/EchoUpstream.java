@@ -34,6 +34,8 @@ public final class EchoUpstream implements AutoCloseable {
     private final EventLoopGroup group = new NioEventLoopGroup(1);
     private final Channel server;
     public final AtomicInteger tunnelsOpened = new AtomicInteger();
+    /** Every request head that reached this upstream, WebSocket handshakes included. */
+    public final AtomicInteger requests = new AtomicInteger();
 
     public EchoUpstream(String name) throws InterruptedException {
         this.name = name;
@@ -64,6 +66,7 @@ public final class EchoUpstream implements AutoCloseable {
     private final class PlainHttp extends io.netty.channel.ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof FullHttpRequest) requests.incrementAndGet();
             if (msg instanceof FullHttpRequest req && !"websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE))) {
                 try {
                     byte[] body = (name + " " + req.uri()).getBytes(StandardCharsets.UTF_8);
