@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Before/after for one change, in one run: two Switchyard builds side by side on the same machine, the same
+# C load generator and echo upstream (bench/c), rounds alternating A and B so drift hits both alike.
+#
+#   bench/ab/run.sh REV_A [REV_B]     # REV_B defaults to the working tree's dist/switchyard.jar
+#
+# Cells: WebSocket echo 1 KiB (64 connections) and HTTP keep-alive (64 connections), steady state after a warm-up;
+# proxy pinned to BENCH_PROXY_CPUS (default 1), load and upstream to BENCH_LOAD_CPUS (default 0). Prints a Markdown
+# table of medians (msg/s or req/s, p99) and B/A; writes bench/target/ab/ab.json.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$(pwd)
+A=${1:?usage: bench/ab/run.sh REV_A [REV_B]}
+B=${2:-}
+ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-8}
+DURATION=${DURATION:-8}
+PROXY_CPUS=${BENCH_PROXY_CPUS:-1}
+LOAD_CPUS=${BENCH_LOAD_CPUS:-0}
+OUT=bench/target/ab
+mkdir -p "$OUT/c"
+for tool in loadgen echo; do gcc -O2 -Wall -Wextra -Werror -o "$OUT/c/$tool" "bench/c/$tool.c"; done
+
+jar_for() { # rev -> path of a built jar (a temporary worktree per revision)
+  local rev=$1 dir="$OUT/src-$1"
+  if [ ! -f "$dir/dist/switchyard.jar" ]; then
+    rm -rf "$dir"; git worktree add -f -q --detach "$dir" "$rev"
+    (cd "$dir" && mvn -q -o -DskipTests package >/dev/null 2>&1 || mvn -q -DskipTests package >/dev/null)
+  fi
+  echo "$REPO/$dir/dist/switchyard.jar"
+}
+JAR_A=$(jar_for "$A")
+if [ -n "$B" ]; then JAR_B=$(jar_for "$B"); else
+  [ -f dist/switchyard.jar ] || mvn -q -DskipTests package >/dev/null
+  JAR_B=$REPO/dist/switchyard.jar; B=working-tree
+fi
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+UP=$(free_port)
+taskset -c "$LOAD_CPUS" "$OUT/c/echo" --port "$UP" & pids+=($!)
+sleep 0.3
+cat > "$OUT/config.json" <<JSON
+{"upstreams":[{"name":"echo","balance":"round_robin","targets":[{"address":"127.0.0.1:$UP"}]}],
+ "routes":[{"name":"all","path_prefix":"/","upstream":"echo"}]}
+JSON
+
+cell() { # jar label mode size -> "throughput p99_us"
+  local jar=$1 mode=$2 size=$3 port status state flags
+  port=$(free_port); status=$(free_port); state=$(mktemp -d)
+  flags=(--config "$OUT/config.json" --listen "127.0.0.1:$port" --status "127.0.0.1:$status" --state-dir "$state")
+  # The access log off, as the peers' configs: by flag where the build has it, else by its logger level.
+  if unzip -p "$jar" 'io/switchyard/dataplane/accesslog/AccessLog.class' >/dev/null 2>&1; then flags+=(--access-log off); fi
+  taskset -c "$PROXY_CPUS" java -Xms256m -Xmx512m -XX:+UseParallelGC -Dorg.slf4j.simpleLogger.log.switchyard.access=warn \
+      -jar "$jar" data-plane "${flags[@]}" > "$state/out.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$status/status" >/dev/null && break; sleep 0.1; done
+  local json
+  json=$(taskset -c "$LOAD_CPUS" "$OUT/c/loadgen" --mode "$mode" --port "$port" --path / --conns 64 --size "$size" \
+      --warmup "$WARMUP" --duration "$DURATION")
+  kill "$pid"; wait "$pid" 2>/dev/null || true; rm -rf "$state"
+  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(j["per_second"], j["p99_us"], j["errors"])' "$json"
+}
+
+declare -A results
+for r in $(seq 1 "$ROUNDS"); do
+  for side in A B; do
+    jar=$JAR_A; [ "$side" = B ] && jar=$JAR_B
+    results[$side,echo,$r]=$(cell "$jar" echo 1024)
+    results[$side,http,$r]=$(cell "$jar" http 0)
+    echo "round $r $side: echo ${results[$side,echo,$r]} | http ${results[$side,http,$r]}" >&2
+  done
+done
+
+python3 - "$A" "$B" "$ROUNDS" "$OUT/ab.json" <<'PY' "$(for k in "${!results[@]}"; do echo "$k=${results[$k]}"; done)"
+import json, statistics, sys
+a, b, rounds, out, raw = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+vals = {}
+for line in raw.splitlines():
+    k, v = line.split("=", 1)
+    side, cell, r = k.split(",")
+    t, p99, err = v.split()
+    vals.setdefault((side, cell), []).append((float(t), float(p99), int(float(err))))
+print(f"| cell | A ({a}) | B ({b}) | B/A | p99 A | p99 B | errors |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+doc = {}
+for cell in ("echo", "http"):
+    ta = statistics.median(x[0] for x in vals[("A", cell)]); tb = statistics.median(x[0] for x in vals[("B", cell)])
+    pa = statistics.median(x[1] for x in vals[("A", cell)]); pb = statistics.median(x[1] for x in vals[("B", cell)])
+    err = sum(x[2] for s in "AB" for x in vals[(s, cell)])
+    name = "WebSocket echo 1 KiB, msg/s" if cell == "echo" else "HTTP keep-alive, req/s"
+    print(f"| {name} | {ta:,.0f} | {tb:,.0f} | {tb/ta:.3f} | {pa/1000:.2f} ms | {pb/1000:.2f} ms | {err} |")
+    doc[cell] = {"a": ta, "b": tb, "ratio": tb / ta, "p99_us_a": pa, "p99_us_b": pb, "errors": err,
+                 "rounds": {s: vals[(s, cell)] for s in "AB"}}
+json.dump({"a": a, "b": b, "cells": doc}, open(out, "w"), indent=1)
+PY
