@@ -584,6 +584,7 @@ public final class AdminApi {
         out.put("routes", d.routes());
         out.put("certificates", d.certificates());
         out.put("timeouts", d.timeouts());
+        out.put("settings", d.settings());
         read(ctx);
         json(ctx, out);
     }

@@ -14,6 +14,7 @@ import io.switchyard.config.Timeouts;
 import io.switchyard.config.Upstream;
 import io.switchyard.controlplane.certificate.CertificateInspector;
 import io.switchyard.controlplane.snapshot.ConfigDiff;
+import io.switchyard.controlplane.snapshot.GlobalSettings;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -38,7 +39,8 @@ import java.util.zip.Inflater;
 
 /**
  * The configuration and its history. The current configuration is kept as rows (one per
- * upstream, target, route, certificate, plus the global timeouts); every write that changes
+ * upstream, target, route, certificate, plus one for the global timeouts and one for the other global
+ * settings); every write that changes
  * something updates those rows and stores the whole new document as the next snapshot version in
  * the same transaction, so a version exists exactly when its rows do. Thread-safe: writes are
  * serialised (see {@link #writeLock}); reads of the current state come from a volatile copy
@@ -101,6 +103,7 @@ public final class ConfigStore {
         this.keepVersions = keepVersions;
         this.box = box;
         if (box != null) sealStoredKeys();
+        seedSettings();
         this.current = jdbi.withHandle(this::loadCurrent);
         // Rows and the newest snapshot are written in one transaction, so they must agree; if they
         // do not (a hand-edited file), say so: the rows win for the next write, the snapshot is served.
@@ -276,6 +279,29 @@ public final class ConfigStore {
     }
 
     /**
+     * Before schema 3 the global settings (trusted_proxies, max_tunnels, ...) had no row; the newest
+     * snapshot held them. A database migrated to schema 3 gets its settings row from there, once, so the
+     * next write keeps them. Another control plane of the same database may do the same at once: the
+     * write lock serialises them, the second finds the row.
+     */
+    private void seedSettings() {
+        writeLock.lock();
+        try {
+            jdbi.useTransaction(h -> {
+                db.lockForWrite(h);
+                if (h.createQuery("SELECT COUNT(*) FROM settings").mapTo(Integer.class).one() > 0) return;
+                Current c = loadCurrent(h);
+                if (c.version() == 0) return;
+                h.createUpdate("INSERT INTO settings (id, body) VALUES (1, :body)")
+                        .bind("body", GlobalSettings.of(c.config()).toString()).execute();
+                LOG.info("database {}: global settings taken from version {} into their own row", db.location(), c.version());
+            });
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
      * With a secret key set, private keys stored in plain text before it was (rows and history) are
      * sealed now, in one transaction, so turning encryption on covers what is already stored.
      */
@@ -375,7 +401,10 @@ public final class ConfigStore {
                     body.put("key_pem", SecretBox.open(box, rs.getString(2)));
                     return treeTo(body, Certificate.class);
                 }).list();
-        return new Config(timeouts, upstreams, routes, certificates);
+        // No row: a database from before schema 3 whose settings were never seeded; the defaults then.
+        Config settings = h.createQuery("SELECT body FROM settings WHERE id = 1").mapTo(String.class).findOne()
+                .map(GlobalSettings::read).orElse(Config.EMPTY);
+        return GlobalSettings.combine(new Config(timeouts, upstreams, routes, certificates), settings);
     }
 
     /**
@@ -390,6 +419,10 @@ public final class ConfigStore {
                             + "ON CONFLICT (id) DO UPDATE SET connect_ms = excluded.connect_ms, read_ms = excluded.read_ms, send_ms = excluded.send_ms")
                     .bind(0, t.connectMs()).bind(1, t.readMs()).bind(2, t.sendMs()).execute();
         }
+        ObjectNode settings = GlobalSettings.of(after);
+        if (!settings.equals(GlobalSettings.of(before)) || h.createQuery("SELECT COUNT(*) FROM settings").mapTo(Integer.class).one() == 0)
+            h.createUpdate("INSERT INTO settings (id, body) VALUES (1, :body) ON CONFLICT (id) DO UPDATE SET body = excluded.body")
+                    .bind("body", settings.toString()).execute();
         // Name-indexed views: Config's own lookups are linear scans, which would make this quadratic.
         Map<String, Integer> oldUpstreams = positions(before.upstreams().stream().map(Upstream::name).toList());
         Map<String, Upstream> oldUpstreamByName = byName(before.upstreams(), Upstream::name);

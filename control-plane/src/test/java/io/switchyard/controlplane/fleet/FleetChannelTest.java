@@ -116,6 +116,40 @@ class FleetChannelTest {
     }
 
     @Test
+    void theGlobalSettingsOfPutConfigSurviveARestartAndTheNextWriteAndReachTheNodes() throws Exception {
+        String settings = "\"trusted_proxies\":[\"10.0.0.0/8\",\"fd00::/8\"],\"client_body_timeout_ms\":7000,"
+                + "\"max_connections\":5000,\"max_tunnels\":300";
+        assertThat(api.put("/api/v1/config", "{\"upstreams\":[{\"name\":\"app\"}]," + settings + "}").status()).isEqualTo(200);
+        // A new control plane on the same database: the next write starts from the rows.
+        cp.close();
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, CLUSTER_TOKEN));
+        api = new Api(cp.adminAddress());
+        Api.Res post = api.post("/api/v1/routes", "{\"name\":\"r\",\"upstream\":\"app\"}");
+        assertThat(post.status()).isEqualTo(201);
+        assertThat(post.version()).isEqualTo(2);
+
+        JsonNode doc = api.get("/api/v1/config").json();
+        assertThat(doc.get("trusted_proxies")).extracting(JsonNode::asText).containsExactly("10.0.0.0/8", "fd00::/8");
+        assertThat(doc.get("client_body_timeout_ms").asLong()).isEqualTo(7000);
+        assertThat(doc.get("max_connections").asInt()).isEqualTo(5000);
+        assertThat(doc.get("max_tunnels").asInt()).isEqualTo(300);
+        assertThat(doc.get("routes")).hasSize(1);
+        assertThat(api.get("/api/v1/snapshots").json().get("items").get(0).get("summary").asText()).isEqualTo("added route r");
+        assertThat(api.get("/api/v1/snapshots/0/diff/1").json().get("settings")).extracting(JsonNode::asText)
+                .containsExactly("trusted_proxies", "client_body_timeout_ms", "max_connections", "max_tunnels");
+
+        Node n = new Node().connect("edge-1", CLUSTER_TOKEN);
+        n.send(new FleetMessage.Hello("edge-1", "0.1.0", "10.0.0.7:8080", 0, 0));
+        FleetMessage.SnapshotPush pushed = n.nextSnapshot();
+        assertThat(pushed.version()).isEqualTo(2);
+        assertThat(pushed.config().trustedProxies()).containsExactly("10.0.0.0/8", "fd00::/8");
+        assertThat(pushed.config().clientBodyTimeoutMs()).isEqualTo(7000);
+        assertThat(pushed.config().maxConnections()).isEqualTo(5000);
+        assertThat(pushed.config().maxTunnels()).isEqualTo(300);
+        assertThat(pushed.config().routes()).hasSize(1);
+    }
+
+    @Test
     void aNodeGetsTheNewestVersionOnHelloAndEveryLaterVersionRightAfterCommit() throws Exception {
         api.post("/api/v1/upstreams", "{\"name\":\"a\"}");
         api.post("/api/v1/upstreams", "{\"name\":\"b\"}");

@@ -42,6 +42,8 @@ class ConfigStoreTest {
                 c -> c.withUpstreams(List.of(up("b", "127.0.0.1:9"), c.upstreams().get(1))),          // change targets
                 c -> c.withRoutes(List.of(new Route("r1", List.of(), "/", "b"))),                    // move the route
                 c -> c.withTimeouts(new Timeouts(1L, 2L, 3L)),
+                c -> c.withTrustedProxies(List.of("10.0.0.0/8")).withMaxTunnels(100),
+                c -> c.withClientBodyTimeoutMs(5_000L).withMaxConnections(2_000).withMaxTunnels(null),
                 c -> c.withRoutes(List.of()).withUpstreams(List.of(up("c"))));                        // remove in FK order
         long version = 0;
         for (UnaryOperator<Config> step : steps) {
@@ -52,6 +54,40 @@ class ConfigStoreTest {
             assertThat(store.snapshot(version).orElseThrow().config()).isEqualTo(w.after());
         }
         assertThat(store.rows().upstreams()).extracting(Upstream::name).containsExactly("c");
+    }
+
+    static Config withEdgeSettings(Config c) {
+        return c.withTrustedProxies(List.of("10.0.0.0/8", "fd00::/8")).withClientBodyTimeoutMs(7_000L)
+                .withMaxConnections(5_000).withMaxTunnels(300);
+    }
+
+    @Test
+    void theGlobalSettingsSurviveANewStoreOnTheSameFileAndItsNextWrite() {
+        ConfigStore first = new ConfigStore(Database.open(dir.resolve("s.db")));
+        first.write(null, c -> withEdgeSettings(c.withUpstreams(List.of(up("a")))));
+        ConfigStore second = new ConfigStore(Database.open(dir.resolve("s.db")));
+        assertThat(second.rows()).isEqualTo(second.current().config());
+        Config after = second.write(null, c -> c.withUpstreams(plus(c.upstreams(), up("b")))).after();
+        assertThat(after).isEqualTo(withEdgeSettings(Config.EMPTY.withUpstreams(List.of(up("a"), up("b")))));
+        assertThat(new ConfigStore(Database.open(dir.resolve("s.db"))).rows()).isEqualTo(after);
+    }
+
+    @Test
+    void aDatabaseWithoutASettingsRowTakesItsSettingsFromTheNewestSnapshot() {
+        Database db = Database.open(dir.resolve("s.db"));
+        Config written = new ConfigStore(db).write(null, c -> withEdgeSettings(c.withUpstreams(List.of(up("a"))))).after();
+        // What a database written before schema 3 looks like once migrated: the snapshot has them, no row does.
+        db.jdbi().useHandle(h -> h.execute("DELETE FROM settings"));
+        ConfigStore reopened = new ConfigStore(Database.open(dir.resolve("s.db")));
+        assertThat(reopened.rows()).isEqualTo(written);
+        assertThat(reopened.write(null, c -> c.withUpstreams(plus(c.upstreams(), up("b")))).after().maxTunnels()).isEqualTo(300);
+    }
+
+    @Test
+    void aChangeOfTheGlobalSettingsIsNamedInTheHistory() {
+        ConfigStore store = new ConfigStore(Database.open(dir.resolve("s.db")));
+        store.write(null, c -> c.withMaxTunnels(10).withTrustedProxies(List.of("10.0.0.0/8")));
+        assertThat(store.history(Long.MAX_VALUE, 1).get(0).summary()).isEqualTo("changed settings (trusted_proxies, max_tunnels)");
     }
 
     @Test
