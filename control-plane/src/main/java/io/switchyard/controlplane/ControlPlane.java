@@ -1,6 +1,7 @@
 package io.switchyard.controlplane;
 
 import io.javalin.Javalin;
+import io.switchyard.config.Snapshot;
 import io.switchyard.controlplane.api.AdminApi;
 import io.switchyard.controlplane.fleet.FleetHub;
 import io.switchyard.controlplane.store.ConfigStore;
@@ -115,8 +116,8 @@ public final class ControlPlane implements AutoCloseable {
         }
         boolean shared = db.dialect() == Database.Dialect.POSTGRESQL;
         FleetMirror mirror = shared ? new PostgresFleet(db, instanceId(admin)) : FleetMirror.NONE;
-        FleetHub fleet = new FleetHub(store::current, mirror);
-        store.onCommit(fleet::published);
+        FleetHub fleet = new FleetHub(() -> snapshot(store.current()), mirror);
+        store.onCommit(c -> fleet.published(snapshot(c)));
         // Other control planes on the same PostgreSQL database commit too: learn of their versions.
         VersionListener versions = shared ? new VersionListener(db, store).start() : null;
         List<String> routes = new CopyOnWriteArrayList<>();
@@ -140,6 +141,10 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlane cp = new ControlPlane(app, fleet, store, db, versions, bound, routes, lock);
         cp.tlsOn = ssl != null;
         return cp;
+    }
+
+    private static Snapshot snapshot(ConfigStore.Current c) {
+        return new Snapshot(c.version(), c.config());
     }
 
     /**

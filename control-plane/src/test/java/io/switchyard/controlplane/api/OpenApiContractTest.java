@@ -160,7 +160,7 @@ class OpenApiContractTest {
             JsonNode examples = response.at("/content/application~1problem+json/examples");
             for (JsonNode ex : examples) {
                 JsonNode v = ex.get("value");
-                assertThat(v.get("type").asText()).startsWith(AdminApi.PROBLEM_TYPE_PREFIX);
+                assertThat(v.get("type").asText()).startsWith(Http.PROBLEM_TYPE_PREFIX);
                 for (String f : List.of("title", "status", "detail", "errors")) assertThat(v.has(f)).as(f).isTrue();
                 checked++;
             }
