@@ -175,6 +175,12 @@ public final class AdminApi {
         });
         r.put(BASE + "/timeouts", this::replaceTimeouts);
 
+        r.get(BASE + "/settings", ctx -> {
+            Views.Settings s = Views.Settings.of(read(ctx).config());
+            entity(ctx, 200, s, s);
+        });
+        r.put(BASE + "/settings", this::replaceSettings);
+
         r.get(BASE + "/config", ctx -> {
             ConfigStore.Current c = read(ctx);
             ctx.header("ETag", Preconditions.versionTag(c.version()));
@@ -338,6 +344,17 @@ public final class AdminApi {
             return before.withTimeouts(t);
         });
         entity(ctx, 200, w.after().timeouts(), w.after().timeouts());
+    }
+
+    private void replaceSettings(Context ctx) {
+        Views.Settings incoming = parse(ctx, Views.Settings.class, null);
+        String ifMatch = ctx.header("If-Match");
+        ConfigStore.Written w = versions.write(ctx, null, (version, before) -> {
+            Preconditions.checkEntity(ifMatch, Views.Settings.of(before));
+            return incoming.applyTo(before);
+        });
+        Views.Settings saved = Views.Settings.of(w.after());
+        entity(ctx, 200, saved, saved);
     }
 
     private void replaceConfig(Context ctx) {

@@ -120,7 +120,8 @@ class OpenApiContractTest {
                 Map.entry("Route", Route.class), Map.entry("Timeouts", Timeouts.class), Map.entry("RouteTimeouts", Timeouts.class),
                 Map.entry("OnTargetRemoved", OnTargetRemoved.class), Map.entry("CertificateInput", Certificate.class),
                 Map.entry("Config", Config.class), Map.entry("CertificateView", CertificateView.class),
-                Map.entry("Node", FleetHub.NodeView.class), Map.entry("EntityChanges", ConfigDiff.EntityChanges.class));
+                Map.entry("Node", FleetHub.NodeView.class), Map.entry("EntityChanges", ConfigDiff.EntityChanges.class),
+                Map.entry("Settings", Views.Settings.class));
         for (Map.Entry<String, Class<?>> e : schemas.entrySet()) {
             Set<String> documented = new TreeSet<>();
             spec.at("/components/schemas/" + e.getKey() + "/properties").fieldNames().forEachRemaining(documented::add);
@@ -131,7 +132,7 @@ class OpenApiContractTest {
     @Test
     void requestExamplesAreAcceptedByTheCodec() {
         Map<String, Class<?>> bodies = Map.of("Upstream", Upstream.class, "Target", Target.class, "Route", Route.class,
-                "Timeouts", Timeouts.class, "CertificateInput", Certificate.class, "Config", Config.class);
+                "Timeouts", Timeouts.class, "CertificateInput", Certificate.class, "Config", Config.class, "Settings", Views.Settings.class);
         int checked = 0;
         for (Iterator<Map.Entry<String, JsonNode>> it = spec.get("paths").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> path = it.next();
