@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.net.InetSocketAddress;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,8 +48,10 @@ import static io.switchyard.controlplane.api.Http.truncate;
 
 /**
  * The admin REST API ({@code /api/v1}) and the fleet channel, as Javalin routes. Every write goes
- * through {@link ConfigStore#write}, so validation, {@code If-Match} checks and the new version
- * happen atomically under the store's write lock. Every error is one problem+json shape.
+ * through {@link ConfigStore#write}, so validation, {@code If-Match} checks ({@link Preconditions})
+ * and the new version happen atomically under the store's write lock. The named collections are
+ * served by one {@link NamedCollection} each; the fleet channel hands each session to the
+ * {@link FleetHub} as a {@link JavalinNodeLink}. Every error is one problem+json shape.
  * Thread-safe (holds no per-request state).
  */
 public final class AdminApi {
@@ -91,11 +93,6 @@ public final class AdminApi {
     }
 
     /**
-     * A configured, not yet started Javalin. {@code registered} receives every HTTP route as
-     * {@code "METHOD /path"} (the WebSocket endpoint as {@code "GET /path"}), so tests can hold
-     * the OpenAPI document against what is really served.
-     */
-    /**
      * Serve HTTPS and WSS on {@code bind} with {@code ssl} instead of plain HTTP; with
      * {@code clientCertificates} the fleet channel admits a node only when its certificate names its id.
      */
@@ -106,6 +103,11 @@ public final class AdminApi {
         return this;
     }
 
+    /**
+     * A configured, not yet started Javalin. {@code registered} receives every HTTP route as
+     * {@code "METHOD /path"} (the WebSocket endpoint as {@code "GET /path"}), so tests can hold
+     * the OpenAPI document against what is really served.
+     */
     public Javalin create(List<String> registered) {
         // Javalin's start-up chatter (version age, "listening on") would bury the process's own
         // one "ready" line, which the launcher prints. Process-wide, but only Javalin reads it.
