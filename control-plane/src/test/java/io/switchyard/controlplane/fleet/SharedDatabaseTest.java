@@ -96,6 +96,9 @@ class SharedDatabaseTest {
     void eachControlPlaneSeesEveryNodeAndWaitsForAllOfThemToConverge() throws Exception {
         connect(a, "edge-a");
         connect(b, "edge-b");
+        // Each control plane writes its nodes' rows on a thread of its own: until B's row for edge-b is written,
+        // A cannot know of edge-b (on a loaded machine that can take longer than the write below).
+        await().atMost(10, TimeUnit.SECONDS).until(() -> node(apiA, "edge-b") != null && node(apiB, "edge-a") != null);
         long v = apiA.post("/api/v1/upstreams", "{\"name\":\"chat\"}").version();
         for (Api api : List.of(apiA, apiB)) {
             Api.Res r = api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=10000");
