@@ -68,7 +68,7 @@ class OpenApiContractTest {
                 if (METHODS.contains(method)) documented.add(method.toUpperCase() + " " + path.getKey());
             }
         }
-        assertThat(new TreeSet<>(cp.routes())).isNotEmpty().isEqualTo(documented);
+        assertThat(new TreeSet<>(cp.endpoints())).isNotEmpty().isEqualTo(documented);
     }
 
     @Test
