@@ -1,6 +1,7 @@
 package io.switchyard.controlplane;
 
 import io.javalin.Javalin;
+import io.switchyard.config.Snapshot;
 import io.switchyard.controlplane.api.AdminApi;
 import io.switchyard.controlplane.fleet.FleetHub;
 import io.switchyard.controlplane.store.ConfigStore;
@@ -39,7 +40,7 @@ public final class ControlPlane implements AutoCloseable {
     private final FleetHub fleet;
     private final ConfigStore store;
     private final InetSocketAddress address;
-    private final List<String> routes;
+    private final List<String> endpoints;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final FileLock lock;
     private final Database db;
@@ -47,7 +48,7 @@ public final class ControlPlane implements AutoCloseable {
     private volatile boolean tlsOn;
 
     private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, Database db, VersionListener versions, InetSocketAddress address,
-                         List<String> routes, FileLock lock) {
+                         List<String> endpoints, FileLock lock) {
         this.versions = versions;
         this.lock = lock;
         this.db = db;
@@ -55,7 +56,7 @@ public final class ControlPlane implements AutoCloseable {
         this.fleet = fleet;
         this.store = store;
         this.address = address;
-        this.routes = routes;
+        this.endpoints = endpoints;
     }
 
     /**
@@ -115,14 +116,14 @@ public final class ControlPlane implements AutoCloseable {
         }
         boolean shared = db.dialect() == Database.Dialect.POSTGRESQL;
         FleetMirror mirror = shared ? new PostgresFleet(db, instanceId(admin)) : FleetMirror.NONE;
-        FleetHub fleet = new FleetHub(store::current, mirror);
-        store.onCommit(fleet::published);
+        FleetHub fleet = new FleetHub(() -> snapshot(store.current()), mirror);
+        store.onCommit(c -> fleet.published(snapshot(c)));
         // Other control planes on the same PostgreSQL database commit too: learn of their versions.
         VersionListener versions = shared ? new VersionListener(db, store).start() : null;
-        List<String> routes = new CopyOnWriteArrayList<>();
+        List<String> endpoints = new CopyOnWriteArrayList<>();
         AdminApi api = new AdminApi(store, fleet, settings.adminToken(), settings.clusterToken(), loopback, clock);
         if (ssl != null) api.tls(ssl, admin, settings.tls().clientCa() != null);
-        Javalin app = api.create(routes);
+        Javalin app = api.create(endpoints);
         try {
             app.start(admin.getHostString(), admin.getPort());
         } catch (RuntimeException e) {
@@ -137,9 +138,13 @@ public final class ControlPlane implements AutoCloseable {
         InetSocketAddress bound = new InetSocketAddress(ip, app.port());
         // The launcher prints the process's one "ready" line; this one is for debugging embedded use.
         LOG.debug("control plane ready: admin API " + (ssl == null ? "http" : "https") + "://{} (database {}, config version {})", hostPort(bound), db.location(), store.current().version());
-        ControlPlane cp = new ControlPlane(app, fleet, store, db, versions, bound, routes, lock);
+        ControlPlane cp = new ControlPlane(app, fleet, store, db, versions, bound, endpoints, lock);
         cp.tlsOn = ssl != null;
         return cp;
+    }
+
+    private static Snapshot snapshot(ConfigStore.Current c) {
+        return new Snapshot(c.version(), c.config());
     }
 
     /**
@@ -230,9 +235,9 @@ public final class ControlPlane implements AutoCloseable {
         return store.current().version();
     }
 
-    /** Every HTTP route the admin listener serves, as {@code "METHOD /path"}. */
-    public List<String> routes() {
-        return List.copyOf(routes);
+    /** Every HTTP endpoint the admin listener serves, as {@code "METHOD /path"}. */
+    public List<String> endpoints() {
+        return List.copyOf(endpoints);
     }
 
     /** Stops the API and the fleet channel. Idempotent. */

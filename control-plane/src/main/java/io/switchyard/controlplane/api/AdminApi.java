@@ -24,41 +24,50 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.net.InetSocketAddress;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.switchyard.controlplane.api.Http.*;
+import static io.switchyard.controlplane.api.Http.MAX_BODY_BYTES;
+import static io.switchyard.controlplane.api.Http.entity;
+import static io.switchyard.controlplane.api.Http.enc;
+import static io.switchyard.controlplane.api.Http.fromJavalin;
+import static io.switchyard.controlplane.api.Http.json;
+import static io.switchyard.controlplane.api.Http.parse;
+import static io.switchyard.controlplane.api.Http.problem;
+import static io.switchyard.controlplane.api.Http.problemBody;
+import static io.switchyard.controlplane.api.Http.queryLong;
+import static io.switchyard.controlplane.api.Http.remote;
+import static io.switchyard.controlplane.api.Http.truncate;
 
 /**
  * The admin REST API ({@code /api/v1}) and the fleet channel, as Javalin routes. Every write goes
- * through {@link ConfigStore#write}, so validation, {@code If-Match} checks and the new version
- * happen atomically under the store's write lock. Every error is one problem+json shape.
+ * through {@link ConfigStore#write}, so validation, {@code If-Match} checks ({@link Preconditions})
+ * and the new version happen atomically under the store's write lock. The named collections are
+ * served by one {@link NamedCollection} each; the fleet channel hands each session to the
+ * {@link FleetHub} as a {@link JavalinNodeLink}. Every error is one problem+json shape.
  * Thread-safe (holds no per-request state).
  */
 public final class AdminApi {
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
 
     public static final String BASE = "/api/v1";
-    /** Bodies above this answer 413 before any parsing. */
-    public static final int MAX_BODY_BYTES = 1 << 20;
-    static final String PROBLEM_TYPE_PREFIX = "urn:switchyard:problem:";
-    static final String VERSION_HEADER = "X-Config-Version";
     private static final long MAX_WAIT_MS = 300_000;
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
     private static final java.time.Duration FLEET_IDLE_TIMEOUT = java.time.Duration.ofSeconds(30);
     private static final int MAX_PAGE = 500;
 
     private final ConfigStore store;
+    private final VersionedStore versions;
+    private final NamedCollection<Upstream> upstreams = NamedCollection.upstreams();
+    private final NamedCollection<Route> routes = NamedCollection.routes();
+    private final NamedCollection<Certificate> certificates = NamedCollection.certificates();
     private final FleetHub fleet;
     private final byte[] adminToken;
     private final byte[] clusterToken;
@@ -74,6 +83,7 @@ public final class AdminApi {
 
     public AdminApi(ConfigStore store, FleetHub fleet, String adminToken, String clusterToken, boolean loopback, Clock clock) {
         this.store = store;
+        this.versions = new VersionedStore(store);
         this.clock = clock;
         this.fleet = fleet;
         this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
@@ -82,11 +92,6 @@ public final class AdminApi {
         this.openapi = loadOpenapi();
     }
 
-    /**
-     * A configured, not yet started Javalin. {@code registered} receives every HTTP route as
-     * {@code "METHOD /path"} (the WebSocket endpoint as {@code "GET /path"}), so tests can hold
-     * the OpenAPI document against what is really served.
-     */
     /**
      * Serve HTTPS and WSS on {@code bind} with {@code ssl} instead of plain HTTP; with
      * {@code clientCertificates} the fleet channel admits a node only when its certificate names its id.
@@ -98,6 +103,11 @@ public final class AdminApi {
         return this;
     }
 
+    /**
+     * A configured, not yet started Javalin. {@code registered} receives every HTTP route as
+     * {@code "METHOD /path"} (the WebSocket endpoint as {@code "GET /path"}), so tests can hold
+     * the OpenAPI document against what is really served.
+     */
     public Javalin create(List<String> registered) {
         // Javalin's start-up chatter (version age, "listening on") would bury the process's own
         // one "ready" line, which the launcher prints. Process-wide, but only Javalin reads it.
@@ -155,58 +165,37 @@ public final class AdminApi {
 
         r.get("/openapi.yaml", ctx -> ctx.contentType("application/yaml").result(openapi));
 
-        r.get(BASE + "/upstreams", ctx -> json(ctx, read(ctx).config().upstreams()));
-        r.post(BASE + "/upstreams", this::createUpstream);
-        r.get(BASE + "/upstreams/{name}", ctx -> {
-            Upstream u = upstream(read(ctx).config(), ctx.pathParam("name"));
-            entity(ctx, 200, u, u);
-        });
-        r.put(BASE + "/upstreams/{name}", this::replaceUpstream);
-        r.delete(BASE + "/upstreams/{name}", this::deleteUpstream);
+        upstreams.register(r, BASE, versions, clock);
         r.post(BASE + "/upstreams/{name}/targets", this::addTarget);
         r.delete(BASE + "/upstreams/{name}/targets/{address}", this::removeTarget);
-
-        r.get(BASE + "/routes", ctx -> json(ctx, read(ctx).config().routes()));
-        r.post(BASE + "/routes", this::createRoute);
-        r.get(BASE + "/routes/{name}", ctx -> {
-            Route route = route(read(ctx).config(), ctx.pathParam("name"));
-            entity(ctx, 200, route, route);
-        });
-        r.put(BASE + "/routes/{name}", this::replaceRoute);
-        r.delete(BASE + "/routes/{name}", this::deleteRoute);
-
-        r.get(BASE + "/certificates", ctx -> json(ctx,
-                read(ctx).config().certificates().stream().map(c -> CertificateView.of(c, clock.instant())).toList()));
-        r.post(BASE + "/certificates", this::createCertificate);
-        r.get(BASE + "/certificates/{name}", ctx -> {
-            Certificate c = certificate(read(ctx).config(), ctx.pathParam("name"));
-            entity(ctx, 200, c.redacted(), CertificateView.of(c, clock.instant()));
-        });
-        r.put(BASE + "/certificates/{name}", this::replaceCertificate);
-        r.delete(BASE + "/certificates/{name}", this::deleteCertificate);
+        routes.register(r, BASE, versions, clock);
+        certificates.register(r, BASE, versions, clock);
 
         r.get(BASE + "/timeouts", ctx -> {
-            ConfigStore.Current c = store.current();
-            entity(ctx.header(VERSION_HEADER, Long.toString(c.version())), 200, c.config().timeouts(), c.config().timeouts());
+            Timeouts t = read(ctx).config().timeouts();
+            entity(ctx, 200, t, t);
         });
         r.put(BASE + "/timeouts", this::replaceTimeouts);
 
+        r.get(BASE + "/settings", ctx -> {
+            Views.Settings s = Views.Settings.of(read(ctx).config());
+            entity(ctx, 200, s, s);
+        });
+        r.put(BASE + "/settings", this::replaceSettings);
+
         r.get(BASE + "/config", ctx -> {
-            ConfigStore.Current c = store.current();
-            ctx.header("ETag", versionTag(c.version()));
-            json(ctx.header(VERSION_HEADER, Long.toString(c.version())), c.config().redacted());
+            ConfigStore.Current c = read(ctx);
+            ctx.header("ETag", Preconditions.versionTag(c.version()));
+            json(ctx, c.config().redacted());
         });
         r.put(BASE + "/config", this::replaceConfig);
 
         r.get(BASE + "/snapshots", this::history);
         // Registered before /snapshots/{version}: Javalin takes the first matching route.
-        r.get(BASE + "/snapshots/current", ctx -> {
-            ConfigStore.Current c = store.current();
-            json(ctx.header(VERSION_HEADER, Long.toString(c.version())), currentView(c));
-        });
+        r.get(BASE + "/snapshots/current", ctx -> json(ctx, currentView(read(ctx))));
         r.get(BASE + "/snapshots/{version}", ctx -> {
             ConfigStore.Stored s = stored(ctx.pathParam("version"), "version");
-            json(ctx.header(VERSION_HEADER, Long.toString(s.version())), s.config().redacted());
+            json(ctx.header(VersionedStore.VERSION_HEADER, Long.toString(s.version())), s.config().redacted());
         });
         r.post(BASE + "/snapshots/{version}/rollback", this::rollback);
         r.get(BASE + "/snapshots/{from}/diff/{to}", this::diff);
@@ -215,9 +204,9 @@ public final class AdminApi {
 
         r.wsBeforeUpgrade(FleetMessage.STREAM_PATH, this::admitNode);
         r.ws(FleetMessage.STREAM_PATH, ws -> {
-            ws.onConnect(ctx -> fleet.connected(ctx, ctx.queryParam("node_id"), remote(ctx.session.getRemoteAddress())));
-            ws.onMessage(ctx -> fleet.message(ctx, ctx.message()));
-            ws.onClose(ctx -> fleet.closed(ctx, ctx.status(), ctx.reason()));
+            ws.onConnect(ctx -> fleet.connected(new JavalinNodeLink(ctx), ctx.queryParam("node_id"), remote(ctx.session.getRemoteAddress())));
+            ws.onMessage(ctx -> fleet.message(new JavalinNodeLink(ctx), ctx.message()));
+            ws.onClose(ctx -> fleet.closed(new JavalinNodeLink(ctx), ctx.status(), ctx.reason()));
             ws.onError(ctx -> LOG.debug("fleet: connection error", ctx.error()));
         });
     }
@@ -311,57 +300,23 @@ public final class AdminApi {
         }
     }
 
-    // ---- upstreams ------------------------------------------------------------------------------
-
-    private void createUpstream(Context ctx) {
-        Upstream u = parse(ctx, Upstream.class, null);
-        ConfigStore.Written w = write(ctx, null, before -> {
-            if (before.upstream(u.name()).isPresent())
-                throw ApiException.conflict("upstream " + u.name() + " already exists", List.of(new Violation("name", "\"" + u.name() + "\" (already exists)")));
-            return rebuild("upstreams", () -> before.withUpstreams(append(before.upstreams(), u)));
-        });
-        Upstream saved = upstream(w.after(), u.name());
-        ctx.header("Location", BASE + "/upstreams/" + enc(u.name()));
-        entity(ctx, 201, saved, saved);
-    }
-
-    private void replaceUpstream(Context ctx) {
-        String name = ctx.pathParam("name");
-        Upstream u = parse(ctx, Upstream.class, name);
-        ConfigStore.Written w = write(ctx, null, before -> {
-            ifMatch(ctx, upstream(before, name));
-            return rebuild("upstreams", () -> before.withUpstreams(replace(before.upstreams(), Upstream::name, u)));
-        });
-        Upstream saved = upstream(w.after(), name);
-        entity(ctx, 200, saved, saved);
-    }
-
-    private void deleteUpstream(Context ctx) {
-        String name = ctx.pathParam("name");
-        write(ctx, null, before -> {
-            ifMatch(ctx, upstream(before, name));
-            List<String> users = before.routes().stream().filter(r -> r.upstream().equals(name)).map(Route::name).toList();
-            if (!users.isEmpty())
-                throw ApiException.conflict("upstream " + name + " is used by route" + (users.size() > 1 ? "s " : " ")
-                        + String.join(", ", users) + "; change or delete those routes first", List.of());
-            return before.withUpstreams(before.upstreams().stream().filter(x -> !x.name().equals(name)).toList());
-        });
-        ctx.status(204);
-    }
+    // ---- targets --------------------------------------------------------------------------------
 
     private void addTarget(Context ctx) {
         String name = ctx.pathParam("name");
         Target t = parse(ctx, Target.class, null);
-        ConfigStore.Written w = write(ctx, null, before -> {
-            Upstream u = upstream(before, name);
-            ifMatch(ctx, u);
+        String ifMatch = ctx.header("If-Match");
+        ConfigStore.Written w = versions.write(ctx, null, (version, before) -> {
+            Upstream u = upstreams.find(before, name);
+            Preconditions.checkEntity(ifMatch, u);
             if (u.targets().stream().anyMatch(x -> x.address().equals(t.address())))
                 throw ApiException.conflict("upstream " + name + " already has target " + t.address(),
                         List.of(new Violation("address", "\"" + t.address() + "\" (already a target of " + name + ")")));
-            Upstream changed = u.withTargets(append(u.targets(), t));
-            return before.withUpstreams(replace(before.upstreams(), Upstream::name, changed));
+            List<Target> targets = new ArrayList<>(u.targets());
+            targets.add(t);
+            return upstreams.replaced(before, u.withTargets(targets));
         });
-        Upstream saved = upstream(w.after(), name);
+        Upstream saved = upstreams.find(w.after(), name);
         ctx.header("Location", BASE + "/upstreams/" + enc(name) + "/targets/" + enc(t.address()));
         entity(ctx, 201, saved, saved);
     }
@@ -369,157 +324,53 @@ public final class AdminApi {
     private void removeTarget(Context ctx) {
         String name = ctx.pathParam("name");
         String address = ctx.pathParam("address");
-        ConfigStore.Written w = write(ctx, null, before -> {
-            Upstream u = upstream(before, name);
-            ifMatch(ctx, u);
+        String ifMatch = ctx.header("If-Match");
+        ConfigStore.Written w = versions.write(ctx, null, (version, before) -> {
+            Upstream u = upstreams.find(before, name);
+            Preconditions.checkEntity(ifMatch, u);
             if (u.targets().stream().noneMatch(x -> x.address().equals(address)))
                 throw ApiException.notFound("upstream " + name + " has no target " + address);
-            Upstream changed = u.withTargets(u.targets().stream().filter(x -> !x.address().equals(address)).toList());
-            return before.withUpstreams(replace(before.upstreams(), Upstream::name, changed));
+            return upstreams.replaced(before, u.withTargets(u.targets().stream().filter(x -> !x.address().equals(address)).toList()));
         });
-        Upstream saved = upstream(w.after(), name);
+        Upstream saved = upstreams.find(w.after(), name);
         entity(ctx, 200, saved, saved);
-    }
-
-    // ---- routes ---------------------------------------------------------------------------------
-
-    private void createRoute(Context ctx) {
-        Route route = parse(ctx, Route.class, null);
-        ConfigStore.Written w = write(ctx, null, before -> {
-            if (before.route(route.name()).isPresent())
-                throw ApiException.conflict("route " + route.name() + " already exists", List.of(new Violation("name", "\"" + route.name() + "\" (already exists)")));
-            return rebuild("routes", () -> before.withRoutes(append(before.routes(), route)));
-        });
-        Route saved = route(w.after(), route.name());
-        ctx.header("Location", BASE + "/routes/" + enc(route.name()));
-        entity(ctx, 201, saved, saved);
-    }
-
-    private void replaceRoute(Context ctx) {
-        String name = ctx.pathParam("name");
-        Route route = parse(ctx, Route.class, name);
-        ConfigStore.Written w = write(ctx, null, before -> {
-            ifMatch(ctx, route(before, name));
-            return rebuild("routes", () -> before.withRoutes(replace(before.routes(), Route::name, route)));
-        });
-        Route saved = route(w.after(), name);
-        entity(ctx, 200, saved, saved);
-    }
-
-    private void deleteRoute(Context ctx) {
-        String name = ctx.pathParam("name");
-        write(ctx, null, before -> {
-            ifMatch(ctx, route(before, name));
-            return before.withRoutes(before.routes().stream().filter(x -> !x.name().equals(name)).toList());
-        });
-        ctx.status(204);
-    }
-
-    // ---- certificates ---------------------------------------------------------------------------
-
-    private void createCertificate(Context ctx) {
-        Certificate incoming = parse(ctx, Certificate.class, null);
-        Instant now = clock.instant();
-        ConfigStore.Written w = write(ctx, null, before -> {
-            if (before.certificate(incoming.name()).isPresent())
-                throw ApiException.conflict("certificate " + incoming.name() + " already exists",
-                        List.of(new Violation("name", "\"" + incoming.name() + "\" (already exists)")));
-            Certificate c = accept(incoming, null, now, "");
-            return rebuild("certificates", () -> before.withCertificates(append(before.certificates(), c)));
-        });
-        Certificate saved = certificate(w.after(), incoming.name());
-        ctx.header("Location", BASE + "/certificates/" + enc(incoming.name()));
-        entity(ctx, 201, saved.redacted(), CertificateView.of(saved, now));
-    }
-
-    private void replaceCertificate(Context ctx) {
-        String name = ctx.pathParam("name");
-        Certificate incoming = parse(ctx, Certificate.class, name);
-        Instant now = clock.instant();
-        ConfigStore.Written w = write(ctx, null, before -> {
-            Certificate stored = certificate(before, name);
-            ifMatch(ctx, stored.redacted());
-            Certificate c = accept(incoming, stored, now, "");
-            return rebuild("certificates", () -> before.withCertificates(replace(before.certificates(), Certificate::name, c)));
-        });
-        Certificate saved = certificate(w.after(), name);
-        entity(ctx, 200, saved.redacted(), CertificateView.of(saved, now));
-    }
-
-    private void deleteCertificate(Context ctx) {
-        String name = ctx.pathParam("name");
-        write(ctx, null, before -> {
-            ifMatch(ctx, certificate(before, name).redacted());
-            return before.withCertificates(before.certificates().stream().filter(x -> !x.name().equals(name)).toList());
-        });
-        ctx.status(204);
-    }
-
-    /**
-     * The certificate as it will be stored: a missing key is taken from the stored certificate of
-     * the same name when the chain is unchanged (so GET-edit-PUT works without re-sending secrets);
-     * an empty SNI list becomes the certificate's DNS names; anything new or changed must parse,
-     * be unexpired and have a matching key. Field paths in errors are under {@code prefix}.
-     */
-    private static Certificate accept(Certificate incoming, Certificate stored, Instant now, String prefix) {
-        Certificate c = incoming;
-        if (c.keyPem() == null) {
-            if (stored == null || !stored.certPem().equals(c.certPem()))
-                throw ApiException.invalid(List.of(new Violation("key_pem", "missing (expected: a PEM private key; it may be left out "
-                        + "only to keep the stored key when cert_pem is unchanged)").under(prefix)));
-            c = c.withKey(stored.keyPem());
-        }
-        CertificateInspector.Details d;
-        try {
-            d = CertificateInspector.describe(c.certPem());
-            if (c.snis().isEmpty() && !d.dnsNames().isEmpty()) c = withSnis(c, d.dnsNames());
-            if (stored != null && c.equals(stored)) return stored; // unchanged: no re-check (an old expiry must not block other edits)
-            // Stored and pushed as PKCS#8 whatever the encoding sent: nodes read one form only.
-            c = c.withKey(CertificateInspector.check(c, now).pkcs8KeyPem());
-        } catch (ConfigException e) {
-            throw ApiException.invalid(e.under(prefix));
-        }
-        return c;
-    }
-
-    private static Certificate withSnis(Certificate c, List<String> names) {
-        List<String> ok = new ArrayList<>();
-        for (String n : names) {
-            try {
-                new Certificate(c.name(), List.of(n), c.certPem(), null, false);
-                if (!ok.contains(n)) ok.add(n);
-            } catch (ConfigException ignored) {
-                // Not a host pattern the router understands (e.g. an IP SAN written as DNS); leave it out.
-            }
-        }
-        return new Certificate(c.name(), ok, c.certPem(), c.keyPem(), c.isDefault());
     }
 
     // ---- timeouts and the whole document --------------------------------------------------------
 
     private void replaceTimeouts(Context ctx) {
         Timeouts t = parse(ctx, Timeouts.class, null); // Config fills missing fields with the defaults
-        ConfigStore.Written w = write(ctx, null, before -> {
-            ifMatch(ctx, before.timeouts());
+        String ifMatch = ctx.header("If-Match");
+        ConfigStore.Written w = versions.write(ctx, null, (version, before) -> {
+            Preconditions.checkEntity(ifMatch, before.timeouts());
             return before.withTimeouts(t);
         });
         entity(ctx, 200, w.after().timeouts(), w.after().timeouts());
+    }
+
+    private void replaceSettings(Context ctx) {
+        Views.Settings incoming = parse(ctx, Views.Settings.class, null);
+        String ifMatch = ctx.header("If-Match");
+        ConfigStore.Written w = versions.write(ctx, null, (version, before) -> {
+            Preconditions.checkEntity(ifMatch, Views.Settings.of(before));
+            return incoming.applyTo(before);
+        });
+        Views.Settings saved = Views.Settings.of(w.after());
+        entity(ctx, 200, saved, saved);
     }
 
     private void replaceConfig(Context ctx) {
         Config incoming = parse(ctx, Config.class, null);
         String ifMatch = ctx.header("If-Match");
         Instant now = clock.instant();
-        ConfigStore.Written w = write(ctx, null, before -> {
-            long version = store.current().version();
-            if (ifMatch != null && !matchesVersion(ifMatch, version))
-                throw ApiException.preconditionFailed("If-Match " + ifMatch + " does not match the current version " + version);
+        ConfigStore.Written w = versions.write(ctx, null, (version, before) -> {
+            Preconditions.checkVersion(ifMatch, version);
             List<Certificate> certs = new ArrayList<>();
             List<Violation> errors = new ArrayList<>();
             for (int i = 0; i < incoming.certificates().size(); i++) {
                 Certificate c = incoming.certificates().get(i);
                 try {
-                    certs.add(accept(c, before.certificate(c.name()).orElse(null), now, "certificates[" + i + "]"));
+                    certs.add(Certificates.accept(c, before.certificate(c.name()).orElse(null), now, "certificates[" + i + "]"));
                 } catch (ApiException e) {
                     errors.addAll(e.errors());
                 }
@@ -527,10 +378,8 @@ public final class AdminApi {
             if (!errors.isEmpty()) throw ApiException.invalid(errors);
             return incoming.withCertificates(certs);
         });
-        ctx.status(200);
-        ConfigStore.Current c = new ConfigStore.Current(w.version(), w.createdAt(), w.after());
-        if (!w.created()) c = store.current();
-        ctx.header("ETag", versionTag(c.version()));
+        ConfigStore.Current c = versions.after(w);
+        ctx.header("ETag", Preconditions.versionTag(c.version()));
         json(ctx, currentView(c));
     }
 
@@ -551,10 +400,8 @@ public final class AdminApi {
         ConfigStore.Stored target = stored(ctx.pathParam("version"), "version");
         Instant now = clock.instant();
         String ifMatch = ctx.header("If-Match");
-        ConfigStore.Written w = write(ctx, "rollback to " + target.version(), before -> {
-            long version = store.current().version();
-            if (ifMatch != null && !matchesVersion(ifMatch, version))
-                throw ApiException.preconditionFailed("If-Match " + ifMatch + " does not match the current version " + version);
+        ConfigStore.Written w = versions.write(ctx, "rollback to " + target.version(), (version, before) -> {
+            Preconditions.checkVersion(ifMatch, version);
             List<Violation> expired = new ArrayList<>();
             List<Certificate> certs = target.config().certificates();
             for (int i = 0; i < certs.size(); i++) {
@@ -568,8 +415,7 @@ public final class AdminApi {
                 throw ApiException.unprocessable("version " + target.version() + " cannot be restored: it would bring back an expired certificate", expired);
             return target.config();
         });
-        ConfigStore.Current c = w.created() ? new ConfigStore.Current(w.version(), w.createdAt(), w.after()) : store.current();
-        json(ctx, currentView(c));
+        json(ctx, currentView(versions.after(w)));
     }
 
     private void diff(Context ctx) {
@@ -584,6 +430,7 @@ public final class AdminApi {
         out.put("routes", d.routes());
         out.put("certificates", d.certificates());
         out.put("timeouts", d.timeouts());
+        out.put("settings", d.settings());
         read(ctx);
         json(ctx, out);
     }
@@ -634,58 +481,8 @@ public final class AdminApi {
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    private ConfigStore.Written write(Context ctx, String note, UnaryOperator<Config> change) {
-        ConfigStore.Written w = store.write(note, change);
-        ctx.header(VERSION_HEADER, Long.toString(w.version()));
-        return w;
-    }
-
-    /** One consistent read: the version header and the body come from the same published state. */
     private ConfigStore.Current read(Context ctx) {
-        ConfigStore.Current c = store.current();
-        ctx.header(VERSION_HEADER, Long.toString(c.version()));
-        return c;
-    }
-
-    private static Upstream upstream(Config c, String name) {
-        return c.upstream(name).orElseThrow(() -> ApiException.notFound("no upstream named " + name));
-    }
-
-    private static Route route(Config c, String name) {
-        return c.route(name).orElseThrow(() -> ApiException.notFound("no route named " + name));
-    }
-
-    private static Certificate certificate(Config c, String name) {
-        return c.certificate(name).orElseThrow(() -> ApiException.notFound("no certificate named " + name));
-    }
-
-    /**
-     * Builds the next document; a cross-reference failure such as {@code routes[3].upstream} is
-     * reported under the entity's own field name ({@code upstream}), since only this entity changed.
-     */
-    private static Config rebuild(String kind, java.util.function.Supplier<Config> build) {
-        try {
-            return build.get();
-        } catch (ConfigException e) {
-            Pattern p = Pattern.compile("^" + kind + "\\[\\d+]\\.?");
-            List<Violation> out = new ArrayList<>();
-            for (Violation v : e.violations()) {
-                Matcher m = p.matcher(v.field());
-                out.add(m.find() ? new Violation(v.field().substring(m.end()), v.message()) : v);
-            }
-            throw ApiException.invalid(out);
-        }
-    }
-
-    private static <T> List<T> append(List<T> list, T item) {
-        List<T> out = new ArrayList<>(list);
-        out.add(item);
-        return out;
-    }
-
-    private static <T> List<T> replace(List<T> list, Function<T, String> name, T item) {
-        String n = name.apply(item);
-        return list.stream().map(x -> name.apply(x).equals(n) ? item : x).toList();
+        return versions.read(ctx);
     }
 
     private static byte[] loadOpenapi() {

@@ -17,75 +17,32 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.switchyard.controlplane.api.AdminApi.MAX_BODY_BYTES;
-import static io.switchyard.controlplane.api.AdminApi.PROBLEM_TYPE_PREFIX;
-
 /**
  * Reading requests and writing answers the same way for every handler: JSON bodies (415, 413,
- * duplicate keys, strict binding), query numbers, ETags and If-Match, and the one problem+json
- * error shape. Stateless.
+ * duplicate keys, strict binding), query numbers, tagged entities (tags from {@link Preconditions}),
+ * and the one problem+json error shape. Stateless.
  */
 final class Http {
+    /** Bodies above this answer 413 before any parsing. */
+    static final int MAX_BODY_BYTES = 1 << 20;
+    static final String PROBLEM_TYPE_PREFIX = "urn:switchyard:problem:";
     private static final Pattern DUPLICATE_KEY = Pattern.compile("^Duplicate field '([^']*)'");
 
     private Http() {
     }
 
-    static boolean matchesVersion(String ifMatch, long version) {
-        for (String tag : ifMatch.split(",")) {
-            String t = tag.trim();
-            if (t.equals("*")) return true;
-            if (t.startsWith("\"") && t.endsWith("\"") && t.length() >= 2) t = t.substring(1, t.length() - 1);
-            if (t.equals(Long.toString(version))) return true;
-        }
-        return false;
-    }
-
-    /** Strong ETag of the stored entity (a certificate without its key or computed fields). */
-    static String etag(Object shown) {
-        return etagOf(ConfigCodec.writeBytes(shown));
-    }
-
-    private static String etagOf(byte[] json) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(json);
-            return "\"" + HexFormat.of().formatHex(h, 0, 12) + "\"";
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String versionTag(long version) {
-        return "\"" + version + "\"";
-    }
-
-    /** Runs inside the write transaction, so the checked state is the one replaced. */
-    static void ifMatch(Context ctx, Object current) {
-        String header = ctx.header("If-Match");
-        if (header == null) return;
-        String tag = etag(current);
-        for (String t : header.split(",")) {
-            String s = t.trim();
-            if (s.equals("*") || s.equals(tag)) return;
-        }
-        throw ApiException.preconditionFailed("If-Match " + header + " does not match the current ETag " + tag
-                + " (someone changed it since you read it)");
-    }
-
-    static void entity(Context ctx, int status, Object etagOf, Object shown) {
+    /** Answers {@code shown}, tagged with the ETag of {@code stored} (often the same object). */
+    static void entity(Context ctx, int status, Object stored, Object shown) {
         // Most callers tag what they show: serialize it once for both the body and the tag.
         byte[] body = ConfigCodec.writeBytes(shown);
-        ctx.status(status).header("ETag", etagOf == shown ? etagOf(body) : etag(etagOf));
+        ctx.status(status).header("ETag", stored == shown ? Preconditions.etagOf(body) : Preconditions.etag(stored));
         ctx.contentType("application/json").result(body);
     }
 

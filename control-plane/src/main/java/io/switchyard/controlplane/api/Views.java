@@ -2,6 +2,7 @@ package io.switchyard.controlplane.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.switchyard.config.Config;
+import io.switchyard.controlplane.snapshot.GlobalSettings;
 
 import java.util.List;
 
@@ -17,6 +18,22 @@ final class Views {
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
     record HistoryItem(long version, String createdAt, String summary) {
+    }
+
+    /**
+     * {@code GET/PUT /settings}: the document's global settings besides the timeouts, every field shown
+     * (defaults included). In a PUT a field left out takes its default.
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record Settings(List<String> trustedProxies, Long clientBodyTimeoutMs, Integer maxConnections, Integer maxTunnels) {
+        static Settings of(Config c) {
+            return new Settings(List.copyOf(c.trustedProxies()), c.clientBodyTimeoutMs(), c.maxConnections(), c.maxTunnels());
+        }
+
+        /** {@code config} with these settings; validated, with errors named as in the document ({@code trusted_proxies[0]}). */
+        Config applyTo(Config config) {
+            return GlobalSettings.combine(config, new Config(null, null, null, null, trustedProxies, clientBodyTimeoutMs, maxConnections, maxTunnels));
+        }
     }
 
     /** One entry of a problem's {@code errors[]}. */

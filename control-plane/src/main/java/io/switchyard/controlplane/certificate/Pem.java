@@ -6,19 +6,23 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Splits PEM text into its labelled, base64-decoded blocks. Stateless. */
-final class Pem {
+/**
+ * Splits PEM text into its labelled, base64-decoded blocks: the one PEM reader of the control plane,
+ * for certificates sent to the API and for the admin listener's own files. Stateless.
+ */
+public final class Pem {
     private static final Pattern BLOCK = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
 
-    record Block(String label, byte[] der) {
+    /** One block: its label ({@code CERTIFICATE}, {@code PRIVATE KEY}, ...) and its DER bytes. */
+    public record Block(String label, byte[] der) {
     }
 
     private Pem() {
     }
 
     /** Every block in order; {@code field} names the input in the exception message. */
-    static List<Block> blocks(String text, String field) {
+    public static List<Block> blocks(String text, String field) {
         List<Block> out = new ArrayList<>();
         if (text == null) return out;
         Matcher m = BLOCK.matcher(text);
@@ -36,7 +40,7 @@ final class Pem {
     }
 
     /** A PEM problem tied to the input field it came from. */
-    static final class BadPem extends RuntimeException {
+    public static final class BadPem extends RuntimeException {
         final String field;
 
         BadPem(String field, String message) {

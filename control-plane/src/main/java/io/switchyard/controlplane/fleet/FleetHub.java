@@ -1,11 +1,9 @@
 package io.switchyard.controlplane.fleet;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.javalin.websocket.WsContext;
 import io.switchyard.config.ConfigException;
-import io.switchyard.controlplane.store.ConfigStore;
+import io.switchyard.config.Snapshot;
 import io.switchyard.fleet.FleetMessage;
-import org.eclipse.jetty.websocket.api.WriteCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The fleet view and the snapshot pushes. Each node holds one WebSocket; after its {@code hello}
+ * The fleet view and the snapshot pushes. Each node holds one connection (a {@link NodeLink}, which
+ * keeps this class free of any transport); after its {@code hello}
  * and after every commit the node is sent the newest version (never the intermediate ones: a
  * node that was away catches up in one message). Sends are asynchronous and at most one is in
  * flight per node, so a slow node never blocks a writer or another node; when a send completes
@@ -59,7 +58,7 @@ public final class FleetHub implements AutoCloseable {
     private record Encoded(long version, String text) {
     }
 
-    private final Supplier<ConfigStore.Current> current;
+    private final Supplier<Snapshot> current;
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
     /** Refused attempts by "address id", oldest first; guarded by itself, as is {@link #refusalLog}. */
     private final java.util.LinkedHashMap<String, Refusal> refusals = new java.util.LinkedHashMap<>();
@@ -81,11 +80,12 @@ public final class FleetHub implements AutoCloseable {
     private volatile Encoded latest;
     private final FleetMirror mirror;
 
-    public FleetHub(Supplier<ConfigStore.Current> current) {
+    /** @param current the newest committed version (0 with an empty document before the first) */
+    public FleetHub(Supplier<Snapshot> current) {
         this(current, FleetMirror.NONE);
     }
 
-    public FleetHub(Supplier<ConfigStore.Current> current, FleetMirror mirror) {
+    public FleetHub(Supplier<Snapshot> current, FleetMirror mirror) {
         this.current = current;
         this.mirror = mirror;
         // Nodes of other control planes ack there; their rows are polled while someone waits here.
@@ -106,12 +106,12 @@ public final class FleetHub implements AutoCloseable {
     // ---- called by the store ------------------------------------------------------------------
 
     /** A version was committed: push it to every connected node that does not have it. */
-    public void published(ConfigStore.Current c) {
+    public void published(Snapshot c) {
         encoded(c);
         for (Node n : nodes.values()) push(n);
     }
 
-    // ---- called by the WebSocket endpoint -----------------------------------------------------
+    // ---- called by the fleet endpoint --------------------------------------------------------
 
     /**
      * A connection was refused at upgrade (wrong or missing cluster token, or a client certificate
@@ -156,13 +156,13 @@ public final class FleetHub implements AutoCloseable {
                     suppressed == 0 ? "" : " (" + suppressed + " other refused attempts were not logged)");
     }
 
-    /** The WebSocket is open; the node counts as connected (applied version unknown) until its hello. */
-    public void connected(WsContext ctx, String nodeId, String address) {
+    /** The connection is open; the node counts as connected (applied version unknown) until its hello. */
+    public void connected(NodeLink link, String nodeId, String address) {
         Node n = nodes.computeIfAbsent(nodeId, Node::new);
-        WsContext previous;
+        NodeLink previous;
         synchronized (n) {
             previous = n.session;
-            n.session = ctx;
+            n.session = link;
             n.hello = false;
             n.sending = false;
             n.sentVersion = -1;
@@ -170,25 +170,26 @@ public final class FleetHub implements AutoCloseable {
             n.lastSeen = Instant.now();
             mirror.publish(n.row(mirror.instance(), true));
         }
-        bySession.put(ctx.sessionId(), n);
+        bySession.put(link.id(), n);
         if (previous != null) {
-            bySession.remove(previous.sessionId());
+            bySession.remove(previous.id());
             // The same node id reconnected (e.g. restarted before its old TCP connection timed out).
-            previous.closeSession(4000, "replaced by a newer connection of node " + nodeId);
+            previous.close(4000, "replaced by a newer connection of node " + nodeId);
         }
         LOG.info("fleet: node {} connected from {}", nodeId, address);
         checkWaiters();
     }
 
-    public void message(WsContext ctx, String text) {
-        Node n = bySession.get(ctx.sessionId());
+    /** One text message the node sent on {@code link}. */
+    public void message(NodeLink link, String text) {
+        Node n = bySession.get(link.id());
         if (n == null) return;
         FleetMessage m;
         try {
             m = FleetMessage.decode(text);
         } catch (ConfigException e) {
             LOG.warn("fleet: node {} sent an unreadable message: {}", n.id, e.getMessage());
-            ctx.closeSession(1003, "unreadable message: " + truncate(e.getMessage(), 100));
+            link.close(1003, "unreadable message: " + truncate(e.getMessage(), 100));
             return;
         }
         boolean pushNow = false;
@@ -196,7 +197,7 @@ public final class FleetHub implements AutoCloseable {
             n.lastSeen = Instant.now();
             if (m instanceof FleetMessage.Hello h) {
                 if (h.nodeId() != null && !h.nodeId().equals(n.id)) {
-                    ctx.closeSession(1008, "hello node_id " + h.nodeId() + " differs from node_id " + n.id + " of the connection");
+                    link.close(1008, "hello node_id " + h.nodeId() + " differs from node_id " + n.id + " of the connection");
                     return;
                 }
                 n.hello = true;
@@ -217,7 +218,7 @@ public final class FleetHub implements AutoCloseable {
                 n.applied = hb.appliedVersion();
                 n.openTunnels = hb.openTunnels();
             } else {
-                ctx.closeSession(1008, "snapshot messages go from the control plane to nodes only");
+                link.close(1008, "snapshot messages go from the control plane to nodes only");
                 return;
             }
             mirror.publish(n.row(mirror.instance(), false));
@@ -226,11 +227,12 @@ public final class FleetHub implements AutoCloseable {
         checkWaiters();
     }
 
-    public void closed(WsContext ctx, int code, String reason) {
-        Node n = bySession.remove(ctx.sessionId());
+    /** The connection {@code link} closed. */
+    public void closed(NodeLink link, int code, String reason) {
+        Node n = bySession.remove(link.id());
         if (n == null) return;
         synchronized (n) {
-            if (n.session == null || !n.session.sessionId().equals(ctx.sessionId())) return;
+            if (n.session == null || !n.session.id().equals(link.id())) return;
             mirror.publish(n.closedRow(mirror.instance()));
             n.session = null;
             n.sending = false;
@@ -286,7 +288,7 @@ public final class FleetHub implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         for (Node n : nodes.values()) {
-            WsContext s;
+            NodeLink s;
             synchronized (n) {
                 s = n.session;
                 if (s != null) mirror.publish(n.closedRow(mirror.instance()));
@@ -294,7 +296,7 @@ public final class FleetHub implements AutoCloseable {
             // 1001 "going away" tells nodes to reconnect later rather than treat it as an error.
             if (s != null) {
                 try {
-                    s.closeSession(1001, "control plane shutting down");
+                    s.close(1001, "control plane shutting down");
                 } catch (RuntimeException e) {
                     LOG.debug("fleet: closing node {} failed", n.id, e);
                 }
@@ -380,7 +382,7 @@ public final class FleetHub implements AutoCloseable {
 
     // ---- pushing -------------------------------------------------------------------------------
 
-    private Encoded encoded(ConfigStore.Current c) {
+    private Encoded encoded(Snapshot c) {
         Encoded e = latest;
         if (e != null && e.version() >= c.version()) return e;
         // Encoded once per version, unredacted: nodes need the private keys.
@@ -390,10 +392,10 @@ public final class FleetHub implements AutoCloseable {
     }
 
     private void push(Node n) {
-        ConfigStore.Current c = current.get();
+        Snapshot c = current.get();
         if (c.version() == 0) return; // nothing was ever committed; a node's own document stays
         Encoded e = encoded(c);
-        WsContext session;
+        NodeLink session;
         synchronized (n) {
             if (n.session == null || !n.hello || n.sending) return;
             // Never older than what the node holds: with several control planes, this one may learn
@@ -403,22 +405,12 @@ public final class FleetHub implements AutoCloseable {
             n.sentVersion = e.version();
             session = n.session;
         }
-        session.session.getRemote().sendString(e.text(), new WriteCallback() {
-            @Override
-            public void writeSuccess() {
-                synchronized (n) {
-                    n.sending = false;
-                }
-                push(n); // a newer version may have been committed while this one was in flight
+        session.send(e.text(), failure -> {
+            synchronized (n) {
+                n.sending = false;
             }
-
-            @Override
-            public void writeFailed(Throwable x) {
-                synchronized (n) {
-                    n.sending = false;
-                }
-                LOG.warn("fleet: push of version {} to node {} failed: {}", e.version(), n.id, x.toString());
-            }
+            if (failure == null) push(n); // a newer version may have been committed while this one was in flight
+            else LOG.warn("fleet: push of version {} to node {} failed: {}", e.version(), n.id, failure.toString());
         });
     }
 
@@ -438,7 +430,7 @@ public final class FleetHub implements AutoCloseable {
     /** One node's last known state; every field guarded by the node's monitor. */
     private static final class Node {
         final String id;
-        WsContext session;
+        NodeLink session;
         boolean hello;
         boolean sending;
         long sentVersion = -1;
@@ -466,7 +458,7 @@ public final class FleetHub implements AutoCloseable {
         }
 
         private String connection(String instance) {
-            return instance + "/" + (session == null ? "closed" : session.sessionId());
+            return instance + "/" + (session == null ? "closed" : session.id());
         }
 
         synchronized NodeView view(long currentVersion, String instance) {

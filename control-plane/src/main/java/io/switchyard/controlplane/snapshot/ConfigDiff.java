@@ -27,8 +27,10 @@ import java.util.function.Function;
  * @param routes       route changes
  * @param certificates certificate changes
  * @param timeouts     the global timeout fields that differ (empty when equal)
+ * @param settings     the other global fields that differ, such as {@code max_tunnels} (empty when equal)
  */
-public record ConfigDiff(EntityChanges upstreams, EntityChanges routes, EntityChanges certificates, List<String> timeouts) {
+public record ConfigDiff(EntityChanges upstreams, EntityChanges routes, EntityChanges certificates, List<String> timeouts,
+                         List<String> settings) {
     private static final ObjectMapper MAPPER = ConfigCodec.mapper();
     private static final int SUMMARY_ITEMS = 6;
 
@@ -45,16 +47,21 @@ public record ConfigDiff(EntityChanges upstreams, EntityChanges routes, EntityCh
                 entities(from.upstreams(), to.upstreams(), Upstream::name),
                 entities(from.routes(), to.routes(), Route::name),
                 entities(from.certificates(), to.certificates(), Certificate::name),
-                fields(MAPPER.valueToTree(from.timeouts()), MAPPER.valueToTree(to.timeouts())));
+                fields(MAPPER.valueToTree(from.timeouts()), MAPPER.valueToTree(to.timeouts())),
+                fields(GlobalSettings.of(from), GlobalSettings.of(to)));
     }
 
-    /** One line for the history list, e.g. {@code added upstream chat; changed route ws (hosts)}. */
+    /**
+     * One line for the history list, e.g. {@code added upstream chat; changed route ws (hosts)} or
+     * {@code changed settings (max_tunnels, trusted_proxies)}.
+     */
     public String summary() {
         List<String> items = new ArrayList<>();
         describe(items, "upstream", upstreams);
         describe(items, "route", routes);
         describe(items, "certificate", certificates);
         if (!timeouts.isEmpty()) items.add("changed timeouts (" + String.join(", ", timeouts) + ")");
+        if (!settings.isEmpty()) items.add("changed settings (" + String.join(", ", settings) + ")");
         if (items.isEmpty()) return "no change";
         if (items.size() <= SUMMARY_ITEMS) return String.join("; ", items);
         return String.join("; ", items.subList(0, SUMMARY_ITEMS)) + "; and " + (items.size() - SUMMARY_ITEMS) + " more";

@@ -14,8 +14,10 @@ import io.switchyard.config.Timeouts;
 import io.switchyard.config.Upstream;
 import io.switchyard.controlplane.certificate.CertificateInspector;
 import io.switchyard.controlplane.snapshot.ConfigDiff;
+import io.switchyard.controlplane.snapshot.GlobalSettings;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,21 +26,28 @@ import java.io.UncheckedIOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
  * The configuration and its history. The current configuration is kept as rows (one per
- * upstream, target, route, certificate, plus the global timeouts); every write that changes
+ * upstream, target, route, certificate, plus one for the global timeouts and one for the other global
+ * settings); every write that changes
  * something updates those rows and stores the whole new document as the next snapshot version in
  * the same transaction, so a version exists exactly when its rows do. Thread-safe: writes are
  * serialised (see {@link #writeLock}); reads of the current state come from a volatile copy
@@ -65,6 +74,18 @@ public final class ConfigStore {
 
     /** What a write did: the version after it, and whether it created that version. */
     public record Written(long version, boolean created, Config after, Instant createdAt) {
+    }
+
+    /** The change a write makes, run inside its transaction. */
+    @FunctionalInterface
+    public interface Change {
+        /**
+         * @param version the version {@code before} is (the newest committed, as this transaction sees it;
+         *                0 for a fresh database): what {@code If-Match} on a version is checked against
+         * @param before  the current configuration, private keys included
+         * @return the configuration to commit; {@code before} itself (or an equal one) commits nothing
+         */
+        Config apply(long version, Config before);
     }
 
     private final Jdbi jdbi;
@@ -101,6 +122,7 @@ public final class ConfigStore {
         this.keepVersions = keepVersions;
         this.box = box;
         if (box != null) sealStoredKeys();
+        seedSettings();
         this.current = jdbi.withHandle(this::loadCurrent);
         // Rows and the newest snapshot are written in one transaction, so they must agree; if they
         // do not (a hand-edited file), say so: the rows win for the next write, the snapshot is served.
@@ -130,29 +152,31 @@ public final class ConfigStore {
      *
      * @param note prefix of the history summary (e.g. "rollback to 3"), or null
      */
-    public Written write(String note, UnaryOperator<Config> change) {
+    public Written write(String note, Change change) {
         writeLock.lock();
         try {
             Written w = jdbi.inTransaction(h -> {
                 db.lockForWrite(h);
-                long latest = h.createQuery("SELECT COALESCE(MAX(version), 0) FROM snapshots").mapTo(Long.class).one();
+                long latest = latestVersion(h);
                 if (latest > current.version()) advance(loadCurrent(h));
                 // The rows as this process last wrote them are still the rows unless another
                 // process wrote since (the version tells); reusing them saves parsing every row.
                 Config before = latest == rowsVersion && rowsCache != null ? rowsCache : loadRows(h);
-                Config after = change.apply(before);
+                Config after = change.apply(latest, before);
                 if (after.equals(before)) return new Written(latest, false, before, null);
                 syncRows(h, before, after);
                 long version = latest + 1;
                 Instant now = Instant.now();
                 String summary = ConfigDiff.between(before, after).summary();
                 if (note != null) summary = note + ": " + summary;
-                h.createUpdate("INSERT INTO snapshots (version, created_at, summary, document, document_deflate) VALUES (?, ?, ?, '', ?)")
-                        .bind(0, version).bind(1, now.toString()).bind(2, summary).bind(3, deflate(document(after)))
+                h.createUpdate("INSERT INTO snapshots (version, created_at, summary, document, document_deflate) "
+                                + "VALUES (:version, :createdAt, :summary, '', :document)")
+                        .bind("version", version).bind("createdAt", now.toString()).bind("summary", summary)
+                        .bind("document", deflate(document(after)))
                         .execute();
                 // History is bounded; the version just written is always kept.
                 if (version > keepVersions)
-                    h.createUpdate("DELETE FROM snapshots WHERE version <= ?").bind(0, version - keepVersions).execute();
+                    h.createUpdate("DELETE FROM snapshots WHERE version <= :oldest").bind("oldest", version - keepVersions).execute();
                 afterInsert(h, version);
                 return new Written(version, true, after, now);
             });
@@ -176,12 +200,16 @@ public final class ConfigStore {
     public long refresh() {
         writeLock.lock();
         try {
-            long latest = jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(version), 0) FROM snapshots").mapTo(Long.class).one());
+            long latest = jdbi.withHandle(ConfigStore::latestVersion);
             if (latest > current.version()) advance(jdbi.withHandle(this::loadCurrent));
             return current.version();
         } finally {
             writeLock.unlock();
         }
+    }
+
+    private static long latestVersion(Handle h) {
+        return h.createQuery("SELECT COALESCE(MAX(version), 0) FROM snapshots").mapTo(Long.class).one();
     }
 
     /** Runs inside the write transaction, after the snapshot row. */
@@ -205,17 +233,21 @@ public final class ConfigStore {
     }
 
     public Optional<Stored> snapshot(long version) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT version, created_at, summary, document, document_deflate FROM snapshots WHERE version = ?")
-                .bind(0, version)
+        return jdbi.withHandle(h -> snapshot(h, version));
+    }
+
+    private Optional<Stored> snapshot(Handle h, long version) {
+        return h.createQuery("SELECT " + SNAPSHOT_COLUMNS + " FROM snapshots WHERE version = :version")
+                .bind("version", version)
                 .map((rs, ctx) -> stored(rs))
-                .findOne());
+                .findOne();
     }
 
     /** History newest first, versions below {@code before} (exclusive), at most {@code limit}. */
     public List<Entry> history(long before, int limit) {
         return jdbi.withHandle(h -> h.createQuery(
-                        "SELECT version, created_at, summary FROM snapshots WHERE version < ? ORDER BY version DESC LIMIT ?")
-                .bind(0, before).bind(1, limit)
+                        "SELECT version, created_at, summary FROM snapshots WHERE version < :before ORDER BY version DESC LIMIT :limit")
+                .bind("before", before).bind("limit", limit)
                 .map((rs, ctx) -> new Entry(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3)))
                 .list());
     }
@@ -226,13 +258,16 @@ public final class ConfigStore {
     }
 
     private Current loadCurrent(Handle h) {
-        Optional<Stored> latest = h.createQuery("SELECT version, created_at, summary, document, document_deflate FROM snapshots ORDER BY version DESC LIMIT 1")
+        Optional<Stored> latest = h.createQuery("SELECT " + SNAPSHOT_COLUMNS + " FROM snapshots ORDER BY version DESC LIMIT 1")
                 .map((rs, ctx) -> stored(rs))
                 .findOne();
         if (latest.isEmpty()) return new Current(0, null, Config.EMPTY);
         Stored s = latest.get();
         return new Current(s.version(), s.createdAt(), s.config());
     }
+
+    /** The columns {@link #stored} reads, in its order. */
+    private static final String SNAPSHOT_COLUMNS = "version, created_at, summary, document, document_deflate";
 
     private Stored stored(ResultSet rs) throws SQLException {
         byte[] deflated = rs.getBytes(5);
@@ -276,6 +311,29 @@ public final class ConfigStore {
     }
 
     /**
+     * Before schema 3 the global settings (trusted_proxies, max_tunnels, ...) had no row; the newest
+     * snapshot held them. A database migrated to schema 3 gets its settings row from there, once, so the
+     * next write keeps them. Another control plane of the same database may do the same at once: the
+     * write lock serialises them, the second finds the row.
+     */
+    private void seedSettings() {
+        writeLock.lock();
+        try {
+            jdbi.useTransaction(h -> {
+                db.lockForWrite(h);
+                if (h.createQuery("SELECT COUNT(*) FROM settings").mapTo(Integer.class).one() > 0) return;
+                Current c = loadCurrent(h);
+                if (c.version() == 0) return;
+                h.createUpdate("INSERT INTO settings (id, body) VALUES (1, :body)")
+                        .bind("body", GlobalSettings.of(c.config()).toString()).execute();
+                LOG.info("database {}: global settings taken from version {} into their own row", db.location(), c.version());
+            });
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
      * With a secret key set, private keys stored in plain text before it was (rows and history) are
      * sealed now, in one transaction, so turning encryption on covers what is already stored.
      */
@@ -285,25 +343,28 @@ public final class ConfigStore {
             int[] sealed = new int[2];
             jdbi.useTransaction(h -> {
                 db.lockForWrite(h);
-                List<String[]> plain = h.createQuery("SELECT name, key_pem FROM certificates")
-                        .map((rs, ctx) -> new String[]{rs.getString(1), rs.getString(2)}).list();
-                for (String[] row : plain) {
-                    if (SecretBox.sealed(row[1])) continue;
-                    h.createUpdate("UPDATE certificates SET key_pem = ? WHERE name = ?").bind(0, box.seal(row[1])).bind(1, row[0]).execute();
-                    sealed[0]++;
-                }
+                PreparedBatch keys = h.prepareBatch("UPDATE certificates SET key_pem = :key WHERE name = :name");
+                for (String[] row : h.createQuery("SELECT name, key_pem FROM certificates")
+                        .map((rs, ctx) -> new String[]{rs.getString(1), rs.getString(2)}).list())
+                    if (!SecretBox.sealed(row[1])) keys.bind("key", box.seal(row[1])).bind("name", row[0]).add();
+                sealed[0] = execute(keys);
                 List<Long> versions = h.createQuery("SELECT version FROM snapshots ORDER BY version").mapTo(Long.class).list();
+                String update = "UPDATE snapshots SET document = '', document_deflate = :document WHERE version = :version";
+                PreparedBatch documents = h.prepareBatch(update);
                 for (long v : versions) {
-                    Stored st = h.createQuery("SELECT version, created_at, summary, document, document_deflate FROM snapshots WHERE version = ?")
-                            .bind(0, v).map((rs, ctx) -> stored(rs)).one();
+                    // In slices, so a long history is never all in memory at once.
+                    if (documents.size() == 64) {
+                        sealed[1] += execute(documents);
+                        documents = h.prepareBatch(update);
+                    }
+                    Stored st = snapshot(h, v).orElseThrow();
                     if (st.config().certificates().isEmpty()) continue;
-                    byte[] raw = h.createQuery("SELECT document_deflate FROM snapshots WHERE version = ?").bind(0, v)
+                    byte[] raw = h.createQuery("SELECT document_deflate FROM snapshots WHERE version = :version").bind("version", v)
                             .map((rs, ctx) -> rs.getBytes(1)).one();
                     if (raw != null && contains(inflate(raw), SEALED_MARK)) continue;
-                    h.createUpdate("UPDATE snapshots SET document = '', document_deflate = ? WHERE version = ?")
-                            .bind(0, deflate(document(st.config()))).bind(1, v).execute();
-                    sealed[1]++;
+                    documents.bind("document", deflate(document(st.config()))).bind("version", v).add();
                 }
+                sealed[1] += execute(documents);
             });
             if (sealed[0] + sealed[1] > 0)
                 LOG.info("database {}: sealed {} stored private key(s) and the keys in {} snapshot(s) with the secret key", db.location(), sealed[0], sealed[1]);
@@ -375,7 +436,10 @@ public final class ConfigStore {
                     body.put("key_pem", SecretBox.open(box, rs.getString(2)));
                     return treeTo(body, Certificate.class);
                 }).list();
-        return new Config(timeouts, upstreams, routes, certificates);
+        // No row: a database from before schema 3 whose settings were never seeded; the defaults then.
+        Config settings = h.createQuery("SELECT body FROM settings WHERE id = 1").mapTo(String.class).findOne()
+                .map(GlobalSettings::read).orElse(Config.EMPTY);
+        return GlobalSettings.combine(new Config(timeouts, upstreams, routes, certificates), settings);
     }
 
     /**
@@ -384,76 +448,122 @@ public final class ConfigStore {
      * routes are deleted before the upstreams they used.
      */
     private void syncRows(Handle h, Config before, Config after) {
-        if (!after.timeouts().equals(before.timeouts()) || h.createQuery("SELECT COUNT(*) FROM timeouts").mapTo(Integer.class).one() == 0) {
+        if (!after.timeouts().equals(before.timeouts()) || isEmpty(h, "timeouts")) {
             Timeouts t = after.timeouts();
-            h.createUpdate("INSERT INTO timeouts (id, connect_ms, read_ms, send_ms) VALUES (1, ?, ?, ?) "
+            h.createUpdate("INSERT INTO timeouts (id, connect_ms, read_ms, send_ms) VALUES (1, :connect, :read, :send) "
                             + "ON CONFLICT (id) DO UPDATE SET connect_ms = excluded.connect_ms, read_ms = excluded.read_ms, send_ms = excluded.send_ms")
-                    .bind(0, t.connectMs()).bind(1, t.readMs()).bind(2, t.sendMs()).execute();
+                    .bind("connect", t.connectMs()).bind("read", t.readMs()).bind("send", t.sendMs()).execute();
         }
-        // Name-indexed views: Config's own lookups are linear scans, which would make this quadratic.
-        Map<String, Integer> oldUpstreams = positions(before.upstreams().stream().map(Upstream::name).toList());
-        Map<String, Upstream> oldUpstreamByName = byName(before.upstreams(), Upstream::name);
-        for (int i = 0; i < after.upstreams().size(); i++) {
-            Upstream u = after.upstreams().get(i);
-            Upstream old = oldUpstreamByName.get(u.name());
-            if (old != null && old.equals(u) && oldUpstreams.get(u.name()) == i) continue;
+        ObjectNode settings = GlobalSettings.of(after);
+        if (!settings.equals(GlobalSettings.of(before)) || isEmpty(h, "settings"))
+            h.createUpdate("INSERT INTO settings (id, body) VALUES (1, :body) ON CONFLICT (id) DO UPDATE SET body = excluded.body")
+                    .bind("body", settings.toString()).execute();
+
+        Rows<Upstream> upstreams = Rows.between(before.upstreams(), after.upstreams(), Upstream::name);
+        Rows<Route> routes = Rows.between(before.routes(), after.routes(), Route::name);
+        Rows<Certificate> certificates = Rows.between(before.certificates(), after.certificates(), Certificate::name);
+
+        upstreams.upsert(h, "upstreams", "body", (b, u) -> {
             ObjectNode body = MAPPER.valueToTree(u);
             body.remove("targets");
-            h.createUpdate("INSERT INTO upstreams (name, position, body) VALUES (?, ?, ?) "
-                            + "ON CONFLICT (name) DO UPDATE SET position = excluded.position, body = excluded.body")
-                    .bind(0, u.name()).bind(1, i).bind(2, body.toString()).execute();
-            if (old == null || !old.targets().equals(u.targets())) {
-                h.createUpdate("DELETE FROM targets WHERE upstream = ?").bind(0, u.name()).execute();
-                List<Target> ts = u.targets();
-                for (int j = 0; j < ts.size(); j++) {
-                    h.createUpdate("INSERT INTO targets (upstream, address, weight, position) VALUES (?, ?, ?, ?)")
-                            .bind(0, u.name()).bind(1, ts.get(j).address()).bind(2, ts.get(j).weight()).bind(3, j).execute();
-                }
+            b.bind("body", body.toString());
+        });
+        // An upstream's targets are rewritten whole when they changed (positions are their order).
+        Map<String, Upstream> oldUpstreams = byName(before.upstreams(), Upstream::name);
+        List<Upstream> retargeted = upstreams.written().stream().filter(u -> {
+            Upstream old = oldUpstreams.get(u.name());
+            return old == null || !old.targets().equals(u.targets());
+        }).toList();
+        PreparedBatch clear = h.prepareBatch("DELETE FROM targets WHERE upstream = :upstream");
+        PreparedBatch insert = h.prepareBatch("INSERT INTO targets (upstream, address, weight, position) VALUES (:upstream, :address, :weight, :position)");
+        for (Upstream u : retargeted) {
+            clear.bind("upstream", u.name()).add();
+            for (int j = 0; j < u.targets().size(); j++) {
+                Target t = u.targets().get(j);
+                insert.bind("upstream", u.name()).bind("address", t.address()).bind("weight", t.weight()).bind("position", j).add();
             }
         }
-        Map<String, Integer> oldRoutes = positions(before.routes().stream().map(Route::name).toList());
-        Map<String, Route> oldRouteByName = byName(before.routes(), Route::name);
-        for (int i = 0; i < after.routes().size(); i++) {
-            Route r = after.routes().get(i);
-            if (r.equals(oldRouteByName.get(r.name())) && oldRoutes.get(r.name()) == i) continue;
-            h.createUpdate("INSERT INTO routes (name, position, upstream, body) VALUES (?, ?, ?, ?) "
-                            + "ON CONFLICT (name) DO UPDATE SET position = excluded.position, upstream = excluded.upstream, body = excluded.body")
-                    .bind(0, r.name()).bind(1, i).bind(2, r.upstream()).bind(3, ConfigCodec.write(r)).execute();
-        }
-        Map<String, Route> newRouteByName = byName(after.routes(), Route::name);
-        Map<String, Upstream> newUpstreamByName = byName(after.upstreams(), Upstream::name);
-        for (Route r : before.routes())
-            if (!newRouteByName.containsKey(r.name())) h.createUpdate("DELETE FROM routes WHERE name = ?").bind(0, r.name()).execute();
-        for (Upstream u : before.upstreams())
-            if (!newUpstreamByName.containsKey(u.name())) h.createUpdate("DELETE FROM upstreams WHERE name = ?").bind(0, u.name()).execute();
+        execute(clear);
+        execute(insert);
 
-        Map<String, Integer> oldCerts = positions(before.certificates().stream().map(Certificate::name).toList());
-        Map<String, Certificate> oldCertByName = byName(before.certificates(), Certificate::name);
-        for (int i = 0; i < after.certificates().size(); i++) {
-            Certificate c = after.certificates().get(i);
-            if (c.equals(oldCertByName.get(c.name())) && oldCerts.get(c.name()) == i) continue;
+        routes.upsert(h, "routes", "upstream, body", (b, r) -> b.bind("upstream", r.upstream()).bind("body", ConfigCodec.write(r)));
+        routes.delete(h, "routes");
+        upstreams.delete(h, "upstreams");
+
+        certificates.upsert(h, "certificates", "body, key_pem, not_after, fingerprint_sha256", (b, c) -> {
             if (c.keyPem() == null) throw new IllegalStateException("certificate " + c.name() + " has no key (the API must supply or keep one)");
             CertificateInspector.Details d = CertificateInspector.describe(c.certPem());
-            h.createUpdate("INSERT INTO certificates (name, position, body, key_pem, not_after, fingerprint_sha256) VALUES (?, ?, ?, ?, ?, ?) "
-                            + "ON CONFLICT (name) DO UPDATE SET position = excluded.position, body = excluded.body, key_pem = excluded.key_pem, "
-                            + "not_after = excluded.not_after, fingerprint_sha256 = excluded.fingerprint_sha256")
-                    .bind(0, c.name()).bind(1, i).bind(2, ConfigCodec.write(c.redacted())).bind(3, box == null ? c.keyPem() : box.seal(c.keyPem()))
-                    .bind(4, d.notAfter().toString()).bind(5, d.fingerprintSha256()).execute();
-        }
-        Map<String, Certificate> newCertByName = byName(after.certificates(), Certificate::name);
-        for (Certificate c : before.certificates())
-            if (!newCertByName.containsKey(c.name())) h.createUpdate("DELETE FROM certificates WHERE name = ?").bind(0, c.name()).execute();
+            b.bind("body", ConfigCodec.write(c.redacted())).bind("key_pem", box == null ? c.keyPem() : box.seal(c.keyPem()))
+                    .bind("not_after", d.notAfter().toString()).bind("fingerprint_sha256", d.fingerprintSha256());
+        });
+        certificates.delete(h, "certificates");
     }
 
-    private static <T> Map<String, T> byName(List<T> list, java.util.function.Function<T, String> name) {
+    /**
+     * How the rows of one named collection (a table keyed by {@code name}, ordered by {@code position})
+     * go from one list to the next: the entities new, changed or moved, and the names gone.
+     */
+    private record Rows<T>(List<T> written, List<Integer> positions, List<String> removed, Function<T, String> name) {
+        static <T> Rows<T> between(List<T> before, List<T> after, Function<T, String> name) {
+            // Name-indexed views: Config's own lookups are linear scans, which would make this quadratic.
+            Map<String, Integer> oldPosition = new HashMap<>();
+            for (int i = 0; i < before.size(); i++) oldPosition.put(name.apply(before.get(i)), i);
+            Set<String> kept = new HashSet<>();
+            List<T> written = new ArrayList<>();
+            List<Integer> positions = new ArrayList<>();
+            for (int i = 0; i < after.size(); i++) {
+                T t = after.get(i);
+                String n = name.apply(t);
+                kept.add(n);
+                Integer old = oldPosition.get(n);
+                if (old != null && old == i && before.get(old).equals(t)) continue;
+                written.add(t);
+                positions.add(i);
+            }
+            List<String> removed = new ArrayList<>();
+            for (T t : before) if (!kept.contains(name.apply(t))) removed.add(name.apply(t));
+            return new Rows<>(written, positions, removed, name);
+        }
+
+        /**
+         * Inserts or updates the written entities: {@code name} and {@code position} plus {@code columns},
+         * each bound by {@code bind} under its own column name.
+         */
+        void upsert(Handle h, String table, String columns, BiConsumer<PreparedBatch, T> bind) {
+            List<String> cols = Arrays.stream(columns.split(",")).map(String::trim).toList();
+            String sql = "INSERT INTO " + table + " (name, position, " + String.join(", ", cols) + ") VALUES (:name, :position, "
+                    + cols.stream().map(c -> ":" + c).collect(Collectors.joining(", ")) + ") ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+                    + cols.stream().map(c -> c + " = excluded." + c).collect(Collectors.joining(", "));
+            PreparedBatch batch = h.prepareBatch(sql);
+            for (int i = 0; i < written.size(); i++) {
+                T t = written.get(i);
+                bind.accept(batch.bind("name", name.apply(t)).bind("position", positions.get(i)), t);
+                batch.add();
+            }
+            execute(batch);
+        }
+
+        void delete(Handle h, String table) {
+            PreparedBatch batch = h.prepareBatch("DELETE FROM " + table + " WHERE name = :name");
+            for (String n : removed) batch.bind("name", n).add();
+            execute(batch);
+        }
+    }
+
+    /** Runs {@code batch} unless it is empty; the number of rows it held. */
+    private static int execute(PreparedBatch batch) {
+        int n = batch.size();
+        if (n > 0) batch.execute();
+        return n;
+    }
+
+    private static boolean isEmpty(Handle h, String table) {
+        return h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Integer.class).one() == 0;
+    }
+
+    private static <T> Map<String, T> byName(List<T> list, Function<T, String> name) {
         Map<String, T> m = new HashMap<>();
         for (T t : list) m.put(name.apply(t), t);
-        return m;
-    }
-
-    private static Map<String, Integer> positions(List<String> names) {
-        Map<String, Integer> m = new HashMap<>();
-        for (int i = 0; i < names.size(); i++) m.put(names.get(i), i);
         return m;
     }
 

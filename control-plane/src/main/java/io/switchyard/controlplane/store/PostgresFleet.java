@@ -2,6 +2,7 @@ package io.switchyard.controlplane.store;
 
 import io.switchyard.controlplane.fleet.FleetMirror;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,12 @@ public final class PostgresFleet implements FleetMirror {
     private static final long REMOTE_CACHE_MS = 200;
     private static final String COLUMNS = "node_id, control_plane, connection, address, software_version, hello, applied_version, "
             + "nacked_version, open_tunnels, error, last_seen";
+    private static final String UPSERT = "INSERT INTO fleet_nodes (" + COLUMNS + ", updated_at) VALUES (:nodeId, :controlPlane, "
+            + ":connection, :address, :softwareVersion, :hello, :appliedVersion, :nackedVersion, :openTunnels, :error, :lastSeen, now()) "
+            + "ON CONFLICT (node_id) DO UPDATE SET control_plane = excluded.control_plane, connection = excluded.connection, "
+            + "address = excluded.address, software_version = excluded.software_version, hello = excluded.hello, "
+            + "applied_version = excluded.applied_version, nacked_version = excluded.nacked_version, "
+            + "open_tunnels = excluded.open_tunnels, error = excluded.error, last_seen = excluded.last_seen, updated_at = now()";
 
     private final Jdbi jdbi;
     private final String instance;
@@ -84,25 +91,17 @@ public final class PostgresFleet implements FleetMirror {
         if (rows.isEmpty()) return;
         try {
             jdbi.useTransaction(h -> {
+                PreparedBatch closed = h.prepareBatch("UPDATE fleet_nodes SET connection = NULL, last_seen = :lastSeen, updated_at = now() "
+                        + "WHERE node_id = :nodeId AND connection = :connection");
+                PreparedBatch claims = h.prepareBatch(UPSERT);
+                // Only a new connection takes a node over; late news of an old one must not undo that.
+                PreparedBatch updates = h.prepareBatch(UPSERT + " WHERE fleet_nodes.connection = excluded.connection");
                 for (Row r : rows) {
-                    if (!r.connected()) {
-                        h.createUpdate("UPDATE fleet_nodes SET connection = NULL, last_seen = ?, updated_at = now() WHERE node_id = ? AND connection = ?")
-                                .bind(0, r.lastSeen()).bind(1, r.nodeId()).bind(2, r.connection()).execute();
-                        continue;
-                    }
-                    String sql = "INSERT INTO fleet_nodes (" + COLUMNS + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) "
-                            + "ON CONFLICT (node_id) DO UPDATE SET control_plane = excluded.control_plane, connection = excluded.connection, "
-                            + "address = excluded.address, software_version = excluded.software_version, hello = excluded.hello, "
-                            + "applied_version = excluded.applied_version, nacked_version = excluded.nacked_version, "
-                            + "open_tunnels = excluded.open_tunnels, error = excluded.error, last_seen = excluded.last_seen, updated_at = now()"
-                            // Only a new connection takes a node over; late news of an old one must not undo that.
-                            + (r.claim() ? "" : " WHERE fleet_nodes.connection = excluded.connection");
-                    h.createUpdate(sql)
-                            .bind(0, r.nodeId()).bind(1, r.controlPlane()).bind(2, r.connection()).bind(3, r.address())
-                            .bind(4, r.softwareVersion()).bind(5, r.hello()).bind(6, r.appliedVersion()).bind(7, r.nackedVersion())
-                            .bind(8, r.openTunnels()).bind(9, r.error()).bind(10, r.lastSeen())
-                            .execute();
+                    // The row's components by name (nodeId, controlPlane, ...), as the statements name them.
+                    if (!r.connected()) closed.bindMethods(r).add();
+                    else (r.claim() ? claims : updates).bindMethods(r).add();
                 }
+                for (PreparedBatch b : List.of(closed, claims, updates)) if (b.size() > 0) b.execute();
             });
         } catch (RuntimeException e) {
             // The database is away: these rows are lost, and the next heartbeat of each node (every few
@@ -117,8 +116,8 @@ public final class PostgresFleet implements FleetMirror {
 
     private void touch() {
         try {
-            jdbi.useHandle(h -> h.createUpdate("UPDATE fleet_nodes SET updated_at = now() WHERE control_plane = ? AND connection IS NOT NULL")
-                    .bind(0, instance).execute());
+            jdbi.useHandle(h -> h.createUpdate("UPDATE fleet_nodes SET updated_at = now() WHERE control_plane = :instance AND connection IS NOT NULL")
+                    .bind("instance", instance).execute());
         } catch (RuntimeException e) {
             LOG.debug("fleet: refreshing node rows failed", e);
         }
@@ -139,8 +138,9 @@ public final class PostgresFleet implements FleetMirror {
     @Override
     public List<Remote> refreshRemote() {
         List<Remote> rows = jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS
-                        + ", connection IS NOT NULL AND updated_at > now() - make_interval(secs => ?) AS live FROM fleet_nodes WHERE control_plane <> ?")
-                .bind(0, LIVE_MS / 1000.0).bind(1, instance)
+                        + ", connection IS NOT NULL AND updated_at > now() - make_interval(secs => :liveSeconds) AS live "
+                        + "FROM fleet_nodes WHERE control_plane <> :instance")
+                .bind("liveSeconds", LIVE_MS / 1000.0).bind("instance", instance)
                 .map((rs, ctx) -> new Remote(new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(3) != null, false,
                         rs.getString(4), rs.getString(5), rs.getBoolean(6), (Long) rs.getObject(7, Long.class),
                         (Long) rs.getObject(8, Long.class), (Long) rs.getObject(9, Long.class), rs.getString(10), rs.getString(11)),

@@ -1,5 +1,8 @@
 package io.switchyard.controlplane.tls;
 
+import io.switchyard.controlplane.certificate.Pem;
+import io.switchyard.controlplane.certificate.Pem.Block;
+
 import io.switchyard.pem.PrivateKeys;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -19,10 +22,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * TLS material from PEM files, as operators have it (e.g. certbot's {@code fullchain.pem} and
@@ -34,7 +34,6 @@ public final class PemFiles {
     /** In-memory stores only: the password protects nothing, it is required by the API. */
     public static final String STORE_PASSWORD_TEXT = "switchyard";
     static final char[] STORE_PASSWORD = STORE_PASSWORD_TEXT.toCharArray();
-    private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
 
     private PemFiles() {
     }
@@ -167,9 +166,6 @@ public final class PemFiles {
         }
     }
 
-    private record Block(String label, byte[] der) {
-    }
-
     private static List<Block> blocks(Path file) {
         String text;
         try {
@@ -177,16 +173,10 @@ public final class PemFiles {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        List<Block> out = new ArrayList<>();
-        Matcher m = BLOCK.matcher(text);
-        while (m.find()) {
-            if (m.group(2).contains(":")) throw new IllegalArgumentException(file + ": " + m.group(1) + " block is encrypted (expected: unencrypted PEM)");
-            try {
-                out.add(new Block(m.group(1), Base64.getMimeDecoder().decode(m.group(2).trim())));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": " + m.group(1) + " block is not valid base64");
-            }
+        try {
+            return Pem.blocks(text, file.toString());
+        } catch (Pem.BadPem e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
-        return out;
     }
 }

@@ -263,6 +263,38 @@ class AdminApiTest {
     }
 
     @Test
+    void settingsShowEveryDefaultAndAreReplacedAsOneVersionKeptByEveryOtherWrite() throws SQLException {
+        Api.Res fresh = api.get(V1 + "/settings");
+        assertThat(fresh.status()).isEqualTo(200);
+        assertThat(fresh.json().get("trusted_proxies")).isEmpty();
+        assertThat(fresh.json().get("client_body_timeout_ms").asLong()).isEqualTo(60000);
+        assertThat(fresh.json().get("max_connections").asInt()).isZero();
+        assertThat(fresh.json().get("max_tunnels").asInt()).isZero();
+
+        Api.Res put = api.put(V1 + "/settings", "{\"trusted_proxies\":[\"10.0.0.0/8\"],\"max_tunnels\":20000}", "If-Match", fresh.header("ETag"));
+        assertThat(put.status()).isEqualTo(200);
+        assertThat(put.version()).isEqualTo(1);
+        assertThat(put.json().get("max_tunnels").asInt()).isEqualTo(20000);
+        assertThat(put.json().get("client_body_timeout_ms").asLong()).as("left out: the default").isEqualTo(60000);
+        assertThat(rows("SELECT COUNT(*) FROM settings")).isEqualTo(1);
+        assertThat(api.get(V1 + "/snapshots").json().get("items").get(0).get("summary").asText())
+                .isEqualTo("changed settings (trusted_proxies, max_tunnels)");
+
+        assertThat(api.put(V1 + "/settings", "{\"max_tunnels\":1}", "If-Match", fresh.header("ETag")).status())
+                .as("the ETag read before the change").isEqualTo(412);
+        Api.Res bad = api.put(V1 + "/settings", "{\"trusted_proxies\":[\"example.com\"],\"max_connections\":-1}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.errorFields()).containsExactlyInAnyOrder("trusted_proxies[0]", "max_connections");
+        assertThat(api.put(V1 + "/settings", "{\"max_tunels\":1}").status()).as("unknown field").isEqualTo(400);
+
+        assertThat(api.post(V1 + "/upstreams", upstream("chat")).version()).isEqualTo(2);
+        JsonNode doc = api.get(V1 + "/config").json();
+        assertThat(doc.get("max_tunnels").asInt()).isEqualTo(20000);
+        assertThat(doc.get("trusted_proxies")).extracting(JsonNode::asText).containsExactly("10.0.0.0/8");
+        assertThat(api.get(V1 + "/settings").header("ETag")).isEqualTo(put.header("ETag"));
+    }
+
+    @Test
     void ifMatchGuardsEntityWritesAndWholeDocumentReplacement() {
         Api.Res created = api.post(V1 + "/upstreams", upstream("chat", "127.0.0.1:8010"));
         String etag = created.header("ETag");

@@ -69,7 +69,7 @@ class OpenApiContractTest {
                 if (METHODS.contains(method)) documented.add(method.toUpperCase() + " " + path.getKey());
             }
         }
-        assertThat(new TreeSet<>(cp.routes())).isNotEmpty().isEqualTo(documented);
+        assertThat(new TreeSet<>(cp.endpoints())).isNotEmpty().isEqualTo(documented);
     }
 
     @Test
@@ -122,7 +122,8 @@ class OpenApiContractTest {
                 Map.entry("OnTargetRemoved", OnTargetRemoved.class), Map.entry("OriginPolicy", OriginPolicy.class),
                 Map.entry("CertificateInput", Certificate.class),
                 Map.entry("Config", Config.class), Map.entry("CertificateView", CertificateView.class),
-                Map.entry("Node", FleetHub.NodeView.class), Map.entry("EntityChanges", ConfigDiff.EntityChanges.class));
+                Map.entry("Node", FleetHub.NodeView.class), Map.entry("EntityChanges", ConfigDiff.EntityChanges.class),
+                Map.entry("Settings", Views.Settings.class));
         for (Map.Entry<String, Class<?>> e : schemas.entrySet()) {
             Set<String> documented = new TreeSet<>();
             spec.at("/components/schemas/" + e.getKey() + "/properties").fieldNames().forEachRemaining(documented::add);
@@ -133,7 +134,7 @@ class OpenApiContractTest {
     @Test
     void requestExamplesAreAcceptedByTheCodec() {
         Map<String, Class<?>> bodies = Map.of("Upstream", Upstream.class, "Target", Target.class, "Route", Route.class,
-                "Timeouts", Timeouts.class, "CertificateInput", Certificate.class, "Config", Config.class);
+                "Timeouts", Timeouts.class, "CertificateInput", Certificate.class, "Config", Config.class, "Settings", Views.Settings.class);
         int checked = 0;
         for (Iterator<Map.Entry<String, JsonNode>> it = spec.get("paths").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> path = it.next();
@@ -162,7 +163,7 @@ class OpenApiContractTest {
             JsonNode examples = response.at("/content/application~1problem+json/examples");
             for (JsonNode ex : examples) {
                 JsonNode v = ex.get("value");
-                assertThat(v.get("type").asText()).startsWith(AdminApi.PROBLEM_TYPE_PREFIX);
+                assertThat(v.get("type").asText()).startsWith(Http.PROBLEM_TYPE_PREFIX);
                 for (String f : List.of("title", "status", "detail", "errors")) assertThat(v.has(f)).as(f).isTrue();
                 checked++;
             }

@@ -7,6 +7,7 @@ import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.TestCerts;
 import io.switchyard.fleet.FleetMessage;
+import io.switchyard.controlplane.testing.FleetNodeClient;
 import io.switchyard.controlplane.testing.TestStore;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -25,11 +26,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static io.switchyard.controlplane.Api.q;
@@ -51,7 +49,7 @@ class FleetChannelTest {
     Path dir;
     ControlPlane cp;
     Api api;
-    final List<Node> nodes = new ArrayList<>();
+    final List<FleetNodeClient> nodes = new ArrayList<>();
 
     @BeforeEach
     void start() {
@@ -62,52 +60,16 @@ class FleetChannelTest {
 
     @AfterEach
     void stop() {
-        for (Node n : nodes) n.ws.abort();
+        for (FleetNodeClient n : nodes) n.abort();
         cp.close();
         store.close();
     }
 
-    /** A node as the data plane would be: the JDK's WebSocket client speaking the fleet protocol. */
-    final class Node implements WebSocket.Listener {
-        final BlockingQueue<FleetMessage> inbox = new LinkedBlockingQueue<>();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
-        final StringBuilder partial = new StringBuilder();
-        WebSocket ws;
-
-        Node connect(String id, String token) {
-            WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
-            if (token != null) b.header("Authorization", "Bearer " + token);
-            ws = b.buildAsync(URI.create("ws://127.0.0.1:" + cp.adminAddress().getPort() + FleetMessage.STREAM_PATH + "?node_id=" + id), this).join();
-            nodes.add(this);
-            return this;
-        }
-
-        void send(FleetMessage m) {
-            ws.sendText(FleetMessage.encode(m), true).join();
-        }
-
-        FleetMessage.SnapshotPush nextSnapshot() throws InterruptedException {
-            FleetMessage m = inbox.poll(10, TimeUnit.SECONDS);
-            assertThat(m).as("a snapshot push").isInstanceOf(FleetMessage.SnapshotPush.class);
-            return (FleetMessage.SnapshotPush) m;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                inbox.add(FleetMessage.decode(partial.toString()));
-                partial.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            closed.complete(statusCode);
-            return null;
-        }
+    /** A node connected to this test's control plane; aborted after the test. */
+    FleetNodeClient connect(String id, String token) {
+        FleetNodeClient n = FleetNodeClient.manual().connect(cp.adminAddress().getPort(), id, token);
+        nodes.add(n);
+        return n;
     }
 
     JsonNode node(String id) {
@@ -116,11 +78,45 @@ class FleetChannelTest {
     }
 
     @Test
+    void theGlobalSettingsOfPutConfigSurviveARestartAndTheNextWriteAndReachTheNodes() throws Exception {
+        String settings = "\"trusted_proxies\":[\"10.0.0.0/8\",\"fd00::/8\"],\"client_body_timeout_ms\":7000,"
+                + "\"max_connections\":5000,\"max_tunnels\":300";
+        assertThat(api.put("/api/v1/config", "{\"upstreams\":[{\"name\":\"app\"}]," + settings + "}").status()).isEqualTo(200);
+        // A new control plane on the same database: the next write starts from the rows.
+        cp.close();
+        cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, CLUSTER_TOKEN));
+        api = new Api(cp.adminAddress());
+        Api.Res post = api.post("/api/v1/routes", "{\"name\":\"r\",\"upstream\":\"app\"}");
+        assertThat(post.status()).isEqualTo(201);
+        assertThat(post.version()).isEqualTo(2);
+
+        JsonNode doc = api.get("/api/v1/config").json();
+        assertThat(doc.get("trusted_proxies")).extracting(JsonNode::asText).containsExactly("10.0.0.0/8", "fd00::/8");
+        assertThat(doc.get("client_body_timeout_ms").asLong()).isEqualTo(7000);
+        assertThat(doc.get("max_connections").asInt()).isEqualTo(5000);
+        assertThat(doc.get("max_tunnels").asInt()).isEqualTo(300);
+        assertThat(doc.get("routes")).hasSize(1);
+        assertThat(api.get("/api/v1/snapshots").json().get("items").get(0).get("summary").asText()).isEqualTo("added route r");
+        assertThat(api.get("/api/v1/snapshots/0/diff/1").json().get("settings")).extracting(JsonNode::asText)
+                .containsExactly("trusted_proxies", "client_body_timeout_ms", "max_connections", "max_tunnels");
+
+        FleetNodeClient n = connect("edge-1", CLUSTER_TOKEN);
+        n.send(new FleetMessage.Hello("edge-1", "0.1.0", "10.0.0.7:8080", 0, 0));
+        FleetMessage.SnapshotPush pushed = n.nextSnapshot();
+        assertThat(pushed.version()).isEqualTo(2);
+        assertThat(pushed.config().trustedProxies()).containsExactly("10.0.0.0/8", "fd00::/8");
+        assertThat(pushed.config().clientBodyTimeoutMs()).isEqualTo(7000);
+        assertThat(pushed.config().maxConnections()).isEqualTo(5000);
+        assertThat(pushed.config().maxTunnels()).isEqualTo(300);
+        assertThat(pushed.config().routes()).hasSize(1);
+    }
+
+    @Test
     void aNodeGetsTheNewestVersionOnHelloAndEveryLaterVersionRightAfterCommit() throws Exception {
         api.post("/api/v1/upstreams", "{\"name\":\"a\"}");
         api.post("/api/v1/upstreams", "{\"name\":\"b\"}");
         api.post("/api/v1/upstreams", "{\"name\":\"c\"}");
-        Node n = new Node().connect("edge-1", CLUSTER_TOKEN);
+        FleetNodeClient n = connect("edge-1", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-1", "0.1.0", "10.0.0.7:8080", 0, 0));
         FleetMessage.SnapshotPush first = n.nextSnapshot();
         assertThat(first.version()).as("only the newest version, in one step").isEqualTo(3);
@@ -149,7 +145,7 @@ class FleetChannelTest {
     void pushesCarryPrivateKeysThatTheApiNeverShows() throws Exception {
         TestCerts.Pair rsa = TestCerts.rsa();
         api.post("/api/v1/certificates", "{\"name\":\"site\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.traditionalPem()) + "}");
-        Node n = new Node().connect("edge-1", CLUSTER_TOKEN);
+        FleetNodeClient n = connect("edge-1", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-1", "0.1.0", null, 0, 0));
         FleetMessage.SnapshotPush s = n.nextSnapshot();
         assertThat(s.config().certificate("site").orElseThrow().keyPem())
@@ -160,7 +156,7 @@ class FleetChannelTest {
     @Test
     void aNackShowsTheNodeAsRejectedWithItsReason() throws Exception {
         api.post("/api/v1/upstreams", "{\"name\":\"a\"}");
-        Node n = new Node().connect("edge-2", CLUSTER_TOKEN);
+        FleetNodeClient n = connect("edge-2", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-2", "0.1.0", null, 0, 0));
         assertThat(n.nextSnapshot().version()).isEqualTo(1);
         n.send(new FleetMessage.Nack(1, "certificate site: cannot load key"));
@@ -178,7 +174,7 @@ class FleetChannelTest {
 
     @Test
     void aWrongOrMissingClusterTokenIsRefusedAtUpgradeAndShownAsRefused() {
-        assertThatThrownBy(() -> new Node().connect("intruder", "guess"))
+        assertThatThrownBy(() -> connect("intruder", "guess"))
                 .isInstanceOf(CompletionException.class)
                 .cause().isInstanceOf(WebSocketHandshakeException.class)
                 .satisfies(e -> {
@@ -186,7 +182,7 @@ class FleetChannelTest {
                     assertThat(((WebSocketHandshakeException) e).getResponse().headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
                             v -> assertThat(v).startsWith("Bearer"));
                 });
-        assertThatThrownBy(() -> new Node().connect("anonymous", null)).isInstanceOf(CompletionException.class);
+        assertThatThrownBy(() -> connect("anonymous", null)).isInstanceOf(CompletionException.class);
         assertThat(node("intruder").get("status").asText()).isEqualTo("refused");
         assertThat(node("anonymous").get("status").asText()).isEqualTo("refused");
         assertThat(node("intruder").get("error").asText()).contains("cluster token");
@@ -194,17 +190,17 @@ class FleetChannelTest {
 
     @Test
     void aDisconnectedNodeIsShownAsDisconnected() throws Exception {
-        Node n = new Node().connect("edge-3", CLUSTER_TOKEN);
+        FleetNodeClient n = connect("edge-3", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-3", "0.1.0", null, 0, 0));
         await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-3") != null && node("edge-3").get("status").asText().equals("in_sync"));
-        n.ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+        n.ws().sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
         await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-3").get("status").asText().equals("disconnected"));
     }
 
     @Test
     void waitingForConvergenceAnswersOnceEveryNodeAckedOr408WithTheLaggingNodes() throws Exception {
-        Node a = new Node().connect("edge-a", CLUSTER_TOKEN);
-        Node b = new Node().connect("edge-b", CLUSTER_TOKEN);
+        FleetNodeClient a = connect("edge-a", CLUSTER_TOKEN);
+        FleetNodeClient b = connect("edge-b", CLUSTER_TOKEN);
         a.send(new FleetMessage.Hello("edge-a", "0.1.0", null, 0, 0));
         b.send(new FleetMessage.Hello("edge-b", "0.1.0", null, 0, 0));
         long v = api.post("/api/v1/upstreams", "{\"name\":\"a\"}").version();
@@ -232,7 +228,7 @@ class FleetChannelTest {
 
     @Test
     void stoppingTheControlPlaneTellsNodesItIsGoingAway() throws Exception {
-        Node n = new Node().connect("edge-6", CLUSTER_TOKEN);
+        FleetNodeClient n = connect("edge-6", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-6", "0.1.0", null, 0, 0));
         await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-6") != null && node("edge-6").get("status").asText().equals("in_sync"));
         cp.close();
@@ -244,24 +240,24 @@ class FleetChannelTest {
         cp.close();
         cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), "admin-s3cret", CLUSTER_TOKEN));
         api = new Api(cp.adminAddress(), "admin-s3cret");
-        Node n = new Node().connect("edge-7", CLUSTER_TOKEN);
+        FleetNodeClient n = connect("edge-7", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-7", "0.1.0", null, 0, 0));
         await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-7") != null && node("edge-7").get("status").asText().equals("in_sync"));
-        assertThatThrownBy(() -> new Node().connect("edge-8", "admin-s3cret")).as("the admin token is not the cluster token")
+        assertThatThrownBy(() -> connect("edge-8", "admin-s3cret")).as("the admin token is not the cluster token")
                 .isInstanceOf(CompletionException.class);
     }
 
     @Test
     void aMissingNodeIdIsRefusedAtUpgrade() {
         assertThatThrownBy(() -> HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + CLUSTER_TOKEN)
-                .buildAsync(URI.create("ws://127.0.0.1:" + cp.adminAddress().getPort() + FleetMessage.STREAM_PATH), new Node()).join())
+                .buildAsync(URI.create("ws://127.0.0.1:" + cp.adminAddress().getPort() + FleetMessage.STREAM_PATH), FleetNodeClient.manual()).join())
                 .cause().isInstanceOfSatisfying(WebSocketHandshakeException.class, e -> assertThat(e.getResponse().statusCode()).isEqualTo(400));
     }
 
     @Test
     void anUnreadableMessageClosesTheConnectionWithAReason() throws Exception {
-        Node n = new Node().connect("edge-4", CLUSTER_TOKEN);
-        n.ws.sendText("{\"type\":\"launch-missiles\"}", true).join();
+        FleetNodeClient n = connect("edge-4", CLUSTER_TOKEN);
+        n.ws().sendText("{\"type\":\"launch-missiles\"}", true).join();
         assertThat(n.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1003);
     }
 
@@ -269,7 +265,7 @@ class FleetChannelTest {
     void aPushedSnapshotDecodesWithTheSharedCodec() throws Exception {
         api.put("/api/v1/config", "{\"upstreams\":[{\"name\":\"chat\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}],"
                 + "\"routes\":[{\"name\":\"ws\",\"path_prefix\":\"/wss\",\"upstream\":\"chat\"}]}");
-        Node n = new Node().connect("edge-5", CLUSTER_TOKEN);
+        FleetNodeClient n = connect("edge-5", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-5", "0.1.0", null, 0, 0));
         FleetMessage.SnapshotPush s = n.nextSnapshot();
         assertThat(ConfigCodec.write(s.config().redacted())).isEqualTo(ConfigCodec.write(ConfigCodec.readConfig(api.get("/api/v1/config").body())));

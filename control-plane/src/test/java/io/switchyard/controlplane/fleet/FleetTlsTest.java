@@ -3,6 +3,7 @@ package io.switchyard.controlplane.fleet;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.testing.TestPki;
+import io.switchyard.controlplane.testing.FleetNodeClient;
 import io.switchyard.controlplane.tls.PemFiles;
 import io.switchyard.fleet.FleetMessage;
 import org.junit.jupiter.api.AfterEach;
@@ -23,8 +24,6 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -74,18 +73,8 @@ class FleetTlsTest {
         return b.build();
     }
 
-    static final class Listener implements WebSocket.Listener {
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            webSocket.request(1);
-            return null;
-        }
-    }
-
     WebSocket fleet(HttpClient http, String scheme, String nodeId) {
-        return http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(URI.create(base(scheme) + FleetMessage.STREAM_PATH + "?node_id=" + nodeId), new Listener())
-                .orTimeout(10, TimeUnit.SECONDS).join();
+        return FleetNodeClient.manual().connect(http, base(scheme), nodeId, null).ws();
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.switchyard.controlplane.fleet;
 
 import io.switchyard.config.Config;
-import io.switchyard.controlplane.store.ConfigStore;
+import io.switchyard.config.Snapshot;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,7 +15,7 @@ class RefusalBoundsTest {
         java.io.PrintStream err = System.err;
         java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
         System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-        try (FleetHub hub = new FleetHub(() -> new ConfigStore.Current(0, null, Config.EMPTY))) {
+        try (FleetHub hub = new FleetHub(() -> new Snapshot(0, Config.EMPTY))) {
             for (int i = 0; i < 1_000; i++) hub.refused("claim-" + i, "203.0.113.7", "wrong or missing cluster token");
             List<FleetHub.NodeView> one = hub.nodes();
             assertThat(one).hasSize(FleetHub.MAX_REFUSED_PER_ADDRESS);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
+import io.switchyard.controlplane.testing.FleetNodeClient;
 import io.switchyard.controlplane.testing.TestStore;
 import io.switchyard.fleet.FleetMessage;
 import org.junit.jupiter.api.AfterEach;
@@ -12,25 +13,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
@@ -46,7 +40,7 @@ class SharedDatabaseTest {
     ControlPlane b;
     Api apiA;
     Api apiB;
-    final List<FakeNode> nodes = new ArrayList<>();
+    final List<FleetNodeClient> nodes = new ArrayList<>();
 
     @BeforeEach
     void start() {
@@ -59,40 +53,18 @@ class SharedDatabaseTest {
 
     @AfterEach
     void stop() {
-        for (FakeNode n : nodes) n.ws.abort();
+        for (FleetNodeClient n : nodes) n.abort();
         a.close();
         b.close();
         store.close();
     }
 
-    /** A node speaking the fleet protocol over the JDK's WebSocket client; it acks every push. */
-    final class FakeNode implements WebSocket.Listener {
-        final BlockingQueue<FleetMessage.SnapshotPush> pushes = new LinkedBlockingQueue<>();
-        final StringBuilder partial = new StringBuilder();
-        WebSocket ws;
-
-        FakeNode connect(ControlPlane cp, String id) {
-            ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(URI.create("ws://127.0.0.1:" + cp.adminAddress().getPort() + FleetMessage.STREAM_PATH + "?node_id=" + id), this).join();
-            nodes.add(this);
-            ws.sendText(FleetMessage.encode(new FleetMessage.Hello(id, "test", null, 0, 0)), true).join();
-            return this;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                FleetMessage m = FleetMessage.decode(partial.toString());
-                partial.setLength(0);
-                if (m instanceof FleetMessage.SnapshotPush p) {
-                    pushes.add(p);
-                    webSocket.sendText(FleetMessage.encode(new FleetMessage.Ack(p.version())), true);
-                }
-            }
-            webSocket.request(1);
-            return null;
-        }
+    /** A node of {@code cp} that says hello and acks every push; aborted after the test. */
+    FleetNodeClient connect(ControlPlane cp, String id) {
+        FleetNodeClient n = FleetNodeClient.acking().connect(cp.adminAddress().getPort(), id, null);
+        nodes.add(n);
+        n.send(new FleetMessage.Hello(id, "test", null, 0, 0));
+        return n;
     }
 
     static JsonNode node(Api api, String id) {
@@ -102,17 +74,13 @@ class SharedDatabaseTest {
 
     @Test
     void aWriteOnOneControlPlaneReachesTheNodesOfTheOtherAtOnce() throws Exception {
-        FakeNode onB = new FakeNode().connect(b, "edge-b");
+        FleetNodeClient onB = connect(b, "edge-b");
         int writes = 40;
         long[] micros = new long[writes];
         for (int i = 0; i < writes; i++) {
             long t0 = System.nanoTime();
             long version = apiA.post("/api/v1/upstreams", "{\"name\":\"u" + i + "\"}").version();
-            FleetMessage.SnapshotPush p;
-            do {
-                p = onB.pushes.poll(10, TimeUnit.SECONDS);
-                assertThat(p).as("version %d pushed by the other control plane", version).isNotNull();
-            } while (p.version() < version);
+            FleetMessage.SnapshotPush p = onB.snapshotOfAtLeast(version);
             micros[i] = (System.nanoTime() - t0) / 1000;
             assertThat(p.config().upstream("u" + i)).isPresent();
         }
@@ -126,8 +94,11 @@ class SharedDatabaseTest {
 
     @Test
     void eachControlPlaneSeesEveryNodeAndWaitsForAllOfThemToConverge() throws Exception {
-        new FakeNode().connect(a, "edge-a");
-        new FakeNode().connect(b, "edge-b");
+        connect(a, "edge-a");
+        connect(b, "edge-b");
+        // Each control plane writes its nodes' rows on a thread of its own: until B's row for edge-b is written,
+        // A cannot know of edge-b (on a loaded machine that can take longer than the write below).
+        await().atMost(10, TimeUnit.SECONDS).until(() -> node(apiA, "edge-b") != null && node(apiB, "edge-a") != null);
         long v = apiA.post("/api/v1/upstreams", "{\"name\":\"chat\"}").version();
         for (Api api : List.of(apiA, apiB)) {
             Api.Res r = api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=10000");
@@ -145,9 +116,9 @@ class SharedDatabaseTest {
 
     @Test
     void aNodeThatLeftOneControlPlaneShowsAsDisconnectedOnTheOther() {
-        FakeNode n = new FakeNode().connect(a, "edge-a");
+        FleetNodeClient n = connect(a, "edge-a");
         await().atMost(10, TimeUnit.SECONDS).until(() -> node(apiB, "edge-a") != null && node(apiB, "edge-a").get("status").asText().equals("in_sync"));
-        n.ws.abort();
+        n.abort();
         await().atMost(10, TimeUnit.SECONDS).until(() -> node(apiB, "edge-a").get("status").asText().equals("disconnected"));
     }
 
@@ -184,7 +155,7 @@ class SharedDatabaseTest {
 
     @Test
     void aControlPlaneThatLostItsListeningConnectionStillLearnsOfNewVersions() throws Exception {
-        FakeNode onB = new FakeNode().connect(b, "edge-b");
+        FleetNodeClient onB = connect(b, "edge-b");
         try (Connection c = store.connect(); Statement st = c.createStatement()) {
             await().atMost(5, TimeUnit.SECONDS).until(() -> {
                 try (var rs = st.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'")) {
@@ -195,10 +166,6 @@ class SharedDatabaseTest {
             });
         }
         long v = apiA.post("/api/v1/upstreams", "{\"name\":\"after\"}").version();
-        FleetMessage.SnapshotPush p;
-        do {
-            p = onB.pushes.poll(10, TimeUnit.SECONDS);
-            assertThat(p).as("version %d still reaches the other control plane's node", v).isNotNull();
-        } while (p.version() < v);
+        assertThat(onB.snapshotOfAtLeast(v).version()).as("version %d still reaches the other control plane's node", v).isGreaterThanOrEqualTo(v);
     }
 }
