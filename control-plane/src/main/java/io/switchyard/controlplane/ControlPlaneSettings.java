@@ -19,6 +19,16 @@ import java.nio.file.Path;
 public record ControlPlaneSettings(InetSocketAddress admin, StoreLocation store, String adminToken, String clusterToken, AdminTls tls,
                                    int keepVersions, String secretKey) {
     /**
+     * Where the store lives, from the {@code --db} value: a file path means SQLite, {@code postgresql://host:port/db?user=u}
+     * PostgreSQL with {@code password} (never read from the URL).
+     *
+     * @throws IllegalArgumentException with a one-line message for a value that is neither
+     */
+    public static StoreLocation store(String db, String password) {
+        return StoreLocation.parse(db, password);
+    }
+
+    /**
      * TLS of the admin listener (API and fleet channel).
      *
      * @param certFile PEM certificate chain, leaf first

@@ -1,7 +1,6 @@
 package io.switchyard.launcher;
 
 import io.switchyard.controlplane.ControlPlaneSettings;
-import io.switchyard.controlplane.store.StoreLocation;
 import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
@@ -49,7 +48,7 @@ final class ControlPlaneFlags {
             throw new IllegalArgumentException("admin TLS: give both --admin-tls-cert and --admin-tls-key");
         if (clientCa != null && adminTlsCert == null)
             throw new IllegalArgumentException("--client-ca needs --admin-tls-cert and --admin-tls-key (mutual TLS is TLS)");
-        ControlPlaneSettings s = new ControlPlaneSettings(admin, StoreLocation.parse(db, Flags.secret(dbPasswordFile, "SWITCHYARD_DB_PASSWORD")),
+        ControlPlaneSettings s = new ControlPlaneSettings(admin, ControlPlaneSettings.store(db, Flags.secret(dbPasswordFile, "SWITCHYARD_DB_PASSWORD")),
                 Flags.secret(adminTokenFile, "SWITCHYARD_ADMIN_TOKEN"),
                 Flags.secret(clusterTokenFile, "SWITCHYARD_CLUSTER_TOKEN"));
         if (keepVersions < 1) throw new IllegalArgumentException("--keep-versions: " + keepVersions + " (expected: >= 1)");

@@ -65,7 +65,7 @@ final class DataPlaneFlags {
             throw new IllegalArgumentException("node TLS: give both --node-tls-cert and --node-tls-key");
         Path ca = controlPlaneCa != null ? controlPlaneCa : defaultCa;
         if (ca == null && nodeTlsCert == null) return null;
-        return io.switchyard.controlplane.tls.PemFiles.clientContext(ca, nodeTlsCert, nodeTlsKey);
+        return io.switchyard.controlplane.FleetClientTls.context(ca, nodeTlsCert, nodeTlsKey);
     }
 
     io.switchyard.dataplane.DataPlaneSettings settings(String nodeId) {

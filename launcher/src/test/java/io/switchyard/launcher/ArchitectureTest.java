@@ -66,7 +66,7 @@ class ArchitectureTest {
 
     @Test
     void outsideTheControlPlaneOnlyItsDocumentedSurfaceIsUsed() {
-        // The surface is the root package: ControlPlane and ControlPlaneSettings with their nested types.
+        // The surface is the root package: ControlPlane, ControlPlaneSettings (with its nested types), FleetClientTls.
         classes().that().resideInAPackage("io.switchyard.controlplane.*..")
                 .should().onlyBeAccessed().byAnyPackage("io.switchyard.controlplane..")
                 .check(main);
