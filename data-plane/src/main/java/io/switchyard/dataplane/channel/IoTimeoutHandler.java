@@ -11,11 +11,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * nginx's {@code proxy_read_timeout}/{@code proxy_send_timeout} for one channel: the read limit is the
  * longest wait between asking for data ({@code read()}, since every channel here runs with AUTO_READ off)
- * and getting some; the send limit is the longest time a pending write makes no progress. Waiting caused by
- * our own backpressure (not asking to read because the peer is slow) therefore never counts as idle.
- * On expiry it fires {@link IoTimeout#READ} or {@link IoTimeout#SEND} as a user event and disarms that limit.
- * Guards client channels (send limit, and the read limit as client_body_timeout while a body streams in) and
- * upstream channels alike. Not thread-safe: all state is touched on the channel's event loop only. Internal.
+ * and getting some; the send limit is the longest time bytes wait in the outbound buffer without any of them
+ * leaving. Waiting caused by our own backpressure (not asking to read because the peer is slow) therefore never
+ * counts as idle. On expiry it fires {@link IoTimeout#READ} or {@link IoTimeout#SEND} as a user event and disarms
+ * that limit. Guards client channels (send limit, and the read limit as client_body_timeout while a body streams in)
+ * and upstream channels alike.
+ *
+ * <p>Cost per message: no listener per write and no timer per request. One timer per channel holds the earliest
+ * deadline; it re-checks when it fires and re-arms itself for what is left, as Netty's {@code IdleStateHandler} does.
+ * Write progress is read off the channel's outbound buffer when the timer fires. Not thread-safe: all state is
+ * touched on the channel's event loop only. Internal.
  */
 public final class IoTimeoutHandler extends ChannelDuplexHandler {
     /** A limit that expired. */
@@ -25,7 +30,6 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
     private long readNanos;
     private long sendNanos;
     private long readWaitSince = -1;
-    private int pendingWrites;
     private long lastWriteProgress;
     private long lastPendingBytes = -1;
     private ScheduledFuture<?> timer;
@@ -53,21 +57,24 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
         long now = System.nanoTime();
         if (readWaitSince >= 0) readWaitSince = now;
         lastWriteProgress = now;
+        lastPendingBytes = -1;
         schedule();
     }
 
-    /** Turns both limits off (an idle pooled connection). Event loop only. */
+    /**
+     * Turns both limits off (an idle pooled connection). The timer is left to lapse rather than cancelled: the next
+     * lease usually arms again before it fires, and then it is reused. Event loop only.
+     */
     public void disarm() {
         readNanos = 0;
         sendNanos = 0;
-        cancel();
     }
 
     @Override
     public void read(ChannelHandlerContext ctx) {
         if (readWaitSince < 0) {
             readWaitSince = System.nanoTime();
-            schedule();
+            if (readNanos > 0) schedule();
         }
         ctx.read();
     }
@@ -80,15 +87,15 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (pendingWrites++ == 0) lastWriteProgress = System.nanoTime();
-        // unvoid(): a void promise takes no listeners, and we must learn when this write finished.
-        ChannelPromise p = promise.unvoid();
-        p.addListener(f -> {
-            pendingWrites--;
+        if (sendNanos > 0 && pendingBytes() == 0) {
+            // Nothing was waiting: the send clock starts with this write.
             lastWriteProgress = System.nanoTime();
-        });
-        ctx.write(msg, p);
-        schedule();
+            lastPendingBytes = -1;
+            ctx.write(msg, promise);
+            schedule();
+            return;
+        }
+        ctx.write(msg, promise);
     }
 
     @Override
@@ -97,11 +104,16 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
         ctx.fireChannelInactive();
     }
 
+    private long pendingBytes() {
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+
     private void schedule() {
         if (ctx == null || !ctx.channel().isActive()) return;
         long deadline = Long.MAX_VALUE;
         if (readNanos > 0 && readWaitSince >= 0) deadline = readWaitSince + readNanos;
-        if (sendNanos > 0 && pendingWrites > 0) deadline = Math.min(deadline, lastWriteProgress + sendNanos);
+        if (sendNanos > 0) deadline = Math.min(deadline, lastWriteProgress + sendNanos);
         if (deadline == Long.MAX_VALUE) return;
         // One timer per channel; a later deadline is handled when the earlier timer fires and re-checks.
         if (timer != null && timerDeadline <= deadline) return;
@@ -126,18 +138,21 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
             ctx.fireUserEventTriggered(IoTimeout.READ);
             if (!ctx.channel().isActive()) return;
         }
-        if (sendNanos > 0 && pendingWrites > 0 && now - lastWriteProgress >= sendNanos) {
-            // A large write may be progressing without completing: count bytes leaving the buffer as progress.
-            ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
-            long pending = out == null ? 0 : out.totalPendingWriteBytes();
-            if (pending != lastPendingBytes) {
+        if (sendNanos > 0) {
+            long pending = pendingBytes();
+            if (pending == 0) {
+                lastWriteProgress = now; // nothing waits: nothing can be late
+                lastPendingBytes = -1;
+            } else if (pending != lastPendingBytes) {
+                // A large write may be progressing without completing: bytes leaving the buffer are progress.
                 lastPendingBytes = pending;
                 lastWriteProgress = now;
-            } else {
+            } else if (now - lastWriteProgress >= sendNanos) {
                 lastWriteProgress = now;
                 ctx.fireUserEventTriggered(IoTimeout.SEND);
                 if (!ctx.channel().isActive()) return;
             }
+            if (pending == 0 && (readNanos == 0 || readWaitSince < 0)) return; // idle both ways: the next write or read re-arms
         }
         schedule();
     }

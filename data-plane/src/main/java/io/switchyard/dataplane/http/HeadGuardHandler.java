@@ -64,6 +64,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private String problem;
     private boolean headStarted;
     private ScheduledFuture<?> timer;
+    private long timerAt;
+    private long deadline;
     private boolean idle;
 
     public HeadGuardHandler(long timeoutMs, Metrics metrics) {
@@ -85,12 +87,12 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        disarm();
+        cancelTimer();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        disarm();
+        cancelTimer();
         ctx.fireChannelInactive();
     }
 
@@ -109,15 +111,37 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         arm(idleMs);
     }
 
+    /**
+     * Sets the deadline. One timer per connection, not one per request: it stays scheduled and, when it fires before
+     * the current deadline (the deadline moved on since), re-arms itself for the rest, as {@code IdleStateHandler} does.
+     */
     private void arm(long ms) {
-        disarm();
-        timer = ctx.executor().schedule(() -> {
-            timer = null;
-            if (ctx.channel().isActive()) ctx.close();
-        }, ms, TimeUnit.MILLISECONDS);
+        long now = System.nanoTime();
+        deadline = now + TimeUnit.MILLISECONDS.toNanos(ms);
+        if (timer != null && timerAt <= deadline) return;
+        if (timer != null) timer.cancel(false);
+        timerAt = deadline;
+        timer = ctx.executor().schedule(this::fire, deadline - now, TimeUnit.NANOSECONDS);
     }
 
     private void disarm() {
+        deadline = 0;
+    }
+
+    private void fire() {
+        timer = null;
+        if (deadline == 0 || !ctx.channel().isActive()) return;
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            ctx.close();
+            return;
+        }
+        timerAt = deadline;
+        timer = ctx.executor().schedule(this::fire, left, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelTimer() {
+        deadline = 0;
         if (timer != null) {
             timer.cancel(false);
             timer = null;

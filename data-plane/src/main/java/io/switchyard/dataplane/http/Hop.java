@@ -80,6 +80,7 @@ final class Hop {
     }
 
     static Set<String> connectionTokens(HttpHeaders h) {
+        if (!h.contains(HttpHeaderNames.CONNECTION)) return Set.of(); // the common case: no list built per message
         List<String> values = h.getAll(HttpHeaderNames.CONNECTION);
         if (values.isEmpty()) return Set.of();
         Set<String> out = new HashSet<>();

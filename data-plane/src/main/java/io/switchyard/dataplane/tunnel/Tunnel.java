@@ -59,6 +59,7 @@ public final class Tunnel {
         final boolean towardUpstream;
         final FrameTracker frames = new FrameTracker();
         long bytes;
+        boolean awaitingWritable;
         boolean closePending;
         boolean closeSent;
 
@@ -93,10 +94,20 @@ public final class Tunnel {
                 if (firstCloser == null && frames.closeSeen()) firstCloser = this;
             }
             if (!towardUpstream) metrics.bytesOut(n);
-            to.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) from.read();
-                else closeNow(towardUpstream ? CloseReason.UPSTREAM_CLOSED : CloseReason.CLIENT_CLOSED);
-            });
+            // No promise and no listener per message: a failed write surfaces as exceptionCaught on `to`. The next read
+            // is asked for at once while `to` takes more, else when it becomes writable again (its outbound buffer
+            // drained below the low watermark), so at most a watermark's worth is ever buffered per direction.
+            to.writeAndFlush(buf, to.voidPromise());
+            if (to.isWritable()) from.read();
+            else awaitingWritable = true;
+        }
+
+        /** {@code to} became writable again: resume reading {@code from} if this direction paused for it. */
+        void writabilityChanged() {
+            if (awaitingWritable && to.isWritable() && !finished) {
+                awaitingWritable = false;
+                from.read();
+            }
         }
 
         /** Our close 1001 toward {@code to}, at a frame boundary of this direction. */
@@ -231,6 +242,11 @@ public final class Tunnel {
 
     public boolean isOpen() {
         return !finished;
+    }
+
+    /** The channel {@code side} reads became writable or not; the direction writing to it resumes. */
+    void onWritabilityChanged(Direction side) {
+        (side == toUpstream ? toClient : toUpstream).writabilityChanged();
     }
 
     void onInactive(Direction side) {

@@ -25,6 +25,12 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        direction.tunnel().onWritabilityChanged(direction);
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         direction.tunnel().onInactive(direction);
     }

@@ -52,6 +52,44 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private Channel ch;
+    // Pool bookkeeping in fields, not channel attributes (an attribute lookup per request showed in profiles).
+    private java.util.ArrayDeque<Channel> pooledIn;
+    private boolean inPool;
+    private long idleSince;
+    private io.netty.util.concurrent.ScheduledFuture<?> idleTimer;
+
+    /** @return true the first time this connection enters a pool (to hook its removal on close once) */
+    boolean enteredPool(java.util.ArrayDeque<Channel> q) {
+        inPool = true;
+        idleSince = System.nanoTime();
+        boolean first = pooledIn == null;
+        pooledIn = q;
+        return first;
+    }
+
+    void leftPool() {
+        inPool = false;
+    }
+
+    /**
+     * Closes the connection once it has idled in the pool for {@code idleMs}. One timer per connection, not one per
+     * release: a lease leaves it running, and when it fires on a busy connection it re-arms for the idle time left.
+     */
+    void armIdleTimer(long idleMs) {
+        if (idleTimer != null) return;
+        idleTimer = ch.eventLoop().schedule(() -> checkIdle(idleMs), idleMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void checkIdle(long idleMs) {
+        idleTimer = null;
+        if (!inPool || !ch.isActive()) return; // leased: the next release arms again
+        long left = idleSince + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(idleMs) - System.nanoTime();
+        if (left <= 0) {
+            if (pooledIn.remove(ch)) ch.close();
+            return;
+        }
+        idleTimer = ch.eventLoop().schedule(() -> checkIdle(idleMs), left, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
 
     private Channel channelOf() {
         return ch;

@@ -16,7 +16,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -51,10 +50,6 @@ public final class UpstreamPool {
     private static final int MAX_IDLE_PER_TARGET = 64;
     /** An idle pooled connection is closed after this long (below common upstream keep-alive limits). */
     private static final long IDLE_TIMEOUT_MS = 50_000;
-    private static final AttributeKey<Boolean> POOLED = AttributeKey.valueOf("switchyard.pooled");
-    // The idle timer of a pooled connection; cancelled when the connection is leased again, so a busy
-    // keep-alive connection holds one timer at most instead of one per request it served.
-    private static final AttributeKey<io.netty.util.concurrent.ScheduledFuture<?>> IDLE_TIMER = AttributeKey.valueOf("switchyard.idleTimer");
 
     private final Transport transport;
     private final FastThreadLocal<Map<String, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
@@ -84,8 +79,8 @@ public final class UpstreamPool {
         if (q == null) return null;
         Channel ch;
         while ((ch = q.pollLast()) != null) {
-            var timer = ch.attr(IDLE_TIMER).getAndSet(null);
-            if (timer != null) timer.cancel(false);
+            UpstreamHandler h = UpstreamHandler.of(ch);
+            if (h != null) h.leftPool();
             UpstreamResponseDecoder d = UpstreamResponseDecoder.of(ch);
             // Bytes that arrived while it idled (a late body on HEAD, say) belong to no request: not reusable.
             if (ch.isActive() && d != null && d.buffered() == 0) return ch;
@@ -144,15 +139,11 @@ public final class UpstreamPool {
             return;
         }
         q.addLast(ch);
-        if (ch.attr(POOLED).setIfAbsent(Boolean.TRUE) == null) {
+        if (h.enteredPool(q)) {
             // Once per connection (not per release, or listeners would pile up on a long-lived one).
             ch.closeFuture().addListener(f -> q.remove(ch));
         }
-        ch.attr(IDLE_TIMER).set(ch.eventLoop().schedule(() -> {
-            // Still idle since this release (a lease would have cancelled this timer): let it go.
-            ch.attr(IDLE_TIMER).set(null);
-            if (q.remove(ch)) ch.close();
-        }, IDLE_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+        h.armIdleTimer(IDLE_TIMEOUT_MS);
         // Keep a read pending so an upstream closing the idle connection is noticed now, not on reuse.
         ch.read();
     }
