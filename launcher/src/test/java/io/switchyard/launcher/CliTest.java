@@ -1,25 +1,21 @@
 package io.switchyard.launcher;
 
 import io.switchyard.launcher.support.Admin;
+import io.switchyard.launcher.support.ChildProcess;
 import io.switchyard.launcher.support.EchoUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,54 +34,11 @@ class CliTest {
         processes.forEach(Process::destroyForcibly);
     }
 
-    /** A child JVM running the CLI with this test's class path; its output lines are queued. */
-    final class Child {
-        final Process process;
-        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final StringBuilder all = new StringBuilder();
-
+    /** A child JVM running the CLI, stopped after the test. */
+    final class Child extends ChildProcess {
         Child(String... args) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-            cmd.addAll(List.of(args));
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile()).start();
+            super(dir, args);
             processes.add(process);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String l; (l = r.readLine()) != null; ) {
-                        synchronized (all) {
-                            all.append(l).append('\n');
-                        }
-                        lines.add(l);
-                    }
-                } catch (Exception ignored) {
-                    // process gone
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        String awaitLine(String contains) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline) {
-                String l = lines.poll(200, TimeUnit.MILLISECONDS);
-                if (l != null && l.contains(contains)) return l;
-                if (l == null && !process.isAlive() && lines.isEmpty()) break;
-            }
-            throw new AssertionError("no line containing \"" + contains + "\"; output:\n" + output());
-        }
-
-        String output() {
-            synchronized (all) {
-                return all.toString();
-            }
-        }
-
-        int sigtermAndWait() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("did not exit after SIGTERM:\n" + output());
-            return process.exitValue();
         }
     }
 

@@ -5,22 +5,18 @@ import io.switchyard.config.ConfigCodec;
 import io.switchyard.config.Route;
 import io.switchyard.config.Target;
 import io.switchyard.config.Upstream;
+import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.launcher.support.ChildProcess;
 import io.switchyard.launcher.support.EchoUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,11 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,49 +52,10 @@ class HandoverTest {
         for (AutoCloseable c : closeables) c.close();
     }
 
-    private final class Child {
-        final Process process;
-        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final StringBuilder all = new StringBuilder();
-
+    private final class Child extends ChildProcess {
         Child(String... args) throws IOException {
-            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx192m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-            cmd.addAll(List.of(args));
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile()).start();
+            super(dir, args);
             processes.add(process);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String l; (l = r.readLine()) != null; ) {
-                        synchronized (all) {
-                            all.append(l).append('\n');
-                        }
-                        lines.add(l);
-                    }
-                } catch (IOException ignored) {
-                    // process gone
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        String awaitLine(String contains) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-            while (System.nanoTime() < deadline) {
-                String l = lines.poll(200, TimeUnit.MILLISECONDS);
-                if (l != null && l.contains(contains)) return l;
-                if (l == null && !process.isAlive() && lines.isEmpty()) break;
-            }
-            synchronized (all) {
-                throw new AssertionError("no line containing \"" + contains + "\"; output:\n" + all);
-            }
-        }
-
-        String output() {
-            synchronized (all) {
-                return all.toString();
-            }
         }
     }
 
@@ -203,11 +156,7 @@ class HandoverTest {
     }
 
     static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != -1 && c != '\n') if (c != '\r') b.write(c);
-        if (c == -1 && b.size() == 0) return null;
-        return b.toString(StandardCharsets.ISO_8859_1);
+        return io.switchyard.dataplane.testing.RawHttp.readLine(in);
     }
 
     /** WebSocket handshakes in a loop: each must get a verified 101, then closes. */
@@ -290,7 +239,7 @@ class HandoverTest {
         // close: the old process's tunnel gets 1001 once its 1 s grace is over.
         Child first = start(config, "close", "1s", false);
         int port = port(first.awaitLine("switchyard data-plane ready"));
-        Tunnel t1 = Tunnel.open(port);
+        WsClient t1 = WsClient.connect("ws://127.0.0.1:" + port + "/ws");
         Child second = start(config, "wait", "20s", true);
         second.awaitLine("switchyard data-plane ready");
         assertThat(t1.closed.get(15, TimeUnit.SECONDS)).isEqualTo(1001);
@@ -298,12 +247,13 @@ class HandoverTest {
         assertThat(first.process.exitValue()).isZero();
 
         // wait: the tunnel on the old process keeps flowing after the handover, until it ends by itself.
-        Tunnel t2 = Tunnel.open(port);
+        WsClient t2 = WsClient.connect("ws://127.0.0.1:" + port + "/ws");
         Child third = start(config, "close", "2s", true);
         third.awaitLine("switchyard data-plane ready");
         Thread.sleep(1500);
         assertThat(second.process.isAlive()).as("still draining its open tunnel").isTrue();
-        assertThat(t2.echo("still here")).isEqualTo("app|still here");
+        t2.sendText("still here");
+        assertThat(t2.nextText()).isEqualTo("app|still here");
         assertThat(t2.closed).isNotDone();
         t2.ws.sendClose(1000, "done").join();
         assertThat(second.process.waitFor(20, TimeUnit.SECONDS)).as("exits once its tunnel ended:\n" + second.output()).isTrue();
@@ -312,48 +262,4 @@ class HandoverTest {
         assertThat(third.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
 
-    /** A JDK WebSocket client through the node. */
-    private static final class Tunnel {
-        final WebSocket ws;
-        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
-
-        private Tunnel(int port) {
-            ws = HttpClient.newHttpClient().newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), new WebSocket.Listener() {
-                        private final StringBuilder b = new StringBuilder();
-
-                        @Override
-                        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                            b.append(data);
-                            if (last) {
-                                texts.add(b.toString());
-                                b.setLength(0);
-                            }
-                            w.request(1);
-                            return null;
-                        }
-
-                        @Override
-                        public CompletionStage<?> onClose(WebSocket w, int statusCode, String reason) {
-                            closed.complete(statusCode);
-                            return null;
-                        }
-
-                        @Override
-                        public void onError(WebSocket w, Throwable error) {
-                            closed.complete(-1);
-                        }
-                    }).join();
-        }
-
-        static Tunnel open(int port) {
-            return new Tunnel(port);
-        }
-
-        String echo(String text) throws InterruptedException {
-            ws.sendText(text, true).join();
-            return texts.poll(10, TimeUnit.SECONDS);
-        }
-    }
 }

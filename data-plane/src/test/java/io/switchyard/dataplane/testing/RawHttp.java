@@ -122,6 +122,11 @@ public final class RawHttp implements AutoCloseable {
     }
 
     private String line() throws IOException {
+        return readLine(in);
+    }
+
+    /** One line of {@code in} without its CR LF (or bare LF); null at the end of the stream. */
+    public static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int c;
         while ((c = in.read()) != -1) {

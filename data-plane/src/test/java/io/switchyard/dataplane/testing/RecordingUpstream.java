@@ -173,14 +173,7 @@ public final class RecordingUpstream implements AutoCloseable {
     }
 
     private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != -1) {
-            if (c == '\n') break;
-            if (c != '\r') b.write(c);
-        }
-        if (c == -1 && b.size() == 0) return null;
-        return b.toString(StandardCharsets.ISO_8859_1);
+        return RawHttp.readLine(in);
     }
 
     @Override
