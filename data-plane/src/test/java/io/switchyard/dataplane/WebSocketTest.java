@@ -241,17 +241,18 @@ class WebSocketTest {
     void closesAnIdleTunnelAfterItsRoutesReadTimeoutButNotOneWithALongerLimit() throws Exception {
         try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())), List.of(
-                    route("short", List.of(), "/short", "app", false, false, new Timeouts(null, 800L, 800L)),
+                    // 2 s: a loaded 2-core machine can stall a JVM for a good part of a second; pings every 200 ms stay well inside.
+                    route("short", List.of(), "/short", "app", false, false, new Timeouts(null, 2000L, 2000L)),
                     route("long", List.of(), "/long", "app", false, false, new Timeouts(null, 60_000L, 60_000L)))));
             try (WsClient shortOne = WsClient.connect(ws(dp, "/short")); WsClient longOne = WsClient.connect(ws(dp, "/long"))) {
                 // Activity keeps the short one open past its limit...
-                for (int i = 0; i < 6; i++) {
+                for (int i = 0; i < 14; i++) {
                     shortOne.sendText("ping " + i);
                     assertThat(shortOne.nextText()).endsWith("ping " + i);
                     Thread.sleep(200);
                 }
                 // ...silence closes it.
-                assertThat(shortOne.closed.get(5, TimeUnit.SECONDS)).isNotNull();
+                assertThat(shortOne.closed.get(10, TimeUnit.SECONDS)).isNotNull();
                 await().atMost(5, TimeUnit.SECONDS).until(() -> dp.metrics().tunnelsClosed("short", "idle_timeout") == 1);
                 assertThat(longOne.closed).isNotDone();
                 longOne.sendText("still here");
