@@ -255,6 +255,7 @@ final class Exchange implements UpstreamListener {
 
     private void connected(Channel ch, boolean fromPool) {
         connectedNanos = System.nanoTime();
+        if (!fromPool) c.metrics().latency().connect(route.upstream().name(), connectedNanos - connectStartNanos);
         up = ch;
         reused = fromPool;
         phase = Phase.AWAITING;
@@ -699,6 +700,7 @@ final class Exchange implements UpstreamListener {
             }
         }
         if (!local && status != 499) c.metrics().request(status);
+        c.metrics().latency().request(route == null ? null : route.name(), status, System.nanoTime() - startNanos);
         if (c.accessLog().on()) c.accessLog().log(accessEntry());
         conn.exchangeEnded(this, closeAtEnd());
     }
@@ -734,6 +736,7 @@ final class Exchange implements UpstreamListener {
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         r.headers().set(X_REQUEST_ID, requestId);
         c.metrics().request(101);
+        c.metrics().latency().handshake(route.name(), System.nanoTime() - startNanos);
         conn.handOver();
         tunnel.install(r);
     }

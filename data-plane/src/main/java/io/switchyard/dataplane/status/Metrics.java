@@ -26,6 +26,13 @@ public final class Metrics {
     // Key "route\0kind", as tunnelsClosed.
     private final ConcurrentHashMap<String, LongAdder> originRefused = new ConcurrentHashMap<>();
 
+    private final Latency latency = new Latency();
+
+    /** Histograms and per-route tunnel gauges (Prometheus client). */
+    public Latency latency() {
+        return latency;
+    }
+
     public Metrics() {
         for (int i = 0; i < requestsByClass.length; i++) requestsByClass[i] = new LongAdder();
     }
@@ -146,6 +153,7 @@ public final class Metrics {
             b.append("switchyard_origin_refused_total{route=\"").append(parts[0]).append("\",kind=\"").append(parts[1])
                     .append("\"} ").append(e.getValue().sum()).append('\n');
         }
+        b.append(latency.render());
         return b.toString();
     }
 

@@ -197,6 +197,7 @@ public final class Tunnel {
     private void start() {
         registry.add(this);
         metrics.tunnelOpened();
+        metrics.latency().tunnelOpened(opened.routeName());
         // The timeouts chosen when the tunnel opened stay with it: later snapshots do not change them.
         IoTimeoutHandler up = IoTimeoutHandler.of(upstream);
         if (up != null) up.arm(opened.readMs(), opened.sendMs());
@@ -317,6 +318,7 @@ public final class Tunnel {
         finished = true;
         if (reason == null) reason = r;
         registry.remove(this);
+        metrics.latency().tunnelClosed(opened.routeName());
         opened.target().closed();
         metrics.tunnelClosed(opened.routeName(), reason.wire());
         if (!accessLog.on()) return;
