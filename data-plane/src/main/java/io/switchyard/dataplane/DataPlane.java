@@ -15,6 +15,7 @@ import io.switchyard.config.ConfigException;
 import io.switchyard.config.OnTargetRemoved;
 import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
+import io.switchyard.dataplane.health.HealthMonitor;
 import io.switchyard.dataplane.http.ProxyHandler;
 import io.switchyard.dataplane.internal.Context;
 import io.switchyard.dataplane.internal.Serving;
@@ -51,7 +52,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code Serving} object behind one {@link AtomicReference}: {@code apply} builds the next one off the
  * event loops and swaps it in; every request or handshake reads the reference once. Established tunnels
  * hold their own route and target and are not affected, except by a route's
- * {@code on_target_removed: drain}.
+ * {@code on_target_removed: drain}, a target set {@code draining}, or {@code on_unhealthy: drain}.
  */
 public final class DataPlane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
@@ -85,10 +86,14 @@ public final class DataPlane implements AutoCloseable {
         int threads = settings.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : settings.ioThreads();
         this.workers = transport.newGroup(threads, "switchyard-io");
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
-        this.ctx = new Context(new AtomicReference<>(Serving.EMPTY), new Metrics(), new TunnelRegistry(),
-                new UpstreamPool(transport), connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger(),
+        AtomicReference<Serving> serving = new AtomicReference<>(Serving.EMPTY);
+        TunnelRegistry tunnels = new TunnelRegistry();
+        UpstreamPool pool = new UpstreamPool(transport);
+        this.ctx = new Context(serving, new Metrics(), tunnels,
+                pool, connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger(),
                 AccessLog.open(settings.accessLog(),
-                        settings.accessLogFormat().equals("json") ? AccessLog.Format.JSON : AccessLog.Format.TEXT));
+                        settings.accessLogFormat().equals("json") ? AccessLog.Format.JSON : AccessLog.Format.TEXT),
+                new HealthMonitor(workers, pool, tunnels, serving));
     }
 
     /** Where a data plane is in its life; {@code GET /ready} answers 200 only while {@link #SERVING}. */
@@ -279,6 +284,8 @@ public final class DataPlane implements AutoCloseable {
             ctx.serving().set(next);
             appliedVersion = snapshot.version();
             drainRemovedTargets(table);
+            // Probes follow the new table; targets set draining start closing their tunnels.
+            ctx.health().update(next);
             LOG.info("applied snapshot version {} ({} routes)", snapshot.version(), table.routeCount());
             return true;
         }
@@ -391,7 +398,15 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private String metricsText() {
-        return ctx.metrics().render(openConnections(), openTunnels(), appliedVersion);
+        // Per target: its health and its open tunnels (counted here, at scrape time, rather than on every tunnel).
+        Map<String, Long> open = new java.util.HashMap<>();
+        for (Tunnel t : ctx.tunnels().snapshot())
+            open.merge(t.target().upstream() + '\u0000' + t.target().address(), 1L, Long::sum);
+        List<Metrics.TargetGauge> targets = new ArrayList<>();
+        for (io.switchyard.routing.TargetState t : ctx.serving().get().table().targets())
+            targets.add(new Metrics.TargetGauge(t.upstream(), t.address(), t.health().healthy(),
+                    open.getOrDefault(t.upstream() + '\u0000' + t.address(), 0L)));
+        return ctx.metrics().render(openConnections(), openTunnels(), appliedVersion, targets);
     }
 
     /** What a graceful shutdown or handover does with open tunnels ({@code --drain-tunnels}). */
@@ -466,6 +481,7 @@ public final class DataPlane implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        ctx.health().close();
         for (Channel l : listeners) l.close();
         if (statusListener != null) statusListener.close();
         ctx.connections().close().awaitUninterruptibly(2, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package io.switchyard.routing;
 
 import io.switchyard.config.Config;
+import io.switchyard.config.Health;
 import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
 import io.switchyard.config.Target;
@@ -61,6 +62,9 @@ public final class RoutingTable {
         Map<String, Balancer> balancers = new HashMap<>();
         for (Upstream u : config.upstreams()) {
             List<TargetState> targets = new ArrayList<>(u.targets().size());
+            // As nginx: a lone target is never held out by passive checks (there is nowhere else to send the work);
+            // its failures are still recorded, and active checks still apply.
+            Health.Passive passive = u.targets().size() == 1 ? new Health.Passive(0, u.passive().failTimeoutMs()) : u.passive();
             for (Target t : u.targets()) {
                 String key = key(u.name(), t.address());
                 AtomicInteger counter = oldCounters.getOrDefault(key, new AtomicInteger());
@@ -69,7 +73,7 @@ public final class RoutingTable {
                 if (health == null) health = new TargetHealth();
                 newHealths.put(key, health);
                 keys.add(key);
-                TargetState ts = new TargetState(u.name(), t.address(), t.weight(), counter, t.state(), health, u.passive());
+                TargetState ts = new TargetState(u.name(), t.address(), t.weight(), counter, t.state(), health, passive);
                 states.put(key, ts);
                 targets.add(ts);
             }

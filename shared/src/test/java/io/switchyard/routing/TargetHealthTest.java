@@ -71,6 +71,14 @@ class TargetHealthTest {
     }
 
     @Test
+    void aLoneTargetIsNeverHeldOutByPassiveChecksAsInNginx() {
+        RoutingTable t = table(1, upstream(Balance.ROUND_ROBIN, false, new Target("a:1")), RoutingTable.EMPTY);
+        for (int i = 0; i < 5; i++) assertThat(t.target("u", "a:1").failed("connect refused")).isEqualTo(TargetHealth.Change.NONE);
+        assertThat(t.target("u", "a:1").available()).isTrue();
+        assertThat(t.target("u", "a:1").health().lastFailure()).isEqualTo("connect refused");
+    }
+
+    @Test
     void healthCarriesOverToTheNextTableForTheSameUpstreamAndAddress() {
         RoutingTable first = table(1, upstream(Balance.LEAST_CONN, false, new Target("a:1"), new Target("b:1")), RoutingTable.EMPTY);
         first.target("u", "b:1").health().probed("answered 500", 1, 1);
