@@ -202,4 +202,139 @@ class HealthCheckTest {
             }
         }
     }
+
+    @Test
+    void withoutHealthSettingsOneFailedConnectKeepsADeadTargetOutUntilFailTimeoutEnds() throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+             DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            Upstream up = new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())));
+            dp.apply(snapshot(1, up));
+            b.die();
+            // nginx's defaults (max_fails 1): the first handshake sent to b fails to connect, is retried on a, and b is
+            // then left alone: no second connect to it.
+            for (int i = 0; i < 6; i++) {
+                try (WsClient fresh = WsClient.connect(ws(dp))) {
+                    assertThat(fresh.whoami()).isEqualTo("a");
+                }
+            }
+            assertThat(dp.metrics().upstreamErrors("connect_failed")).isEqualTo(1);
+            assertThat(healthy(dp, b.address())).isFalse();
+        }
+    }
+
+    @Test
+    void aTargetHeldOutByPassiveChecksIsTriedAgainOnceFailTimeoutIsOver() throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+             DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(snapshot(1, new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())))
+                    .withHealth(new Health(null, new Health.Passive(1, 300L)), null, null, null)));
+            b.die();
+            for (int i = 0; i < 2; i++) {
+                try (WsClient fresh = WsClient.connect(ws(dp))) {
+                    assertThat(fresh.whoami()).isEqualTo("a");
+                }
+            }
+            assertThat(dp.metrics().upstreamErrors("connect_failed")).isEqualTo(1);
+            b.revive();
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                try (WsClient fresh = WsClient.connect(ws(dp))) {
+                    return fresh.whoami().equals("b");
+                }
+            });
+            assertThat(healthy(dp, b.address())).isTrue();
+        }
+    }
+
+    @Test
+    void withEveryTargetUnhealthyNewWorkGets503OrInPanicModeATarget() throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+             DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+             RawHttp c = new RawHttp(dp.listenAddress())) {
+            Health health = new Health(new Health.Active(Health.ProbeType.HTTP, "/healthz", INTERVAL_MS, TIMEOUT_MS, 1, 1, null), null);
+            Upstream up = new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())))
+                    .withHealth(health, null, null, null);
+            dp.apply(snapshot(1, up));
+            a.healthStatus = 500;
+            b.healthStatus = 500;
+            await().atMost(Duration.ofSeconds(10)).until(() -> !healthy(dp, a.address()) && !healthy(dp, b.address()));
+            RawHttp.Response refused = c.send(RawHttp.get("/x", "h")).read();
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.text()).contains("no available target in upstream app");
+            int before = a.requests.get() + b.requests.get();
+
+            dp.apply(snapshot(2, up.withHealth(health, null, true, null)));
+            assertThat(healthy(dp, a.address()) || healthy(dp, b.address())).isFalse(); // health carried over the swap
+            RawHttp.Response served = c.send(RawHttp.get("/x", "h")).read();
+            assertThat(served.status()).isEqualTo(200);
+            assertThat(served.text()).startsWith("GET /x ");
+            assertThat(a.requests.get() + b.requests.get()).isGreaterThan(before);
+        }
+    }
+
+    @Test
+    void onUnhealthyDrainClosesOnlyTheSickTargetsTunnelsWith1001() throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+             DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            Health health = new Health(new Health.Active(Health.ProbeType.HTTP, "/healthz", INTERVAL_MS, TIMEOUT_MS, 1, 1, null), null);
+            dp.apply(snapshot(1, new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())))
+                    .withHealth(health, Upstream.OnUnhealthy.DRAIN, null, 300L)));
+            List<WsClient> onA = new ArrayList<>();
+            List<WsClient> onB = new ArrayList<>();
+            try {
+                for (int i = 0; i < 6; i++) {
+                    WsClient c = WsClient.connect(ws(dp));
+                    (c.whoami().equals("a") ? onA : onB).add(c);
+                }
+                b.healthStatus = 500;
+                for (WsClient c : onB) assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+                await().atMost(5, TimeUnit.SECONDS).until(() -> dp.metrics().tunnelsClosed("all", "target_unhealthy") == onB.size());
+                for (WsClient c : onA) {
+                    assertThat(c.closed).isNotDone();
+                    assertThat(c.whoami()).isEqualTo("a");
+                }
+            } finally {
+                onA.forEach(WsClient::close);
+                onB.forEach(WsClient::close);
+            }
+        }
+    }
+
+    @Test
+    void aDisabledTargetTakesNothingNewAndKeepsItsTunnels() throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+             DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            Upstream up = new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())))
+                    .withHealth(null, null, null, 0L);
+            dp.apply(snapshot(1, up));
+            List<WsClient> open = new ArrayList<>();
+            try {
+                WsClient onB = null;
+                while (onB == null) {
+                    WsClient c = WsClient.connect(ws(dp));
+                    open.add(c);
+                    if (c.whoami().equals("b")) onB = c;
+                }
+                dp.apply(snapshot(2, up.withTargets(List.of(new Target(a.address()), new Target(b.address(), 1, Target.State.DISABLED)))));
+                for (int i = 0; i < 4; i++) {
+                    try (WsClient fresh = WsClient.connect(ws(dp))) {
+                        assertThat(fresh.whoami()).isEqualTo("a");
+                    }
+                }
+                Thread.sleep(300); // drain_ms is 0: a drain, had one been started, would be over
+                assertThat(onB.closed).isNotDone();
+                assertThat(onB.whoami()).isEqualTo("b");
+                // Back to active: b takes new tunnels again.
+                dp.apply(snapshot(3, up));
+                List<String> served = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    try (WsClient fresh = WsClient.connect(ws(dp))) {
+                        served.add(fresh.whoami());
+                    }
+                }
+                assertThat(served).contains("b");
+            } finally {
+                open.forEach(WsClient::close);
+            }
+        }
+    }
 }
