@@ -81,7 +81,11 @@ class HealthCheckTest {
     }
 
     private static long gauge(DataPlane dp, String name, String target) throws Exception {
-        String prefix = name + "{upstream=\"app\",target=\"" + target + "\"} ";
+        return gauge(dp, name, "app", target);
+    }
+
+    private static long gauge(DataPlane dp, String name, String upstream, String target) throws Exception {
+        String prefix = name + "{upstream=\"" + upstream + "\",target=\"" + target + "\"} ";
         for (String l : metrics(dp).split("\n")) if (l.startsWith(prefix)) return Long.parseLong(l.substring(prefix.length()));
         throw new AssertionError("no " + prefix);
     }
@@ -335,6 +339,31 @@ class HealthCheckTest {
             } finally {
                 open.forEach(WsClient::close);
             }
+        }
+    }
+
+    @Test
+    void probesOfATlsUpstreamVerifyItsCertificateLikeTrafficDoes() throws Exception {
+        io.switchyard.dataplane.testing.TestCerts.Pem cert = io.switchyard.dataplane.testing.TestCerts.generate("backend.internal");
+        io.netty.handler.ssl.SslContext serverCtx = io.netty.handler.ssl.SslContextBuilder.forServer(
+                new java.io.ByteArrayInputStream(cert.certPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                new java.io.ByteArrayInputStream(cert.keyPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII))).build();
+        try (EchoServer secure = new EchoServer("secure", serverCtx); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            Health health = new Health(new Health.Active(Health.ProbeType.WEBSOCKET, "/", INTERVAL_MS, TIMEOUT_MS * 5, 1, 1, null), null);
+            List<Target> t = List.of(new Target(secure.address()));
+            Upstream verified = new Upstream("verified", Balance.ROUND_ROBIN, t, true, "backend.internal", true, cert.certPem())
+                    .withHealth(health, null, null, null);
+            Upstream wrongName = new Upstream("wrong-name", Balance.ROUND_ROBIN, t, true, "other.internal", true, cert.certPem())
+                    .withHealth(health, null, null, null);
+            dp.apply(new Snapshot(1, new Config(null, List.of(verified, wrongName),
+                    List.of(new Route("v", List.of(), "/", "verified"), new Route("w", List.of(), "/w", "wrong-name")), null)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge(dp, "switchyard_target_healthy", "wrong-name", secure.address()) == 0);
+            int before = secure.handshakes.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> secure.handshakes.get() > before + 2); // wss probes complete
+            assertThat(gauge(dp, "switchyard_target_healthy", "verified", secure.address())).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> secure.frames.contains("close 1000")); // probes say goodbye properly
+            secure.refuseUpgrades = true;
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge(dp, "switchyard_target_healthy", "verified", secure.address()) == 0);
         }
     }
 }
