@@ -391,6 +391,7 @@ public final class DataPlane implements AutoCloseable {
         m.put("tls_provider", ServerCertificates.provider() == io.netty.handler.ssl.SslProvider.OPENSSL ? "openssl" : "jdk");
         m.put("state", state().wire());
         m.put("draining", ctx.draining().on());
+        m.put("targets", targets());
         synchronized (extras) {
             m.putAll(extras);
         }
@@ -398,15 +399,33 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private String metricsText() {
-        // Per target: its health and its open tunnels (counted here, at scrape time, rather than on every tunnel).
+        List<Metrics.TargetGauge> gauges = new ArrayList<>();
+        for (TargetReport t : targets()) gauges.add(new Metrics.TargetGauge(t.upstream(), t.target(), t.healthy(), t.tunnelsOpen()));
+        return ctx.metrics().render(openConnections(), openTunnels(), appliedVersion, gauges);
+    }
+
+    /**
+     * One target of the serving table as this node sees it.
+     *
+     * @param state           the operator's state: active, draining or disabled
+     * @param healthy         what the health checks say (a draining target may be healthy)
+     * @param lastCheckEpochMs wall-clock time of the last active probe; 0 when none ran
+     * @param lastFailure     why the last failure (probe or traffic) was one; null when none
+     */
+    public record TargetReport(String upstream, String target, String state, boolean healthy, long lastCheckEpochMs,
+                               String lastFailure, long tunnelsOpen) {
+    }
+
+    /** Every target of the serving table with its health and open tunnels (counted now, not kept per tunnel). */
+    public List<TargetReport> targets() {
         Map<String, Long> open = new java.util.HashMap<>();
         for (Tunnel t : ctx.tunnels().snapshot())
             open.merge(t.target().upstream() + '\u0000' + t.target().address(), 1L, Long::sum);
-        List<Metrics.TargetGauge> targets = new ArrayList<>();
+        List<TargetReport> out = new ArrayList<>();
         for (io.switchyard.routing.TargetState t : ctx.serving().get().table().targets())
-            targets.add(new Metrics.TargetGauge(t.upstream(), t.address(), t.health().healthy(),
-                    open.getOrDefault(t.upstream() + '\u0000' + t.address(), 0L)));
-        return ctx.metrics().render(openConnections(), openTunnels(), appliedVersion, targets);
+            out.add(new TargetReport(t.upstream(), t.address(), t.state().wire(), t.health().healthy(), t.health().lastCheckMillis(),
+                    t.health().lastFailure(), open.getOrDefault(t.upstream() + '\u0000' + t.address(), 0L)));
+        return out;
     }
 
     /** What a graceful shutdown or handover does with open tunnels ({@code --drain-tunnels}). */

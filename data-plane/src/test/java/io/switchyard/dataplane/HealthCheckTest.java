@@ -261,6 +261,18 @@ class HealthCheckTest {
             a.healthStatus = 500;
             b.healthStatus = 500;
             await().atMost(Duration.ofSeconds(10)).until(() -> !healthy(dp, a.address()) && !healthy(dp, b.address()));
+            try (RawHttp status = new RawHttp(dp.statusAddress())) {
+                com.fasterxml.jackson.databind.JsonNode targets = io.switchyard.config.ConfigCodec.mapper()
+                        .readTree(status.send(RawHttp.get("/status", "status")).read().text()).get("targets");
+                assertThat(targets).hasSize(2);
+                assertThat(targets.get(0).get("upstream").asText()).isEqualTo("app");
+                assertThat(targets.get(0).get("target").asText()).isEqualTo(a.address());
+                assertThat(targets.get(0).get("state").asText()).isEqualTo("active");
+                assertThat(targets.get(0).get("healthy").asBoolean()).isFalse();
+                assertThat(targets.get(0).get("last_failure").asText()).isEqualTo("answered 500");
+                assertThat(targets.get(0).get("last_check_epoch_ms").asLong()).isPositive();
+                assertThat(targets.get(0).get("tunnels_open").asLong()).isZero();
+            }
             RawHttp.Response refused = c.send(RawHttp.get("/x", "h")).read();
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.text()).contains("no available target in upstream app");
