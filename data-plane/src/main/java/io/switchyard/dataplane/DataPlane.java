@@ -93,7 +93,7 @@ public final class DataPlane implements AutoCloseable {
                 pool, connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger(),
                 AccessLog.open(settings.accessLog(),
                         settings.accessLogFormat().equals("json") ? AccessLog.Format.JSON : AccessLog.Format.TEXT),
-                new HealthMonitor(workers, pool, tunnels, serving));
+                new HealthMonitor(workers, pool, tunnels, () -> serving.get().table()));
     }
 
     /** Where a data plane is in its life; {@code GET /ready} answers 200 only while {@link #SERVING}. */
@@ -285,7 +285,7 @@ public final class DataPlane implements AutoCloseable {
             appliedVersion = snapshot.version();
             drainRemovedTargets(table);
             // Probes follow the new table; targets set draining start closing their tunnels.
-            ctx.health().update(next);
+            ctx.health().update(table, next::address);
             LOG.info("applied snapshot version {} ({} routes)", snapshot.version(), table.routeCount());
             return true;
         }

@@ -23,10 +23,11 @@ public final class TargetHealth {
     private volatile long lastFailureNanos;
     private volatile String lastFailure;
     private volatile long lastCheckMillis;
+    // Written under this; volatile so a success can see without the lock that there is nothing to reset.
+    private volatile int passiveFails;
     // Guarded by this.
     private int probeSuccesses;
     private int probeFailures;
-    private int passiveFails;
     private long passiveWindowStart;
 
     /** Whether new work may go here now, as far as health goes. */
@@ -75,10 +76,10 @@ public final class TargetHealth {
 
     /**
      * Real traffic succeeded here (a connection made, a handshake accepted): the failure count starts again and a
-     * passive hold ends early. Cheap when there is nothing to reset: one volatile read, no lock.
+     * passive hold ends early. Cheap when there is nothing to reset: two volatile reads, no lock.
      */
     public Change passiveSuccess() {
-        if (passiveDownUntil == 0 && passiveFailsUnsafe() == 0) return Change.NONE;
+        if (passiveDownUntil == 0 && passiveFails == 0) return Change.NONE;
         synchronized (this) {
             passiveFails = 0;
             if (passiveDownUntil == 0) return Change.NONE;
@@ -86,11 +87,6 @@ public final class TargetHealth {
             passiveDownUntil = 0;
             return !wasHealthy && probedHealthy ? Change.BECAME_HEALTHY : Change.NONE;
         }
-    }
-
-    // A racy read is fine here: a stale non-zero only costs taking the lock once.
-    private int passiveFailsUnsafe() {
-        return passiveFails;
     }
 
     /**

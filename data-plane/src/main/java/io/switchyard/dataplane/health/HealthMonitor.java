@@ -7,7 +7,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.switchyard.config.Health;
 import io.switchyard.config.Target;
 import io.switchyard.config.Upstream;
-import io.switchyard.dataplane.internal.Serving;
 import io.switchyard.dataplane.tunnel.CloseReason;
 import io.switchyard.dataplane.tunnel.Tunnel;
 import io.switchyard.dataplane.tunnel.TunnelRegistry;
@@ -25,8 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The health of every target of one node: active probes on the event loops, passive failures reported by the request
@@ -42,12 +42,13 @@ public final class HealthMonitor {
     private final EventLoopGroup loops;
     private final UpstreamPool pool;
     private final TunnelRegistry tunnels;
-    private final AtomicReference<Serving> serving;
+    private final Supplier<RoutingTable> serving;
     // Guarded by this: the probers running, by upstream and address.
     private final Map<String, Prober> probers = new HashMap<>();
     private boolean closed;
 
-    public HealthMonitor(EventLoopGroup loops, UpstreamPool pool, TunnelRegistry tunnels, AtomicReference<Serving> serving) {
+    /** @param serving the table serving now (read when a change needs the upstream's settings) */
+    public HealthMonitor(EventLoopGroup loops, UpstreamPool pool, TunnelRegistry tunnels, Supplier<RoutingTable> serving) {
         this.loops = loops;
         this.pool = pool;
         this.tunnels = tunnels;
@@ -73,7 +74,7 @@ public final class HealthMonitor {
             LOG.info("target {} of upstream {} is healthy again ({} check)", address, upstream, source);
             return;
         }
-        Upstream u = serving.get().table().config().upstream(upstream).orElse(null);
+        Upstream u = serving.get().config().upstream(upstream).orElse(null);
         LOG.warn("target {} of upstream {} is unhealthy ({} check: {}); it gets no new work", address, upstream, source,
                 health.lastFailure());
         if (u != null && u.onUnhealthy() == Upstream.OnUnhealthy.DRAIN)
@@ -83,13 +84,12 @@ public final class HealthMonitor {
     // ---- the operator's states and the active probes: called when a snapshot is applied ----
 
     /**
-     * Follows the table just published: starts probes for targets of upstreams with {@code health.active}, stops the
+     * Follows the table just published ({@code addresses}: where its targets are, resolved when it was applied): starts probes for targets of upstreams with {@code health.active}, stops the
      * others (a probe's settings changed: it starts again with them; the target's health stays), and drains the
      * tunnels of targets set {@code draining}.
      */
-    public synchronized void update(Serving next) {
+    public synchronized void update(RoutingTable table, Function<TargetState, InetSocketAddress> addresses) {
         if (closed) return;
-        RoutingTable table = next.table();
         Map<String, Prober> wanted = new HashMap<>();
         for (Upstream u : table.config().upstreams()) {
             Health.Active a = u.active();
@@ -97,14 +97,14 @@ public final class HealthMonitor {
                 TargetState ts = table.target(u.name(), t.address());
                 if (t.state() == Target.State.DRAINING) {
                     BooleanSupplier still = () -> {
-                        TargetState now = serving.get().table().target(u.name(), t.address());
+                        TargetState now = serving.get().target(u.name(), t.address());
                         return now == null || now.state() == Target.State.DRAINING;
                     };
                     drain(u.name(), t.address(), CloseReason.TARGET_DRAINING, u.drainMs(), still);
                 }
                 if (a == null) continue;
                 String key = u.name() + '\u0000' + t.address();
-                InetSocketAddress address = next.address(ts);
+                InetSocketAddress address = addresses.apply(ts);
                 Prober p = probers.remove(key);
                 if (p != null && !p.sameAs(u, a, address)) {
                     p.stop();
