@@ -15,6 +15,7 @@ import io.switchyard.config.ConfigException;
 import io.switchyard.config.OnTargetRemoved;
 import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
+import io.switchyard.dataplane.health.HealthMonitor;
 import io.switchyard.dataplane.http.ProxyHandler;
 import io.switchyard.dataplane.internal.Context;
 import io.switchyard.dataplane.internal.Serving;
@@ -51,7 +52,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code Serving} object behind one {@link AtomicReference}: {@code apply} builds the next one off the
  * event loops and swaps it in; every request or handshake reads the reference once. Established tunnels
  * hold their own route and target and are not affected, except by a route's
- * {@code on_target_removed: drain}.
+ * {@code on_target_removed: drain}, a target set {@code draining}, or {@code on_unhealthy: drain}.
  */
 public final class DataPlane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
@@ -85,10 +86,14 @@ public final class DataPlane implements AutoCloseable {
         int threads = settings.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : settings.ioThreads();
         this.workers = transport.newGroup(threads, "switchyard-io");
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
-        this.ctx = new Context(new AtomicReference<>(Serving.EMPTY), new Metrics(), new TunnelRegistry(),
-                new UpstreamPool(transport), connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger(),
+        AtomicReference<Serving> serving = new AtomicReference<>(Serving.EMPTY);
+        TunnelRegistry tunnels = new TunnelRegistry();
+        UpstreamPool pool = new UpstreamPool(transport);
+        this.ctx = new Context(serving, new Metrics(), tunnels,
+                pool, connections, new Context.Draining(), headerTimeoutMs, new AtomicInteger(),
                 AccessLog.open(settings.accessLog(),
-                        settings.accessLogFormat().equals("json") ? AccessLog.Format.JSON : AccessLog.Format.TEXT));
+                        settings.accessLogFormat().equals("json") ? AccessLog.Format.JSON : AccessLog.Format.TEXT),
+                new HealthMonitor(workers, pool, tunnels, () -> serving.get().table()));
     }
 
     /** Where a data plane is in its life; {@code GET /ready} answers 200 only while {@link #SERVING}. */
@@ -279,6 +284,8 @@ public final class DataPlane implements AutoCloseable {
             ctx.serving().set(next);
             appliedVersion = snapshot.version();
             drainRemovedTargets(table);
+            // Probes follow the new table; targets set draining start closing their tunnels.
+            ctx.health().update(table, next::address);
             LOG.info("applied snapshot version {} ({} routes)", snapshot.version(), table.routeCount());
             return true;
         }
@@ -384,6 +391,7 @@ public final class DataPlane implements AutoCloseable {
         m.put("tls_provider", ServerCertificates.provider() == io.netty.handler.ssl.SslProvider.OPENSSL ? "openssl" : "jdk");
         m.put("state", state().wire());
         m.put("draining", ctx.draining().on());
+        m.put("targets", targets());
         synchronized (extras) {
             m.putAll(extras);
         }
@@ -391,7 +399,33 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private String metricsText() {
-        return ctx.metrics().render(openConnections(), openTunnels(), appliedVersion);
+        List<Metrics.TargetGauge> gauges = new ArrayList<>();
+        for (TargetReport t : targets()) gauges.add(new Metrics.TargetGauge(t.upstream(), t.target(), t.healthy(), t.tunnelsOpen()));
+        return ctx.metrics().render(openConnections(), openTunnels(), appliedVersion, gauges);
+    }
+
+    /**
+     * One target of the serving table as this node sees it.
+     *
+     * @param state           the operator's state: active, draining or disabled
+     * @param healthy         what the health checks say (a draining target may be healthy)
+     * @param lastCheckEpochMs wall-clock time of the last active probe; 0 when none ran
+     * @param lastFailure     why the last failure (probe or traffic) was one; null when none
+     */
+    public record TargetReport(String upstream, String target, String state, boolean healthy, long lastCheckEpochMs,
+                               String lastFailure, long tunnelsOpen) {
+    }
+
+    /** Every target of the serving table with its health and open tunnels (counted now, not kept per tunnel). */
+    public List<TargetReport> targets() {
+        Map<String, Long> open = new java.util.HashMap<>();
+        for (Tunnel t : ctx.tunnels().snapshot())
+            open.merge(t.target().upstream() + '\u0000' + t.target().address(), 1L, Long::sum);
+        List<TargetReport> out = new ArrayList<>();
+        for (io.switchyard.routing.TargetState t : ctx.serving().get().table().targets())
+            out.add(new TargetReport(t.upstream(), t.address(), t.state().wire(), t.health().healthy(), t.health().lastCheckMillis(),
+                    t.health().lastFailure(), open.getOrDefault(t.upstream() + '\u0000' + t.address(), 0L)));
+        return out;
     }
 
     /** What a graceful shutdown or handover does with open tunnels ({@code --drain-tunnels}). */
@@ -466,6 +500,7 @@ public final class DataPlane implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        ctx.health().close();
         for (Channel l : listeners) l.close();
         if (statusListener != null) statusListener.close();
         ctx.connections().close().awaitUninterruptibly(2, TimeUnit.SECONDS);

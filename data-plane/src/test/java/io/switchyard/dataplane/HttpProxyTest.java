@@ -346,7 +346,9 @@ class HttpProxyTest {
                     assertThat(r.header("X-Echo-Server")).isEqualTo("live");
                 }
             }
-            assertThat(dp.metrics().upstreamErrors("connect_failed")).isGreaterThanOrEqualTo(3);
+            // One failed connect while the dead target was alone (a lone target is never held out), one more once it
+            // has company; passive checks (max_fails 1) then keep it out of the round.
+            assertThat(dp.metrics().upstreamErrors("connect_failed")).isEqualTo(2);
         }
     }
 

@@ -12,11 +12,37 @@ final class Balancers {
     }
 
     static Balancer of(Balance balance, List<TargetState> targets) {
+        return of(balance, targets, false);
+    }
+
+    /**
+     * Every algorithm skips targets that are not {@link TargetState#available() available} (draining, disabled or
+     * unhealthy). When none is left: null (the caller answers 503), or with {@code panic} the least recently failed
+     * {@code active} target (Envoy's panic mode: a guess beats a certain 503).
+     */
+    static Balancer of(Balance balance, List<TargetState> targets, boolean panic) {
         return switch (balance) {
-            case ROUND_ROBIN -> new SmoothWeightedRoundRobin(targets);
-            case LEAST_CONN -> new LeastConn(targets);
-            case IP_HASH -> new IpHash(targets);
+            case ROUND_ROBIN -> new SmoothWeightedRoundRobin(targets, panic);
+            case LEAST_CONN -> new LeastConn(targets, panic);
+            case IP_HASH -> new IpHash(targets, panic);
         };
+    }
+
+    /** The {@code active} target not yet tried whose last failure is oldest (never failed counts oldest); null when none. */
+    static TargetState leastRecentlyFailed(List<TargetState> targets, Collection<TargetState> tried) {
+        TargetState best = null;
+        long bestAt = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            TargetState t = targets.get(i);
+            if (t.state() != io.switchyard.config.Target.State.ACTIVE) continue;
+            if (!tried.isEmpty() && tried.contains(t)) continue;
+            long at = t.health().lastFailureNanos();
+            if (best == null || (bestAt != 0 && (at == 0 || at - bestAt < 0))) {
+                best = t;
+                bestAt = at;
+            }
+        }
+        return best;
     }
 
     /**
@@ -29,8 +55,11 @@ final class Balancers {
         // relayed and the section is a few array operations, so a monitor costs less than a lock-free scheme.
         private final int[] current;
 
-        SmoothWeightedRoundRobin(List<TargetState> targets) {
+        private final boolean panic;
+
+        SmoothWeightedRoundRobin(List<TargetState> targets, boolean panic) {
             this.targets = List.copyOf(targets);
+            this.panic = panic;
             this.current = new int[targets.size()];
         }
 
@@ -40,12 +69,12 @@ final class Balancers {
             int total = 0;
             for (int i = 0; i < targets.size(); i++) {
                 TargetState t = targets.get(i);
-                if (!tried.isEmpty() && tried.contains(t)) continue;
+                if (!t.available() || (!tried.isEmpty() && tried.contains(t))) continue;
                 current[i] += t.weight();
                 total += t.weight();
                 if (best < 0 || current[i] > current[best]) best = i;
             }
-            if (best < 0) return null;
+            if (best < 0) return panic ? leastRecentlyFailed(targets, tried) : null;
             current[best] -= total;
             return targets.get(best);
         }
@@ -64,8 +93,11 @@ final class Balancers {
         private final List<TargetState> targets;
         private final AtomicInteger tieBreak = new AtomicInteger();
 
-        LeastConn(List<TargetState> targets) {
+        private final boolean panic;
+
+        LeastConn(List<TargetState> targets, boolean panic) {
             this.targets = List.copyOf(targets);
+            this.panic = panic;
         }
 
         @Override
@@ -76,10 +108,10 @@ final class Balancers {
             TargetState best = null;
             for (int k = 0; k < n; k++) {
                 TargetState t = targets.get((start + k) % n);
-                if (!tried.isEmpty() && tried.contains(t)) continue;
+                if (!t.available() || (!tried.isEmpty() && tried.contains(t))) continue;
                 if (best == null || (long) t.active() * best.weight() < (long) best.active() * t.weight()) best = t;
             }
-            return best;
+            return best != null || !panic ? best : leastRecentlyFailed(targets, tried);
         }
 
         @Override
@@ -96,8 +128,11 @@ final class Balancers {
         private final List<TargetState> targets;
         private final long[] seeds;
 
-        IpHash(List<TargetState> targets) {
+        private final boolean panic;
+
+        IpHash(List<TargetState> targets, boolean panic) {
             this.targets = List.copyOf(targets);
+            this.panic = panic;
             this.seeds = new long[targets.size()];
             for (int i = 0; i < seeds.length; i++) seeds[i] = fnv(targets.get(i).address().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0xcbf29ce484222325L);
         }
@@ -109,7 +144,7 @@ final class Balancers {
             double bestScore = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < targets.size(); i++) {
                 TargetState t = targets.get(i);
-                if (!tried.isEmpty() && tried.contains(t)) continue;
+                if (!t.available() || (!tried.isEmpty() && tried.contains(t))) continue;
                 long h = mix(fnv(ip, seeds[i]));
                 // Uniform in (0,1); score = -w / ln(u) is the standard weighted rendezvous form.
                 double u = ((h >>> 11) + 1) / (double) ((1L << 53) + 1);
@@ -119,7 +154,7 @@ final class Balancers {
                     best = t;
                 }
             }
-            return best;
+            return best != null || !panic ? best : leastRecentlyFailed(targets, tried);
         }
 
         @Override

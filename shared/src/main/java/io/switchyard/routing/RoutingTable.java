@@ -1,6 +1,7 @@
 package io.switchyard.routing;
 
 import io.switchyard.config.Config;
+import io.switchyard.config.Health;
 import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
 import io.switchyard.config.Target;
@@ -34,6 +35,8 @@ public final class RoutingTable {
     private final HostMapping<PathTrie> hosts;
     private final Set<String> targetKeys;
     private final Map<String, AtomicInteger> counters;
+    private final Map<String, TargetHealth> healths;
+    private final Map<String, TargetState> byKey;
     private final int routeCount;
 
     private RoutingTable() {
@@ -41,6 +44,8 @@ public final class RoutingTable {
         this.hosts = HostMapping.<PathTrie>builder().fallback(new PathTrie()).build();
         this.targetKeys = Set.of();
         this.counters = Map.of();
+        this.healths = Map.of();
+        this.byKey = Map.of();
         this.routeCount = 0;
     }
 
@@ -50,18 +55,29 @@ public final class RoutingTable {
         this.snapshot = snapshot;
         Map<String, AtomicInteger> oldCounters = previous == null ? Map.of() : previous.counters;
         Map<String, AtomicInteger> newCounters = new HashMap<>();
+        Map<String, TargetHealth> oldHealths = previous == null ? Map.of() : previous.healths;
+        Map<String, TargetHealth> newHealths = new HashMap<>();
+        Map<String, TargetState> states = new HashMap<>();
         Set<String> keys = new HashSet<>();
         Map<String, Balancer> balancers = new HashMap<>();
         for (Upstream u : config.upstreams()) {
-            List<TargetState> states = new ArrayList<>(u.targets().size());
+            List<TargetState> targets = new ArrayList<>(u.targets().size());
+            // As nginx: a lone target is never held out by passive checks (there is nowhere else to send the work);
+            // its failures are still recorded, and active checks still apply.
+            Health.Passive passive = u.targets().size() == 1 ? new Health.Passive(0, u.passive().failTimeoutMs()) : u.passive();
             for (Target t : u.targets()) {
                 String key = key(u.name(), t.address());
                 AtomicInteger counter = oldCounters.getOrDefault(key, new AtomicInteger());
                 newCounters.put(key, counter);
+                TargetHealth health = oldHealths.get(key);
+                if (health == null) health = new TargetHealth();
+                newHealths.put(key, health);
                 keys.add(key);
-                states.add(new TargetState(u.name(), t.address(), t.weight(), counter));
+                TargetState ts = new TargetState(u.name(), t.address(), t.weight(), counter, t.state(), health, passive);
+                states.put(key, ts);
+                targets.add(ts);
             }
-            balancers.put(u.name(), Balancers.of(u.balance(), states));
+            balancers.put(u.name(), Balancers.of(u.balance(), targets, u.panic()));
         }
         Map<String, PathTrie> byPattern = new HashMap<>();
         PathTrie any = new PathTrie();
@@ -79,13 +95,15 @@ public final class RoutingTable {
         this.hosts = mapping.build();
         this.targetKeys = keys;
         this.counters = newCounters;
+        this.healths = newHealths;
+        this.byKey = states;
         this.routeCount = config.routes().size();
     }
 
     /**
-     * Compiles {@code snapshot}. Connection counters of targets present in {@code previous} (same
-     * upstream name and address) are carried over, so {@code least_conn} still sees tunnels opened
-     * before the swap.
+     * Compiles {@code snapshot}. Connection counters and health of targets present in {@code previous}
+     * (same upstream name and address) are carried over, so {@code least_conn} still sees tunnels opened
+     * before the swap and a target found dead stays out.
      *
      * @throws io.switchyard.config.ConfigException when the snapshot cannot be served (e.g. a certificate without its key)
      */
@@ -135,6 +153,19 @@ public final class RoutingTable {
     /** Whether this table still has {@code address} as a target of {@code upstream}. */
     public boolean containsTarget(String upstream, String address) {
         return targetKeys.contains(key(upstream, address));
+    }
+
+    /** The target {@code address} of {@code upstream} in this table, or null. */
+    public TargetState target(String upstream, String address) {
+        return byKey.get(key(upstream, address));
+    }
+
+    /** Every target of this table, upstream by upstream in document order. */
+    public List<TargetState> targets() {
+        List<TargetState> out = new ArrayList<>();
+        for (Upstream u : config().upstreams())
+            for (Target t : u.targets()) out.add(byKey.get(key(u.name(), t.address())));
+        return out;
     }
 
     private static String key(String upstream, String address) {

@@ -210,7 +210,11 @@ final class Exchange implements UpstreamListener {
         TargetState t = route.balancer().pick(conn.clientIpBytes(), tried);
         if (t == null) {
             if (tried.isEmpty()) {
-                local(HttpResponseStatus.SERVICE_UNAVAILABLE, "no target for route " + route.name(), false, null);
+                if (route.upstream().targets().isEmpty())
+                    local(HttpResponseStatus.SERVICE_UNAVAILABLE, "no target for route " + route.name(), false, null);
+                else
+                    local(HttpResponseStatus.SERVICE_UNAVAILABLE, "no available target in upstream " + route.upstream().name()
+                            + " (unhealthy, draining or disabled)", false, "1");
             } else if (lastConnectError instanceof ConnectTimeoutException) {
                 local(HttpResponseStatus.GATEWAY_TIMEOUT, "connecting to upstream " + route.upstream().name() + " timed out", false, null);
             } else {
@@ -246,7 +250,9 @@ final class Exchange implements UpstreamListener {
                     }
                     // Nothing was sent yet, so another target may take this request.
                     lastConnectError = f.cause();
-                    c.metrics().upstreamError(f.cause() instanceof ConnectTimeoutException ? "connect_timeout" : "connect_failed");
+                    boolean timedOut = f.cause() instanceof ConnectTimeoutException;
+                    c.metrics().upstreamError(timedOut ? "connect_timeout" : "connect_failed");
+                    c.health().failed(picked, timedOut ? "connect timed out" : "connect failed");
                     picked.closed();
                     picked = null;
                     pickAndConnect();
@@ -256,6 +262,9 @@ final class Exchange implements UpstreamListener {
     private void connected(Channel ch, boolean fromPool) {
         connectedNanos = System.nanoTime();
         if (!fromPool) c.metrics().latency().connect(route.upstream().name(), connectedNanos - connectStartNanos);
+        // A handshake counts as a success only once the upstream accepts it (a target that connects and refuses every
+        // upgrade must not have its failures forgiven by each connect).
+        if (!ws) c.health().succeeded(picked);
         up = ch;
         reused = fromPool;
         phase = Phase.AWAITING;
@@ -452,10 +461,12 @@ final class Exchange implements UpstreamListener {
         int code = resp.status().code();
         if (code == 101) {
             if (ws && WebSocketHandshake.accepted(req, resp)) {
+                c.health().succeeded(picked);
                 phase = Phase.UPGRADING;
                 upgradeResponse = resp;
                 return;
             }
+            if (ws) c.health().failed(picked, "101 without a valid WebSocket accept");
             // A 101 we cannot trust: the upstream now speaks something we did not agree to.
             upstreamReusable = false;
             if (!ws) closeRequested = true; // switched without being asked: nothing more on this connection is trusted
@@ -474,6 +485,7 @@ final class Exchange implements UpstreamListener {
             }
             return;
         }
+        if (ws && refusesUpgrades(code)) c.health().failed(picked, "handshake answered " + code);
         status = code;
         phase = Phase.STREAMING;
         firstByteNanos = System.nanoTime();
@@ -566,8 +578,18 @@ final class Exchange implements UpstreamListener {
             return;
         }
         c.metrics().upstreamError("reset");
+        if (ws && phase == Phase.AWAITING) c.health().failed(picked, "closed during the handshake");
         fail(HttpResponseStatus.BAD_GATEWAY, "upstream closed the connection"
                 + (cause == null ? "" : " (" + cause.getClass().getSimpleName() + ")"));
+    }
+
+    /**
+     * Whether a final answer other than 101 to a WebSocket handshake says the target cannot take tunnels (a passive
+     * failure): a 2xx (the upgrade ignored), 400 or 426 (no WebSocket here), or any 5xx. Other 3xx and 4xx answers
+     * (a redirect, credentials, a path, a rate) speak of this client's request, not of the target.
+     */
+    private static boolean refusesUpgrades(int code) {
+        return code < 300 || code == 400 || code == 426 || code >= 500;
     }
 
     private static boolean idempotent(HttpMethod m) {
@@ -580,6 +602,7 @@ final class Exchange implements UpstreamListener {
         if (phase == Phase.DONE) return;
         if (which == IoTimeoutHandler.IoTimeout.READ && !requestSent) return; // still sending: not waiting yet
         c.metrics().upstreamError(which == IoTimeoutHandler.IoTimeout.READ ? "read_timeout" : "send_timeout");
+        if (ws && phase == Phase.AWAITING) c.health().failed(picked, "handshake timed out");
         upstreamReusable = false;
         fail(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream " + route.upstream().name() + " timed out ("
                 + (which == IoTimeoutHandler.IoTimeout.READ ? "read_ms " + route.readMs() : "send_ms " + route.sendMs()) + ")");

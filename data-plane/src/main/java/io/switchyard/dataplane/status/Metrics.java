@@ -115,8 +115,17 @@ public final class Metrics {
         return a == null ? 0 : a.sum();
     }
 
+    /** One target's gauges: healthy (1 or 0) and tunnels open on it now. */
+    public record TargetGauge(String upstream, String target, boolean healthy, long tunnelsOpen) {
+    }
+
     /** Prometheus text exposition format 0.0.4. */
     public String render(long openConnections, long openTunnels, long appliedVersion) {
+        return render(openConnections, openTunnels, appliedVersion, java.util.List.of());
+    }
+
+    /** As {@link #render(long, long, long)}, with the per-target gauges of the table serving now. */
+    public String render(long openConnections, long openTunnels, long appliedVersion, java.util.List<TargetGauge> targets) {
         StringBuilder b = new StringBuilder(2048);
         b.append("# HELP switchyard_requests_total HTTP responses sent to clients, by status class.\n");
         b.append("# TYPE switchyard_requests_total counter\n");
@@ -153,6 +162,16 @@ public final class Metrics {
             b.append("switchyard_origin_refused_total{route=\"").append(parts[0]).append("\",kind=\"").append(parts[1])
                     .append("\"} ").append(e.getValue().sum()).append('\n');
         }
+        b.append("# HELP switchyard_target_healthy Whether a target is healthy (1) or kept out by its health checks (0).\n");
+        b.append("# TYPE switchyard_target_healthy gauge\n");
+        for (TargetGauge t : targets)
+            b.append("switchyard_target_healthy{upstream=\"").append(t.upstream()).append("\",target=\"").append(t.target())
+                    .append("\"} ").append(t.healthy() ? 1 : 0).append('\n');
+        b.append("# HELP switchyard_target_tunnels_open WebSocket tunnels open now, by target.\n");
+        b.append("# TYPE switchyard_target_tunnels_open gauge\n");
+        for (TargetGauge t : targets)
+            b.append("switchyard_target_tunnels_open{upstream=\"").append(t.upstream()).append("\",target=\"").append(t.target())
+                    .append("\"} ").append(t.tunnelsOpen()).append('\n');
         b.append(latency.render());
         return b.toString();
     }

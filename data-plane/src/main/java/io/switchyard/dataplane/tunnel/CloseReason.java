@@ -5,8 +5,13 @@ public enum CloseReason {
     CLIENT_CLOSED("client_closed"),
     UPSTREAM_CLOSED("upstream_closed"),
     IDLE_TIMEOUT("idle_timeout"),
+    /** The tunnel's target left the table and its route says {@code on_target_removed: drain}. */
     DRAINED("drained"),
-    SHUTDOWN("shutdown");
+    SHUTDOWN("shutdown"),
+    /** The operator set the tunnel's target {@code draining}. */
+    TARGET_DRAINING("target_draining"),
+    /** The tunnel's target turned unhealthy and its upstream says {@code on_unhealthy: drain}. */
+    TARGET_UNHEALTHY("target_unhealthy");
 
     private final String wire;
 

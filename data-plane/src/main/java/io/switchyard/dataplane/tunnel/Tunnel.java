@@ -286,7 +286,12 @@ public final class Tunnel {
     }
 
     private String reasonText() {
-        return reason == CloseReason.SHUTDOWN ? "proxy shutting down" : "target removed";
+        return switch (reason) {
+            case SHUTDOWN -> "proxy shutting down";
+            case TARGET_DRAINING -> "target draining";
+            case TARGET_UNHEALTHY -> "target unhealthy";
+            default -> "target removed";
+        };
     }
 
     /** Closes both sockets once what was written to them is flushed (a peer that takes nothing gets 5 s). */
@@ -326,7 +331,8 @@ public final class Tunnel {
         // The first close frame seen decides code and side; otherwise the side that went away, or the proxy itself.
         int code;
         String by;
-        if (reason == CloseReason.DRAINED || reason == CloseReason.SHUTDOWN || reason == CloseReason.IDLE_TIMEOUT) {
+        if (reason == CloseReason.DRAINED || reason == CloseReason.SHUTDOWN || reason == CloseReason.IDLE_TIMEOUT
+                || reason == CloseReason.TARGET_DRAINING || reason == CloseReason.TARGET_UNHEALTHY) {
             code = reason == CloseReason.IDLE_TIMEOUT ? -1 : 1001;
             by = "proxy";
         } else if (firstCloser != null) {

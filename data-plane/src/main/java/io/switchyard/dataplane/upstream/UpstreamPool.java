@@ -185,7 +185,13 @@ public final class UpstreamPool {
         });
     }
 
-    private SslHandler sslHandler(Channel ch, Upstream u, InetSocketAddress address) {
+    /** The transport connections are made with (health probes use the same). */
+    public Transport transport() {
+        return transport;
+    }
+
+    /** A TLS client handler for a connection to {@code address} of {@code u}, verified as its settings say. */
+    public SslHandler sslHandler(Channel ch, Upstream u, InetSocketAddress address) {
         SslContext ctx = clientContext(u);
         // The name we expect the upstream to present: sni when set, else the target's host.
         String peer = u.sni() != null ? u.sni() : address.getHostString();

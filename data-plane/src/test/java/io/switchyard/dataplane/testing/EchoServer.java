@@ -56,7 +56,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /switch-unasked} (answers 101 to a plain request), {@code /refuse/403}, {@code /refuse/200}, {@code /refuse/bad-accept} (answers a WebSocket handshake
  * that way), {@code /sleep?ms=N} (answers after N ms), {@code /drop} (closes without answering),
  * {@code /bytes?n=N} (streams N bytes, chunked), {@code /one-per-connection} (closes a connection that
- * already served a request instead of answering). Close it after the test.
+ * already served a request instead of answering), {@code /healthz} (answers {@link #healthStatus}). A test can make
+ * it sick: {@link #die()}/{@link #revive()}, {@link #silent}, {@link #refuseUpgrades}. Close it after the test.
  */
 public final class EchoServer implements AutoCloseable {
     public static final String PREFIX = "Server received from client: ";
@@ -64,7 +65,15 @@ public final class EchoServer implements AutoCloseable {
     private final String name;
     private final EventLoopGroup group = new NioEventLoopGroup(1);
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final Channel server;
+    private final ServerBootstrap bootstrap;
+    private volatile Channel server;
+    private final int port;
+    /** What {@code GET /healthz} answers (200 unless a test makes the target sick). */
+    public volatile int healthStatus = 200;
+    /** When true, every WebSocket handshake is answered 503 (a target that refuses upgrades). */
+    public volatile boolean refuseUpgrades;
+    /** When true, requests and handshakes are read and never answered (a hung target that still accepts TCP). */
+    public volatile boolean silent;
     public final AtomicInteger handshakes = new AtomicInteger();
     public final AtomicInteger requests = new AtomicInteger();
     public final AtomicInteger connections = new AtomicInteger();
@@ -82,7 +91,8 @@ public final class EchoServer implements AutoCloseable {
     /** With {@code tls} non-null, speaks https/wss only. */
     public EchoServer(String name, io.netty.handler.ssl.SslContext tls) {
         this.name = name;
-        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .option(io.netty.channel.ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -93,8 +103,20 @@ public final class EchoServer implements AutoCloseable {
                         ch.pipeline().addLast("agg", new HttpObjectAggregator(64 << 20));
                         ch.pipeline().addLast("http", new HttpHandler());
                     }
-                })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+                });
+        this.server = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+        this.port = ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** Dies: stops listening and closes every connection (connects are refused until {@link #revive()}). */
+    public void die() {
+        server.close().syncUninterruptibly();
+        channels.close().syncUninterruptibly();
+    }
+
+    /** Listens again on the same port after {@link #die()}. */
+    public void revive() {
+        server = bootstrap.bind(new InetSocketAddress("127.0.0.1", port)).syncUninterruptibly().channel();
     }
 
     public String name() {
@@ -102,7 +124,7 @@ public final class EchoServer implements AutoCloseable {
     }
 
     public int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
+        return port;
     }
 
     /** "127.0.0.1:port", as a target address. */
@@ -125,6 +147,7 @@ public final class EchoServer implements AutoCloseable {
     private final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (silent) return; // read, never answered
             requests.incrementAndGet();
             StringBuilder head = new StringBuilder(req.method() + " " + req.uri() + " " + req.protocolVersion() + "\n");
             for (Map.Entry<String, String> e : req.headers()) head.append(e.getKey()).append(": ").append(e.getValue()).append('\n');
@@ -132,6 +155,14 @@ public final class EchoServer implements AutoCloseable {
             QueryStringDecoder q = new QueryStringDecoder(req.uri());
             String path = q.path();
             boolean upgrade = "websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE));
+            if (path.equals("/healthz")) {
+                ctx.writeAndFlush(text(HttpResponseStatus.valueOf(healthStatus), "health of " + name + "\n"));
+                return;
+            }
+            if (upgrade && refuseUpgrades) {
+                ctx.writeAndFlush(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "no upgrades now, says " + name + "\n"));
+                return;
+            }
             if (path.startsWith("/refuse/")) {
                 refuse(ctx, req, path.substring("/refuse/".length()));
                 return;
