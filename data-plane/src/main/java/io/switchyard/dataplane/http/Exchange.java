@@ -29,6 +29,7 @@ import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.switchyard.dataplane.internal.Context;
 import io.switchyard.dataplane.internal.Serving;
 import io.switchyard.dataplane.reply.LocalReply;
+import io.switchyard.dataplane.status.UpstreamError;
 import io.switchyard.dataplane.tunnel.Tunnel;
 import io.switchyard.dataplane.upstream.UpstreamHandler;
 import io.switchyard.dataplane.upstream.UpstreamListener;
@@ -251,7 +252,7 @@ final class Exchange implements UpstreamListener {
                     // Nothing was sent yet, so another target may take this request.
                     lastConnectError = f.cause();
                     boolean timedOut = f.cause() instanceof ConnectTimeoutException;
-                    c.metrics().upstreamError(timedOut ? "connect_timeout" : "connect_failed");
+                    c.metrics().upstreamError(timedOut ? UpstreamError.CONNECT_TIMEOUT : UpstreamError.CONNECT_FAILED);
                     c.health().failed(picked, timedOut ? "connect timed out" : "connect failed");
                     picked.closed();
                     picked = null;
@@ -454,7 +455,7 @@ final class Exchange implements UpstreamListener {
         }
         if (resp.decoderResult().isFailure()) {
             upstreamReusable = false;
-            c.metrics().upstreamError("bad_response");
+            c.metrics().upstreamError(UpstreamError.BAD_RESPONSE);
             fail(HttpResponseStatus.BAD_GATEWAY, "upstream sent a malformed response");
             return;
         }
@@ -470,7 +471,7 @@ final class Exchange implements UpstreamListener {
             // A 101 we cannot trust: the upstream now speaks something we did not agree to.
             upstreamReusable = false;
             if (!ws) closeRequested = true; // switched without being asked: nothing more on this connection is trusted
-            c.metrics().upstreamError("bad_handshake");
+            c.metrics().upstreamError(UpstreamError.BAD_HANDSHAKE);
             fail(HttpResponseStatus.BAD_GATEWAY, ws ? "upstream answered 101 without a valid WebSocket accept"
                     : "upstream switched protocols without being asked");
             return;
@@ -577,7 +578,7 @@ final class Exchange implements UpstreamListener {
             connect(serving.address(picked));
             return;
         }
-        c.metrics().upstreamError("reset");
+        c.metrics().upstreamError(UpstreamError.RESET);
         if (ws && phase == Phase.AWAITING) c.health().failed(picked, "closed during the handshake");
         fail(HttpResponseStatus.BAD_GATEWAY, "upstream closed the connection"
                 + (cause == null ? "" : " (" + cause.getClass().getSimpleName() + ")"));
@@ -601,7 +602,7 @@ final class Exchange implements UpstreamListener {
     public void onUpstreamTimeout(IoTimeoutHandler.IoTimeout which) {
         if (phase == Phase.DONE) return;
         if (which == IoTimeoutHandler.IoTimeout.READ && !requestSent) return; // still sending: not waiting yet
-        c.metrics().upstreamError(which == IoTimeoutHandler.IoTimeout.READ ? "read_timeout" : "send_timeout");
+        c.metrics().upstreamError(UpstreamError.of(which));
         if (ws && phase == Phase.AWAITING) c.health().failed(picked, "handshake timed out");
         upstreamReusable = false;
         fail(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream " + route.upstream().name() + " timed out ("

@@ -59,9 +59,8 @@ public final class Metrics {
         badRequests.increment();
     }
 
-    /** kind: connect_failed, connect_timeout, read_timeout, send_timeout, reset, bad_handshake. */
-    public void upstreamError(String kind) {
-        upstreamErrors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    public void upstreamError(UpstreamError kind) {
+        upstreamErrors.computeIfAbsent(kind.wire(), k -> new LongAdder()).increment();
     }
 
     /** Request headers not forwarded because their name has an underscore. */

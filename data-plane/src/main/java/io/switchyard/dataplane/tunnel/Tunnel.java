@@ -261,7 +261,7 @@ public final class Tunnel {
 
     void onTimeout(Direction side, IoTimeoutHandler.IoTimeout which) {
         if (reason == null && !side.towardUpstream)
-            metrics.upstreamError(which == IoTimeoutHandler.IoTimeout.READ ? "read_timeout" : "send_timeout");
+            metrics.upstreamError(io.switchyard.dataplane.status.UpstreamError.of(which));
         closeNow(CloseReason.IDLE_TIMEOUT);
         // A send timeout means a peer takes nothing: waiting for a flush would wait forever.
         if (which == IoTimeoutHandler.IoTimeout.SEND) abort();
