@@ -526,7 +526,8 @@ int main(int argc, char **argv) {
            secs > 0 ? (double) ops / secs : 0.0, percentile(0.50), percentile(0.90), percentile(0.99),
            percentile(0.999), max_us(), (unsigned long long) errors, first_error, (unsigned long long) opened,
            (unsigned long long) closed_by_peer, (unsigned long long) slow_closes, (unsigned long long) reconnects, ut + st);
-    int last = (int) ((now_ns() - t_start) / 1000000000ull);
+    /* Every second started, the last one partial: the timeline sums to every op of the run. */
+    int last = (int) ((now_ns() - t_start + 999999999ull) / 1000000000ull);
     if (last >= TL_MAX) last = TL_MAX - 1;
     for (int i = 0; i < last; i++) printf("%s%llu", i ? "," : "", (unsigned long long) timeline[i]);
     printf("]}\n");
