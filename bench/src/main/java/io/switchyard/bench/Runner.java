@@ -350,7 +350,8 @@ final class Runner {
 
     private Map<String, Object> loadCell(int round, String target, String scenario, long pid, String mode, int port,
                                          String path, int conns, int size) throws Exception {
-        return retrying(() -> loadCellOnce(round, target, scenario, pid, mode, port, path, conns, size, s.warmupS, s.durationS));
+        double warmup = mode.equals("handshake") ? Math.max(s.warmupS, 4) : s.warmupS;
+        return retrying(() -> loadCellOnce(round, target, scenario, pid, mode, port, path, conns, size, warmup, s.durationS));
     }
 
     private Map<String, Object> loadCellOnce(int round, String target, String scenario, long pid, String mode, int port,
@@ -388,8 +389,8 @@ final class Runner {
 
     private void runDirect(int round) throws Exception {
         if (wants("echo")) for (int size : SIZES) directCell(round, "echo-" + size);
-        if (wants("handshake")) directCell(round, "handshake");
         if (wants("http")) directCell(round, "http");
+        if (wants("handshake")) directCell(round, "handshake");
     }
 
     private void runProxy(Peer p, int round) throws Exception {
@@ -411,13 +412,14 @@ final class Runner {
             }
             // Unmeasured traffic on every path, the same for every proxy: a JIT compiles the hot
             // paths here, as it would in a proxy that has been up for a while.
-            tools.run("echo", r.port(), prefix + "/ws", CONNECTIONS, 1024, 0, s.primeS * 0.6);
-            tools.run("handshake", r.port(), prefix + "/ws", s.handshakeConcurrency, 0, 0, s.primeS * 0.4);
+            // (HTTP is already warm from the cold cell; handshakes come last, with a longer warm-up,
+            // so that what closed tunnels leave behind in a proxy cannot spill into another cell.)
+            tools.run("echo", r.port(), prefix + "/ws", CONNECTIONS, 1024, 0, s.primeS);
             if (wants("echo")) for (int size : SIZES) echoCell(round, p.name, "echo-" + size, r.pid(), r.port(), prefix + "/ws", size);
+            if (wants("http")) loadCell(round, p.name, "http", r.pid(), "http", r.port(), prefix + "/hello", CONNECTIONS, 0);
             if (wants("handshake")) {
                 loadCell(round, p.name, "handshake", r.pid(), "handshake", r.port(), prefix + "/ws", s.handshakeConcurrency, 0);
             }
-            if (wants("http")) loadCell(round, p.name, "http", r.pid(), "http", r.port(), prefix + "/hello", CONNECTIONS, 0);
             if (wants("idle")) idleCell(round, p.name, r);
         } finally {
             Procs.stop(r.process(), 5000);
