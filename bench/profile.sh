@@ -71,4 +71,40 @@ for sc in echo32 http; do
   jfr summary "$OUT/$sc.jfr" > "$OUT/$sc.summary.txt"
   echo "profile.sh: $sc: $(cat "$OUT/$sc.cpu.txt")"
 done
+
+# Syscalls per operation (perf tracepoints, no JFR running), Switchyard against nginx on the same
+# echo upstream: which calls a data plane makes per message is most of its cost on this kernel.
+SYSCALLS="sendto recvfrom write writev read readv epoll_wait epoll_pwait epoll_pwait2 epoll_ctl timerfd_settime"
+count_syscalls() {  # PID LABEL PORT PATH MODE SIZE
+  local ev="" sc u0 s0 u1 s1
+  for sc in $SYSCALLS; do ev="$ev,syscalls:sys_enter_$sc"; done
+  read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$1/stat")
+  perf stat -x, -e "${ev#,}" -p "$1" -o "$OUT/$2.perf.csv" -- \
+    taskset -c "$LOAD_CPUS" $BIN/loadgen --port "$3" --path "$4" --mode "$5" --size "$6" --conns 64 --warmup 0 --duration 5 \
+    > "$OUT/$2.perf-load.json"
+  read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$1/stat")
+  local ops; ops=$(sed -e 's/.*"ops":\([0-9]*\).*/\1/' "$OUT/$2.perf-load.json")
+  awk -F, -v ops="$ops" -v label="$2" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" '
+      /sys_enter/ { n = $3; sub("syscalls:sys_enter_", "", n); if ($1 + 0 > 0) line = line sprintf(" %s %.3f", n, $1 / ops) }
+      END { printf "%s: %d ops; CPU per op (whole process, tracepoints on): user %.1f us, system %.1f us; syscalls per op:%s\n",
+            label, ops, u / hz * 1e6 / ops, s / hz * 1e6 / ops, line }' "$OUT/$2.perf.csv" | tee -a "$OUT/syscalls.txt"
+}
+if command -v perf >/dev/null && perf stat -e syscalls:sys_enter_sendto -- true >/dev/null 2>&1; then
+  : > "$OUT/syscalls.txt"
+  count_syscalls "$SY" switchyard-echo32 "$LPORT" /r9/ws echo 32
+  count_syscalls "$SY" switchyard-http "$LPORT" /r9/hello http 0
+  if command -v nginx >/dev/null; then
+    NPORT=$(free_port)
+    mkdir -p "$OUT/nginx"
+    sed -e "s#{{DIR}}#$OUT/nginx#g; s#{{ECHO}}#$EPORT#; s#{{LISTEN}}#$NPORT#; s#{{ROUTE_COUNT}}#1#" \
+        -e "s#{{ROUTES}}#        location /r9/ { proxy_pass http://echo; }#" bench/peers/nginx.conf.tmpl > "$OUT/nginx/nginx.conf"
+    taskset -c "$PROXY_CPUS" nginx -p "$OUT/nginx" -c "$OUT/nginx/nginx.conf" > "$OUT/nginx/log" 2>&1 &
+    NG=$!
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$NPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+    WORKER=$(pgrep -P "$NG" | head -1)
+    count_syscalls "$WORKER" nginx-echo32 "$NPORT" /r9/ws echo 32
+    count_syscalls "$WORKER" nginx-http "$NPORT" /r9/hello http 0
+    kill "$NG" 2>/dev/null || true
+  fi
+fi
 echo "profile.sh: recordings and views in $OUT"

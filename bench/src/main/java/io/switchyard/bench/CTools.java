@@ -41,8 +41,8 @@ final class CTools {
     }
 
     Upstream startEcho(Path log) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command(List.of(bin.resolve("echo").toString(), "--port", "0")))
-                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process p = Procs.track(new ProcessBuilder(command(List.of(bin.resolve("echo").toString(), "--port", "0")))
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start());
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
         String line = r.readLine();
         if (line == null || !line.startsWith("READY ")) {
@@ -58,8 +58,13 @@ final class CTools {
         List<String> cmd = command(List.of(bin.resolve("loadgen").toString(), "--mode", mode, "--port",
                 Integer.toString(port), "--path", path, "--conns", Integer.toString(conns), "--size",
                 Integer.toString(size), "--warmup", Double.toString(warmupS), "--duration", Double.toString(durationS)));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        Process p = Procs.track(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        String out;
+        try {
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        } finally {
+            Procs.untrack(p);
+        }
         if (!p.waitFor((long) (warmupS + durationS) + 30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IllegalStateException("loadgen did not finish: " + String.join(" ", cmd));
@@ -92,7 +97,7 @@ final class CTools {
     Idle idle(int port, String path, int n, double holdS) throws IOException {
         List<String> cmd = command(List.of(bin.resolve("loadgen").toString(), "--mode", "idle", "--port",
                 Integer.toString(port), "--path", path, "--conns", Integer.toString(n), "--duration", Double.toString(holdS)));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = Procs.track(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = r.readLine();
         if (line == null) {

@@ -38,7 +38,8 @@ abstract class Peer {
     abstract Running start(Ctx ctx, int routes) throws Exception;
 
     /** What the run shares with every peer. */
-    record Ctx(Path work, Path peersDir, String proxyCpus, int echoPort, Path jar, List<String> switchyardJvm, String java) {
+    record Ctx(Path work, Path peersDir, String proxyCpus, int echoPort, Path jar, List<String> switchyardJvm, String java,
+               Map<String, String> env) {
     }
 
     boolean isDirect() {
@@ -198,7 +199,7 @@ abstract class Peer {
                     "--state-dir", ctx.work().resolve("switchyard-state").toString(), "--node-id", "bench"));
             Path log = ctx.work().resolve("switchyard.log");
             long t0 = System.currentTimeMillis();
-            Process p = Procs.start(ctx.proxyCpus(), cmd, log, null);
+            Process p = Procs.start(ctx.proxyCpus(), cmd, log, ctx.env());
             return ready(p, port, t0, 120_000, routes, log);
         }
     }

@@ -256,7 +256,11 @@ final class Report {
         if (!why.isEmpty()) {
             md.append("Invalid rows (no number is reported for them):\n\n");
             for (String w : why) md.append("- ").append(w).append('\n');
-            md.append('\n');
+            md.append("\nWhy the load can be the limit: per round trip the load core does the same kernel work a minimal proxy does"
+                    + " (the load generator and the upstream each send and receive once; the proxy receives and sends twice), and on this"
+                    + " machine that kernel work is most of the cost (`bench/PROFILE.md` counts the syscalls). A proxy that adds little above"
+                    + " the kernel therefore cannot be out-run twice over by one core of load; for those rows the proxy CPU per operation"
+                    + " below is the comparison that holds.\n\n");
         }
 
         cpuTable(md);

@@ -395,7 +395,7 @@ final class Runner {
 
     private void runProxy(Peer p, int round) throws Exception {
         Path dir = Files.createDirectories(work.resolve(p.name + "-r" + round));
-        Peer.Ctx ctx = new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echo.port(), s.jar, s.switchyardJvm, "java");
+        Peer.Ctx ctx = new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echo.port(), s.jar, s.switchyardJvm, "java", null);
         awaitQuiet();
         log("starting " + p.name + " (" + ROUTES + " routes)");
         Peer.Running r = p.start(ctx, ROUTES);

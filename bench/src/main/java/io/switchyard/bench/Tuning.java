@@ -26,15 +26,23 @@ final class Tuning {
     static final String QUIET = "-Dorg.slf4j.simpleLogger.log.switchyard.access=warn";
     static final String SMALL = "-XX:+UseSerialGC -Xms24m -Xmx96m -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m"
             + " -Xss256k -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numHeapArenas=1 -Dio.netty.allocator.numDirectArenas=1";
+    static final String NOLEAK = " -Dio.netty.leakDetection.level=disabled";
+    static final String RECOMMENDED = "-XX:+UseSerialGC -Xms16m -Xmx96m -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m"
+            + " -Xss256k -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numHeapArenas=1 -Dio.netty.allocator.numDirectArenas=1"
+            + " -Dio.netty.leakDetection.level=disabled";
+    static final Map<String, String> ARENA2 = Map.of("MALLOC_ARENA_MAX", "2");
     static final String ARENAS = " -Dio.netty.allocator.maxOrder=7 -Dio.netty.allocator.useCacheForAllThreads=false";
 
     /** A JVM setting: name, java binary, flags for the measured run, flags for a training run (or null). */
-    record Setting(String name, String java, String flags, String train) {
+    record Setting(String name, String java, String flags, String train, Map<String, String> env) {
+        Setting(String name, String java, String flags, String train) {
+            this(name, java, flags, train, null);
+        }
     }
 
     static List<Setting> settings(Path work) {
         String jsa = work.resolve("switchyard.jsa").toString(), aot = work.resolve("switchyard.aot").toString();
-        String jsa25 = work.resolve("switchyard25.jsa").toString();
+        String jsa25 = work.resolve("switchyard25.jsa").toString(), jsaRec = work.resolve("switchyard-rec.jsa").toString();
         return List.of(
                 new Setting("bench default until now (Parallel, 256-512 MB heap)", J17, "-Xms256m -Xmx512m -XX:+UseParallelGC -XX:-AlwaysPreTouch", null),
                 new Setting("JVM defaults (G1, heap 1/4 of RAM)", J17, "", null),
@@ -50,7 +58,11 @@ final class Tuning {
                 new Setting("small set on Java 25 + AppCDS archive", J25, SMALL + ARENAS + " -XX:SharedArchiveFile=" + jsa25,
                         SMALL + ARENAS + " -XX:ArchiveClassesAtExit=" + jsa25),
                 new Setting("small set on Java 25 + AOT cache (JEP 483/514/515)", J25, SMALL + ARENAS + " -XX:AOTCache=" + aot,
-                        SMALL + ARENAS + " -XX:AOTCacheOutput=" + aot));
+                        SMALL + ARENAS + " -XX:AOTCacheOutput=" + aot),
+                new Setting("small set, Netty leak detector off", J17, SMALL + NOLEAK, null),
+                new Setting("small set, leak detector off, MALLOC_ARENA_MAX=2", J17, SMALL + NOLEAK, null, ARENA2),
+                new Setting("recommended (Java 17): small set, leak detector off, 16 MB initial heap, MALLOC_ARENA_MAX=2, AppCDS",
+                        J17, RECOMMENDED + " -XX:SharedArchiveFile=" + jsaRec, RECOMMENDED + " -XX:ArchiveClassesAtExit=" + jsaRec, ARENA2));
     }
 
     @SuppressWarnings("unchecked")
@@ -73,8 +85,18 @@ final class Tuning {
         doc.put("meta", Meta.collect(s));
         doc.put("rows", rows);
         Path out = s.repo.resolve("docs/bench-results/jvm-tuning.json");
+        // BENCH_TUNE_ONLY=regex re-measures some settings and keeps the other settings' rows.
+        String only = System.getenv("BENCH_TUNE_ONLY");
+        List<Setting> chosen = settings(work).stream()
+                .filter(st -> only == null || only.isBlank() || st.name().matches(only)).toList();
+        if (Files.isRegularFile(out) && only != null && !only.isBlank()) {
+            Map<String, Object> old = Runner.JSON.readValue(out.toFile(), Map.class);
+            for (Map<String, Object> r : (List<Map<String, Object>>) old.get("rows")) {
+                if (chosen.stream().noneMatch(st -> st.name().equals(r.get("setting")))) rows.add(r);
+            }
+        }
         try {
-            for (Setting st : settings(work)) {
+            for (Setting st : chosen) {
                 for (int round = 1; round <= s.rounds; round++) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("setting", st.name());
@@ -107,7 +129,7 @@ final class Tuning {
 
     private static void train(Runner.Settings s, CTools tools, Path work, Path jar, int echoPort, Setting st) throws Exception {
         Path dir = Files.createDirectories(work.resolve("train-" + Math.abs(st.name().hashCode())));
-        Peer.Ctx ctx = new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echoPort, jar, flags(st.train()), st.java());
+        Peer.Ctx ctx = new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echoPort, jar, flags(st.train()), st.java(), st.env());
         Peer.Running r = new Peer.Switchyard().start(ctx, Runner.ROUTES);
         String prefix = Peer.prefix(Runner.ROUTES - 1);
         tools.run("http", r.port(), prefix + "/hello", Runner.CONNECTIONS, 0, 0, 6);
@@ -134,7 +156,7 @@ final class Tuning {
                                 Map<String, Object> row) throws Exception {
         awaitQuiet(90_000);
         Path dir = Files.createDirectories(work.resolve("run-" + System.nanoTime()));
-        Peer.Ctx ctx = new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echoPort, jar, flags(st.flags()), st.java());
+        Peer.Ctx ctx = new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echoPort, jar, flags(st.flags()), st.java(), st.env());
         Peer.Running r = new Peer.Switchyard().start(ctx, Runner.ROUTES);
         String prefix = Peer.prefix(Runner.ROUTES - 1);
         try {
@@ -184,6 +206,9 @@ final class Tuning {
     static void writeMarkdown(Map<String, Object> doc, Path md) throws Exception {
         List<Map<String, Object>> rows = (List<Map<String, Object>>) doc.get("rows");
         Map<String, List<Map<String, Object>>> by = new LinkedHashMap<>();
+        for (Setting st : settings(Path.of("/tmp"))) {
+            if (rows.stream().anyMatch(r -> st.name().equals(r.get("setting")))) by.put(st.name(), new ArrayList<>());
+        }
         for (Map<String, Object> r : rows) {
             boolean bad = r.containsKey("error") || (r.get("errors") instanceof Number n && n.longValue() > 0);
             by.computeIfAbsent((String) r.get("setting"), k -> new ArrayList<>());
@@ -214,6 +239,7 @@ final class Tuning {
         for (Setting st : settings(Path.of("/tmp/switchyard-tune"))) {
             t.append("- ").append(st.name()).append(": `").append(st.flags().isEmpty() ? "(none)" : st.flags()).append('`');
             if (st.train() != null) t.append("; trained first with `").append(st.train()).append('`');
+            if (st.env() != null) t.append("; environment ").append(st.env());
             t.append('\n');
         }
         String begin = "<!-- generated table: bench/run.sh --tune -->", end = "<!-- end of generated table -->";
