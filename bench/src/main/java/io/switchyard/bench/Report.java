@@ -103,6 +103,36 @@ final class Report {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
+    /** True when every INVALID flag of the cell is about other programs' CPU use. */
+    static boolean onlyForeign(JsonNode c) {
+        boolean any = false;
+        for (JsonNode f : c.path("flags")) {
+            if (!f.asText().startsWith("INVALID")) continue;
+            if (!f.asText().startsWith("INVALID: other processes")) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    /**
+     * Median proxy CPU per operation: over the valid rounds, or (marked approximate) over rounds
+     * that were invalid only because other programs used the CPU: the proxy's own CPU time per
+     * operation moves much less under such contention than its throughput does.
+     */
+    record Cost(double value, boolean approximate) {
+    }
+
+    Cost cost(String target, String scenario) {
+        Double v = med(target, scenario, "proxy_cpu_us_per_op");
+        if (v != null) return new Cost(v, false);
+        List<JsonNode> cs = by.getOrDefault(target, Map.of()).get(scenario);
+        if (cs == null) return null;
+        double[] a = cs.stream().filter(Report::onlyForeign).map(c -> c.get("proxy_cpu_us_per_op"))
+                .filter(n -> n != null && n.isNumber()).mapToDouble(JsonNode::asDouble).sorted().toArray();
+        if (a.length == 0) return null;
+        return new Cost(a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2, true);
+    }
+
     /** The proxy with the highest median throughput in a scenario, or null. */
     String fastest(String scenario) {
         String best = null;
@@ -276,22 +306,25 @@ final class Report {
     private void cpuTable(StringBuilder md) {
         md.append("## Proxy CPU per operation\n\n");
         md.append("CPU time (user + system, from `/proc`) of the proxy's process tree per completed operation over the whole cell. This is a cost, not a rate: it stays comparable when the load side bounds the throughput, though a proxy that is not saturated batches less and so pays a little more per operation than it would at full load.\n\n");
+        md.append("A value marked ≈ comes only from rounds that were invalid because other programs used the CPU (no valid round): the proxy's own CPU per operation moves much less under such contention than its throughput, but treat it as approximate.\n\n");
         md.append("| scenario | nginx | HAProxy | Caddy | Switchyard | Switchyard vs cheapest peer |\n| --- | --- | --- | --- | --- | --- |\n");
         for (String sc : LOAD_SCENARIOS) {
             md.append("| ").append(sc);
             Double best = null;
             String bestP = null;
+            boolean approx = false;
             for (String p : PROXIES) {
-                Double v = med(p, sc, "proxy_cpu_us_per_op");
-                md.append(" | ").append(v == null ? "–" : String.format(Locale.ROOT, "%.1f µs", v));
-                if (v != null && PEERS.contains(p) && (best == null || v < best)) {
-                    best = v;
+                Cost v = cost(p, sc);
+                md.append(" | ").append(v == null ? "–" : String.format(Locale.ROOT, "%s%.1f µs", v.approximate() ? "≈" : "", v.value()));
+                if (v != null && PEERS.contains(p) && (best == null || v.value() < best)) {
+                    best = v.value();
                     bestP = p;
                 }
             }
-            Double ours = med(US, sc, "proxy_cpu_us_per_op");
+            Cost ours = cost(US, sc);
+            if (ours != null && bestP != null) approx = ours.approximate() || cost(bestP, sc).approximate();
             md.append(" | ").append(ours == null || best == null ? "–"
-                    : String.format(Locale.ROOT, "%.2fx %s", ours / best, NAMES.get(bestP))).append(" |\n");
+                    : String.format(Locale.ROOT, "%s%.2fx %s", approx ? "≈" : "", ours.value() / best, NAMES.get(bestP))).append(" |\n");
         }
         md.append('\n');
     }
@@ -328,7 +361,7 @@ final class Report {
             return;
         }
         if (ratio == null) {
-            md.append("– | not measured |\n");
+            md.append("– | not measured (no valid round for Switchyard or for any peer) |\n");
             return;
         }
         md.append(String.format(Locale.ROOT, "%.2fx", ratio)).append(" | ").append(ok.test(ratio) ? "met" : "**MISSED**").append(" |\n");
@@ -344,11 +377,13 @@ final class Report {
             if (why != null) {
                 if (row.kind() != Kind.RATE || cpuSc == null) continue;
                 String cheap = cheapestPeer(cpuSc);
-                Double ours = med(US, cpuSc, "proxy_cpu_us_per_op");
-                if (cheap != null && ours != null && ours > med(cheap, cpuSc, "proxy_cpu_us_per_op")) {
-                    double c = med(cheap, cpuSc, "proxy_cpu_us_per_op");
-                    md.append(String.format(Locale.ROOT, "- **%s**: throughput is not comparable (%s), but per operation Switchyard's core spends %.1f µs against %s's %.1f µs (%.2fx).%n",
-                            row.label(), why, ours, NAMES.get(cheap), c, ours / c));
+                Cost ours = cost(US, cpuSc);
+                if (cheap != null && ours != null && ours.value() > cost(cheap, cpuSc).value()) {
+                    Cost c = cost(cheap, cpuSc);
+                    boolean approx = ours.approximate() || c.approximate();
+                    md.append(String.format(Locale.ROOT, "- **%s**: throughput is not comparable (%s), but per operation Switchyard's core spends %s%.1f µs against %s's %.1f µs (%.2fx)%s.%n",
+                            row.label(), why, approx ? "≈" : "", ours.value(), NAMES.get(cheap), c.value(), ours.value() / c.value(),
+                            approx ? ", from rounds with other programs' CPU use" : ""));
                     n++;
                 }
                 continue;
@@ -361,9 +396,9 @@ final class Report {
             md.append(String.format(Locale.ROOT, "- **%s**: Switchyard %s against %s's %s (%.2fx)", row.label(),
                     fmt(row, value(row, US)), NAMES.get(peer), fmt(row, value(row, peer)), r));
             if (cpuSc != null) {
-                Double ours = med(US, cpuSc, "proxy_cpu_us_per_op"), theirs = med(peer, cpuSc, "proxy_cpu_us_per_op");
+                Cost ours = cost(US, cpuSc), theirs = cost(peer, cpuSc);
                 if (ours != null && theirs != null) {
-                    md.append(String.format(Locale.ROOT, "; its core spends %.1f µs per operation against %.1f µs", ours, theirs));
+                    md.append(String.format(Locale.ROOT, "; its core spends %.1f µs per operation against %.1f µs", ours.value(), theirs.value()));
                 }
             }
             if (row.scenario().equals("idle")) {
@@ -396,7 +431,8 @@ final class Report {
         String best = null;
         Double bv = null;
         for (String p : PEERS) {
-            Double v = med(p, scenario, "proxy_cpu_us_per_op");
+            Cost c = cost(p, scenario);
+            Double v = c == null ? null : c.value();
             if (v != null && (bv == null || v < bv)) {
                 bv = v;
                 best = p;
