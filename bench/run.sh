@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# One command for the whole benchmark (issue 6): installs the peers if missing, builds the bench
-# module (and dist/switchyard.jar if it is missing), runs every scenario against direct,
-# Switchyard, nginx, HAProxy and Caddy (3 rounds, alternating, medians) and regenerates
-# docs/benchmarks.md, docs/benchmarks.png and docs/bench-results/latest.json.
+# One command for the whole benchmark (issue 12): installs the peers if missing, builds the C load
+# generator and echo upstream (bench/c, gcc -O2), the bench runner and dist/switchyard.jar if it is
+# missing, runs every scenario against direct, nginx, HAProxy, Caddy and Switchyard (3 rounds,
+# alternating, medians) and regenerates docs/benchmarks.md, docs/benchmarks.png and
+# docs/bench-results/latest.json. About 15 minutes on the 2-core bench machine.
 #
-#   bench/run.sh                       # the full run (about 15 minutes on the 2-core bench machine)
-#   bench/run.sh --rounds 1 --duration-ms 2000 --targets direct,nginx   # quick look
+#   bench/run.sh                                   # the full run
+#   bench/run.sh --rounds 1 --targets direct,nginx # quick look (any runner option, see Runner.Settings)
+#   bench/run.sh --tune                            # JVM settings for Switchyard alone -> bench/JVM-TUNING.md
 #
-# Any option is passed to the runner (see Runner.Settings). Environment:
+# Environment:
 #   SWITCHYARD_JAVA_OPTS   JVM flags for Switchyard (default: -Xms256m -Xmx512m -XX:+UseParallelGC
 #                          -XX:-AlwaysPreTouch -Dorg.slf4j.simpleLogger.log.switchyard.access=warn)
 #   BENCH_PROXY_CPUS / BENCH_LOAD_CPUS   taskset lists (default 1 and 0)
@@ -19,7 +21,7 @@ need=()
 command -v nginx   >/dev/null || need+=(nginx-light)
 command -v haproxy >/dev/null || need+=(haproxy)
 command -v caddy   >/dev/null || need+=(caddy)
-command -v wrk     >/dev/null || need+=(wrk)
+command -v gcc     >/dev/null || need+=(gcc libc6-dev)
 command -v taskset >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "run.sh: installing ${need[*]} from Debian"
@@ -44,6 +46,10 @@ if [ "$CPUS" -lt 2 ]; then
 fi
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
+mkdir -p bench/target/c
+for tool in loadgen echo; do
+  gcc -O2 -Wall -Wextra -Werror -o "bench/target/c/$tool" "bench/c/$tool.c"
+done
 OFFLINE=""; [ -d "$HOME/.m2/repository/io/netty" ] && OFFLINE="-o"
 mvn -q $OFFLINE -f bench/pom.xml package -DskipTests || mvn -q -f bench/pom.xml package -DskipTests
 if [ ! -f dist/switchyard.jar ]; then
@@ -54,8 +60,10 @@ fi
 # Access log off like the peers' configs (nginx access_log off, HAProxy/Caddy log nothing per request).
 JVM_OPTS=${SWITCHYARD_JAVA_OPTS:--Xms256m -Xmx512m -XX:+UseParallelGC -XX:-AlwaysPreTouch -Dorg.slf4j.simpleLogger.log.switchyard.access=warn}
 mkdir -p docs/bench-results
-# The runner is the load generator: pin it to the load core(s) with the echo upstream and wrk.
-taskset -c "$LOAD_CPUS" java -Xms512m -Xmx1g -XX:+UseParallelGC \
-  -jar bench/target/switchyard-bench.jar run --repo "$REPO" \
+CMD=run; LOG=docs/bench-results/run.log
+if [ "${1:-}" = "--tune" ]; then shift; CMD=tune; LOG=docs/bench-results/jvm-tuning.log; fi
+# The runner only starts processes and reads /proc; it sits on the load core with the C tools.
+taskset -c "$LOAD_CPUS" java -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  -jar bench/target/switchyard-bench.jar "$CMD" --repo "$REPO" \
   --proxy-cpus "$PROXY_CPUS" --load-cpus "$LOAD_CPUS" --switchyard-jvm "$JVM_OPTS" "$@" \
-  2>&1 | tee docs/bench-results/run.log
+  2>&1 | tee "$LOG"

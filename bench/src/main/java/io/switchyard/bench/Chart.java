@@ -9,7 +9,10 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -21,26 +24,51 @@ final class Chart {
     private Chart() {
     }
 
-    record Metric(String label, String scenario, String field, boolean higherIsBetter) {
+    /** One group of bars: a label and each target's value relative to nginx (higher is better). */
+    record Group(String label, boolean inverted, Map<String, Double> rel) {
     }
 
-    static final List<Metric> METRICS = List.of(
-            new Metric("A 32 B msg/s", "A-32", "perSecond", true),
-            new Metric("A 1 KiB msg/s", "A-1024", "perSecond", true),
-            new Metric("A 16 KiB msg/s", "A-16384", "perSecond", true),
-            new Metric("A 1 KiB CPU/msg", "A-1024", "proxy_cpu_us_per_op", false),
-            new Metric("B p99 @ fixed rate", "B", "p99Us", false),
-            new Metric("C handshakes/s", "C", "perSecond", true),
-            new Metric("D bytes/idle tunnel", "D", "bytes_per_tunnel", false),
-            new Metric("E HTTP req/s", "E", "perSecond", true),
-            new Metric("F 100k routes msg/s", "F-100k", "perSecond", true));
+    /** Every valid headline row, then proxy CPU per operation (inverted), relative to nginx. */
+    static List<Group> groups(Report r) {
+        List<Group> out = new ArrayList<>();
+        for (Report.Row row : Report.ROWS) {
+            Double base = r.value(row, "nginx");
+            Map<String, Double> rel = new LinkedHashMap<>();
+            for (String t : TARGETS) {
+                Double v = r.value(row, t);
+                if (v == null || base == null || v == 0 || base == 0) continue;
+                rel.put(t, row.higherIsBetter() ? v / base : base / v);
+            }
+            if (!rel.isEmpty()) out.add(new Group(short_(row.label()), !row.higherIsBetter(), rel));
+        }
+        for (String sc : Report.LOAD_SCENARIOS) {
+            Double base = r.med("nginx", sc, "proxy_cpu_us_per_op");
+            Map<String, Double> rel = new LinkedHashMap<>();
+            for (String t : TARGETS) {
+                Double v = r.med(t, sc, "proxy_cpu_us_per_op");
+                if (v == null || base == null || v == 0) continue;
+                rel.put(t, base / v);
+            }
+            if (!rel.isEmpty()) out.add(new Group("CPU/op " + sc, true, rel));
+        }
+        return out;
+    }
+
+    private static String short_(String label) {
+        int i = label.indexOf(" (");
+        String s = i > 0 ? label.substring(0, i) : label;
+        return s.replace("HTTP keep-alive req/s", "HTTP req/s").replace("HTTP cold: first 10 s after start", "HTTP cold 10 s")
+                .replace("RSS with 4,000 idle tunnels", "RSS 4k idle").replace("RSS, fresh process", "RSS fresh")
+                .replace(", 64 conns", "");
+    }
+
     static final List<String> TARGETS = List.of("switchyard", "nginx", "haproxy", "caddy");
     static final Color[] COLORS = {new Color(0xD62728), new Color(0x2CA02C), new Color(0x1F77B4), new Color(0x9467BD)};
     static final double CAP = 3.0;
 
     static void write(Report r, Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        int w = 1400, h = 740, left = 70, right = 30, top = 100, bottom = 120;
+        int w = 1600, h = 740, left = 70, right = 30, top = 100, bottom = 120;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -49,19 +77,11 @@ final class Chart {
         g.fillRect(0, 0, w, h);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 20));
-        g.drawString("Switchyard vs nginx, HAProxy, Caddy: relative to nginx = 1.0, higher is better", left, 32);
+        g.drawString("Switchyard vs nginx, HAProxy, Caddy: relative to nginx = 1.0, higher is better (steady state)", left, 32);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        g.drawString("Medians of the bench/run.sh rounds; latency, CPU per message and memory per tunnel are inverted"
-                + " (nginx / target). Bars above " + CAP + " are clipped; the label is the true value. Missing bar = not measured.",
+        g.drawString("Medians of the bench/run.sh rounds; p99, RSS and CPU per operation are inverted (nginx / target)."
+                + " Bars above " + CAP + " are clipped; the label is the true value. Missing group or bar = invalid (load-bound) or not measured.",
                 left, 54);
-        int invalid = r.invalidCells(), total = r.totalCells();
-        if (invalid > 0) {
-            g.setColor(new Color(0xB00000));
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-            g.drawString(invalid + " of " + total + " measured cells were invalid (errors, missing connections or other"
-                    + " programs using the CPU); see \"Validity flags\" in benchmarks.md before quoting a bar.", left, 72);
-            g.setColor(Color.BLACK);
-        }
         int plotH = h - top - bottom, plotW = w - left - right;
         // Axis and grid.
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -75,16 +95,16 @@ final class Chart {
             g.drawString(String.format(Locale.ROOT, "%.1f", v), left - 35, y + 4);
         }
         g.setStroke(new BasicStroke(1f));
-        int groups = METRICS.size();
+        List<Group> gs = groups(r);
+        int groups = Math.max(1, gs.size());
         double groupW = (double) plotW / groups;
         double barW = groupW * 0.8 / TARGETS.size();
-        for (int i = 0; i < groups; i++) {
-            Metric m = METRICS.get(i);
-            Double base = r.med("nginx", m.scenario(), m.field());
+        for (int i = 0; i < gs.size(); i++) {
+            Group m = gs.get(i);
             for (int t = 0; t < TARGETS.size(); t++) {
-                Double v = r.med(TARGETS.get(t), m.scenario(), m.field());
-                if (v == null || base == null || v == 0 || base == 0) continue;
-                double rel = m.higherIsBetter() ? v / base : base / v;
+                Double relv = m.rel().get(TARGETS.get(t));
+                if (relv == null) continue;
+                double rel = relv;
                 int x = (int) (left + i * groupW + groupW * 0.1 + t * barW);
                 int bh = (int) (Math.min(rel, CAP) / CAP * plotH);
                 g.setColor(COLORS[t]);
@@ -94,12 +114,12 @@ final class Chart {
                 g.drawString(label, x + (int) (barW / 2) - g.getFontMetrics().stringWidth(label) / 2 - 1, top + plotH - bh - 4);
             }
             g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 10));
             String lab = m.label();
             int lx = (int) (left + i * groupW + groupW / 2 - g.getFontMetrics().stringWidth(lab) / 2.0);
             g.drawString(lab, lx, top + plotH + 20);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-            String sub = m.higherIsBetter() ? "(higher is better)" : "(inverted)";
+            String sub = m.inverted() ? "(inverted)" : "";
             g.drawString(sub, (int) (left + i * groupW + groupW / 2 - g.getFontMetrics().stringWidth(sub) / 2.0), top + plotH + 36);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         }

@@ -28,18 +28,18 @@ abstract class Peer {
     }
 
     /** A running instance. */
-    record Running(Process process, int port, int tlsPort, long startMs) {
+    record Running(Process process, int port, long startMs) {
         long pid() {
             return process == null ? -1 : process.pid();
         }
     }
 
     /** Starts the peer with {@code routes} routes to the echo upstream; returns once it proxies. */
-    abstract Running start(Ctx ctx, int routes, boolean tls) throws Exception;
+    abstract Running start(Ctx ctx, int routes) throws Exception;
 
     /** What the run shares with every peer. */
-    record Ctx(Path work, Path peersDir, String proxyCpus, int echoPort, Path jar, List<String> switchyardJvm,
-               Path cert, Path key) {
+    record Ctx(Path work, Path peersDir, String proxyCpus, int echoPort, Path jar, List<String> switchyardJvm, String java,
+               Map<String, String> env) {
     }
 
     boolean isDirect() {
@@ -59,14 +59,14 @@ abstract class Peer {
     }
 
     /** Waits until an HTTP request through the last route reaches the echo upstream. */
-    static Running ready(Process p, int port, int tlsPort, long t0, long timeoutMs, int routes, Path log) throws Exception {
+    static Running ready(Process p, int port, long t0, long timeoutMs, int routes, Path log) throws Exception {
         boolean ok = Procs.await200("http://127.0.0.1:" + port + prefix(routes - 1) + "/ready", timeoutMs, p);
         if (!ok) {
             Procs.stop(p, 2000);
             String tail = Files.exists(log) ? tail(Files.readString(log), 1500) : "";
             throw new IllegalStateException("did not become ready in " + timeoutMs + " ms; log tail:\n" + tail);
         }
-        return new Running(p, port, tlsPort, System.currentTimeMillis() - t0);
+        return new Running(p, port, System.currentTimeMillis() - t0);
     }
 
     static String tail(String s, int n) {
@@ -84,8 +84,8 @@ abstract class Peer {
         }
 
         @Override
-        Running start(Ctx ctx, int routes, boolean tls) {
-            return new Running(null, ctx.echoPort(), -1, 0);
+        Running start(Ctx ctx, int routes) {
+            return new Running(null, ctx.echoPort(), 0);
         }
     }
 
@@ -95,24 +95,21 @@ abstract class Peer {
         }
 
         @Override
-        Running start(Ctx ctx, int routes, boolean tls) throws Exception {
+        Running start(Ctx ctx, int routes) throws Exception {
             int port = freePort();
-            int tlsPort = tls ? freePort() : -1;
             StringBuilder r = new StringBuilder();
             for (int i = 0; i < routes; i++) {
                 r.append("        location ").append(prefix(i)).append("/ { proxy_pass http://echo; }\n");
             }
             String conf = fill(Files.readString(ctx.peersDir().resolve("nginx.conf.tmpl")), Map.of(
                     "DIR", ctx.work().toString(), "ECHO", Integer.toString(ctx.echoPort()),
-                    "LISTEN", Integer.toString(port), "ROUTES", r.toString(), "ROUTE_COUNT", Integer.toString(routes),
-                    "TLS", tls ? "        listen 127.0.0.1:" + tlsPort + " ssl backlog=4096;\n        ssl_certificate "
-                            + ctx.cert() + ";\n        ssl_certificate_key " + ctx.key() + ";\n" : ""));
+                    "LISTEN", Integer.toString(port), "ROUTES", r.toString(), "ROUTE_COUNT", Integer.toString(routes)));
             Path file = ctx.work().resolve("nginx.conf");
             Files.writeString(file, conf);
             Path log = ctx.work().resolve("nginx.log");
             long t0 = System.currentTimeMillis();
             Process p = Procs.start(ctx.proxyCpus(), List.of("nginx", "-p", ctx.work().toString(), "-c", file.toString()), log, null);
-            return ready(p, port, tlsPort, t0, 120_000, routes, log);
+            return ready(p, port, t0, 120_000, routes, log);
         }
     }
 
@@ -122,27 +119,20 @@ abstract class Peer {
         }
 
         @Override
-        Running start(Ctx ctx, int routes, boolean tls) throws Exception {
+        Running start(Ctx ctx, int routes) throws Exception {
             int port = freePort();
-            int tlsPort = tls ? freePort() : -1;
             StringBuilder map = new StringBuilder();
             for (int i = 0; i < routes; i++) map.append(prefix(i)).append("/ echo\n");
             Files.writeString(ctx.work().resolve("haproxy-routes.map"), map);
-            String tlsBind = "";
-            if (tls) {
-                Path pem = ctx.work().resolve("haproxy.pem");
-                Files.writeString(pem, Files.readString(ctx.cert()) + Files.readString(ctx.key()));
-                tlsBind = "    bind 127.0.0.1:" + tlsPort + " ssl crt " + pem + "\n";
-            }
             String conf = fill(Files.readString(ctx.peersDir().resolve("haproxy.cfg.tmpl")), Map.of(
                     "DIR", ctx.work().toString(), "ECHO", Integer.toString(ctx.echoPort()),
-                    "LISTEN", Integer.toString(port), "ROUTE_COUNT", Integer.toString(routes), "TLS", tlsBind));
+                    "LISTEN", Integer.toString(port), "ROUTE_COUNT", Integer.toString(routes)));
             Path file = ctx.work().resolve("haproxy.cfg");
             Files.writeString(file, conf);
             Path log = ctx.work().resolve("haproxy.log");
             long t0 = System.currentTimeMillis();
             Process p = Procs.start(ctx.proxyCpus(), List.of("haproxy", "-db", "-f", file.toString()), log, null);
-            return ready(p, port, tlsPort, t0, 120_000, routes, log);
+            return ready(p, port, t0, 120_000, routes, log);
         }
     }
 
@@ -152,19 +142,16 @@ abstract class Peer {
         }
 
         @Override
-        Running start(Ctx ctx, int routes, boolean tls) throws Exception {
+        Running start(Ctx ctx, int routes) throws Exception {
             int port = freePort();
-            int tlsPort = tls ? freePort() : -1;
             StringBuilder r = new StringBuilder();
             for (int i = 0; i < routes; i++) {
                 r.append("    handle ").append(prefix(i)).append("/* {\n        reverse_proxy 127.0.0.1:")
                         .append(ctx.echoPort()).append("\n    }\n");
             }
-            String tlsSite = tls ? ":" + tlsPort + " {\n    bind 127.0.0.1\n    tls " + ctx.cert() + " "
-                    + ctx.key() + "\n    reverse_proxy 127.0.0.1:" + ctx.echoPort() + "\n}\n" : "";
             String conf = fill(Files.readString(ctx.peersDir().resolve("Caddyfile.tmpl")), Map.of(
                     "DIR", ctx.work().toString(), "LISTEN", Integer.toString(port), "ROUTES", r.toString(),
-                    "ROUTE_COUNT", Integer.toString(routes), "TLS", tlsSite));
+                    "ROUTE_COUNT", Integer.toString(routes)));
             Path file = ctx.work().resolve("Caddyfile");
             Files.writeString(file, conf);
             Path log = ctx.work().resolve("caddy.log");
@@ -172,7 +159,7 @@ abstract class Peer {
             Process p = Procs.start(ctx.proxyCpus(), List.of("caddy", "run", "--adapter", "caddyfile", "--config", file.toString()),
                     log, Map.of("GOMAXPROCS", "1", "XDG_DATA_HOME", ctx.work().toString(),
                             "XDG_CONFIG_HOME", ctx.work().toString(), "HOME", ctx.work().toString()));
-            return ready(p, port, tlsPort, t0, 180_000, routes, log);
+            return ready(p, port, t0, 180_000, routes, log);
         }
     }
 
@@ -185,52 +172,35 @@ abstract class Peer {
         static final ObjectMapper JSON = new ObjectMapper();
 
         /** The declarative document: one echo upstream, {@code routes} prefix routes, long idle limits. */
-        static String document(int echoPort, int routes, String extraRoute) {
-            return document(echoPort, routes, extraRoute, null, null);
-        }
-
-        /** The same, plus a certificate for "localhost" when {@code certPem} is not null. */
-        static String document(int echoPort, int routes, String extraRoute, String certPem, String keyPem) {
+        static String document(int echoPort, int routes) {
             ObjectNode doc = JSON.createObjectNode();
             doc.putObject("timeouts").put("connect_ms", 5000).put("read_ms", 300000).put("send_ms", 300000);
             ObjectNode up = doc.putArray("upstreams").addObject();
             up.put("name", "echo").put("balance", "round_robin");
             up.putArray("targets").addObject().put("address", "127.0.0.1:" + echoPort).put("weight", 1);
             ArrayNode rs = doc.putArray("routes");
-            if (extraRoute != null) {
-                rs.addObject().put("name", extraRoute).put("path_prefix", "/" + extraRoute).put("upstream", "echo");
-            }
             for (int i = 0; i < routes; i++) {
                 rs.addObject().put("name", "r" + i).put("path_prefix", prefix(i)).put("upstream", "echo");
-            }
-            if (certPem != null) {
-                ObjectNode cert = doc.putArray("certificates").addObject();
-                cert.put("name", "bench");
-                cert.putArray("snis").add("localhost");
-                cert.put("cert_pem", certPem).put("key_pem", keyPem);
             }
             return doc.toString();
         }
 
         @Override
-        Running start(Ctx ctx, int routes, boolean tls) throws Exception {
+        Running start(Ctx ctx, int routes) throws Exception {
             int port = freePort();
             int status = freePort();
-            int tlsPort = tls ? freePort() : -1;
             Path file = ctx.work().resolve("switchyard.json");
-            Files.writeString(file, tls ? document(ctx.echoPort(), routes, null, Files.readString(ctx.cert()),
-                    Files.readString(ctx.key())) : document(ctx.echoPort(), routes, null));
+            Files.writeString(file, document(ctx.echoPort(), routes));
             List<String> cmd = new ArrayList<>();
-            cmd.add("java");
+            cmd.add(ctx.java());
             cmd.addAll(ctx.switchyardJvm());
             cmd.addAll(List.of("-jar", ctx.jar().toString(), "data-plane", "--config", file.toString(),
                     "--listen", "127.0.0.1:" + port, "--status", "127.0.0.1:" + status,
                     "--state-dir", ctx.work().resolve("switchyard-state").toString(), "--node-id", "bench"));
-            if (tls) cmd.addAll(List.of("--tls-listen", "127.0.0.1:" + tlsPort));
             Path log = ctx.work().resolve("switchyard.log");
             long t0 = System.currentTimeMillis();
-            Process p = Procs.start(ctx.proxyCpus(), cmd, log, null);
-            return ready(p, port, tlsPort, t0, 120_000, routes, log);
+            Process p = Procs.start(ctx.proxyCpus(), cmd, log, ctx.env());
+            return ready(p, port, t0, 120_000, routes, log);
         }
     }
 }

@@ -49,6 +49,16 @@ final class Procs {
         return p;
     }
 
+    /** Registers a process started elsewhere so that an interrupted run stops it too. */
+    static Process track(Process p) {
+        LIVE.add(p);
+        return p;
+    }
+
+    static void untrack(Process p) {
+        LIVE.remove(p);
+    }
+
     /** SIGTERM, then SIGKILL after {@code graceMs}; children too (nginx workers, haproxy, caddy). */
     static void stop(Process p, long graceMs) {
         if (p == null) return;

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,18 +14,49 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns the raw results of a run into docs/benchmarks.md (medians over rounds, ratios against each
- * peer, goals, validity flags, machine and configs) and docs/benchmarks.png.
+ * Turns the raw results of a run into docs/benchmarks.md and docs/benchmarks.png: medians over
+ * the valid rounds, the proxy-bound rule (direct at least twice the fastest proxy, or the cell is
+ * invalid and shows no number), goals, "where we lose", cold versus steady, and the machine.
  */
 final class Report {
     static final String US = "switchyard";
     static final List<String> PEERS = List.of("nginx", "haproxy", "caddy");
-    static final List<String> ALL = List.of("direct", US, "nginx", "haproxy", "caddy");
+    static final List<String> PROXIES = List.of("nginx", "haproxy", "caddy", US);
+    static final Map<String, String> NAMES = Map.of("direct", "direct", "nginx", "nginx", "haproxy", "HAProxy",
+            "caddy", "Caddy", US, "Switchyard");
+    /** How much faster than the fastest proxy the load must be with no proxy for a cell to count. */
+    static final double MIN_DIRECT_FACTOR = 2.0;
+
+    enum Kind { RATE, LATENCY, MEMORY }
+
+    /**
+     * A headline row. {@code loadScenario} is the direct scenario that proves the cell proxy-bound
+     * (null: the row does not depend on the load, like RSS).
+     */
+    record Row(String label, String scenario, String field, Kind kind, String loadScenario) {
+        boolean higherIsBetter() {
+            return kind == Kind.RATE;
+        }
+    }
+
+    static final List<Row> ROWS = List.of(
+            new Row("echo 32 B, 64 conns (msg/s)", "echo-32", "per_second", Kind.RATE, "echo-32"),
+            new Row("echo 1 KiB (msg/s)", "echo-1024", "per_second", Kind.RATE, "echo-1024"),
+            new Row("echo 16 KiB (msg/s)", "echo-16384", "per_second", Kind.RATE, "echo-16384"),
+            new Row("p99 at 32 B", "echo-32", "p99_us", Kind.LATENCY, "echo-32"),
+            new Row("p99 at 1 KiB", "echo-1024", "p99_us", Kind.LATENCY, "echo-1024"),
+            new Row("p99 at 16 KiB", "echo-16384", "p99_us", Kind.LATENCY, "echo-16384"),
+            new Row("handshakes/s (16 loops)", "handshake", "per_second", Kind.RATE, "handshake"),
+            new Row("HTTP keep-alive req/s (64 conns)", "http", "per_second", Kind.RATE, "http"),
+            new Row("HTTP cold: first 10 s after start (req/s)", "cold-http", "per_second", Kind.RATE, "http"),
+            new Row("RSS, fresh process", "fresh", "rss_bytes", Kind.MEMORY, null),
+            new Row("RSS with 4,000 idle tunnels", "idle", "rss_bytes", Kind.MEMORY, null));
+
+    static final List<String> LOAD_SCENARIOS = List.of("echo-32", "echo-1024", "echo-16384", "handshake", "http");
 
     private final JsonNode doc;
     /** target -> scenario -> cells of all rounds. */
     private final Map<String, Map<String, List<JsonNode>>> by = new LinkedHashMap<>();
-    private final StringBuilder md = new StringBuilder();
 
     private Report(JsonNode doc) {
         this.doc = doc;
@@ -36,24 +66,15 @@ final class Report {
         }
     }
 
+    static Report of(Object results) {
+        return new Report(new ObjectMapper().valueToTree(results));
+    }
+
     static void write(Path results, Path outDir) throws IOException {
-        JsonNode doc = new ObjectMapper().readTree(results.toFile());
-        Report r = new Report(doc);
+        Report r = new Report(new ObjectMapper().readTree(results.toFile()));
         Files.createDirectories(outDir);
         Files.writeString(outDir.resolve("benchmarks.md"), r.markdown());
         Chart.write(r, outDir.resolve("benchmarks.png"));
-    }
-
-    int invalidCells() {
-        int n = 0;
-        for (JsonNode c : doc.path("cells")) if (invalid(c)) n++;
-        return n;
-    }
-
-    int totalCells() {
-        int n = 0;
-        for (JsonNode c : doc.path("cells")) if (!c.path("scenario").asText().startsWith("start")) n++;
-        return n;
     }
 
     static boolean invalid(JsonNode c) {
@@ -61,15 +82,18 @@ final class Report {
         return false;
     }
 
-    /** The rounds of a cell that count: the valid ones, or all of them when none is valid. */
+    boolean has(String target) {
+        return by.containsKey(target);
+    }
+
+    /** The valid rounds of a cell; empty when it ran but none is valid; null when it never ran. */
     List<JsonNode> rounds(String target, String scenario) {
         List<JsonNode> cs = by.getOrDefault(target, Map.of()).get(scenario);
         if (cs == null) return null;
-        List<JsonNode> valid = cs.stream().filter(c -> !invalid(c)).toList();
-        return valid.isEmpty() ? cs : valid;
+        return cs.stream().filter(c -> !invalid(c)).toList();
     }
 
-    /** Median over the valid rounds (see {@link #rounds}) of a numeric field; null when none has it. */
+    /** Median over the valid rounds of a numeric field; null when there is none. */
     Double med(String target, String scenario, String field) {
         List<JsonNode> cs = rounds(target, scenario);
         if (cs == null) return null;
@@ -79,399 +103,418 @@ final class Report {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    /** Median of RSS at one idle level. */
-    Double medIdle(String target, int level) {
-        List<JsonNode> cs = rounds(target, "D");
+    /** True when every INVALID flag of the cell is about other programs' CPU use. */
+    static boolean onlyForeign(JsonNode c) {
+        boolean any = false;
+        for (JsonNode f : c.path("flags")) {
+            if (!f.asText().startsWith("INVALID")) continue;
+            if (!f.asText().startsWith("INVALID: other processes")) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    /**
+     * Median proxy CPU per operation: over the valid rounds, or (marked approximate) over rounds
+     * that were invalid only because other programs used the CPU: the proxy's own CPU time per
+     * operation moves much less under such contention than its throughput does.
+     */
+    record Cost(double value, boolean approximate) {
+    }
+
+    Cost cost(String target, String scenario) {
+        Double v = med(target, scenario, "proxy_cpu_us_per_op");
+        if (v != null) return new Cost(v, false);
+        List<JsonNode> cs = by.getOrDefault(target, Map.of()).get(scenario);
         if (cs == null) return null;
-        double[] v = cs.stream().flatMap(c -> {
-            List<Double> l = new ArrayList<>();
-            for (JsonNode p : c.path("points")) if (p.path("asked").asInt() == level) l.add(p.path("rss_bytes").asDouble());
-            return l.stream();
-        }).mapToDouble(Double::doubleValue).sorted().toArray();
-        if (v.length == 0) return null;
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        double[] a = cs.stream().filter(Report::onlyForeign).map(c -> c.get("proxy_cpu_us_per_op"))
+                .filter(n -> n != null && n.isNumber()).mapToDouble(JsonNode::asDouble).sorted().toArray();
+        if (a.length == 0) return null;
+        return new Cost(a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2, true);
     }
 
-    /** Added latency over direct at the same fixed rate. */
-    Double added(String target, String field) {
-        Double t = med(target, "B", field), d = med("direct", "B", field);
-        return t == null || d == null ? null : t - d;
-    }
-
-    /** Change of a metric from 10 routes (A-1024) to 100k routes, as a fraction. */
-    Double routesChange(String target, String field) {
-        Double a = med(target, "A-1024", field), f = med(target, "F-100k", field);
-        return a == null || f == null || a == 0 ? null : f / a - 1;
-    }
-
-    Double swapChange(String field) {
-        Double a = med(US, "F-swap-base", field), f = med(US, "F-swap", field);
-        return a == null || f == null || a == 0 ? null : f / a - 1;
-    }
-
-    boolean has(String target) {
-        return by.containsKey(target) && by.get(target).keySet().stream().anyMatch(k -> !k.startsWith("start") && !k.equals("error"));
-    }
-
-    static String num(Double v) {
-        if (v == null) return "–";
-        double a = Math.abs(v);
-        if (a >= 100) return String.format(Locale.ROOT, "%,.0f", v);
-        if (a >= 10) return String.format(Locale.ROOT, "%.1f", v);
-        return String.format(Locale.ROOT, "%.2f", v);
-    }
-
-    static String ratio(Double a, Double b) {
-        return a == null || b == null || b == 0 ? "–" : String.format(Locale.ROOT, "%.2fx", a / b);
-    }
-
-    static String pct(Double f) {
-        return f == null ? "–" : String.format(Locale.ROOT, "%+.1f%%", f * 100);
-    }
-
-    static String kib(Double bytes) {
-        return bytes == null ? "–" : String.format(Locale.ROOT, "%.1f KiB", bytes / 1024);
-    }
-
-    static String mib(Double bytes) {
-        return bytes == null ? "–" : String.format(Locale.ROOT, "%.1f MiB", bytes / (1 << 20));
-    }
-
-    private void line(String s) {
-        md.append(s).append('\n');
-    }
-
-    private void row(Object... cells) {
-        StringBuilder b = new StringBuilder("|");
-        for (Object c : cells) {
-            // cellsOf(...) hands over a whole row tail as one array.
-            if (c instanceof Object[] more) {
-                for (Object m : more) b.append(' ').append(m).append(" |");
-            } else {
-                b.append(' ').append(c).append(" |");
+    /** The proxy with the highest median throughput in a scenario, or null. */
+    String fastest(String scenario) {
+        String best = null;
+        double bv = -1;
+        for (String p : PROXIES) {
+            Double v = med(p, scenario, "per_second");
+            if (v != null && v > bv) {
+                bv = v;
+                best = p;
             }
         }
-        line(b.toString());
+        return best;
     }
 
-    private void header(String... cols) {
-        row((Object[]) cols);
-        String[] sep = new String[cols.length];
-        Arrays.fill(sep, "---");
-        row((Object[]) sep);
+    /** Direct throughput over the fastest proxy's in the same scenario; null if either is missing. */
+    Double directFactor(String scenario) {
+        String f = fastest(scenario);
+        Double d = med("direct", scenario, "per_second");
+        if (f == null || d == null) return null;
+        return d / med(f, scenario, "per_second");
     }
 
-    private String markdown() {
+    /** Scenarios where the load with no proxy did not reach twice the fastest proxy. */
+    List<String> loadBoundScenarios() {
+        List<String> out = new ArrayList<>();
+        for (String sc : LOAD_SCENARIOS) {
+            Double f = directFactor(sc);
+            if (f != null && f < MIN_DIRECT_FACTOR) out.add(sc);
+        }
+        return out;
+    }
+
+    /** Why a row's numbers cannot be quoted (load-bound), or null when they can. */
+    String loadBoundWhy(Row row) {
+        if (row.loadScenario() == null) return null;
+        Double d = med("direct", row.loadScenario(), "per_second");
+        String f = fastest(row.scenario());
+        if (d == null) return "no valid direct (no proxy) run to prove the load can outrun the proxies";
+        if (f == null) return null;
+        double fv = med(f, row.scenario(), "per_second");
+        double factor = d / fv;
+        if (factor >= MIN_DIRECT_FACTOR) return null;
+        return String.format(Locale.ROOT, "load-bound: with no proxy the load reached %s/s, only %.2fx the fastest proxy (%s, %s/s); the rule is %.0fx",
+                num(d), factor, NAMES.get(f), num(fv), MIN_DIRECT_FACTOR);
+    }
+
+    /** A row's value for a target, or null when not measured, invalid or load-bound. */
+    Double value(Row row, String target) {
+        if (loadBoundWhy(row) != null) return null;
+        return med(target, row.scenario(), row.field());
+    }
+
+    /** Best peer (not Switchyard) of a row, by its own direction; null if none has a value. */
+    String bestPeer(Row row) {
+        String best = null;
+        Double bv = null;
+        for (String p : PEERS) {
+            Double v = value(row, p);
+            if (v == null) continue;
+            if (bv == null || (row.higherIsBetter() ? v > bv : v < bv)) {
+                bv = v;
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    /** Switchyard over the best peer; for rates higher is better, for latency and memory lower is. */
+    Double vsBest(Row row) {
+        String b = bestPeer(row);
+        Double ours = value(row, US);
+        if (b == null || ours == null || value(row, b) == 0) return null;
+        return ours / value(row, b);
+    }
+
+    static String num(double v) {
+        if (v >= 100_000) return String.format(Locale.ROOT, "%.0fk", v / 1000);
+        if (v >= 10_000) return String.format(Locale.ROOT, "%.1fk", v / 1000);
+        return String.format(Locale.ROOT, "%,.0f", v);
+    }
+
+    static String fmt(Row row, double v) {
+        return switch (row.kind()) {
+            case RATE -> num(v);
+            case LATENCY -> v >= 1000 ? String.format(Locale.ROOT, "%.2f ms", v / 1000) : String.format(Locale.ROOT, "%.0f µs", v);
+            case MEMORY -> String.format(Locale.ROOT, "%.0f MB", v / 1e6);
+        };
+    }
+
+    private String cellText(Row row, String target) {
+        if (target.equals("direct") && (row.kind() == Kind.MEMORY || row.scenario().equals("cold-http"))) return "–";
+        List<JsonNode> rs = rounds(target, row.scenario());
+        if (rs == null) return "not run";
+        if (rs.isEmpty()) return "invalid";
+        if (!target.equals("direct") && loadBoundWhy(row) != null) return "invalid";
+        Double v = med(target, row.scenario(), row.field());
+        return v == null ? "–" : fmt(row, v);
+    }
+
+    private String ratioText(Row row) {
+        Double r = vsBest(row);
+        if (r == null) return loadBoundWhy(row) != null ? "invalid" : "–";
+        String peer = NAMES.get(bestPeer(row));
+        if (row.higherIsBetter()) return String.format(Locale.ROOT, "%.2fx %s", r, peer);
+        return r <= 1 ? String.format(Locale.ROOT, "%.2fx %s (better)", r, peer)
+                : String.format(Locale.ROOT, "%.2fx %s (worse)", r, peer);
+    }
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
         JsonNode meta = doc.path("meta");
-        line("# Benchmarks");
-        line("");
-        line("Generated by `bench/run.sh` (do not edit by hand; rerun it). Run started " + meta.path("started").asText()
-                + ", took " + num(meta.path("elapsed_s").isNumber() ? meta.path("elapsed_s").asDouble() : null)
-                + " s; commit `" + meta.path("switchyard_commit").asText() + "`. Every number is the median of "
-                + meta.path("rounds").asInt() + " rounds; raw per-round results: `docs/bench-results/latest.json`.");
-        line("");
-        line("![Switchyard and its peers, normalised to nginx = 1.0 (higher is better)](benchmarks.png)");
-        line("");
-        boolean us = has(US);
-        if (!us) {
-            line("> **Switchyard was not measured in this run.** See the notes below; its column is wired and fills in"
-                    + " as soon as `dist/switchyard.jar data-plane` runs.");
-            line("");
+        md.append("# Benchmarks\n\n");
+        md.append("Generated by `bench/run.sh` from `docs/bench-results/latest.json` (do not edit by hand; rerun it). Run started ")
+                .append(meta.path("started").asText("?")).append(", took ").append(String.format(Locale.ROOT, "%.0f", meta.path("elapsed_s").asDouble()))
+                .append(" s; commit `").append(meta.path("switchyard_commit").asText("?")).append("`. Every number is the median of the valid rounds (")
+                .append(meta.path("rounds").asInt()).append(" rounds, proxies alternating).\n\n");
+        md.append("![Switchyard and its peers relative to nginx = 1.0, higher is better](benchmarks.png)\n\n");
+        md.append("## How it is measured\n\n");
+        md.append("- **Load**: a C epoll load generator (`bench/c/loadgen.c`, one thread) and a C epoll echo upstream (`bench/c/echo.c`, one thread, WebSocket echo and HTTP/1.1 keep-alive), both built by `run.sh` with `gcc -O2` and pinned to core ")
+                .append(meta.path("load_cpus").asText("0")).append(". Each proxy runs one worker pinned to core ").append(meta.path("proxy_cpus").asText("1"))
+                .append(". Access logs are off everywhere.\n");
+        md.append("- **Closed loop**: every connection has one message in flight and sends the next when the answer is complete (WebSocket: masked binary frames, the echo is compared byte for byte; HTTP: `GET` answered `200`). Latency percentiles come from a log-linear histogram (64 sub-buckets per power of two, under 1.6% error).\n");
+        md.append("- **Direct** is the same load generator talking to the same echo upstream with no proxy, both still on the load core. It is the load side's own ceiling in exactly the placement the proxied runs have, so it shows whether the load core could have gone faster than what a proxy got.\n");
+        md.append(String.format(Locale.ROOT, "- **Proxy-bound rule**: a cell counts only if direct reached at least %.0fx the fastest proxy's figure. A direct run below that is run again; if it stays below, the cell shows *invalid* and no number (the raw file keeps them).%n", MIN_DIRECT_FACTOR));
+        md.append(String.format(Locale.ROOT, "- **Steady state**: each cell runs %.0f s of warm-up (handshakes: 4 s) and then %.0f s measured, after the proxy has already served %.0f s of cold HTTP and %.0f s of unmeasured 1 KiB echo. Order per proxy: fresh RSS, cold HTTP, echo 32 B / 1 KiB / 16 KiB, HTTP, handshakes, idle tunnels. **Cold**: HTTP keep-alive for the first %.0f s after the proxy first answered (start-up time not included, shown apart).%n",
+                meta.path("warmup_s").asDouble(), meta.path("duration_s").asDouble(), meta.path("cold_s").asDouble(), meta.path("prime_s").asDouble(), meta.path("cold_s").asDouble()));
+        md.append("- **RSS** is the proxy's process tree from `/proc/PID/status` (VmRSS, nginx master and worker summed): fresh is 1 s after it first answered, before any load; idle is with 4,000 WebSocket tunnels open and quiet, after the other cells.\n");
+        md.append("- **Quiet machine**: CPU used by other programs is sampled around each cell; a cell where they used 10% of a core or more is re-run once and otherwise invalid.\n\n");
+
+        if (!has(US)) {
+            md.append("**Switchyard was not measured in this run.**\n\n");
         }
-        if (doc.path("notes").size() > 0) {
-            line("Notes from the run:");
-            line("");
-            for (JsonNode n : doc.path("notes")) line("- " + n.asText());
-            line("");
+        for (JsonNode n : doc.path("notes")) md.append("- ").append(n.asText()).append('\n');
+        if (doc.path("notes").size() > 0) md.append('\n');
+
+        md.append("## Headline (steady state, one core each)\n\n");
+        md.append("| scenario | direct | nginx | HAProxy | Caddy | Switchyard | Switchyard vs best peer |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        for (Row row : ROWS) {
+            md.append("| ").append(row.label());
+            md.append(" | ").append(cellText(row, "direct"));
+            for (String p : PROXIES) md.append(" | ").append(cellText(row, p));
+            md.append(" | ").append(ratioText(row)).append(" |\n");
         }
-        goals();
-        ratios();
-        tables();
-        validity();
-        machine();
+        md.append("\nMessages per second are round trips. For p99 and RSS lower is better.\n\n");
+        List<String> why = new ArrayList<>();
+        for (Row row : ROWS) {
+            String w = loadBoundWhy(row);
+            if (w != null && !why.contains(row.scenario() + ": " + w)) why.add(row.label() + ": " + w);
+        }
+        if (!why.isEmpty()) {
+            md.append("Invalid rows (no number is reported for them):\n\n");
+            for (String w : why) md.append("- ").append(w).append('\n');
+            md.append("\nWhy the load can be the limit: per round trip the load core does the same kernel work a minimal proxy does"
+                    + " (the load generator and the upstream each send and receive once; the proxy receives and sends twice), and on this"
+                    + " machine that kernel work is most of the cost (`bench/PROFILE.md` counts the syscalls). A proxy that adds little above"
+                    + " the kernel therefore cannot be out-run twice over by one core of load; for those rows the proxy CPU per operation"
+                    + " below is the comparison that holds.\n\n");
+        }
+
+        cpuTable(md);
+        goals(md);
+        whereWeLose(md);
+        cold(md);
+        validity(md);
+        machine(md, meta);
         return md.toString();
     }
 
-    private void goals() {
-        line("## Goals (issue 6)");
-        line("");
-        header("goal", "measured", "verdict");
-        for (String sc : List.of("A-32", "A-1024", "A-16384")) {
-            Double r = q(med(US, sc, "perSecond"), med("nginx", sc, "perSecond"));
-            goal("A " + sc.substring(2) + " B throughput >= 1.0x nginx", ratioText(r), r == null ? null : r >= 1.0);
-        }
-        Double c = q(med(US, "C", "perSecond"), med("nginx", "C", "perSecond"));
-        goal("C handshakes/s >= 1.0x nginx", ratioText(c), c == null ? null : c >= 1.0);
-        Double ours = added(US, "p99Us"), theirs = added("nginx", "p99Us");
-        goal("B added p99 <= nginx's", ours == null || theirs == null ? "–"
-                : num(ours) + " µs vs " + num(theirs) + " µs", ours == null || theirs == null ? null : ours <= theirs);
-        Double d = q(med(US, "D", "bytes_per_tunnel"), med("nginx", "D", "bytes_per_tunnel"));
-        goal("D memory per idle tunnel <= 2x nginx's", ratioText(d), d == null ? null : d <= 2.0);
-        Double e = q(med(US, "E", "perSecond"), med("nginx", "E", "perSecond"));
-        goal("E HTTP keep-alive req/s >= 0.8x nginx", ratioText(e), e == null ? null : e >= 0.8);
-        Double f = routesChange(US, "perSecond");
-        Double fp = routesChange(US, "p99Us");
-        goal("F 100k routes within 5% of 10 routes (throughput, p99)", pct(f) + " / " + pct(fp),
-                f == null || fp == null ? null : Math.abs(f) <= 0.05 && fp <= 0.05);
-        Double sw = swapChange("p99Us");
-        goal("F snapshot swap every 100 ms moves p99 by < 10%", pct(sw), sw == null ? null : Math.abs(sw) < 0.10);
-        line("");
-    }
-
-    private static Double q(Double a, Double b) {
-        return a == null || b == null || b == 0 ? null : a / b;
-    }
-
-    private static String ratioText(Double r) {
-        return r == null ? "–" : String.format(Locale.ROOT, "%.2fx", r);
-    }
-
-    private void goal(String what, String measured, Boolean ok) {
-        row(what, measured, ok == null ? "not measured" : ok ? "met" : "**MISSED**");
-    }
-
-    private void ratios() {
-        line("## Ratios");
-        line("");
-        line("Switchyard divided by each peer, and each proxy divided by direct (no proxy). For throughput higher is"
-                + " better; for latency, CPU and memory lower is better.");
-        line("");
-        List<String[]> metrics = List.of(
-                new String[] {"A-32", "perSecond", "A 32 B msg/s"},
-                new String[] {"A-1024", "perSecond", "A 1 KiB msg/s"},
-                new String[] {"A-16384", "perSecond", "A 16 KiB msg/s"},
-                new String[] {"A-1024", "proxy_cpu_us_per_op", "A 1 KiB proxy CPU µs/msg"},
-                new String[] {"B", "p99Us", "B p99 at fixed rate"},
-                new String[] {"C", "perSecond", "C handshakes/s"},
-                new String[] {"D", "bytes_per_tunnel", "D bytes per idle tunnel"},
-                new String[] {"E", "perSecond", "E HTTP req/s"},
-                new String[] {"F-100k", "perSecond", "F 100k routes msg/s"});
-        header("metric", "ours / nginx", "ours / HAProxy", "ours / Caddy", "ours / direct", "nginx / direct",
-                "HAProxy / direct", "Caddy / direct");
-        for (String[] m : metrics) {
-            Double o = med(US, m[0], m[1]);
-            String dsc = m[0].startsWith("F") ? "A-1024" : m[0];
-            Double dir = med("direct", dsc, m[1]);
-            row(m[2], ratio(o, med("nginx", m[0], m[1])), ratio(o, med("haproxy", m[0], m[1])),
-                    ratio(o, med("caddy", m[0], m[1])), ratio(o, dir), ratio(med("nginx", m[0], m[1]), dir),
-                    ratio(med("haproxy", m[0], m[1]), dir), ratio(med("caddy", m[0], m[1]), dir));
-        }
-        line("");
-    }
-
-    private void tables() {
-        JsonNode meta = doc.path("meta");
-        line("## Results (medians)");
-        line("");
-        line("### A. Echo throughput, " + meta.path("connections").asInt() + " connections, closed loop");
-        line("");
-        line("Messages per second (each one a round trip through the proxy), the proxy's CPU per message (its"
-                + " process tree's user+system time over the window divided by messages: comparable even when the"
-                + " load core is the bottleneck) and the closed-loop p99 (service time, no correction needed).");
-        line("");
-        header("size", "metric", "direct", "switchyard", "nginx", "haproxy", "caddy");
-        for (String sc : List.of("A-32", "A-1024", "A-16384")) {
-            String size = sc.substring(2) + " B";
-            row(size, "msg/s", cellsOf(sc, "perSecond"));
-            row(size, "proxy CPU µs/msg", cellsOf(sc, "proxy_cpu_us_per_op"));
-            row(size, "proxy CPU (cores)", cellsOf(sc, "proxy_cpu_cores"));
-            row(size, "p99 µs", cellsOf(sc, "p99Us"));
-        }
-        line("");
-        line("### B. Latency at a fixed rate (half of direct 1 KiB capacity: " + num(med("direct", "B", "targetRate"))
-                + " msg/s), coordinated-omission corrected");
-        line("");
-        line("Latency runs from when each message was *due*, so a stall is charged for every message it delayed.");
-        line("");
-        header("target", "p50 µs", "p99 µs", "p99.9 µs", "added p50", "added p99", "added p99.9", "achieved msg/s");
-        for (String t : ALL) {
-            if (med(t, "B", "p50Us") == null) continue;
-            row(t, num(med(t, "B", "p50Us")), num(med(t, "B", "p99Us")), num(med(t, "B", "p999Us")),
-                    t.equals("direct") ? "–" : num(added(t, "p50Us")), t.equals("direct") ? "–" : num(added(t, "p99Us")),
-                    t.equals("direct") ? "–" : num(added(t, "p999Us")), num(med(t, "B", "perSecond")));
-        }
-        line("");
-        line("### C. New WebSocket handshakes per second (" + meta.path("handshake_concurrency").asInt()
-                + " concurrent connect-upgrade-close loops)");
-        line("");
-        header("metric", "direct", "switchyard", "nginx", "haproxy", "caddy");
-        row("handshakes/s", cellsOf("C", "perSecond"));
-        row("connect-to-101 p99 µs", cellsOf("C", "p99Us"));
-        row("proxy CPU µs/handshake", cellsOf("C", "proxy_cpu_us_per_op"));
-        line("");
-        line("### D. Idle tunnels: proxy RSS (process tree)");
-        line("");
-        header("open tunnels", "switchyard", "nginx", "haproxy", "caddy");
-        row("0 (after A-C, E)", mib(med(US, "D", "rss_base_bytes")), mib(med("nginx", "D", "rss_base_bytes")),
-                mib(med("haproxy", "D", "rss_base_bytes")), mib(med("caddy", "D", "rss_base_bytes")));
-        for (JsonNode lv : meta.path("idle_levels")) {
-            int l = lv.asInt();
-            row(String.format(Locale.ROOT, "%,d", l), mib(medIdle(US, l)), mib(medIdle("nginx", l)),
-                    mib(medIdle("haproxy", l)), mib(medIdle("caddy", l)));
-        }
-        row("**slope per tunnel**", kib(med(US, "D", "bytes_per_tunnel")), kib(med("nginx", "D", "bytes_per_tunnel")),
-                kib(med("haproxy", "D", "bytes_per_tunnel")), kib(med("caddy", "D", "bytes_per_tunnel")));
-        line("");
-        line("The slope is the least-squares fit of RSS over 1k–8k open tunnels. For the JVM read it with its baseline:"
-                + " heap pages that earlier traffic already touched are reused by new tunnels without growing RSS, so"
-                + " Switchyard's slope is what one more tunnel costs *after* the heap has grown, and its fixed cost is the"
-                + " 0-tunnel row (set by -Xms/-Xmx and Netty's pooled buffers), not the slope.");
-        line("");
-        line("### E. Plain HTTP keep-alive, wrk -t1 -c" + meta.path("connections").asInt());
-        line("");
-        header("metric", "direct", "switchyard", "nginx", "haproxy", "caddy");
-        row("requests/s", cellsOf("E", "perSecond"));
-        row("p99 µs (wrk, uncorrected)", cellsOf("E", "p99Us"));
-        row("proxy CPU µs/request", cellsOf("E", "proxy_cpu_us_per_op"));
-        line("");
-        line("### F. 10 vs " + String.format(Locale.ROOT, "%,d", meta.path("big_routes").asInt())
-                + " routes (1 KiB echo, match on the last route) and snapshot swaps");
-        line("");
-        header("metric", "switchyard", "nginx", "haproxy", "caddy");
-        row("msg/s, 10 routes", cellsOf("A-1024", "perSecond", List.of(US, "nginx", "haproxy", "caddy")));
-        row("msg/s, 100k routes", cellsOf("F-100k", "perSecond", List.of(US, "nginx", "haproxy", "caddy")));
-        row("throughput change", pct(routesChange(US, "perSecond")), pct(routesChange("nginx", "perSecond")),
-                pct(routesChange("haproxy", "perSecond")), pct(routesChange("caddy", "perSecond")));
-        row("p99 change", pct(routesChange(US, "p99Us")), pct(routesChange("nginx", "p99Us")),
-                pct(routesChange("haproxy", "p99Us")), pct(routesChange("caddy", "p99Us")));
-        row("proxy CPU µs/msg change (robust to load-core noise)", pct(routesChange(US, "proxy_cpu_us_per_op")),
-                pct(routesChange("nginx", "proxy_cpu_us_per_op")), pct(routesChange("haproxy", "proxy_cpu_us_per_op")),
-                pct(routesChange("caddy", "proxy_cpu_us_per_op")));
-        row("start-up to first proxied request, 100k routes (ms)", cellsOf("start-" + meta.path("big_routes").asInt(),
-                "start_ms", List.of(US, "nginx", "haproxy", "caddy")));
-        row("RSS after start, 100k routes", mibs("start-" + meta.path("big_routes").asInt()));
-        line("");
-        if (med(US, "F-swap", "perSecond") != null) {
-            line("Snapshot swaps (Switchyard all-in-one, `PUT /api/v1/config` of the whole document every "
-                    + meta.path("swap_every_ms").asInt() + " ms during the 1 KiB echo load):");
-            line("");
-            header("metric", "no swaps", "swaps", "change");
-            row("msg/s", num(med(US, "F-swap-base", "perSecond")), num(med(US, "F-swap", "perSecond")), pct(swapChange("perSecond")));
-            row("p99 µs", num(med(US, "F-swap-base", "p99Us")), num(med(US, "F-swap", "p99Us")), pct(swapChange("p99Us")));
-            row("proxy CPU µs/msg (includes the control plane serving the PUTs)", num(med(US, "F-swap-base", "proxy_cpu_us_per_op")),
-                    num(med(US, "F-swap", "proxy_cpu_us_per_op")), pct(swapChange("proxy_cpu_us_per_op")));
-            row("swap to effect p50 / p99 / max (ms)", "", num(med(US, "F-swap", "swap_effect_p50_ms")) + " / "
-                    + num(med(US, "F-swap", "swap_effect_p99_ms")) + " / " + num(med(US, "F-swap", "swap_effect_max_ms")), "");
-            row("swaps per run", "", num(med(US, "F-swap", "swaps")), "");
-            line("");
-        } else {
-            line("Snapshot swaps: not measured in this run (needs Switchyard all-in-one).");
-            line("");
-        }
-        line("### G. wss (TLS): 1 KiB echo (" + meta.path("connections").asInt() + " connections) and TLS + WebSocket handshakes");
-        line("");
-        List<String> g = List.of(US, "switchyard-jdk", "nginx", "haproxy", "caddy");
-        if (g.stream().anyMatch(t -> med(t, "G-wss-1024", "perSecond") != null)) {
-            header("metric", "switchyard (OpenSSL)", "switchyard (JDK TLS)", "nginx", "haproxy", "caddy");
-            row("wss msg/s", cellsOf("G-wss-1024", "perSecond", g));
-            row("proxy CPU µs/msg", cellsOf("G-wss-1024", "proxy_cpu_us_per_op", g));
-            row("p99 µs", cellsOf("G-wss-1024", "p99Us", g));
-            row("TLS handshakes/s", cellsOf("G-wss-handshakes", "perSecond", g));
-            row("proxy CPU µs/handshake", cellsOf("G-wss-handshakes", "proxy_cpu_us_per_op", g));
-            row("ours (OpenSSL) / peer, msg/s", "", ratio(med(US, "G-wss-1024", "perSecond"), med("switchyard-jdk", "G-wss-1024", "perSecond")),
-                    ratio(med(US, "G-wss-1024", "perSecond"), med("nginx", "G-wss-1024", "perSecond")),
-                    ratio(med(US, "G-wss-1024", "perSecond"), med("haproxy", "G-wss-1024", "perSecond")),
-                    ratio(med(US, "G-wss-1024", "perSecond"), med("caddy", "G-wss-1024", "perSecond")));
-            line("");
-        }
-        for (JsonNode n : doc.path("notes")) {
-            if (n.asText().startsWith("G ")) line("- " + n.asText());
-        }
-        line("");
-    }
-
-    private String mibs(String scenario) {
-        StringBuilder b = new StringBuilder();
-        for (String t : List.of(US, "nginx", "haproxy", "caddy")) {
-            if (b.length() > 0) b.append(" | ");
-            b.append(mib(med(t, scenario, "rss_bytes")));
-        }
-        return b.toString();
-    }
-
-    private Object[] cellsOf(String scenario, String field) {
-        return cellsOf(scenario, field, ALL);
-    }
-
-    private Object[] cellsOf(String scenario, String field, List<String> targets) {
-        return targets.stream().map(t -> num(med(t, scenario, field))).toArray();
-    }
-
-    private void validity() {
-        line("## Validity flags");
-        line("");
-        line("Medians use only the valid rounds of a cell. A round is INVALID when it had errors, fewer connections than"
-                + " asked, or other programs on this 2-core machine used a noticeable share of a core while it ran."
-                + " \"Load core saturated\" is a warning, not an invalidation: the core running the load generator and the"
-                + " echo upstream was busy the whole window, so throughput is a floor on what the proxy can do and the"
-                + " proxy-CPU-per-message column is the fair comparison.");
-        line("");
-        List<String> noValid = new ArrayList<>();
-        for (Map.Entry<String, Map<String, List<JsonNode>>> t : by.entrySet()) {
-            for (Map.Entry<String, List<JsonNode>> sc : t.getValue().entrySet()) {
-                if (!sc.getValue().isEmpty() && sc.getValue().stream().allMatch(Report::invalid)) {
-                    noValid.add(t.getKey() + " " + sc.getKey());
+    /** Proxy CPU per operation: valid even when the load bounds throughput (a cost, not a rate). */
+    private void cpuTable(StringBuilder md) {
+        md.append("## Proxy CPU per operation\n\n");
+        md.append("CPU time (user + system, from `/proc`) of the proxy's process tree per completed operation over the whole cell. This is a cost, not a rate: it stays comparable when the load side bounds the throughput, though a proxy that is not saturated batches less and so pays a little more per operation than it would at full load.\n\n");
+        md.append("A value marked ≈ comes only from rounds that were invalid because other programs used the CPU (no valid round): the proxy's own CPU per operation moves much less under such contention than its throughput, but treat it as approximate.\n\n");
+        md.append("| scenario | nginx | HAProxy | Caddy | Switchyard | Switchyard vs cheapest peer |\n| --- | --- | --- | --- | --- | --- |\n");
+        for (String sc : LOAD_SCENARIOS) {
+            md.append("| ").append(sc);
+            Double best = null;
+            String bestP = null;
+            boolean approx = false;
+            for (String p : PROXIES) {
+                Cost v = cost(p, sc);
+                md.append(" | ").append(v == null ? "–" : String.format(Locale.ROOT, "%s%.1f µs", v.approximate() ? "≈" : "", v.value()));
+                if (v != null && PEERS.contains(p) && (best == null || v.value() < best)) {
+                    best = v.value();
+                    bestP = p;
                 }
             }
+            Cost ours = cost(US, sc);
+            if (ours != null && bestP != null) approx = ours.approximate() || cost(bestP, sc).approximate();
+            md.append(" | ").append(ours == null || best == null ? "–"
+                    : String.format(Locale.ROOT, "%s%.2fx %s", approx ? "≈" : "", ours.value() / best, NAMES.get(bestP))).append(" |\n");
         }
-        long retried = 0;
-        for (JsonNode c : doc.path("cells")) if (c.path("retried").asBoolean(false)) retried++;
-        if (retried > 0) {
-            line(retried + " cells were measured a second time because other programs used the CPU during the first"
-                    + " attempt; the second attempt replaced the first (whatever its outcome).");
-            line("");
-        }
-        if (!noValid.isEmpty()) {
-            line("**No valid round (numbers shown for these are not to be quoted):** " + String.join(", ", noValid) + ".");
-            line("");
-        }
-        Map<String, Map<String, Integer>> count = new TreeMap<>();
-        for (JsonNode c : doc.path("cells")) {
-            for (JsonNode f : c.path("flags")) {
-                // Same problem, different numbers: count it once per kind.
-                String text = f.asText().replaceAll(" \\(\\d+% busy\\)| \\(\\d+%\\)", "")
-                        .replaceAll("used \\d+% of a core", "used part of a core");
-                count.computeIfAbsent(c.path("target").asText() + " " + c.path("scenario").asText(), k -> new TreeMap<>())
-                        .merge(text, 1, Integer::sum);
-            }
-        }
-        if (count.isEmpty()) line("No cell was flagged.");
-        for (Map.Entry<String, Map<String, Integer>> e : count.entrySet()) {
-            StringBuilder b = new StringBuilder("- " + e.getKey() + ": ");
-            boolean first = true;
-            for (Map.Entry<String, Integer> f : e.getValue().entrySet()) {
-                if (!first) b.append("; ");
-                b.append(f.getKey()).append(" (").append(f.getValue()).append("x)");
-                first = false;
-            }
-            line(b.toString());
-        }
-        line("");
+        md.append('\n');
     }
 
-    private void machine() {
-        JsonNode m = doc.path("meta");
-        line("## Machine, versions, flags, configs");
-        line("");
-        header("what", "value");
-        for (String k : List.of("cpu", "cores", "memory", "kernel", "java", "nginx", "haproxy", "caddy", "wrk",
-                "switchyard_jvm_flags", "transport", "proxy_cpus", "load_cpus", "warmup_ms", "duration_ms",
-                "connections", "routes", "big_routes", "tcp_tw_reuse", "open_files_limit")) {
-            row(k, "`" + m.path(k).asText().replace("|", "/").replace("\n", " ") + "`");
+    private void goals(StringBuilder md) {
+        md.append("## Goals (issue 12)\n\n| goal | measured | verdict |\n| --- | --- | --- |\n");
+        for (Row row : ROWS) {
+            if (row.kind() != Kind.RATE || row.scenario().equals("cold-http")) continue;
+            goalRow(md, row.label() + " >= 1.0x the best peer", vsBest(row), r -> r >= 1.0, loadBoundWhy(row));
         }
-        line("");
-        line("- Every proxy runs one worker on the proxy core (`taskset -c " + m.path("proxy_cpus").asText()
-                + "`): nginx `worker_processes 1`, HAProxy `nbthread 1`, Caddy `GOMAXPROCS=1`, Switchyard's JVM sees one"
-                + " CPU through the affinity mask. The load generator (this module, Netty epoll, one event loop), the echo"
-                + " upstream (Netty, one event loop) and wrk share the other core (`taskset -c " + m.path("load_cpus").asText()
-                + "`).");
-        line("- Configs: `bench/peers/` (templates the runner fills in; README there explains each choice). Switchyard"
-                + " gets the equivalent declarative document (`data-plane --config`), the swap scenario uses `all-in-one`.");
-        line("- Scenarios alternate: direct first (B's rate derives from it), then the proxies in an order rotated each"
-                + " round; each proxy is started fresh per round, 10 routes for A–E, then restarted with "
-                + String.format(Locale.ROOT, "%,d", m.path("big_routes").asInt()) + " routes for F.");
-        line("- Requests always target the last route (`/r9/...`, `/r99999/...`). Warm-up " + m.path("warmup_ms").asInt()
-                + " ms, then a " + m.path("duration_ms").asInt() + " ms measured window per cell.");
-        line("");
+        for (Row row : ROWS) {
+            if (row.kind() != Kind.LATENCY) continue;
+            Double ours = value(row, US), ng = value(row, "nginx");
+            goalRow(md, row.label() + " <= nginx's", ours == null || ng == null ? null : ours / ng, r -> r <= 1.0, loadBoundWhy(row));
+        }
+        Row idle = ROWS.get(10), fresh = ROWS.get(9);
+        Double oi = value(idle, US), ni = value(idle, "nginx");
+        goalRow(md, "RSS with 4,000 idle tunnels <= nginx's", oi == null || ni == null ? null : oi / ni, r -> r <= 1.0, null);
+        Double of = value(fresh, US);
+        md.append("| RSS of a fresh process <= 64 MB | ").append(of == null ? "–" : fmt(fresh, of)).append(" | ")
+                .append(of == null ? "not measured" : of <= 64e6 ? "met" : "**MISSED**").append(" |\n");
+        Double cold = med(US, "cold-http", "per_second"), warm = med(US, "http", "per_second");
+        String coldWhy = loadBoundWhy(ROWS.get(8));
+        md.append("| cold: first 10 s >= 80% of steady HTTP req/s | ")
+                .append(cold == null || warm == null ? "–" : String.format(Locale.ROOT, "%.0f%% (%s of %s)", 100 * cold / warm, num(cold), num(warm)))
+                .append(" | ").append(cold == null || warm == null ? "not measured" : coldWhy != null ? "invalid (" + coldWhy + ")"
+                        : cold / warm >= 0.8 ? "met" : "**MISSED**").append(" |\n\n");
+    }
+
+    private static void goalRow(StringBuilder md, String goal, Double ratio, java.util.function.DoublePredicate ok, String invalidWhy) {
+        md.append("| ").append(goal).append(" | ");
+        if (invalidWhy != null) {
+            md.append("– | invalid (").append(invalidWhy).append(") |\n");
+            return;
+        }
+        if (ratio == null) {
+            md.append("– | not measured (no valid round for Switchyard or for any peer) |\n");
+            return;
+        }
+        md.append(String.format(Locale.ROOT, "%.2fx", ratio)).append(" | ").append(ok.test(ratio) ? "met" : "**MISSED**").append(" |\n");
+    }
+
+    /** Every row where Switchyard is behind the best peer, with the CPU cost that explains it. */
+    private void whereWeLose(StringBuilder md) {
+        md.append("## Where we lose\n\nWritten from the numbers above by the report generator.\n\n");
+        int n = 0;
+        for (Row row : ROWS) {
+            String why = loadBoundWhy(row);
+            String cpuSc = LOAD_SCENARIOS.contains(row.scenario()) ? row.scenario() : null;
+            if (why != null) {
+                if (row.kind() != Kind.RATE || cpuSc == null) continue;
+                String cheap = cheapestPeer(cpuSc);
+                Cost ours = cost(US, cpuSc);
+                if (cheap != null && ours != null && ours.value() > cost(cheap, cpuSc).value()) {
+                    Cost c = cost(cheap, cpuSc);
+                    boolean approx = ours.approximate() || c.approximate();
+                    md.append(String.format(Locale.ROOT, "- **%s**: throughput is not comparable (%s), but per operation Switchyard's core spends %s%.1f µs against %s's %.1f µs (%.2fx)%s.%n",
+                            row.label(), why, approx ? "≈" : "", ours.value(), NAMES.get(cheap), c.value(), ours.value() / c.value(),
+                            approx ? ", from rounds with other programs' CPU use" : ""));
+                    n++;
+                }
+                continue;
+            }
+            Double r = vsBest(row);
+            if (r == null) continue;
+            boolean lose = row.higherIsBetter() ? r < 1.0 : r > 1.0;
+            if (!lose) continue;
+            String peer = bestPeer(row);
+            md.append(String.format(Locale.ROOT, "- **%s**: Switchyard %s against %s's %s (%.2fx)", row.label(),
+                    fmt(row, value(row, US)), NAMES.get(peer), fmt(row, value(row, peer)), r));
+            if (cpuSc != null) {
+                Cost ours = cost(US, cpuSc), theirs = cost(peer, cpuSc);
+                if (ours != null && theirs != null) {
+                    md.append(String.format(Locale.ROOT, "; its core spends %.1f µs per operation against %.1f µs", ours.value(), theirs.value()));
+                }
+            }
+            if (row.scenario().equals("idle")) {
+                Double ob = med(US, "idle", "rss_before_bytes"), oa = med(US, "idle", "rss_bytes");
+                Double pb = med(peer, "idle", "rss_before_bytes"), pa = med(peer, "idle", "rss_bytes");
+                if (ob != null && oa != null && pb != null && pa != null) {
+                    md.append(String.format(Locale.ROOT, "; the 4,000 tunnels added %.0f MB to Switchyard (from %.0f MB after the other cells) and %.0f MB to %s",
+                            (oa - ob) / 1e6, ob / 1e6, (pa - pb) / 1e6, NAMES.get(peer)));
+                }
+            }
+            if (row.scenario().equals("cold-http")) {
+                Double warm = med(US, "http", "per_second");
+                if (warm != null) md.append(String.format(Locale.ROOT, "; warm, Switchyard does %s", num(warm)));
+            }
+            md.append(".\n");
+            n++;
+        }
+        Row coldRow = ROWS.get(8);
+        Double cold = med(US, "cold-http", "per_second"), warm = med(US, "http", "per_second");
+        if (cold != null && warm != null && cold / warm < 0.8 && loadBoundWhy(coldRow) == null) {
+            md.append(String.format(Locale.ROOT, "- **Cold start**: the first %s s run at %.0f%% of Switchyard's own steady HTTP rate (goal: 80%%).%n",
+                    doc.path("meta").path("cold_s").asText("10"), 100 * cold / warm));
+            n++;
+        }
+        if (n == 0) md.append("Nowhere in this run.\n");
+        md.append('\n');
+    }
+
+    private String cheapestPeer(String scenario) {
+        String best = null;
+        Double bv = null;
+        for (String p : PEERS) {
+            Cost c = cost(p, scenario);
+            Double v = c == null ? null : c.value();
+            if (v != null && (bv == null || v < bv)) {
+                bv = v;
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    /** Per-second timeline of the cold cell (median over rounds per second). */
+    private void cold(StringBuilder md) {
+        md.append("## Cold versus steady (HTTP keep-alive)\n\n");
+        md.append("Requests per second in each of the first seconds after the proxy first answered, then the steady-state figure. Start-up is the time from launching the process to its first proxied answer.\n\n");
+        int secs = (int) Math.round(doc.path("meta").path("cold_s").asDouble(10));
+        md.append("| proxy | start-up | ");
+        for (int i = 1; i <= secs; i++) md.append(i).append(" s | ");
+        md.append("first ").append(secs).append(" s | steady |\n|");
+        for (int i = 0; i < secs + 4; i++) md.append(" --- |");
+        md.append('\n');
+        for (String p : PROXIES) {
+            List<JsonNode> cs = rounds(p, "cold-http");
+            if (cs == null) continue;
+            Double st = med(p, "fresh", "start_ms");
+            md.append("| ").append(NAMES.get(p)).append(" | ").append(st == null ? "–" : String.format(Locale.ROOT, "%.0f ms", st)).append(" | ");
+            for (int i = 0; i < secs; i++) {
+                List<Double> v = new ArrayList<>();
+                for (JsonNode c : cs) if (c.path("timeline").size() > i) v.add(c.path("timeline").get(i).asDouble());
+                v.sort(Double::compare);
+                md.append(v.isEmpty() ? "–" : num(v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2)).append(" | ");
+            }
+            Double c = med(p, "cold-http", "per_second"), w = med(p, "http", "per_second");
+            md.append(c == null ? "invalid" : num(c)).append(" | ").append(w == null ? "–" : num(w)).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private void validity(StringBuilder md) {
+        md.append("## Validity\n\n| scenario | direct | fastest proxy | direct / fastest | verdict |\n| --- | --- | --- | --- | --- |\n");
+        for (String sc : LOAD_SCENARIOS) {
+            Double d = med("direct", sc, "per_second");
+            String f = fastest(sc);
+            Double fv = f == null ? null : med(f, sc, "per_second");
+            md.append("| ").append(sc).append(" | ").append(d == null ? "–" : num(d)).append(" | ")
+                    .append(f == null ? "–" : NAMES.get(f) + " " + num(fv)).append(" | ");
+            if (d == null || fv == null) {
+                md.append("– | not measured |\n");
+                continue;
+            }
+            md.append(String.format(Locale.ROOT, "%.2fx | %s |%n", d / fv, d / fv >= MIN_DIRECT_FACTOR ? "proxy-bound" : "**invalid: load-bound**"));
+        }
+        Map<String, Integer> flagged = new TreeMap<>();
+        List<String> dead = new ArrayList<>();
+        for (Map.Entry<String, Map<String, List<JsonNode>>> t : by.entrySet()) {
+            for (Map.Entry<String, List<JsonNode>> sc : t.getValue().entrySet()) {
+                int bad = 0;
+                for (JsonNode c : sc.getValue()) {
+                    for (JsonNode f : c.path("flags")) {
+                        String text = f.asText().replaceAll("used \\d+% of a core", "used part of a core");
+                        flagged.merge(t.getKey() + " " + sc.getKey() + ": " + text, 1, Integer::sum);
+                    }
+                    if (invalid(c)) bad++;
+                }
+                if (bad == sc.getValue().size() && bad > 0) dead.add(t.getKey() + " " + sc.getKey());
+            }
+        }
+        md.append('\n');
+        if (flagged.isEmpty()) {
+            md.append("No cell was flagged.\n\n");
+        } else {
+            md.append("Flagged rounds (an INVALID round is left out of the medians):\n\n");
+            flagged.forEach((k, v) -> md.append("- ").append(k).append(" (").append(v).append("x)\n"));
+            md.append('\n');
+        }
+        if (!dead.isEmpty()) md.append("**No valid round:** ").append(String.join(", ", dead)).append(".\n\n");
+    }
+
+    private void machine(StringBuilder md, JsonNode meta) {
+        md.append("## Machine, versions, flags\n\n| what | value |\n| --- | --- |\n");
+        meta.fields().forEachRemaining(e -> {
+            if (e.getKey().equals("started") || e.getKey().equals("elapsed_s")) return;
+            String v = e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString();
+            md.append("| ").append(e.getKey()).append(" | `").append(v.replace("|", "/").replace('\n', ' ')).append("` |\n");
+        });
+        md.append("\nPeer configurations: `bench/peers/` (the README there explains each choice). Switchyard runs `data-plane --config` with the equivalent declarative document.\n");
     }
 }

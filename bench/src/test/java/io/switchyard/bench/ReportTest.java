@@ -14,67 +14,104 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The report from a hand-made results document: medians, ratios, goals, flags, chart. */
+/** The report from hand-made raw results: medians, the proxy-bound rule, goals, where we lose, chart. */
 class ReportTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static void cell(ArrayNode cells, int round, String target, String scenario, double perSecond, double p99) {
+    private static ObjectNode cell(ArrayNode cells, int round, String target, String scenario, double perSecond,
+                                   double p99, Double cpuPerOp) {
         ObjectNode c = cells.addObject();
-        c.put("round", round).put("target", target).put("scenario", scenario).put("perSecond", perSecond).put("p99Us", p99);
+        c.put("round", round).put("target", target).put("scenario", scenario).put("per_second", perSecond).put("p99_us", p99);
+        if (cpuPerOp != null) c.put("proxy_cpu_us_per_op", cpuPerOp);
+        return c;
     }
 
-    @Test
-    void medianOfThreeRoundsDrivesTheRatiosAndTheGoalVerdicts(@TempDir Path dir) throws Exception {
+    private static ObjectNode doc() {
         ObjectNode doc = JSON.createObjectNode();
-        doc.putObject("meta").put("rounds", 3).put("connections", 64).put("big_routes", 100000);
+        doc.putObject("meta").put("rounds", 3).put("cold_s", 10).put("warmup_s", 2).put("duration_s", 4);
         doc.putArray("notes");
-        ArrayNode cells = doc.putArray("cells");
-        // Switchyard 200 / (260, invalid) / 210 -> median of the valid rounds 205; nginx 100 / 100 / 90 -> 100: 2.05x.
-        cell(cells, 1, "switchyard", "A-32", 200, 10);
-        cell(cells, 2, "switchyard", "A-32", 260, 10);
-        ((ObjectNode) cells.get(cells.size() - 1)).putArray("flags").add("INVALID: other processes used 40% of a core");
-        cell(cells, 3, "switchyard", "A-32", 210, 10);
-        for (int r = 1; r <= 3; r++) cell(cells, r, "nginx", "A-32", r == 3 ? 90 : 100, 10);
-        // Handshakes: ours half of nginx's -> missed.
-        cell(cells, 1, "switchyard", "C", 50, 10);
-        cell(cells, 1, "nginx", "C", 100, 10);
-        ObjectNode bad = cells.addObject();
-        bad.put("round", 1).put("target", "switchyard").put("scenario", "E").put("perSecond", 1);
-        bad.putArray("flags").add("INVALID: 3 errors (first: boom)");
+        doc.putArray("cells");
+        return doc;
+    }
+
+    private static String report(Path dir, ObjectNode doc) throws Exception {
         Path raw = dir.resolve("latest.json");
         JSON.writeValue(raw.toFile(), doc);
-
         Report.write(raw, dir);
-
-        String md = Files.readString(dir.resolve("benchmarks.md"));
-        assertThat(md).contains("| A 32 B throughput >= 1.0x nginx | 2.05x | met |");
-        assertThat(md).contains("| C handshakes/s >= 1.0x nginx | 0.50x | **MISSED** |");
-        assertThat(md).contains("| D memory per idle tunnel <= 2x nginx's | – | not measured |");
-        assertThat(md).contains("- switchyard E: INVALID: 3 errors (first: boom) (1x)");
-        assertThat(md).contains("**No valid round (numbers shown for these are not to be quoted):** switchyard E.");
-        assertThat(md).contains("- switchyard A-32: INVALID: other processes used part of a core (1x)");
-        BufferedImage png = ImageIO.read(dir.resolve("benchmarks.png").toFile());
-        assertThat(png.getWidth()).isEqualTo(1400);
+        return Files.readString(dir.resolve("benchmarks.md"));
     }
 
     @Test
-    void aRunWithoutSwitchyardSaysSoInsteadOfShowingEmptyWins(@TempDir Path dir) throws Exception {
-        ObjectNode doc = JSON.createObjectNode();
-        doc.putObject("meta").put("rounds", 1);
-        doc.putArray("notes").add("switchyard: not measured: jar missing");
-        cell(doc.putArray("cells"), 1, "nginx", "A-32", 100, 10);
-        Path raw = dir.resolve("latest.json");
-        JSON.writeValue(raw.toFile(), doc);
+    void aProxyBoundCellShowsMediansOfValidRoundsAndTheRatioToTheBestPeer(@TempDir Path dir) throws Exception {
+        ObjectNode doc = doc();
+        ArrayNode cells = (ArrayNode) doc.get("cells");
+        for (int r = 1; r <= 3; r++) cell(cells, r, "direct", "http", 90_000, 800, null);
+        // nginx 30k / 30k / 28k -> 30k; Switchyard 20k / (60k, invalid) / 22k -> 21k: 0.70x, and it loses.
+        for (int r = 1; r <= 3; r++) cell(cells, r, "nginx", "http", r == 3 ? 28_000 : 30_000, 2000, 30.0);
+        cell(cells, 1, "switchyard", "http", 20_000, 3000, 45.0);
+        cell(cells, 2, "switchyard", "http", 60_000, 3000, 45.0).putArray("flags").add("INVALID: other processes used 40% of a core");
+        cell(cells, 3, "switchyard", "http", 22_000, 3000, 45.0);
 
-        Report.write(raw, dir);
+        String md = report(dir, doc);
 
-        String md = Files.readString(dir.resolve("benchmarks.md"));
-        assertThat(md).contains("Switchyard was not measured in this run").contains("switchyard: not measured: jar missing");
+        assertThat(md).contains("| HTTP keep-alive req/s (64 conns) | 90.0k | 30.0k | not run | not run | 21.0k | 0.70x nginx |");
+        assertThat(md).contains("| HTTP keep-alive req/s (64 conns) >= 1.0x the best peer | 0.70x | **MISSED** |");
+        assertThat(md).contains("- **HTTP keep-alive req/s (64 conns)**: Switchyard 21.0k against nginx's 30.0k (0.70x);"
+                + " its core spends 45.0 µs per operation against 30.0 µs.");
+        assertThat(md).contains("| http | 90.0k | nginx 30.0k | 3.00x | proxy-bound |");
+        assertThat(md).contains("- switchyard http: INVALID: other processes used part of a core (1x)");
+        BufferedImage png = ImageIO.read(dir.resolve("benchmarks.png").toFile());
+        assertThat(png.getWidth()).isEqualTo(1600);
+    }
+
+    @Test
+    void aCellWhereDirectIsNotTwiceTheFastestProxyShowsNoNumbersAndSaysWhy(@TempDir Path dir) throws Exception {
+        ObjectNode doc = doc();
+        ArrayNode cells = (ArrayNode) doc.get("cells");
+        cell(cells, 1, "direct", "echo-32", 90_000, 700, null);
+        cell(cells, 1, "nginx", "echo-32", 60_000, 1500, 10.0);
+        cell(cells, 1, "switchyard", "echo-32", 35_000, 4000, 25.0);
+
+        String md = report(dir, doc);
+
+        assertThat(md).contains("| echo 32 B, 64 conns (msg/s) | 90.0k | invalid | not run | not run | invalid | invalid |");
+        assertThat(md).contains("| p99 at 32 B | 700 µs | invalid | not run | not run | invalid | invalid |");
+        assertThat(md).doesNotContain("35.0k");
+        assertThat(md).contains("load-bound: with no proxy the load reached 90.0k/s, only 1.50x the fastest proxy (nginx, 60.0k/s); the rule is 2x");
+        assertThat(md).contains("| echo-32 | 90.0k | nginx 60.0k | 1.50x | **invalid: load-bound** |");
+        // The cost per message is still comparable, and the loss is reported from it.
+        assertThat(md).contains("| echo-32 | 10.0 µs | – | – | 25.0 µs | 2.50x nginx |");
+        assertThat(md).contains("per operation Switchyard's core spends 25.0 µs against nginx's 10.0 µs (2.50x)");
+        assertThat(Report.of(JSON.convertValue(doc, Object.class)).loadBoundScenarios()).containsExactly("echo-32");
+    }
+
+    @Test
+    void memoryAndColdStartGoalsComeFromTheirOwnCells(@TempDir Path dir) throws Exception {
+        ObjectNode doc = doc();
+        ArrayNode cells = (ArrayNode) doc.get("cells");
+        cell(cells, 1, "direct", "http", 90_000, 800, null);
+        cell(cells, 1, "nginx", "http", 30_000, 2000, 30.0);
+        cell(cells, 1, "switchyard", "http", 40_000, 2000, 20.0);
+        ObjectNode cold = cell(cells, 1, "switchyard", "cold-http", 20_000, 9000, 40.0);
+        cold.putArray("timeline").add(5000).add(15_000).add(30_000);
+        cells.addObject().put("round", 1).put("target", "switchyard").put("scenario", "fresh").put("rss_bytes", 90e6).put("start_ms", 900);
+        cells.addObject().put("round", 1).put("target", "nginx").put("scenario", "fresh").put("rss_bytes", 12e6).put("start_ms", 20);
+        cells.addObject().put("round", 1).put("target", "switchyard").put("scenario", "idle").put("rss_bytes", 160e6).put("rss_before_bytes", 100e6);
+        cells.addObject().put("round", 1).put("target", "nginx").put("scenario", "idle").put("rss_bytes", 80e6).put("rss_before_bytes", 20e6);
+
+        String md = report(dir, doc);
+
+        assertThat(md).contains("| RSS of a fresh process <= 64 MB | 90 MB | **MISSED** |");
+        assertThat(md).contains("| RSS with 4,000 idle tunnels <= nginx's | 2.00x | **MISSED** |");
+        assertThat(md).contains("| cold: first 10 s >= 80% of steady HTTP req/s | 50% (20.0k of 40.0k) | **MISSED** |");
+        assertThat(md).contains("the 4,000 tunnels added 60 MB to Switchyard (from 100 MB after the other cells) and 60 MB to nginx");
+        assertThat(md).contains("| Switchyard | 900 ms | 5,000 | 15.0k | 30.0k |");
+        assertThat(md).contains("| HTTP keep-alive req/s (64 conns) >= 1.0x the best peer | 1.33x | met |");
     }
 
     @Test
     void unknownRunnerOptionsAreRefusedWithTheListOfKnownOnes() {
         assertThatThrownBy(() -> Runner.Settings.parse(new String[] {"--durations", "5"}))
-                .hasMessageContaining("unknown option: --durations").hasMessageContaining("--duration-ms");
+                .hasMessageContaining("unknown option: --durations").hasMessageContaining("--duration-s");
     }
 }
