@@ -58,11 +58,16 @@ cell() { # jar label mode size -> "throughput p99_us"
       -jar "$jar" data-plane "${flags[@]}" > "$state/out.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$status/status" >/dev/null && break; sleep 0.1; done
-  local json
+  local json cpu0 cpu1
+  cpu0=$(awk '{print $14+$15}' "/proc/$pid/stat")
   json=$(taskset -c "$LOAD_CPUS" "$OUT/c/loadgen" --mode "$mode" --port "$port" --path / --conns 64 --size "$size" \
       --warmup "$WARMUP" --duration "$DURATION")
+  cpu1=$(awk '{print $14+$15}' "/proc/$pid/stat")
   kill "$pid"; wait "$pid" 2>/dev/null || true; rm -rf "$state"
-  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(j["per_second"], j["p99_us"], j["errors"])' "$json"
+  # Throughput, p99, errors, and the proxy's CPU per operation (clock ticks over every op of the run, warm-up included):
+  # a cost that stays comparable when the load side, not the proxy, bounds the throughput.
+  python3 -c 'import json,os,sys; j=json.loads(sys.argv[1]); t=int(sys.argv[3])-int(sys.argv[2]); ops=max(1,sum(j["timeline"]));
+print(j["per_second"], j["p99_us"], j["errors"], t*1e6/os.sysconf("SC_CLK_TCK")/ops)' "$json" "$cpu0" "$cpu1"
 }
 
 declare -A results
@@ -82,18 +87,20 @@ vals = {}
 for line in raw.splitlines():
     k, v = line.split("=", 1)
     side, cell, r = k.split(",")
-    t, p99, err = v.split()
-    vals.setdefault((side, cell), []).append((float(t), float(p99), int(float(err))))
-print(f"| cell | A ({a}) | B ({b}) | B/A | p99 A | p99 B | errors |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
+    t, p99, err, cpu = v.split()
+    vals.setdefault((side, cell), []).append((float(t), float(p99), int(float(err)), float(cpu)))
+print(f"| cell | A ({a}) | B ({b}) | B/A | p99 A | p99 B | proxy CPU/op A | proxy CPU/op B | errors |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 doc = {}
 for cell in ("echo", "http"):
     ta = statistics.median(x[0] for x in vals[("A", cell)]); tb = statistics.median(x[0] for x in vals[("B", cell)])
     pa = statistics.median(x[1] for x in vals[("A", cell)]); pb = statistics.median(x[1] for x in vals[("B", cell)])
     err = sum(x[2] for s in "AB" for x in vals[(s, cell)])
+    ca = statistics.median(x[3] for x in vals[("A", cell)]); cb = statistics.median(x[3] for x in vals[("B", cell)])
     name = "WebSocket echo 1 KiB, msg/s" if cell == "echo" else "HTTP keep-alive, req/s"
-    print(f"| {name} | {ta:,.0f} | {tb:,.0f} | {tb/ta:.3f} | {pa/1000:.2f} ms | {pb/1000:.2f} ms | {err} |")
-    doc[cell] = {"a": ta, "b": tb, "ratio": tb / ta, "p99_us_a": pa, "p99_us_b": pb, "errors": err,
+    print(f"| {name} | {ta:,.0f} | {tb:,.0f} | {tb/ta:.3f} | {pa/1000:.2f} ms | {pb/1000:.2f} ms | {ca:.1f} µs | {cb:.1f} µs | {err} |")
+    doc[cell] = {"a": ta, "b": tb, "ratio": tb / ta, "p99_us_a": pa, "p99_us_b": pb, "cpu_us_per_op_a": ca,
+                 "cpu_us_per_op_b": cb, "errors": err,
                  "rounds": {s: vals[(s, cell)] for s in "AB"}}
 json.dump({"a": a, "b": b, "cells": doc}, open(out, "w"), indent=1)
 PY
