@@ -1,5 +1,7 @@
 package io.switchyard.controlplane.certificate;
 
+import io.switchyard.pem.Pem;
+
 import io.switchyard.pem.Der;
 import io.switchyard.pem.PrivateKeys;
 
@@ -102,7 +104,7 @@ public final class CertificateInspector {
         } catch (CertificateException e) {
             throw new IllegalStateException("the JDK has no X.509 support", e);
         } catch (Pem.BadPem e) {
-            throw new ConfigException(e.field, e.getMessage());
+            throw new ConfigException(e.field(), e.getMessage());
         }
         if (chain.isEmpty())
             throw new ConfigException("cert_pem", "(expected: a PEM certificate chain, -----BEGIN CERTIFICATE-----)");
@@ -117,7 +119,7 @@ public final class CertificateInspector {
                     .filter(b -> b.label().endsWith("PRIVATE KEY")).findFirst()
                     .orElseThrow(() -> new ConfigException("key_pem", "(expected: a PEM private key, -----BEGIN ... PRIVATE KEY-----)"));
         } catch (Pem.BadPem e) {
-            throw new ConfigException(e.field, e.getMessage());
+            throw new ConfigException(e.field(), e.getMessage());
         }
         byte[] pkcs8;
         try {

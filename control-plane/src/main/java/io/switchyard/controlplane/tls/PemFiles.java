@@ -1,7 +1,7 @@
 package io.switchyard.controlplane.tls;
 
-import io.switchyard.controlplane.certificate.Pem;
-import io.switchyard.controlplane.certificate.Pem.Block;
+import io.switchyard.pem.Pem;
+import io.switchyard.pem.Pem.Block;
 
 import io.switchyard.pem.PrivateKeys;
 

@@ -1,4 +1,4 @@
-package io.switchyard.controlplane.certificate;
+package io.switchyard.pem;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -7,8 +7,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Splits PEM text into its labelled, base64-decoded blocks: the one PEM reader of the control plane,
- * for certificates sent to the API and for the admin listener's own files. Stateless.
+ * Splits PEM text into its labelled, base64-decoded blocks: the one PEM reader of both planes (certificates sent to
+ * the API, the admin listener's own files, keys a data plane loads). Stateless.
  */
 public final class Pem {
     private static final Pattern BLOCK = Pattern.compile(
@@ -41,11 +41,16 @@ public final class Pem {
 
     /** A PEM problem tied to the input field it came from. */
     public static final class BadPem extends RuntimeException {
-        final String field;
+        private final String field;
 
         BadPem(String field, String message) {
             super(message, null, false, false);
             this.field = field;
+        }
+
+        /** The input field the bad block came from. */
+        public String field() {
+            return field;
         }
     }
 }
