@@ -262,4 +262,50 @@ class HandoverTest {
         assertThat(third.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
 
+
+    @Test
+    void allInOneTakesOverItsListenersAndHandsItsDatabaseAndAdminPortToTheSuccessor() throws Exception {
+        EchoUpstream echo = new EchoUpstream("app");
+        closeables.add(echo);
+        int admin;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            admin = s.getLocalPort(); // free now; the all-in-one binds it (a fixed --admin is what --take-over needs)
+        }
+        String[] flags = {"all-in-one", "--admin", "127.0.0.1:" + admin, "--listen", "127.0.0.1:0", "--status", "127.0.0.1:0",
+                "--db", dir.resolve("switchyard.db").toString(), "--state-dir", dir.resolve("state").toString(),
+                "--shutdown-grace", "1s"};
+        Child first = new Child(flags);
+        String ready = first.awaitLine("switchyard all-in-one ready");
+        int port = port(ready);
+        io.switchyard.launcher.support.Admin api = new io.switchyard.launcher.support.Admin("http://127.0.0.1:" + admin);
+        api.write("POST", "/api/v1/upstreams", "{\"name\":\"app\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
+        long v = api.write("POST", "/api/v1/routes", "{\"name\":\"all\",\"upstream\":\"app\"}");
+        api.awaitConvergence(v);
+        KeepAliveLoad load = new KeepAliveLoad(port, 2);
+        try {
+            String[] again = java.util.Arrays.copyOf(flags, flags.length + 1);
+            again[flags.length] = "--take-over";
+            Child second = new Child(again);
+            assertThat(port(second.awaitLine("switchyard all-in-one ready"))).isEqualTo(port);
+            assertThat(first.process.waitFor(30, TimeUnit.SECONDS)).as(first.output()).isTrue();
+            assertThat(first.process.exitValue()).isZero();
+            // The successor's control plane has the database and the admin port; a write reaches its node.
+            long v2 = api.write("POST", "/api/v1/routes", "{\"name\":\"more\",\"path_prefix\":\"/more\",\"upstream\":\"app\"}");
+            // Its node dialled before that control plane started and retries with backoff: wait for it to show up in sync.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(api.call("GET", "/api/v1/fleet/nodes?min_version=" + v2 + "&wait_ms=2000", null).body())
+                            .contains("all-in-one").contains("in_sync"));
+            int before = load.ok.get();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (load.ok.get() < before + 20 && System.nanoTime() < until) Thread.sleep(20);
+            assertThat(load.ok.get()).isGreaterThan(before);
+            load.close(); // before SIGTERM: a stopped process refuses new connections, as it should
+            second.process.destroy();
+            assertThat(second.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(second.process.exitValue()).isZero();
+        } finally {
+            load.close();
+        }
+        assertThat(load.failures).as("failed keep-alive requests").isEmpty();
+    }
 }

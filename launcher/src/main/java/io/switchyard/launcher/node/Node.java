@@ -163,6 +163,7 @@ public final class Node implements AutoCloseable {
                         // Before the successor is told: it binds its own offer at this path next, which ours must not remove.
                         node.closeOffer();
                         if (a != null) a.close();
+                        if (lifecycle.onRelease() != null) lifecycle.onRelease().run();
                     }, lifecycle.drainTunnels(), lifecycle.exitAfterHandover());
                 } catch (RuntimeException e) {
                     // Serving matters more than a later upgrade path: say why, keep going.
