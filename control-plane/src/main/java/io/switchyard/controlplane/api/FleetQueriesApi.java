@@ -120,8 +120,17 @@ final class FleetQueriesApi {
                 }));
     }
 
+    // Instants compared as instants: their text drops trailing zero digits, so "…:11Z" sorts after "…:11.402Z".
     private static final Comparator<TunnelView> ORDER = Comparator.comparing(TunnelView::nodeId)
-            .thenComparing(TunnelView::openedAt).thenComparing(TunnelView::id);
+            .thenComparing(v -> instant(v.openedAt())).thenComparing(TunnelView::id);
+
+    private static java.time.Instant instant(String text) {
+        try {
+            return java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            return java.time.Instant.EPOCH; // a node's odd timestamp sorts first rather than failing the listing
+        }
+    }
 
     private static String encodeCursor(TunnelView v) {
         String raw = v.nodeId() + "\n" + v.openedAt() + "\n" + v.id();
