@@ -330,6 +330,58 @@ public final class DataPlane implements AutoCloseable {
         return ctx.tunnels().size();
     }
 
+    /** The open tunnels now, oldest first; a moment's copy (tunnels may close meanwhile). */
+    public List<TunnelInfo> tunnels() {
+        List<TunnelInfo> out = new ArrayList<>();
+        for (Tunnel t : ctx.tunnels().snapshot()) {
+            if (!t.isOpen()) continue;
+            out.add(new TunnelInfo(t.id(), t.routeName(), t.target().upstream(), t.target().address(), t.clientAddress(),
+                    t.openedAtMillis(), t.bytesIn(), t.bytesOut()));
+        }
+        out.sort(java.util.Comparator.comparingLong(TunnelInfo::openedAtMillis).thenComparing(TunnelInfo::id));
+        return out;
+    }
+
+    /**
+     * Closes the tunnel {@code id} with a WebSocket close 1001 "closed by operator" to both ends, each at a frame
+     * boundary. @return false when no open tunnel has that id
+     */
+    public boolean closeTunnel(String id) {
+        for (Tunnel t : ctx.tunnels().snapshot()) {
+            if (t.id().equals(id) && t.isOpen()) {
+                // A tunnel already scheduled for a drain is closed now all the same: the operator asked for it.
+                t.markDrainScheduled();
+                LOG.info("closing tunnel {} on route {} (target {}): closed by operator", id, t.routeName(), t.target().address());
+                t.close(CloseReason.CLOSED_BY_OPERATOR, 0);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Closes, as {@link #closeTunnel}, every open tunnel on {@code route} and to {@code target} (a null filter matches
+     * every tunnel), tunnel i of n after i*{@code pacedOverMs}/n, as a drain does, so clients do not all reconnect at
+     * once. @return how many were scheduled to close
+     */
+    public int closeTunnels(String route, String target, long pacedOverMs) {
+        if (pacedOverMs < 0) throw new IllegalArgumentException("pacedOverMs: " + pacedOverMs + " (expected: >= 0)");
+        List<Tunnel> chosen = new ArrayList<>();
+        for (Tunnel t : ctx.tunnels().snapshot()) {
+            if (!t.isOpen()) continue;
+            if (route != null && !route.equals(t.routeName())) continue;
+            if (target != null && !target.equals(t.target().address())) continue;
+            if (!t.markDrainScheduled()) continue; // a drain already has it
+            chosen.add(t);
+        }
+        int n = chosen.size();
+        for (int i = 0; i < n; i++) chosen.get(i).close(CloseReason.CLOSED_BY_OPERATOR, pacedOverMs * i / n);
+        if (n > 0)
+            LOG.info("closing {} tunnels (route {}, target {}) over {} ms: closed by operator", n,
+                    route == null ? "any" : route, target == null ? "any" : target, pacedOverMs);
+        return n;
+    }
+
     /** Client connections open now, tunnels included. */
     public long openConnections() {
         return ctx.connections().size();

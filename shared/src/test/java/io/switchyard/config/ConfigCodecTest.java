@@ -146,6 +146,24 @@ class ConfigCodecTest {
     }
 
     @Test
+    void fleetQueriesAndAnswersRoundTripWithTheirWireNames() {
+        List<FleetMessage> messages = List.of(
+                new FleetMessage.TunnelsQuery("q1", "chat", null),
+                new FleetMessage.Tunnels("q1", List.of(new FleetMessage.TunnelRow("00000000000000aa", "chat", "chat", "127.0.0.1:9000",
+                        "198.51.100.7:5000", "2026-01-05T09:58:11.402Z", 10, 20))),
+                new FleetMessage.CloseTunnels("q2", null, null, "127.0.0.1:9000", 500),
+                new FleetMessage.TunnelsClosed("q2", 3),
+                new FleetMessage.HealthQuery("q3"),
+                new FleetMessage.TargetsHealth("q3", List.of(new FleetMessage.TargetRow("chat", "127.0.0.1:9000", "draining", true, null,
+                        "connect refused", 4))));
+        for (FleetMessage m : messages) assertThat(FleetMessage.decode(FleetMessage.encode(m))).isEqualTo(m);
+        assertThat(FleetMessage.encode(messages.get(0))).isEqualTo("{\"type\":\"tunnels_query\",\"query_id\":\"q1\",\"route\":\"chat\"}");
+        assertThat(FleetMessage.encode(messages.get(2))).contains("\"type\":\"close_tunnels\"", "\"over_ms\":500");
+        assertThat(FleetMessage.encode(messages.get(5))).contains("\"type\":\"health\"", "\"tunnels_open\":4", "\"last_failure\":\"connect refused\"");
+        assertThat(FleetMessage.decode("{\"type\":\"tunnels\",\"query_id\":\"q\"}")).isEqualTo(new FleetMessage.Tunnels("q", List.of()));
+    }
+
+    @Test
     void snapshotRoundTrips() {
         Snapshot s = new Snapshot(12, ConfigCodec.readConfig(CONTRACT_EXAMPLE));
         assertThat(ConfigCodec.readSnapshot(ConfigCodec.writeBytes(s))).isEqualTo(s);

@@ -121,8 +121,9 @@ public final class AdminApi {
             cfg.jetty.modifyWebSocketServletFactory(ws -> {
                 // Nodes heartbeat every few seconds; one silent for this long has lost its connection.
                 ws.setIdleTimeout(FLEET_IDLE_TIMEOUT);
-                // Node messages are small (hello, ack, nack, heartbeat); snapshots only flow outwards.
-                ws.setMaxTextMessageSize(64 * 1024);
+                // Node messages are small (hello, ack, nack, heartbeat) but for a tunnel listing, which a node caps
+                // at 20,000 rows (about 5 MB); snapshots only flow outwards.
+                ws.setMaxTextMessageSize(8 * 1024 * 1024);
             });
             cfg.events.handlerAdded(h -> {
                 if (h.getHttpMethod().isHttpMethod()) registered.add(h.getHttpMethod().name() + " " + h.getPath());
@@ -201,6 +202,8 @@ public final class AdminApi {
         r.get(BASE + "/snapshots/{from}/diff/{to}", this::diff);
 
         r.get(BASE + "/fleet/nodes", this::fleetNodes);
+        // Live tunnels, per-node target health and a target's state: see FleetQueriesApi.
+        new FleetQueriesApi(versions, upstreams, fleet).register(r, BASE);
 
         r.wsBeforeUpgrade(FleetMessage.STREAM_PATH, this::admitNode);
         r.ws(FleetMessage.STREAM_PATH, ws -> {

@@ -58,6 +58,54 @@ public final class FleetHub implements AutoCloseable {
     private record Encoded(long version, String text) {
     }
 
+    /**
+     * What the nodes answered to one query: the answers by node id, and the nodes that were asked but did not
+     * answer in time (or whose connection failed meanwhile), sorted. Only nodes connected to this control plane
+     * are asked: with several control planes on one database, the others' nodes are not reached.
+     */
+    public record Gathered<A extends FleetMessage.Answer>(Map<String, A> answers, List<String> unanswered) {
+        public Gathered {
+            answers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(answers));
+            unanswered = unanswered.stream().sorted().toList();
+        }
+    }
+
+    /** One query in flight; guarded by its own monitor. */
+    private static final class Pending<A extends FleetMessage.Answer> {
+        final Class<A> type;
+        /** Every node asked. */
+        final java.util.Set<String> asked = new java.util.HashSet<>();
+        /** Nodes that may still answer (asked, not answered, connection not lost). */
+        final java.util.Set<String> waitingFor = new java.util.HashSet<>();
+        final Map<String, A> answers = new java.util.HashMap<>();
+        final CompletableFuture<Gathered<A>> future = new CompletableFuture<>();
+
+        Pending(Class<A> type) {
+            this.type = type;
+        }
+
+        /** The node answered ({@code answer}) or can no longer answer (null); completes when nobody is left. */
+        void settle(String nodeId, FleetMessage.Answer answer) {
+            Gathered<A> done = null;
+            synchronized (this) {
+                if (!waitingFor.contains(nodeId)) return; // late, duplicate, or not asked
+                if (answer != null && !type.isInstance(answer)) return; // a wrong kind of answer is no answer
+                waitingFor.remove(nodeId);
+                if (answer != null) answers.put(nodeId, type.cast(answer));
+                if (waitingFor.isEmpty()) done = gathered();
+            }
+            if (done != null) future.complete(done);
+        }
+
+        synchronized Gathered<A> gathered() {
+            List<String> missing = new ArrayList<>(asked);
+            missing.removeAll(answers.keySet());
+            return new Gathered<>(answers, missing);
+        }
+    }
+
+    private final Map<String, Pending<?>> queries = new ConcurrentHashMap<>();
+
     private final Supplier<Snapshot> current;
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
     /** Refused attempts by "address id", oldest first; guarded by itself, as is {@link #refusalLog}. */
@@ -193,6 +241,14 @@ public final class FleetHub implements AutoCloseable {
             return;
         }
         boolean pushNow = false;
+        if (m instanceof FleetMessage.Answer a) {
+            synchronized (n) {
+                n.lastSeen = Instant.now();
+            }
+            Pending<?> p = a.queryId() == null ? null : queries.get(a.queryId());
+            if (p != null) p.settle(n.id, a);
+            return;
+        }
         synchronized (n) {
             n.lastSeen = Instant.now();
             if (m instanceof FleetMessage.Hello h) {
@@ -218,7 +274,7 @@ public final class FleetHub implements AutoCloseable {
                 n.applied = hb.appliedVersion();
                 n.openTunnels = hb.openTunnels();
             } else {
-                link.close(1008, "snapshot messages go from the control plane to nodes only");
+                link.close(1008, "snapshot and query messages go from the control plane to nodes only");
                 return;
             }
             mirror.publish(n.row(mirror.instance(), false));
@@ -239,6 +295,8 @@ public final class FleetHub implements AutoCloseable {
             n.lastSeen = Instant.now();
         }
         LOG.info("fleet: node {} disconnected ({} {})", n.id, code, reason == null ? "" : reason);
+        // A node that went away answers nothing more: queries waiting for it need not wait out their timeout.
+        for (Pending<?> p : queries.values()) p.settle(n.id, null);
         checkWaiters();
     }
 
@@ -279,6 +337,54 @@ public final class FleetHub implements AutoCloseable {
         return w.future;
     }
 
+    /** {@link #ask(String, java.util.function.Function, Class, long)} of every node. */
+    public <A extends FleetMessage.Answer> CompletableFuture<Gathered<A>> ask(java.util.function.Function<String, FleetMessage.Query> query,
+                                                                             Class<A> answerType, long timeoutMs) {
+        return ask(null, query, answerType, timeoutMs);
+    }
+
+    /**
+     * Sends a query to every node connected here that said hello, or only to {@code onlyNode} when not null
+     * ({@code query} builds it from the query id this method picks) and completes with the answers of type {@code answerType} once every node answered, or after
+     * {@code timeoutMs} with those that did. Never blocks.
+     */
+    public <A extends FleetMessage.Answer> CompletableFuture<Gathered<A>> ask(String onlyNode, java.util.function.Function<String, FleetMessage.Query> query,
+                                                                             Class<A> answerType, long timeoutMs) {
+        String id = java.util.UUID.randomUUID().toString();
+        Pending<A> p = new Pending<>(answerType);
+        Map<String, NodeLink> targets = new java.util.TreeMap<>();
+        for (Node n : nodes.values()) {
+            synchronized (n) {
+                if (n.session != null && n.hello && (onlyNode == null || onlyNode.equals(n.id))) targets.put(n.id, n.session);
+            }
+        }
+        if (targets.isEmpty()) return CompletableFuture.completedFuture(new Gathered<>(Map.of(), List.of()));
+        synchronized (p) {
+            p.asked.addAll(targets.keySet());
+            p.waitingFor.addAll(targets.keySet());
+        }
+        queries.put(id, p);
+        String text = FleetMessage.encode(query.apply(id));
+        var timeout = timer.schedule(() -> p.future.complete(p.gathered()), timeoutMs, TimeUnit.MILLISECONDS);
+        p.future.whenComplete((r, e) -> {
+            timeout.cancel(false);
+            queries.remove(id);
+        });
+        for (Map.Entry<String, NodeLink> t : targets.entrySet()) {
+            t.getValue().send(text, failure -> {
+                if (failure == null) return;
+                LOG.warn("fleet: query to node {} failed: {}", t.getKey(), failure.toString());
+                p.settle(t.getKey(), null);
+            });
+        }
+        return p.future;
+    }
+
+    /** Queries waiting for answers now. */
+    public int queriesInFlight() {
+        return queries.size();
+    }
+
     /** How many {@code min_version} requests are parked waiting for convergence. */
     public int waiting() {
         return waiters.size();
@@ -304,7 +410,12 @@ public final class FleetHub implements AutoCloseable {
         }
         for (Waiter w : waiters) w.future.complete(result(w.minVersion));
         waiters.clear();
+        for (Pending<?> p : queries.values()) complete(p);
         mirror.close();
+    }
+
+    private static <A extends FleetMessage.Answer> void complete(Pending<A> p) {
+        p.future.complete(p.gathered());
     }
 
     private void checkWaiters() {

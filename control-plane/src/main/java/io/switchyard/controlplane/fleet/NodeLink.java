@@ -14,7 +14,8 @@ public interface NodeLink {
     /**
      * Sends one text message without blocking. {@code done} is called once, with null when the message
      * was written or with the failure, possibly on another thread. The hub has at most one send in
-     * flight per link.
+     * flight per link for snapshots; queries (small messages) may be sent alongside, so implementations
+     * must accept concurrent sends (Jetty's asynchronous sends queue their frames).
      */
     void send(String text, Consumer<Throwable> done);
 

@@ -123,7 +123,11 @@ class OpenApiContractTest {
                 Map.entry("CertificateInput", Certificate.class),
                 Map.entry("Config", Config.class), Map.entry("CertificateView", CertificateView.class),
                 Map.entry("Node", FleetHub.NodeView.class), Map.entry("EntityChanges", ConfigDiff.EntityChanges.class),
-                Map.entry("Settings", Views.Settings.class));
+                Map.entry("Settings", Views.Settings.class), Map.entry("TargetChange", FleetQueriesApi.TargetChange.class),
+                Map.entry("Tunnel", FleetQueriesApi.TunnelView.class), Map.entry("TunnelPage", FleetQueriesApi.TunnelPage.class),
+                Map.entry("CloseTunnels", FleetQueriesApi.CloseRequest.class), Map.entry("Closing", FleetQueriesApi.Closing.class),
+                Map.entry("UpstreamHealth", FleetQueriesApi.UpstreamHealth.class),
+                Map.entry("TargetHealth", FleetQueriesApi.TargetHealthView.class));
         for (Map.Entry<String, Class<?>> e : schemas.entrySet()) {
             Set<String> documented = new TreeSet<>();
             spec.at("/components/schemas/" + e.getKey() + "/properties").fieldNames().forEachRemaining(documented::add);
@@ -134,7 +138,8 @@ class OpenApiContractTest {
     @Test
     void requestExamplesAreAcceptedByTheCodec() {
         Map<String, Class<?>> bodies = Map.of("Upstream", Upstream.class, "Target", Target.class, "Route", Route.class,
-                "Timeouts", Timeouts.class, "CertificateInput", Certificate.class, "Config", Config.class, "Settings", Views.Settings.class);
+                "Timeouts", Timeouts.class, "CertificateInput", Certificate.class, "Config", Config.class, "Settings", Views.Settings.class,
+                "TargetChange", FleetQueriesApi.TargetChange.class, "CloseTunnels", FleetQueriesApi.CloseRequest.class);
         int checked = 0;
         for (Iterator<Map.Entry<String, JsonNode>> it = spec.get("paths").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> path = it.next();

@@ -152,6 +152,53 @@ class OpenApiResponsesTest {
         }
     }
 
+    @Test
+    void tunnelTargetAndHealthAnswersAreTheDocumentedOnes() throws Exception {
+        api.post("/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}");
+        check("put", "/api/v1/upstreams/{name}/targets/{address}", api.put("/api/v1/upstreams/chat/targets/127.0.0.1:8010", "{\"state\":\"draining\"}"), 200);
+        check("put", "/api/v1/upstreams/{name}/targets/{address}", api.put("/api/v1/upstreams/chat/targets/127.0.0.1:8010", "{\"weight\":0}"), 400);
+        check("put", "/api/v1/upstreams/{name}/targets/{address}", api.put("/api/v1/upstreams/chat/targets/127.0.0.1:9999", "{\"state\":\"active\"}"), 404);
+        check("get", "/api/v1/upstreams/{name}/health", api.get("/api/v1/upstreams/none/health"), 404);
+        check("get", "/api/v1/tunnels", api.get("/api/v1/tunnels?limit=0"), 400);
+        check("post", "/api/v1/tunnels/close", api.post("/api/v1/tunnels/close", "{}"), 400);
+        check("delete", "/api/v1/tunnels/{id}", api.delete("/api/v1/tunnels/00000000000000ff"), 404);
+
+        // A node that answers every query from a script: one tunnel, one target.
+        java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(java.net.URI.create("ws://127.0.0.1:" + cp.adminAddress().getPort() + "/fleet/v1/stream?node_id=n1"),
+                        new java.net.http.WebSocket.Listener() {
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+                                io.switchyard.fleet.FleetMessage m = io.switchyard.fleet.FleetMessage.decode(data.toString());
+                                io.switchyard.fleet.FleetMessage a = null;
+                                if (m instanceof io.switchyard.fleet.FleetMessage.TunnelsQuery q)
+                                    a = new io.switchyard.fleet.FleetMessage.Tunnels(q.queryId(), List.of(new io.switchyard.fleet.FleetMessage.TunnelRow(
+                                            "00000000000000aa", "ws", "chat", "127.0.0.1:8010", "127.0.0.1:5000", "2026-01-05T09:58:11.402Z", 5, 7)));
+                                else if (m instanceof io.switchyard.fleet.FleetMessage.CloseTunnels q)
+                                    a = new io.switchyard.fleet.FleetMessage.TunnelsClosed(q.queryId(), 1);
+                                else if (m instanceof io.switchyard.fleet.FleetMessage.HealthQuery q)
+                                    a = new io.switchyard.fleet.FleetMessage.TargetsHealth(q.queryId(), List.of(new io.switchyard.fleet.FleetMessage.TargetRow(
+                                            "chat", "127.0.0.1:8010", "draining", true, null, null, 1)));
+                                if (a != null) w.sendText(io.switchyard.fleet.FleetMessage.encode(a), true);
+                                w.request(1);
+                                return null;
+                            }
+                        }).join();
+        try {
+            ws.sendText("{\"type\":\"hello\",\"node_id\":\"n1\",\"software_version\":\"t\",\"address\":null,\"applied_version\":0,\"open_tunnels\":1}", true).join();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> api.get("/api/v1/fleet/nodes").body().contains("\"open_tunnels\":1"));
+            Api.Res list = api.get("/api/v1/tunnels");
+            check("get", "/api/v1/tunnels", list, 200);
+            assertThat(list.json().at("/tunnels/0/node_id").asText()).isEqualTo("n1");
+            check("get", "/api/v1/upstreams/{name}/health", api.get("/api/v1/upstreams/chat/health"), 200);
+            check("post", "/api/v1/tunnels/close", api.post("/api/v1/tunnels/close", "{\"target\":\"127.0.0.1:8010\",\"over_ms\":0}"), 200);
+            check("delete", "/api/v1/tunnels/{id}", api.delete("/api/v1/tunnels/00000000000000aa"), 204);
+        } finally {
+            ws.abort();
+        }
+    }
+
     /** One HTTP/1.1 response with a Content-Length body, read off a raw socket. */
     private static String readResponse(InputStream in) throws java.io.IOException {
         java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();

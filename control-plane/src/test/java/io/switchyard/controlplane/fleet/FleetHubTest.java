@@ -35,6 +35,10 @@ class FleetHubTest {
     static final class Link implements NodeLink {
         final String id;
         final List<Long> sent = new ArrayList<>();
+        /** Queries sent, in order; their sends complete at once (they do not take the snapshot's turn). */
+        final List<FleetMessage.Query> queries = new ArrayList<>();
+        /** When set, query sends fail with this. */
+        volatile Throwable failQueries;
         final ArrayDeque<Consumer<Throwable>> inFlight = new ArrayDeque<>();
         Integer closeCode;
         String closeReason;
@@ -49,9 +53,23 @@ class FleetHubTest {
         }
 
         @Override
-        public synchronized void send(String text, Consumer<Throwable> done) {
-            sent.add(((FleetMessage.SnapshotPush) FleetMessage.decode(text)).version());
-            inFlight.add(done);
+        public void send(String text, Consumer<Throwable> done) {
+            FleetMessage m = FleetMessage.decode(text);
+            if (m instanceof FleetMessage.Query q) {
+                synchronized (this) {
+                    queries.add(q);
+                }
+                done.accept(failQueries);
+                return;
+            }
+            synchronized (this) {
+                sent.add(((FleetMessage.SnapshotPush) m).version());
+                inFlight.add(done);
+            }
+        }
+
+        synchronized FleetMessage.Query lastQuery() {
+            return queries.get(queries.size() - 1);
         }
 
         @Override

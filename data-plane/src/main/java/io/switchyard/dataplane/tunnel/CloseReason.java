@@ -11,7 +11,9 @@ public enum CloseReason {
     /** The operator set the tunnel's target {@code draining}. */
     TARGET_DRAINING("target_draining"),
     /** The tunnel's target turned unhealthy and its upstream says {@code on_unhealthy: drain}. */
-    TARGET_UNHEALTHY("target_unhealthy");
+    TARGET_UNHEALTHY("target_unhealthy"),
+    /** An operator closed it through the admin API ({@code DELETE /api/v1/tunnels/{id}} or a set by route, target or node). */
+    CLOSED_BY_OPERATOR("closed_by_operator");
 
     private final String wire;
 

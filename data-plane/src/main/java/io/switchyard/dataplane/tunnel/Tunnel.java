@@ -136,6 +136,9 @@ public final class Tunnel {
     private final Metrics metrics;
     private final TunnelRegistry registry;
     private final long openedNanos = System.nanoTime();
+    private final long openedAtMillis = System.currentTimeMillis();
+    /** 64 random bits: unique across a fleet without any coordination between nodes. */
+    private final String id = String.format("%016x", ThreadLocalRandom.current().nextLong());
     private final Direction toUpstream;
     private final Direction toClient;
 
@@ -159,6 +162,33 @@ public final class Tunnel {
 
     public String routeName() {
         return opened.routeName();
+    }
+
+    /** This tunnel's id: 16 hex digits, random, so ids from different nodes do not collide. */
+    public String id() {
+        return id;
+    }
+
+    /** Wall-clock time (epoch ms) the tunnel opened. */
+    public long openedAtMillis() {
+        return openedAtMillis;
+    }
+
+    public String clientAddress() {
+        return opened.clientAddress();
+    }
+
+    /**
+     * Bytes relayed from the client so far. Written by the event loop and read here without a barrier: a reader on
+     * another thread may see a value a few reads old, which a listing can live with (no lock on the relay path).
+     */
+    public long bytesIn() {
+        return toUpstream.bytes;
+    }
+
+    /** Bytes relayed from the upstream so far; as {@link #bytesIn()}. */
+    public long bytesOut() {
+        return toClient.bytes;
     }
 
     /** The route's configuration when the tunnel opened (it keeps it across swaps). */
@@ -290,6 +320,7 @@ public final class Tunnel {
             case SHUTDOWN -> "proxy shutting down";
             case TARGET_DRAINING -> "target draining";
             case TARGET_UNHEALTHY -> "target unhealthy";
+            case CLOSED_BY_OPERATOR -> "closed by operator";
             default -> "target removed";
         };
     }
@@ -332,7 +363,8 @@ public final class Tunnel {
         int code;
         String by;
         if (reason == CloseReason.DRAINED || reason == CloseReason.SHUTDOWN || reason == CloseReason.IDLE_TIMEOUT
-                || reason == CloseReason.TARGET_DRAINING || reason == CloseReason.TARGET_UNHEALTHY) {
+                || reason == CloseReason.TARGET_DRAINING || reason == CloseReason.TARGET_UNHEALTHY
+                || reason == CloseReason.CLOSED_BY_OPERATOR) {
             code = reason == CloseReason.IDLE_TIMEOUT ? -1 : 1001;
             by = "proxy";
         } else if (firstCloser != null) {

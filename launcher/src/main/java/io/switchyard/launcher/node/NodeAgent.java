@@ -211,6 +211,40 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         if (m instanceof FleetMessage.SnapshotPush push) apply(push);
+        else if (m instanceof FleetMessage.Query q) send(answer(q));
+    }
+
+    /** Most tunnel rows one answer carries (about 200 bytes each, under the control plane's message limit). */
+    static final int MAX_TUNNEL_ROWS = 20_000;
+
+    /** Answers a control-plane query from the data plane's own view; runs on the agent thread and never blocks. */
+    FleetMessage.Answer answer(FleetMessage.Query q) {
+        if (q instanceof FleetMessage.TunnelsQuery tq) {
+            List<FleetMessage.TunnelRow> rows = new java.util.ArrayList<>();
+            for (io.switchyard.dataplane.TunnelInfo t : dataPlane.tunnels()) {
+                if (tq.route() != null && !tq.route().equals(t.route())) continue;
+                if (tq.target() != null && !tq.target().equals(t.target())) continue;
+                if (rows.size() == MAX_TUNNEL_ROWS) {
+                    log.warn("tunnel listing cut at {} tunnels", MAX_TUNNEL_ROWS);
+                    break;
+                }
+                rows.add(new FleetMessage.TunnelRow(t.id(), t.route(), t.upstream(), t.target(), t.client(),
+                        Instant.ofEpochMilli(t.openedAtMillis()).toString(), t.bytesIn(), t.bytesOut()));
+            }
+            return new FleetMessage.Tunnels(q.queryId(), rows);
+        }
+        if (q instanceof FleetMessage.CloseTunnels ct) {
+            int closed;
+            if (ct.tunnelId() != null) closed = dataPlane.closeTunnel(ct.tunnelId()) ? 1 : 0;
+            else closed = dataPlane.closeTunnels(ct.route(), ct.target(), Math.max(0, ct.overMs()));
+            return new FleetMessage.TunnelsClosed(q.queryId(), closed);
+        }
+        FleetMessage.HealthQuery hq = (FleetMessage.HealthQuery) q;
+        List<FleetMessage.TargetRow> rows = new java.util.ArrayList<>();
+        for (DataPlane.TargetReport t : dataPlane.targets())
+            rows.add(new FleetMessage.TargetRow(t.upstream(), t.target(), t.state(), t.healthy(),
+                    t.lastCheckEpochMs() == 0 ? null : Instant.ofEpochMilli(t.lastCheckEpochMs()).toString(), t.lastFailure(), t.tunnelsOpen()));
+        return new FleetMessage.TargetsHealth(hq.queryId(), rows);
     }
 
     private void apply(FleetMessage.SnapshotPush push) {

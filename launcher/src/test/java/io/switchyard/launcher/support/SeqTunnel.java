@@ -20,6 +20,7 @@ public final class SeqTunnel implements WebSocket.Listener {
     private volatile String target;
     private volatile String error;
     private volatile int closeCode = -1;
+    private volatile String closeReason;
     private CompletableFuture<WebSocket> lastSend = CompletableFuture.completedFuture(null);
 
     public static SeqTunnel open(HttpClient client, URI uri) {
@@ -72,6 +73,7 @@ public final class SeqTunnel implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closeReason = reason;
         closeCode = statusCode;
         return null;
     }
@@ -97,6 +99,11 @@ public final class SeqTunnel implements WebSocket.Listener {
     /** Null when nothing went wrong. */
     public String error() {
         return error;
+    }
+
+    /** The reason of the close frame received; null while open. */
+    public String closeReason() {
+        return closeReason;
     }
 
     /** -1 while open. */
