@@ -128,15 +128,15 @@ function renderTunnels(list, fleet) {
     if (!byRoute.has(t.route)) byRoute.set(t.route, []);
     byRoute.get(t.route).push(t);
   }
+  const tunnelRow = (t) => el('tr', { 'data-tunnel': t.id },
+    el('td', {}, t.node_id), el('td', {}, el('code', {}, t.target)), el('td', {}, el('code', {}, t.client)),
+    el('td', { title: t.opened_at }, ago(t.opened_at)),
+    el('td', { class: 'num' }, bytes(t.bytes_in)), el('td', { class: 'num' }, bytes(t.bytes_out)),
+    el('td', {}, el('button', { class: 'danger close-tunnel', onclick: () => closeTunnel(t) }, 'Close')));
+  const head = el('tr', {}, ['Node', 'Target', 'Client', 'Opened', 'In', 'Out', ''].map((h) => el('th', {}, h)));
   box.replaceChildren(...[...byRoute.entries()].map(([route, ts]) => el('div', { class: 'route-tunnels', 'data-route': route },
     el('h3', {}, route, ' ', el('span', { class: 'meta' }, '(' + ts.length + ')')),
-    el('table', {},
-      el('thead', {}, el('tr', {}, ['Node', 'Target', 'Client', 'Opened', 'In', 'Out', ''].map((h) => el('th', {}, h)))),
-      el('tbody', {}, ts.map((t) => el('tr', { 'data-tunnel': t.id },
-        el('td', {}, t.node_id), el('td', {}, el('code', {}, t.target)), el('td', {}, el('code', {}, t.client)),
-        el('td', { title: t.opened_at }, ago(t.opened_at)),
-        el('td', { class: 'num' }, bytes(t.bytes_in)), el('td', { class: 'num' }, bytes(t.bytes_out)),
-        el('td', {}, el('button', { class: 'danger close-tunnel', onclick: () => closeTunnel(t) }, 'Close'))))))))));
+    el('table', {}, el('thead', {}, head.cloneNode(true)), el('tbody', {}, ts.map(tunnelRow))))));
 }
 
 function renderRoutes(routes) {
@@ -149,7 +149,8 @@ function renderRoutes(routes) {
     if (r.on_target_removed && r.on_target_removed.action === 'drain') opts.push('drain on target removal');
     return el('tr', { 'data-route': r.name },
       el('td', {}, el('b', {}, r.name)),
-      el('td', {}, (r.hosts && r.hosts.length ? r.hosts : ['any host']).map((h) => el('span', { class: 'tag' }, h))),
+      el('td', {}, (r.hosts && r.hosts.length ? r.hosts : ['any host']).map((h) => el('span', { class: 'tag' }, h)),
+        r.path_prefix && r.path_prefix !== '/' ? el('code', {}, r.path_prefix) : null),
       el('td', {}, r.upstream),
       el('td', { class: 'meta' }, opts.join(', ') || '–'));
   });
