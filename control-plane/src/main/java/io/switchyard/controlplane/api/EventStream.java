@@ -125,6 +125,12 @@ final class EventStream implements AutoCloseable {
     @Override
     public void close() {
         writer.shutdownNow();
+        try {
+            // A write in flight ends before the streams are closed under it.
+            writer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (SseClient c : clients) {
             try {
                 c.close();
