@@ -76,9 +76,6 @@ public final class AdminApi {
     /** The dashboard's files by path; served without the token (they hold no data; the page asks for the token). */
     private final Map<String, Dashboard> dashboard = new LinkedHashMap<>();
     private final EventStream events;
-
-    private record Dashboard(String contentType, byte[] body) {
-    }
     /** Certificate validity is judged by this clock (tests move it instead of waiting for expiry). */
     private final Clock clock;
     /** HTTPS/WSS instead of plain HTTP, or null; set before {@link #create}. */
@@ -170,6 +167,9 @@ public final class AdminApi {
         });
     }
 
+    private record Dashboard(String contentType, byte[] body) {
+    }
+
     private void routes(JavalinDefaultRouting r) {
         r.before(this::guard);
         r.exception(ApiException.class, (e, ctx) -> problem(ctx, e));
@@ -251,7 +251,8 @@ public final class AdminApi {
         ctx.header("Cache-Control", "no-store");
         ctx.header("X-Content-Type-Options", "nosniff");
         checkOrigin(ctx);
-        // Fail closed: everything but the two public paths needs the admin token, so no spelling
+        // Fail closed: everything but the public paths (the OpenAPI document, the fleet channel with its
+        // own token, GET of the dashboard's files) needs the admin token, so no spelling
         // of a path that the router might normalise differently can slip past this check.
         boolean open = ctx.path().equals("/openapi.yaml") || ctx.path().equals(FleetMessage.STREAM_PATH)
                 || (dashboard.containsKey(ctx.path()) && ctx.method() == io.javalin.http.HandlerType.GET);
