@@ -45,11 +45,13 @@ public final class ControlPlane implements AutoCloseable {
     private final FileLock lock;
     private final Database db;
     private final VersionListener versions;
+    private final AdminApi api;
     private volatile boolean tlsOn;
 
-    private ControlPlane(Javalin app, FleetHub fleet, ConfigStore store, Database db, VersionListener versions, InetSocketAddress address,
+    private ControlPlane(Javalin app, AdminApi api, FleetHub fleet, ConfigStore store, Database db, VersionListener versions, InetSocketAddress address,
                          List<String> endpoints, FileLock lock) {
         this.versions = versions;
+        this.api = api;
         this.lock = lock;
         this.db = db;
         this.app = app;
@@ -128,6 +130,7 @@ public final class ControlPlane implements AutoCloseable {
             app.start(admin.getHostString(), admin.getPort());
         } catch (RuntimeException e) {
             if (versions != null) versions.close();
+            api.close();
             fleet.close();
             app.stop();
             db.close();
@@ -138,7 +141,7 @@ public final class ControlPlane implements AutoCloseable {
         InetSocketAddress bound = new InetSocketAddress(ip, app.port());
         // The launcher prints the process's one "ready" line; this one is for debugging embedded use.
         LOG.debug("control plane ready: admin API " + (ssl == null ? "http" : "https") + "://{} (database {}, config version {})", hostPort(bound), db.location(), store.current().version());
-        ControlPlane cp = new ControlPlane(app, fleet, store, db, versions, bound, endpoints, lock);
+        ControlPlane cp = new ControlPlane(app, api, fleet, store, db, versions, bound, endpoints, lock);
         cp.tlsOn = ssl != null;
         return cp;
     }
@@ -245,6 +248,7 @@ public final class ControlPlane implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         if (versions != null) versions.close();
+        api.close();
         fleet.close();
         app.stop();
         db.close();

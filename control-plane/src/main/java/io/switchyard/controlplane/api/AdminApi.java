@@ -73,6 +73,9 @@ public final class AdminApi {
     private final byte[] clusterToken;
     private final boolean loopback;
     private final byte[] openapi;
+    /** The dashboard's files by path; served without the token (they hold no data; the page asks for the token). */
+    private final Map<String, Dashboard> dashboard = new LinkedHashMap<>();
+    private final EventStream events;
     /** Certificate validity is judged by this clock (tests move it instead of waiting for expiry). */
     private final Clock clock;
     /** HTTPS/WSS instead of plain HTTP, or null; set before {@link #create}. */
@@ -90,6 +93,17 @@ public final class AdminApi {
         this.clusterToken = clusterToken == null ? null : clusterToken.getBytes(StandardCharsets.UTF_8);
         this.loopback = loopback;
         this.openapi = loadOpenapi();
+        dashboard.put("/", new Dashboard("text/html; charset=utf-8", resource("/dashboard/index.html")));
+        dashboard.put("/dashboard.css", new Dashboard("text/css; charset=utf-8", resource("/dashboard/dashboard.css")));
+        dashboard.put("/dashboard.js", new Dashboard("text/javascript; charset=utf-8", resource("/dashboard/dashboard.js")));
+        this.events = new EventStream(() -> store.current().version());
+        store.onCommit(c -> events.versionCommitted(c.version()));
+        fleet.onChange(events::fleetChanged);
+    }
+
+    /** Ends the open event streams; the control plane calls it before stopping Javalin. Idempotent. */
+    public void close() {
+        events.close();
     }
 
     /**
@@ -154,6 +168,9 @@ public final class AdminApi {
         });
     }
 
+    private record Dashboard(String contentType, byte[] body) {
+    }
+
     private void routes(JavalinDefaultRouting r) {
         r.before(this::guard);
         r.exception(ApiException.class, (e, ctx) -> problem(ctx, e));
@@ -165,6 +182,22 @@ public final class AdminApi {
         });
 
         r.get("/openapi.yaml", ctx -> ctx.contentType("application/yaml").result(openapi));
+        for (Map.Entry<String, Dashboard> file : dashboard.entrySet()) {
+            r.get(file.getKey(), ctx -> ctx
+                    // Its own files only: no inline script, no other origin, no framing.
+                    .header("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "
+                            + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+                    .header("Referrer-Policy", "no-referrer")
+                    .contentType(file.getValue().contentType()).result(file.getValue().body()));
+        }
+        io.javalin.http.sse.SseHandler sse = new io.javalin.http.sse.SseHandler(events::subscribe);
+        r.get(BASE + "/events", ctx -> {
+            // Javalin opens the stream only for exactly this Accept; anything else would get an empty 200.
+            if (!"text/event-stream".equals(ctx.header("Accept")))
+                throw new ApiException(406, "not-acceptable", "Not acceptable",
+                        "this is a server-sent event stream: send Accept: text/event-stream");
+            sse.handle(ctx);
+        });
 
         upstreams.register(r, BASE, versions, clock);
         r.post(BASE + "/upstreams/{name}/targets", this::addTarget);
@@ -221,9 +254,11 @@ public final class AdminApi {
         ctx.header("Cache-Control", "no-store");
         ctx.header("X-Content-Type-Options", "nosniff");
         checkOrigin(ctx);
-        // Fail closed: everything but the two public paths needs the admin token, so no spelling
+        // Fail closed: everything but the public paths (the OpenAPI document, the fleet channel with its
+        // own token, GET of the dashboard's files) needs the admin token, so no spelling
         // of a path that the router might normalise differently can slip past this check.
-        boolean open = ctx.path().equals("/openapi.yaml") || ctx.path().equals(FleetMessage.STREAM_PATH);
+        boolean open = ctx.path().equals("/openapi.yaml") || ctx.path().equals(FleetMessage.STREAM_PATH)
+                || (dashboard.containsKey(ctx.path()) && ctx.method() == io.javalin.http.HandlerType.GET);
         if (!open && adminToken != null && !bearerMatches(ctx.header("Authorization"), adminToken)) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"switchyard-admin\"");
             throw new ApiException(401, "unauthorized", "Unauthorized",
@@ -486,6 +521,15 @@ public final class AdminApi {
 
     private ConfigStore.Current read(Context ctx) {
         return versions.read(ctx);
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = AdminApi.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException(name + " is missing from the classpath");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException(name + " unreadable", e);
+        }
     }
 
     private static byte[] loadOpenapi() {

@@ -127,6 +127,8 @@ public final class FleetHub implements AutoCloseable {
     });
     private volatile Encoded latest;
     private final FleetMirror mirror;
+    /** Told (on the thread that made the change, without any lock held) whenever the fleet view changes. */
+    private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
     /** @param current the newest committed version (0 with an empty document before the first) */
     public FleetHub(Supplier<Snapshot> current) {
@@ -149,6 +151,21 @@ public final class FleetHub implements AutoCloseable {
             return;
         }
         checkWaiters();
+    }
+
+    /** {@code listener} runs whenever this control plane's fleet view changes; it must be quick and not throw. */
+    public void onChange(Runnable listener) {
+        changeListeners.add(listener);
+    }
+
+    private void changed() {
+        for (Runnable l : changeListeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.debug("fleet: a change listener failed", e);
+            }
+        }
     }
 
     // ---- called by the store ------------------------------------------------------------------
@@ -202,6 +219,7 @@ public final class FleetHub implements AutoCloseable {
         if (suppressed >= 0)
             LOG.warn("fleet: refused node {} from {}: {}{}", id, address, reason,
                     suppressed == 0 ? "" : " (" + suppressed + " other refused attempts were not logged)");
+        changed();
     }
 
     /** The connection is open; the node counts as connected (applied version unknown) until its hello. */
@@ -226,6 +244,7 @@ public final class FleetHub implements AutoCloseable {
         }
         LOG.info("fleet: node {} connected from {}", nodeId, address);
         checkWaiters();
+        changed();
     }
 
     /** One text message the node sent on {@code link}. */
@@ -249,6 +268,7 @@ public final class FleetHub implements AutoCloseable {
             if (p != null) p.settle(n.id, a);
             return;
         }
+        boolean viewChanged = true;
         synchronized (n) {
             n.lastSeen = Instant.now();
             if (m instanceof FleetMessage.Hello h) {
@@ -271,6 +291,8 @@ public final class FleetHub implements AutoCloseable {
                 n.error = k.error() == null ? "rejected without a reason" : k.error();
                 LOG.warn("fleet: node {} rejected version {}: {}", n.id, k.version(), n.error);
             } else if (m instanceof FleetMessage.Heartbeat hb) {
+                // Only last_seen moves on most heartbeats; watchers hear of real changes only.
+                viewChanged = n.applied != hb.appliedVersion() || n.openTunnels != hb.openTunnels();
                 n.applied = hb.appliedVersion();
                 n.openTunnels = hb.openTunnels();
             } else {
@@ -281,6 +303,7 @@ public final class FleetHub implements AutoCloseable {
         }
         if (pushNow) push(n);
         checkWaiters();
+        if (viewChanged) changed();
     }
 
     /** The connection {@code link} closed. */
@@ -298,6 +321,7 @@ public final class FleetHub implements AutoCloseable {
         // A node that went away answers nothing more: queries waiting for it need not wait out their timeout.
         for (Pending<?> p : queries.values()) p.settle(n.id, null);
         checkWaiters();
+        changed();
     }
 
     // ---- the fleet view -------------------------------------------------------------------------

@@ -11,15 +11,23 @@ import java.time.Duration;
 public final class Admin {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private final String token;
 
     public Admin(String base) {
+        this(base, null);
+    }
+
+    /** Sends {@code Authorization: Bearer token} on every call (a control plane with an admin token). */
+    public Admin(String base, String token) {
         this.base = base;
+        this.token = token;
     }
 
     public HttpResponse<String> call(String method, String path, String json) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         if (json != null) b.header("Content-Type", "application/json");
+        if (token != null) b.header("Authorization", "Bearer " + token);
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
