@@ -3,7 +3,8 @@
 # generator and echo upstream (bench/c, gcc -O2), the bench runner and dist/switchyard.jar if it is
 # missing, runs every scenario against direct, nginx, HAProxy, Caddy and Switchyard (3 rounds,
 # alternating, medians) and regenerates docs/benchmarks.md, docs/benchmarks.png and
-# docs/bench-results/latest.json. About 15 minutes on the 2-core bench machine.
+# docs/bench-results/latest.json. 12 to 20 minutes on the 2-core bench machine: cells that other programs
+# disturbed are re-run, and a round that would end past the budget is skipped (the report says so).
 #
 #   bench/run.sh                                   # the full run
 #   bench/run.sh --rounds 1 --targets direct,nginx # quick look (any runner option, see Runner.Settings)

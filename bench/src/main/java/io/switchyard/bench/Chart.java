@@ -42,14 +42,16 @@ final class Chart {
             if (!rel.isEmpty()) out.add(new Group(short_(row.label()), !row.higherIsBetter(), rel));
         }
         for (String sc : Report.LOAD_SCENARIOS) {
-            Double base = r.med("nginx", sc, "proxy_cpu_us_per_op");
+            Report.Cost base = r.cost("nginx", sc);
             Map<String, Double> rel = new LinkedHashMap<>();
+            boolean approx = base != null && base.approximate();
             for (String t : TARGETS) {
-                Double v = r.med(t, sc, "proxy_cpu_us_per_op");
-                if (v == null || base == null || v == 0) continue;
-                rel.put(t, base / v);
+                Report.Cost v = r.cost(t, sc);
+                if (v == null || base == null || v.value() == 0) continue;
+                rel.put(t, base.value() / v.value());
+                approx |= v.approximate();
             }
-            if (!rel.isEmpty()) out.add(new Group("CPU/op " + sc, true, rel));
+            if (!rel.isEmpty()) out.add(new Group((approx ? "≈ " : "") + "CPU/op " + sc, true, rel));
         }
         return out;
     }
@@ -80,7 +82,7 @@ final class Chart {
         g.drawString("Switchyard vs nginx, HAProxy, Caddy: relative to nginx = 1.0, higher is better (steady state)", left, 32);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         g.drawString("Medians of the bench/run.sh rounds; p99, RSS and CPU per operation are inverted (nginx / target)."
-                + " Bars above " + CAP + " are clipped; the label is the true value. Missing group or bar = invalid (load-bound) or not measured.",
+                + " Bars above " + CAP + " are clipped. Missing group or bar = invalid (load-bound) or not measured; ≈ = from rounds with other programs' CPU use.",
                 left, 54);
         int plotH = h - top - bottom, plotW = w - left - right;
         // Axis and grid.

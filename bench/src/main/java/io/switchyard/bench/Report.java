@@ -374,6 +374,10 @@ final class Report {
         for (Row row : ROWS) {
             String why = loadBoundWhy(row);
             String cpuSc = LOAD_SCENARIOS.contains(row.scenario()) ? row.scenario() : null;
+            if (why == null && row.kind() == Kind.RATE && cpuSc != null && vsBest(row) == null && value(row, US) != null
+                    && bestPeer(row) == null) {
+                why = "no peer had a round free of other programs' CPU use";
+            }
             if (why != null) {
                 if (row.kind() != Kind.RATE || cpuSc == null) continue;
                 String cheap = cheapestPeer(cpuSc);
