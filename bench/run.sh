@@ -11,7 +11,7 @@
 #   bench/run.sh --tune                            # JVM settings for Switchyard alone -> bench/JVM-TUNING.md
 #
 # Environment:
-#   SWITCHYARD_JAVA_OPTS   JVM flags for Switchyard (default: -Xms256m -Xmx512m -XX:+UseParallelGC
+#   SWITCHYARD_JAVA_OPTS   JVM flags for Switchyard (default: dist/jvm.options when present, else -Xms256m -Xmx512m -XX:+UseParallelGC
 #                          -XX:-AlwaysPreTouch -Dorg.slf4j.simpleLogger.log.switchyard.access=warn)
 #   BENCH_PROXY_CPUS / BENCH_LOAD_CPUS   taskset lists (default 1 and 0)
 set -euo pipefail
@@ -59,7 +59,14 @@ if [ ! -f dist/switchyard.jar ]; then
 fi
 
 # Access log off like the peers' configs (nginx access_log off, HAProxy/Caddy log nothing per request).
-JVM_OPTS=${SWITCHYARD_JAVA_OPTS:--Xms256m -Xmx512m -XX:+UseParallelGC -XX:-AlwaysPreTouch -Dorg.slf4j.simpleLogger.log.switchyard.access=warn}
+# The shipped settings (dist/jvm.options, what `sh dist/switchyard` runs with) when the build has them; the bench's
+# earlier flags otherwise.
+if [ -z "${SWITCHYARD_JAVA_OPTS:-}" ] && [ -f dist/jvm.options ]; then
+  JVM_OPTS="$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' dist/jvm.options | tr '\n' ' ')-Dorg.slf4j.simpleLogger.log.switchyard.access=warn"
+  export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+else
+  JVM_OPTS=${SWITCHYARD_JAVA_OPTS:--Xms256m -Xmx512m -XX:+UseParallelGC -XX:-AlwaysPreTouch -Dorg.slf4j.simpleLogger.log.switchyard.access=warn}
+fi
 mkdir -p docs/bench-results
 CMD=run; LOG=docs/bench-results/run.log
 if [ "${1:-}" = "--tune" ]; then shift; CMD=tune; LOG=docs/bench-results/jvm-tuning.log; fi

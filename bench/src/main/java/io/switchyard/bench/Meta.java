@@ -64,6 +64,24 @@ final class Meta {
         }
     }
 
+    /** Whether {@code jar}'s data-plane command knows {@code flag} (its --help lists it). */
+    static boolean switchyardHasFlag(Path jar, String flag) {
+        return FLAGS.computeIfAbsent(jar + " " + flag, k -> askHelp(jar, flag));
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, Boolean> FLAGS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static boolean askHelp(Path jar, String flag) {
+        try {
+            Process p = new ProcessBuilder("java", "-jar", jar.toString(), "data-plane", "--help").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor(60, TimeUnit.SECONDS);
+            return out.contains(flag);
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
     /** Null when {@code jar} runs a data plane; otherwise why not (missing jar, CLI not there yet). */
     static String switchyardUnavailable(Path jar) {
         if (!Files.isRegularFile(jar)) return jar + " does not exist (build it with mvn -q -DskipTests package)";

@@ -197,6 +197,8 @@ abstract class Peer {
             cmd.addAll(List.of("-jar", ctx.jar().toString(), "data-plane", "--config", file.toString(),
                     "--listen", "127.0.0.1:" + port, "--status", "127.0.0.1:" + status,
                     "--state-dir", ctx.work().resolve("switchyard-state").toString(), "--node-id", "bench"));
+            // Access log off like the peers' configs: by flag on builds that have it (older ones by logger level).
+            if (Meta.switchyardHasFlag(ctx.jar(), "--access-log")) cmd.addAll(List.of("--access-log", "off"));
             Path log = ctx.work().resolve("switchyard.log");
             long t0 = System.currentTimeMillis();
             Process p = Procs.start(ctx.proxyCpus(), cmd, log, ctx.env());
