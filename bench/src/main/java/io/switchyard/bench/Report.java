@@ -160,7 +160,9 @@ final class Report {
         List<String> out = new ArrayList<>();
         for (String sc : LOAD_SCENARIOS) {
             Double f = directFactor(sc);
-            if (f != null && f < MIN_DIRECT_FACTOR) out.add(sc);
+            List<JsonNode> d = rounds("direct", sc);
+            // Below 2x the fastest proxy, or no valid direct round at all (other programs' CPU use).
+            if ((f != null && f < MIN_DIRECT_FACTOR) || (d != null && d.isEmpty())) out.add(sc);
         }
         return out;
     }
