@@ -127,7 +127,7 @@ class StartupTest {
         Files.write(file, ConfigCodec.writeBytes(config(echo)));
         int port = freePort();
         Prober p = new Prober(port);
-        Thread.sleep(100); // let it meet a closed port first
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !p.outcomes.isEmpty()); // met a closed port first
         track(Node.start(settings(port), List.of(), file, dir.resolve("state"), null, "test"));
         assertThat(p.awaitRouted()).containsExactly("refused", "200");
     }
@@ -138,7 +138,7 @@ class StartupTest {
         new StateDir(dir.resolve("state")).save(new Snapshot(7, config(echo)));
         int port = freePort();
         Prober p = new Prober(port);
-        Thread.sleep(100);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !p.outcomes.isEmpty());
         // The control plane is not up: the cached snapshot is served, and only then is the port opened.
         Node node = track(Node.start(settings(port), java.net.URI.create("http://127.0.0.1:" + freePort()), null,
                 dir.resolve("state"), null, "test", Duration.ofSeconds(5)));
@@ -152,7 +152,7 @@ class StartupTest {
         int port = freePort();
         int cpPort = freePort();
         Prober p = new Prober(port);
-        Thread.sleep(100);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !p.outcomes.isEmpty());
         CompletableFuture<Node> node = CompletableFuture.supplyAsync(() -> Node.start(settings(port),
                 java.net.URI.create("http://127.0.0.1:" + cpPort), null, dir.resolve("state"), null, "test",
                 Duration.ofMillis(300)));
