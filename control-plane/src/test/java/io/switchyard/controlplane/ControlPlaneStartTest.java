@@ -1,5 +1,6 @@
 package io.switchyard.controlplane;
 
+import io.switchyard.testkit.AdminClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,10 +78,10 @@ class ControlPlaneStartTest {
     @Test
     void withAnAdminTokenEveryApiCallNeedsTheBearerToken() {
         try (ControlPlane cp = ControlPlane.start(settings("127.0.0.1", 0, "s3cret-admin", null))) {
-            Api anonymous = new Api(cp.adminAddress());
-            Api wrong = new Api(cp.adminAddress(), "s3cret-admim");
-            Api right = new Api(cp.adminAddress(), "s3cret-admin");
-            Api.Res r = anonymous.get("/api/v1/upstreams");
+            AdminClient anonymous = AdminClient.at(cp.adminAddress());
+            AdminClient wrong = AdminClient.at(cp.adminAddress()).withToken("s3cret-admim");
+            AdminClient right = AdminClient.at(cp.adminAddress()).withToken("s3cret-admin");
+            AdminClient.Response r = anonymous.get("/api/v1/upstreams");
             assertThat(r.status()).isEqualTo(401);
             assertThat(r.header("WWW-Authenticate")).startsWith("Bearer");
             assertThat(r.json().get("type").asText()).isEqualTo("urn:switchyard:problem:unauthorized");

@@ -3,10 +3,10 @@ package io.switchyard.dataplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.config.Balance;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.WsClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +41,7 @@ class AccessLogTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        try (EchoServer echo = new EchoServer("a");
+        try (EchoUpstream echo = new EchoUpstream("a");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback().withAccessLog(file.toString(), "json"))) {
             dp.apply(Configs.snapshot(1,
                     List.of(Configs.upstream("app", Balance.ROUND_ROBIN, echo.address()),
@@ -114,7 +114,7 @@ class AccessLogTest {
 
     @Test
     void offWritesNothingAndTheProxyStillServes() throws Exception {
-        try (EchoServer echo = new EchoServer("a");
+        try (EchoUpstream echo = new EchoUpstream("a");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback().withAccessLog("off", "text"));
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));

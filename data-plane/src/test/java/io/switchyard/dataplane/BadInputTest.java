@@ -1,9 +1,9 @@
 package io.switchyard.dataplane;
 
 import io.switchyard.config.Balance;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,12 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Malformed requests from clients, over raw sockets: each gets its status, then the connection closes. */
 class BadInputTest {
-    private static EchoServer echo;
+    private static EchoUpstream echo;
     private static DataPlane dp;
 
     @BeforeAll
     static void start() {
-        echo = new EchoServer("a");
+        echo = new EchoUpstream("a");
         dp = DataPlane.start(DataPlaneSettings.loopback(), 1000); // the 10 s header timeout, shortened
         dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
     }

@@ -3,12 +3,12 @@ package io.switchyard.dataplane;
 import io.switchyard.config.Balance;
 import io.switchyard.config.Config;
 import io.switchyard.config.Snapshot;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.RecordingUpstream;
-import io.switchyard.dataplane.testing.TestCerts;
-import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.RecordingUpstream;
+import io.switchyard.testkit.TestCerts;
+import io.switchyard.testkit.WsClient;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLHandshakeException;
@@ -101,7 +101,7 @@ class EdgeLimitsTest {
 
     @Test
     void handshakesOverMaxTunnelsGet503WithRetryAfterAndOpenTunnelsKeepFlowing() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(withSettings(1, echo.address(), List.of(), null, null, 1));
             String uri = "ws://127.0.0.1:" + dp.listenAddress().getPort() + "/chat";
             try (WsClient open = WsClient.connect(uri)) {
@@ -114,14 +114,14 @@ class EdgeLimitsTest {
                 }
                 assertThat(dp.metrics().refusedCount("max_tunnels")).isEqualTo(1);
                 open.sendText("still here");
-                assertThat(open.nextText()).isEqualTo(EchoServer.PREFIX + "still here");
+                assertThat(open.nextText()).isEqualTo(EchoUpstream.PREFIX + "still here");
             }
         }
     }
 
     @Test
     void anUpstreamThatSwitchesProtocolsUnaskedGets502AndTheConnectionCloses() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             RawHttp.Response r = c.send(RawHttp.get("/switch-unasked", "h")).read();
@@ -133,11 +133,11 @@ class EdgeLimitsTest {
 
     @Test
     void theTlsListenerRefusesCiphersWithoutForwardSecrecyAndShowsItsPolicy() throws Exception {
-        TestCerts.Pem cert = TestCerts.generate("a.example.com");
-        try (EchoServer echo = new EchoServer("a");
+        TestCerts.Pem cert = TestCerts.selfSigned("a.example.com").create();
+        try (EchoUpstream echo = new EchoUpstream("a");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback().withTlsListen(new InetSocketAddress("127.0.0.1", 0)))) {
             Config base = Configs.simple(1, Balance.ROUND_ROBIN, echo.address()).config();
-            dp.apply(new Snapshot(1, base.withCertificates(List.of(cert.certificate("a", List.of("a.example.com"), true)))));
+            dp.apply(new Snapshot(1, base.withCertificates(List.of(cert.defaultCertificate("a", List.of("a.example.com"))))));
             // Control: a forward-secret AEAD suite over TLS 1.2 is served.
             try (SSLSocket ok = handshake(dp, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")) {
                 assertThat(ok.getSession().getCipherSuite()).isEqualTo("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
@@ -163,7 +163,7 @@ class EdgeLimitsTest {
 
     @Test
     void readinessFollowsStartingServingAndDraining() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.create(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.create(DataPlaneSettings.loopback())) {
             assertThat(ready(dp)).as("status listener up, nothing applied").isEqualTo(503);
             assertThat(dp.state()).isEqualTo(DataPlane.State.STARTING);
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));

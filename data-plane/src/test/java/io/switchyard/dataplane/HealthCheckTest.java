@@ -7,9 +7,9 @@ import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
 import io.switchyard.config.Target;
 import io.switchyard.config.Upstream;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.WsClient;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class HealthCheckTest {
             this.path = path;
         }
 
-        void strike(EchoServer s) {
+        void strike(EchoUpstream s) {
             switch (this) {
                 case DIES -> s.die();
                 case HANGS -> s.silent = true;
@@ -56,7 +56,7 @@ class HealthCheckTest {
             }
         }
 
-        void heal(EchoServer s) {
+        void heal(EchoUpstream s) {
             switch (this) {
                 case DIES -> s.revive();
                 case HANGS -> s.silent = false;
@@ -97,7 +97,7 @@ class HealthCheckTest {
     @ParameterizedTest
     @EnumSource(Sickness.class)
     void newHandshakesAvoidASickTargetWithinTwoIntervalsAndReturnWhenItIsWell(Sickness sickness) throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             Health.Active probe = new Health.Active(sickness.probe, sickness.path, INTERVAL_MS, TIMEOUT_MS, 2, 2, null);
             dp.apply(snapshot(1, new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())))
@@ -153,7 +153,7 @@ class HealthCheckTest {
 
     @Test
     void aDrainingTargetLosesItsTunnelsWith1001PacedWhileTheOthersLoseNothing() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             Upstream up = new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())))
                     .withHealth(null, null, null, 1000L);
@@ -176,7 +176,7 @@ class HealthCheckTest {
                 // The others keep streaming through the whole drain, and lose nothing.
                 for (int round = 0; round < 12; round++) {
                     for (WsClient c : onA) c.sendText("tick " + round);
-                    for (WsClient c : onA) assertThat(c.nextText()).isEqualTo(EchoServer.PREFIX + "tick " + round);
+                    for (WsClient c : onA) assertThat(c.nextText()).isEqualTo(EchoUpstream.PREFIX + "tick " + round);
                     Thread.sleep(50);
                 }
                 for (WsClient c : onB) assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
@@ -209,7 +209,7 @@ class HealthCheckTest {
 
     @Test
     void withoutHealthSettingsOneFailedConnectKeepsADeadTargetOutUntilFailTimeoutEnds() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             Upstream up = new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())));
             dp.apply(snapshot(1, up));
@@ -228,7 +228,7 @@ class HealthCheckTest {
 
     @Test
     void aTargetHeldOutByPassiveChecksIsTriedAgainOnceFailTimeoutIsOver() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(snapshot(1, new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())))
                     .withHealth(new Health(null, new Health.Passive(1, 300L)), null, null, null)));
@@ -251,7 +251,7 @@ class HealthCheckTest {
 
     @Test
     void withEveryTargetUnhealthyNewWorkGets503OrInPanicModeATarget() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             Health health = new Health(new Health.Active(Health.ProbeType.HTTP, "/healthz", INTERVAL_MS, TIMEOUT_MS, 1, 1, null), null);
@@ -289,7 +289,7 @@ class HealthCheckTest {
 
     @Test
     void onUnhealthyDrainClosesOnlyTheSickTargetsTunnelsWith1001() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             Health health = new Health(new Health.Active(Health.ProbeType.HTTP, "/healthz", INTERVAL_MS, TIMEOUT_MS, 1, 1, null), null);
             dp.apply(snapshot(1, new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())))
@@ -317,7 +317,7 @@ class HealthCheckTest {
 
     @Test
     void aDisabledTargetTakesNothingNewAndKeepsItsTunnels() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             Upstream up = new Upstream("app", Balance.ROUND_ROBIN, List.of(new Target(a.address()), new Target(b.address())))
                     .withHealth(null, null, null, 0L);
@@ -336,8 +336,9 @@ class HealthCheckTest {
                         assertThat(fresh.whoami()).isEqualTo("a");
                     }
                 }
-                Thread.sleep(300); // drain_ms is 0: a drain, had one been started, would be over
-                assertThat(onB.closed).isNotDone();
+                // drain_ms is 0: a drain, had one been started, would be over at once; the tunnel stays open.
+                WsClient kept = onB;
+                await().during(300, TimeUnit.MILLISECONDS).atMost(5, TimeUnit.SECONDS).until(() -> !kept.closed.isDone());
                 assertThat(onB.whoami()).isEqualTo("b");
                 // Back to active: b takes new tunnels again.
                 dp.apply(snapshot(3, up));
@@ -356,11 +357,11 @@ class HealthCheckTest {
 
     @Test
     void probesOfATlsUpstreamVerifyItsCertificateLikeTrafficDoes() throws Exception {
-        io.switchyard.dataplane.testing.TestCerts.Pem cert = io.switchyard.dataplane.testing.TestCerts.generate("backend.internal");
+        io.switchyard.testkit.TestCerts.Pem cert = io.switchyard.testkit.TestCerts.selfSigned("backend.internal").create();
         io.netty.handler.ssl.SslContext serverCtx = io.netty.handler.ssl.SslContextBuilder.forServer(
                 new java.io.ByteArrayInputStream(cert.certPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
                 new java.io.ByteArrayInputStream(cert.keyPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII))).build();
-        try (EchoServer secure = new EchoServer("secure", serverCtx); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream secure = EchoUpstream.builder("secure").tls(serverCtx).start(); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             Health health = new Health(new Health.Active(Health.ProbeType.WEBSOCKET, "/", INTERVAL_MS, TIMEOUT_MS * 5, 1, 1, null), null);
             List<Target> t = List.of(new Target(secure.address()));
             Upstream verified = new Upstream("verified", Balance.ROUND_ROBIN, t, true, "backend.internal", true, cert.certPem())

@@ -1,9 +1,9 @@
 package io.switchyard.dataplane;
 
 import io.switchyard.config.Balance;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.RecordingUpstream;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.RecordingUpstream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

@@ -5,9 +5,9 @@ import io.switchyard.config.Config;
 import io.switchyard.config.Snapshot;
 import io.switchyard.config.Timeouts;
 import io.switchyard.config.Upstream;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -18,8 +18,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
-import static io.switchyard.dataplane.testing.Configs.route;
-import static io.switchyard.dataplane.testing.Configs.upstream;
+import static io.switchyard.testkit.Configs.route;
+import static io.switchyard.testkit.Configs.routeBuilder;
+import static io.switchyard.testkit.Configs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Field guide scenarios 5 (headers) and 7 (plain HTTP apps by path), plus error answers, over real sockets. */
@@ -35,7 +36,7 @@ class HttpProxyTest {
 
     @Test
     void forwardsClientAndProxyHeadersAndDropsHopByHopOnes() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 String echoed = c.send("GET /path?q=1 HTTP/1.1\r\nHost: Example.com:8080\r\n"
@@ -58,7 +59,7 @@ class HttpProxyTest {
 
     @Test
     void servesTheJdkHttpClientWhichOffersH2cAndStreamsAChunkedUpload() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient(); // HTTP/2 preferred: sends Upgrade: h2c
             java.net.URI base = java.net.URI.create("http://127.0.0.1:" + dp.listenAddress().getPort());
@@ -80,9 +81,9 @@ class HttpProxyTest {
 
     @Test
     void preserveHostPassesTheClientsHost() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
-                    List.of(route("r", List.of(), "/", "app", false, true, null))));
+                    List.of(routeBuilder("r", "/", "app").preserveHost().build())));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 String echoed = c.send(RawHttp.get("/", "chat.example.com")).read().text();
                 assertThat(line(echoed, "Host")).isEqualTo("chat.example.com");
@@ -92,12 +93,12 @@ class HttpProxyTest {
 
     @Test
     void headersAccumulateBehindTwoProxiesAndTheEdgeDoesNotPassTheClientHost() throws Exception {
-        try (EchoServer app = new EchoServer("app");
+        try (EchoUpstream app = new EchoUpstream("app");
              DataPlane gateway = DataPlane.start(DataPlaneSettings.loopback());
              DataPlane edge = DataPlane.start(DataPlaneSettings.loopback())) {
             String gatewayAddress = "127.0.0.1:" + gateway.listenAddress().getPort();
             gateway.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, app.address())),
-                    List.of(route("gw", List.of(gatewayAddress.split(":")[0]), "/", "app", false, true, null))));
+                    List.of(routeBuilder("gw", "/", "app").hosts(gatewayAddress.split(":")[0]).preserveHost().build())));
             edge.apply(Configs.simple(1, Balance.ROUND_ROBIN, gatewayAddress));
             try (RawHttp c = new RawHttp(edge.listenAddress())) {
                 String echoed = c.send("GET /x HTTP/1.1\r\nHost: public.example.com\r\nX-Forwarded-For: 198.51.100.1\r\n\r\n")
@@ -112,11 +113,11 @@ class HttpProxyTest {
 
     @Test
     void routesByLongestPathPrefixAndStripsItWhenAsked() throws Exception {
-        try (EchoServer tomcat = new EchoServer("tomcat"); EchoServer web = new EchoServer("web");
+        try (EchoUpstream tomcat = new EchoUpstream("tomcat"); EchoUpstream web = new EchoUpstream("web");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1,
                     List.of(upstream("tomcat", Balance.ROUND_ROBIN, tomcat.address()), upstream("web", Balance.ROUND_ROBIN, web.address())),
-                    List.of(route("tomcat", List.of(), "/Tomcat", "tomcat", true, false, null), route("web", "/", "web"))));
+                    List.of(routeBuilder("tomcat", "/Tomcat", "tomcat").stripPrefix().build(), route("web", "/", "web"))));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 RawHttp.Response r1 = c.send(RawHttp.get("/Tomcat/manager?x=1", "h")).read();
                 assertThat(r1.header("X-Echo-Server")).isEqualTo("tomcat");
@@ -132,7 +133,7 @@ class HttpProxyTest {
 
     @Test
     void streamsContentLengthAndChunkedBodiesIntactInBothDirections() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             byte[] body = new byte[1 << 20];
             new Random(7).nextBytes(body);
@@ -168,7 +169,7 @@ class HttpProxyTest {
 
     @Test
     void reframesABodyThatEndsWithTheUpstreamConnectionAsChunked() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             RawHttp.Response r = c.send(RawHttp.get("/until-close", "h")).read();
@@ -181,7 +182,7 @@ class HttpProxyTest {
 
     @Test
     void keepsClientAndUpstreamConnectionsAliveAcrossRequests() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 for (int i = 0; i < 20; i++) {
@@ -197,7 +198,7 @@ class HttpProxyTest {
 
     @Test
     void retriesABodylessRequestOnAFreshConnectionWhenAPooledOneTurnsOutClosed() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             for (int i = 0; i < 3; i++) {
@@ -211,7 +212,7 @@ class HttpProxyTest {
 
     @Test
     void relaysA100ContinueBeforeTheClientSendsItsBody() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             c.send("POST /expect HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
@@ -225,7 +226,7 @@ class HttpProxyTest {
 
     @Test
     void concurrentClientsOverPooledConnectionsEachGetTheirOwnAnswers() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.LEAST_CONN, a.address(), b.address()));
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
@@ -263,7 +264,7 @@ class HttpProxyTest {
 
     @Test
     void answersPipelinedRequestsInOrder() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 c.send(RawHttp.get("/one", "h") + RawHttp.get("/two", "h") + RawHttp.get("/three", "h"));
@@ -276,7 +277,7 @@ class HttpProxyTest {
 
     @Test
     void answersHttp10ClientsAndClosesWhenTheyDoNotKeepAlive() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 RawHttp.Response r = c.send("GET /old HTTP/1.0\r\nHost: h\r\n\r\n").read();
@@ -289,7 +290,7 @@ class HttpProxyTest {
 
     @Test
     void relaysAHeadResponseWithoutABodyAndKeepsTheConnectionUsable() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             RawHttp.Response head = c.send("HEAD /h HTTP/1.1\r\nHost: h\r\n\r\n").read(true);
@@ -301,7 +302,7 @@ class HttpProxyTest {
 
     @Test
     void answers404WithoutARouteAndKeepsTheConnection() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
                     List.of(route("api", "/api", "app"))));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
@@ -331,7 +332,7 @@ class HttpProxyTest {
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
         }
-        try (EchoServer echo = new EchoServer("live"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("live"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, "127.0.0.1:" + dead));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 RawHttp.Response r = c.send(RawHttp.get("/", "h")).read();
@@ -365,9 +366,9 @@ class HttpProxyTest {
 
     @Test
     void answers504WhenTheUpstreamIsSlowerThanTheRoutesReadTimeout() throws Exception {
-        try (EchoServer echo = new EchoServer("slow"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("slow"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
-                    List.of(route("fast", List.of(), "/sleep", "app", false, false, new Timeouts(null, 300L, null)))));
+                    List.of(routeBuilder("fast", "/sleep", "app").timeouts(new Timeouts(null, 300L, null)).build())));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 RawHttp.Response r = c.send(RawHttp.get("/sleep?ms=3000", "h")).read();
                 assertThat(r.status()).isEqualTo(504);
@@ -397,7 +398,7 @@ class HttpProxyTest {
                 }
                 try (DataPlane dp = DataPlane.start(DataPlaneSettings.loopback()); RawHttp c = new RawHttp(dp.listenAddress())) {
                     dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, "127.0.0.1:" + stuck.getLocalPort())),
-                            List.of(route("r", List.of(), "/", "app", false, false, new Timeouts(300L, null, null)))));
+                            List.of(routeBuilder("r", "/", "app").timeouts(new Timeouts(300L, null, null)).build())));
                     RawHttp.Response r = c.send(RawHttp.get("/", "h")).read();
                     assertThat(r.status()).isEqualTo(504);
                     assertThat(dp.metrics().upstreamErrors("connect_timeout")).isEqualTo(1);
@@ -410,7 +411,7 @@ class HttpProxyTest {
 
     @Test
     void abandonsTheUpstreamRequestWhenTheClientHangsUpWhileWaiting() throws Exception {
-        try (EchoServer echo = new EchoServer("slow"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("slow"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             RawHttp c = new RawHttp(dp.listenAddress());
             c.send(RawHttp.get("/sleep?ms=20000", "h"));
@@ -423,7 +424,7 @@ class HttpProxyTest {
 
     @Test
     void answers502WhenTheUpstreamClosesWithoutAnswering() throws Exception {
-        try (EchoServer echo = new EchoServer("rude"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("rude"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             RawHttp.Response r = c.send(RawHttp.get("/drop", "h")).read();
@@ -434,7 +435,7 @@ class HttpProxyTest {
 
     @Test
     void rejectsAnInvalidSnapshotAndKeepsServingTheLastGoodOne() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             assertThat(dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()))).isTrue();
             Config withKeyless = new Config(null, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
                     List.of(route("all", "/", "app")), List.of(new io.switchyard.config.Certificate("c", List.of("x.example"),

@@ -1,10 +1,10 @@
 package io.switchyard.dataplane;
 
 import io.switchyard.config.Balance;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.WsClient;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -31,7 +31,7 @@ class LatencyMetricsTest {
 
     @Test
     void requestsConnectsHandshakesAndOpenTunnelsAreMeasuredPerRoute() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 for (int i = 0; i < 3; i++) assertThat(c.send(RawHttp.get("/x" + i, "h")).read().status()).isEqualTo(200);

@@ -1,17 +1,17 @@
 package io.switchyard.dataplane;
 
 import io.switchyard.config.Balance;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.WsClient;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static io.switchyard.dataplane.testing.Configs.route;
-import static io.switchyard.dataplane.testing.Configs.upstream;
+import static io.switchyard.testkit.Configs.route;
+import static io.switchyard.testkit.Configs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -25,7 +25,7 @@ class OperatorCloseTest {
 
     @Test
     void openTunnelsAreListedWithTheirBytesAndCloseWith1001OneByIdOrAPacedSetByRoute() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1,
                     List.of(upstream("ua", Balance.ROUND_ROBIN, a.address()), upstream("ub", Balance.ROUND_ROBIN, b.address())),

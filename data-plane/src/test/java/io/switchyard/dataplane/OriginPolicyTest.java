@@ -3,10 +3,10 @@ package io.switchyard.dataplane;
 import io.switchyard.config.OriginPolicy;
 import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.RecordingUpstream;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.RecordingUpstream;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -27,7 +27,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import static io.switchyard.dataplane.testing.Configs.upstream;
+import static io.switchyard.testkit.Configs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -192,7 +192,7 @@ class OriginPolicyTest {
 
     @Test
     void aWebSocketHandshakeFromAnAllowedOriginOpensATunnel() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(withPolicy(1, echo.address(), new OriginPolicy(List.of(APP))));
             RawHttp.Response r = c.send(handshake("api.example.com", APP)).read();
@@ -204,7 +204,7 @@ class OriginPolicyTest {
 
     @Test
     void aWebSocketHandshakeFromAForeignOriginGets403AndNeverReachesTheUpstream() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(withPolicy(1, echo.address(), new OriginPolicy(List.of(APP))));
             RawHttp.Response r = c.send(handshake("api.example.com", EVIL)).read();
@@ -222,7 +222,7 @@ class OriginPolicyTest {
 
     @Test
     void aWebSocketHandshakeWithoutOriginPassesUnlessTheRouteRequiresOne() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(withPolicy(1, echo.address(), new OriginPolicy(List.of(APP))));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 assertThat(c.send(handshake("api.example.com", null)).read().status()).isEqualTo(101);
@@ -240,7 +240,7 @@ class OriginPolicyTest {
 
     @Test
     void websocketOffLeavesHandshakesAloneAndASameOriginPageIsAlwaysAllowed() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(withPolicy(1, echo.address(), policy(List.of(APP), false, null, null, null, null, OriginPolicy.WebSocketMode.OFF, true)));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 assertThat(c.send(handshake("api.example.com", EVIL)).read().status()).isEqualTo(101);
@@ -260,7 +260,7 @@ class OriginPolicyTest {
 
     @Test
     void narrowingThePolicyRefusesNewHandshakesAndLeavesOpenTunnelsAlone() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(withPolicy(1, echo.address(), new OriginPolicy(List.of(APP))));
             String uri = "ws://127.0.0.1:" + dp.listenAddress().getPort() + "/chat";
             BlockingQueue<String> got = new LinkedBlockingQueue<>();
@@ -274,7 +274,7 @@ class OriginPolicyTest {
                 }
             }).get(10, TimeUnit.SECONDS);
             open.sendText("before", true).join();
-            assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(EchoServer.PREFIX + "before");
+            assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(EchoUpstream.PREFIX + "before");
 
             dp.apply(withPolicy(2, echo.address(), new OriginPolicy(List.of("https://other.example.com"))));
             assertThatThrownBy(() -> http.newWebSocketBuilder().header("Origin", APP).buildAsync(URI.create(uri),
@@ -283,7 +283,7 @@ class OriginPolicyTest {
             assertThat(echo.handshakes.get()).isEqualTo(1);
 
             open.sendText("after", true).join();
-            assertThat(got.poll(10, TimeUnit.SECONDS)).as("the open tunnel is untouched").isEqualTo(EchoServer.PREFIX + "after");
+            assertThat(got.poll(10, TimeUnit.SECONDS)).as("the open tunnel is untouched").isEqualTo(EchoUpstream.PREFIX + "after");
             open.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
             await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 0);
         }

@@ -3,10 +3,10 @@ package io.switchyard.dataplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchyard.config.Balance;
 import io.switchyard.config.ConfigCodec;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.WsClient;
 import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
@@ -27,7 +27,7 @@ class StatusAndShutdownTest {
 
     @Test
     void statusReportsNodeVersionConnectionsTunnelsAndExtras() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(5, Balance.ROUND_ROBIN, echo.address()));
             dp.putStatus("control_plane", Map.of("connected", true));
             try (WsClient ws = WsClient.connect("ws://127.0.0.1:" + dp.listenAddress().getPort() + "/")) {
@@ -59,7 +59,7 @@ class StatusAndShutdownTest {
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
         }
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, java.util.List.of(Configs.upstream("app", Balance.ROUND_ROBIN, echo.address()),
                             Configs.upstream("dead", Balance.ROUND_ROBIN, "127.0.0.1:" + dead)),
                     java.util.List.of(Configs.route("app", "/", "app"), Configs.route("dead", "/dead", "dead"))));
@@ -114,7 +114,7 @@ class StatusAndShutdownTest {
         DataPlaneSettings settings = new DataPlaneSettings(new InetSocketAddress("127.0.0.1", 0), null,
                 // A grace well past the idle connection's last-request window (1 s) and the 0.7 s request below.
                 new InetSocketAddress("127.0.0.1", 0), "n", 2, Duration.ofMillis(4000));
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(settings)) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(settings)) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             InetSocketAddress listen = dp.listenAddress();
             WsClient ws = WsClient.connect("ws://127.0.0.1:" + listen.getPort() + "/");

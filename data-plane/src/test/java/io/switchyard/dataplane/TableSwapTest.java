@@ -4,10 +4,10 @@ import io.switchyard.config.Balance;
 import io.switchyard.config.Config;
 import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.WsClient;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -19,8 +19,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static io.switchyard.dataplane.testing.Configs.route;
-import static io.switchyard.dataplane.testing.Configs.upstream;
+import static io.switchyard.testkit.Configs.route;
+import static io.switchyard.testkit.Configs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Hot swaps under load, and a table of 100,000 routes end to end. */
@@ -28,7 +28,7 @@ class TableSwapTest {
     private static final int TUNNELS = 50;
     private static final int SWAPS = 1000;
 
-    private static Snapshot version(long v, EchoServer target) {
+    private static Snapshot version(long v, EchoUpstream target) {
         // Odd versions carry an extra route so consecutive configs always differ (and really recompile).
         List<Route> routes = new ArrayList<>(List.of(route("all", "/", "app")));
         if (v % 2 == 1) routes.add(route("extra-" + v, "/extra", "app"));
@@ -37,7 +37,7 @@ class TableSwapTest {
 
     @Test
     void swapsTheTable1000TimesWhile50TunnelsStreamWithoutLossReorderOrClose() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(version(1, a));
             String uri = "ws://127.0.0.1:" + dp.listenAddress().getPort() + "/stream";
@@ -58,7 +58,7 @@ class TableSwapTest {
                             String msg = "client-" + id + " seq-" + seq;
                             c.sendText(msg);
                             String back = c.nextText();
-                            if (!back.equals(EchoServer.PREFIX + msg)) {
+                            if (!back.equals(EchoUpstream.PREFIX + msg)) {
                                 problems.add("client " + id + " expected " + msg + " got " + back);
                                 break;
                             }
@@ -68,7 +68,7 @@ class TableSwapTest {
                     }));
                 }
                 for (long v = 2; v <= SWAPS + 1; v++) {
-                    EchoServer target = v % 2 == 0 ? b : a;
+                    EchoUpstream target = v % 2 == 0 ? b : a;
                     assertThat(dp.apply(version(v, target))).isTrue();
                     if (v % 100 == 0) {
                         // A new handshake follows the newest table.
@@ -95,7 +95,7 @@ class TableSwapTest {
 
     @Test
     void servesTheLastOf100000RoutesAfterCompileAndApply() throws Exception {
-        try (EchoServer echo = new EchoServer("big"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("big"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             List<Route> routes = new ArrayList<>(100_000);
             for (int i = 0; i < 100_000; i++)
                 routes.add(new Route("r" + i, List.of("h" + i + ".example.com"), "/p" + i, "app"));

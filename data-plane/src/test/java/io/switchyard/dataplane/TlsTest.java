@@ -18,10 +18,10 @@ import io.switchyard.config.Route;
 import io.switchyard.config.Snapshot;
 import io.switchyard.config.Target;
 import io.switchyard.config.Upstream;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.TestCerts;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.TestCerts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import static io.switchyard.dataplane.testing.Configs.upstream;
+import static io.switchyard.testkit.Configs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,11 +52,11 @@ class TlsTest {
 
     @BeforeAll
     static void certs() {
-        certA = TestCerts.generate("a.example.com");
-        certB = TestCerts.generate("b.example.com");
-        certWild = TestCerts.generate("wild.example.net");
-        certLocal = TestCerts.generate("localhost");
-        certLocal2 = TestCerts.generate("localhost");
+        certA = TestCerts.selfSigned("a.example.com").create();
+        certB = TestCerts.selfSigned("b.example.com").create();
+        certWild = TestCerts.selfSigned("wild.example.net").create();
+        certLocal = TestCerts.selfSigned("localhost").create();
+        certLocal2 = TestCerts.selfSigned("localhost").create();
     }
 
     @AfterAll
@@ -68,20 +68,20 @@ class TlsTest {
         return DataPlane.start(DataPlaneSettings.loopback().withTlsListen(new InetSocketAddress("127.0.0.1", 0)));
     }
 
-    private static Snapshot snapshot(long v, EchoServer echo, List<Certificate> certs, List<Route> routes) {
+    private static Snapshot snapshot(long v, EchoUpstream echo, List<Certificate> certs, List<Route> routes) {
         return new Snapshot(v, new Config(null, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())), routes, certs));
     }
 
     private static List<Certificate> fourCerts(TestCerts.Pem local) {
-        return List.of(certA.certificate("a", List.of("a.example.com"), false),
-                certB.certificate("b", List.of("b.example.com"), false),
-                certWild.certificate("wild", List.of("*.wild.example.net"), false),
-                local.certificate("local", List.of("localhost"), true));
+        return List.of(certA.certificate("a", List.of("a.example.com")),
+                certB.certificate("b", List.of("b.example.com")),
+                certWild.certificate("wild", List.of("*.wild.example.net")),
+                local.defaultCertificate("local", List.of("localhost")));
     }
 
     @Test
     void eachSniNameGetsItsOwnCertificateAndOthersGetTheDefault() throws Exception {
-        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+        try (EchoUpstream echo = new EchoUpstream("web"); DataPlane dp = tlsPlane()) {
             dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
             try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "a.example.com")) {
                 assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=a.example.com");
@@ -105,11 +105,11 @@ class TlsTest {
     @Test
     void servesTheSiteOverHttpsAndWssToAPlainWsBackendOnOnePort() throws Exception {
         // Field guide scenario 1: /wss goes to a plain ws:// backend, everything else to the web app.
-        try (EchoServer site = new EchoServer("site"); EchoServer chat = new EchoServer("chat"); DataPlane dp = tlsPlane()) {
+        try (EchoUpstream site = new EchoUpstream("site"); EchoUpstream chat = new EchoUpstream("chat"); DataPlane dp = tlsPlane()) {
             dp.apply(new Snapshot(1, new Config(null,
                     List.of(upstream("site", Balance.ROUND_ROBIN, site.address()), upstream("chat", Balance.ROUND_ROBIN, chat.address())),
                     List.of(Configs.route("wss", "/wss", "chat"), Configs.route("site", "/", "site")),
-                    List.of(certLocal.certificate("only", List.of("localhost"), false)))));
+                    List.of(certLocal.certificate("only", List.of("localhost"))))));
             try (RawHttp c = new RawHttp(TestCerts.connect(dp.tlsAddress(), "a.example.com"))) {
                 RawHttp.Response r = c.send(RawHttp.get("/index.html", "a.example.com")).read();
                 assertThat(r.status()).isEqualTo(200);
@@ -122,7 +122,7 @@ class TlsTest {
             WebSocket ws = client.newWebSocketBuilder().buildAsync(
                     URI.create("wss://localhost:" + dp.tlsAddress().getPort() + "/wss"), collector(got)).get(10, TimeUnit.SECONDS);
             ws.sendText("over tls", true).join();
-            assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(EchoServer.PREFIX + "over tls");
+            assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(EchoUpstream.PREFIX + "over tls");
             ws.sendText("whoami", true).join();
             assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo("chat");
             assertThat(dp.openTunnels()).isEqualTo(1);
@@ -133,7 +133,7 @@ class TlsTest {
 
     @Test
     void refusesTls11AndAcceptsTls12And13() throws Exception {
-        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+        try (EchoUpstream echo = new EchoUpstream("web"); DataPlane dp = tlsPlane()) {
             dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
             assertThat(handshake(dp.tlsAddress(), "TLSv1.1")).isFalse();
             assertThat(handshake(dp.tlsAddress(), "TLSv1.2")).isTrue();
@@ -173,7 +173,7 @@ class TlsTest {
 
     @Test
     void rotatingACertificateReachesNewHandshakesWhileAWssTunnelLosesNothing() throws Exception {
-        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+        try (EchoUpstream echo = new EchoUpstream("web"); DataPlane dp = tlsPlane()) {
             dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
             LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
             HttpClient client = HttpClient.newBuilder()
@@ -185,7 +185,7 @@ class TlsTest {
             // Each of the 200 echoes (100 before the rotation, 100 after) is asserted, in order, inside the loop.
             while (seq < 200) {
                 String msg = "seq-" + seq++;
-                expected.add(EchoServer.PREFIX + msg);
+                expected.add(EchoUpstream.PREFIX + msg);
                 ws.sendText(msg, true).join();
                 assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(expected.get(expected.size() - 1));
                 if (seq == 100) {
@@ -202,7 +202,7 @@ class TlsTest {
 
     @Test
     void httpsOnlyRoutesRedirectPlainHttpAndRefusePlainWebSockets() throws Exception {
-        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+        try (EchoUpstream echo = new EchoUpstream("web"); DataPlane dp = tlsPlane()) {
             Route secure = new Route("secure", List.of(), "/", "app", false, false, null, null, true);
             dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(secure)));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
@@ -222,11 +222,11 @@ class TlsTest {
 
     @Test
     void speaksTlsToUpstreamsVerifyingThemAgainstTheirCa() throws Exception {
-        TestCerts.Pem upstreamCert = TestCerts.generate("backend.internal");
+        TestCerts.Pem upstreamCert = TestCerts.selfSigned("backend.internal").create();
         SslContext serverCtx = SslContextBuilder.forServer(
                 new java.io.ByteArrayInputStream(upstreamCert.certPem().getBytes()),
                 new java.io.ByteArrayInputStream(upstreamCert.keyPem().getBytes())).build();
-        try (EchoServer secure = new EchoServer("secure", serverCtx); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream secure = EchoUpstream.builder("secure").tls(serverCtx).start(); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             List<Target> t = List.of(new Target(secure.address()));
             Upstream verified = new Upstream("verified", Balance.ROUND_ROBIN, t, true, "backend.internal", true, upstreamCert.certPem());
             Upstream wrongName = new Upstream("wrong-name", Balance.ROUND_ROBIN, t, true, "other.internal", true, upstreamCert.certPem());
@@ -242,10 +242,10 @@ class TlsTest {
                 assertThat(c.send(RawHttp.get("/n", "h")).read().status()).isEqualTo(200);
             }
             // A WebSocket tunnel over the TLS upstream: the relay runs through the upstream's SslHandler.
-            try (io.switchyard.dataplane.testing.WsClient ws = io.switchyard.dataplane.testing.WsClient.connect(
+            try (io.switchyard.testkit.WsClient ws = io.switchyard.testkit.WsClient.connect(
                     "ws://127.0.0.1:" + dp.listenAddress().getPort() + "/v/ws")) {
                 ws.sendText("to a wss backend");
-                assertThat(ws.nextText()).isEqualTo(EchoServer.PREFIX + "to a wss backend");
+                assertThat(ws.nextText()).isEqualTo(EchoUpstream.PREFIX + "to a wss backend");
             }
             for (String path : List.of("/w", "/u")) {
                 try (RawHttp c = new RawHttp(dp.listenAddress())) {
@@ -257,7 +257,7 @@ class TlsTest {
 
     @Test
     void rejectsACertificateWhoseKeyCannotBeLoadedAndKeepsTheOldOnes() throws Exception {
-        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+        try (EchoUpstream echo = new EchoUpstream("web"); DataPlane dp = tlsPlane()) {
             dp.apply(snapshot(1, echo, fourCerts(certLocal), List.of(Configs.route("all", "/", "app"))));
             Certificate broken = new Certificate("broken", List.of("x.example.com"), certA.certPem(),
                     "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", false);
@@ -276,7 +276,7 @@ class TlsTest {
         String key = resource("chain-key.pem");
         java.security.cert.X509Certificate root = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
                 .getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(resource("chain-root.pem").getBytes()));
-        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+        try (EchoUpstream echo = new EchoUpstream("web"); DataPlane dp = tlsPlane()) {
             dp.apply(snapshot(1, echo, List.of(new Certificate("chain", List.of("chain.example.com"), chain, key, false)),
                     List.of(Configs.route("all", "/", "app"))));
             SSLSocket s = (SSLSocket) TestCerts.trusting(root).getSocketFactory()
@@ -300,12 +300,12 @@ class TlsTest {
 
     @Test
     void refusesHandshakesWhileNoCertificateFitsAndServesOnceOneArrives() throws Exception {
-        try (EchoServer echo = new EchoServer("web"); DataPlane dp = tlsPlane()) {
+        try (EchoUpstream echo = new EchoUpstream("web"); DataPlane dp = tlsPlane()) {
             dp.apply(snapshot(1, echo, List.of(), List.of(Configs.route("all", "/", "app"))));
             assertThatThrownBy(() -> TestCerts.connect(dp.tlsAddress(), "a.example.com").close())
                     .isInstanceOf(java.io.IOException.class);
-            dp.apply(snapshot(2, echo, List.of(certA.certificate("a", List.of("a.example.com"), false),
-                    certB.certificate("b", List.of("b.example.com"), false)), List.of(Configs.route("all", "/", "app"))));
+            dp.apply(snapshot(2, echo, List.of(certA.certificate("a", List.of("a.example.com")),
+                    certB.certificate("b", List.of("b.example.com"))), List.of(Configs.route("all", "/", "app"))));
             // Two certificates, neither the default: a name that fits gets one, others are refused.
             try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "a.example.com")) {
                 assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=a.example.com");

@@ -2,10 +2,10 @@ package io.switchyard.dataplane;
 
 import io.switchyard.config.Balance;
 import io.switchyard.config.Timeouts;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
-import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.WsClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,8 +18,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import static io.switchyard.dataplane.testing.Configs.route;
-import static io.switchyard.dataplane.testing.Configs.upstream;
+import static io.switchyard.testkit.Configs.route;
+import static io.switchyard.testkit.Configs.routeBuilder;
+import static io.switchyard.testkit.Configs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -39,7 +40,7 @@ class WebSocketTest {
 
     @Test
     void echoesTextThroughATunnelAndLogsIt() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             try (WsClient c = WsClient.connect(ws(dp, "/"))) {
                 c.sendText("Hello");
@@ -54,19 +55,19 @@ class WebSocketTest {
 
     @Test
     void relaysFrameBytesThatArriveTogetherWithThe101() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             try (WsClient c = WsClient.connect(ws(dp, "/greet"))) {
                 assertThat(c.nextText()).isEqualTo("welcome");
                 c.sendText("and then");
-                assertThat(c.nextText()).isEqualTo(EchoServer.PREFIX + "and then");
+                assertThat(c.nextText()).isEqualTo(EchoUpstream.PREFIX + "and then");
             }
         }
     }
 
     @Test
     void passesTheHandshakeHeadersUpstreamAndTheAcceptBack() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             RawHttp.Response r = c.send(handshake("/chat?room=1")).read();
@@ -84,7 +85,7 @@ class WebSocketTest {
 
     @Test
     void refusesAnIncompleteUpgradeInsteadOfDowngradingItToPlainHttp() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             // No Sec-WebSocket-Key: it asks for WebSocket but is no valid handshake; neither tunnelled nor downgraded.
@@ -101,7 +102,7 @@ class WebSocketTest {
     @ParameterizedTest
     @ValueSource(strings = {"403", "200", "bad-accept"})
     void aRefusedUpgradeLeavesNoTunnelAndTheConnectionServesTheNextRequest(String how) throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              RawHttp c = new RawHttp(dp.listenAddress())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             RawHttp.Response r = c.send(handshake("/refuse/" + how)).read();
@@ -118,7 +119,7 @@ class WebSocketTest {
     @ParameterizedTest
     @ValueSource(strings = {"round_robin", "least_conn"})
     void spreadsTunnelsOverBothTargets(String balance) throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.fromWire(balance), a.address(), b.address()));
             List<WsClient> clients = new ArrayList<>();
@@ -139,7 +140,7 @@ class WebSocketTest {
 
     @Test
     void ipHashKeepsAClientOnOneTarget() throws Exception {
-        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b");
+        try (EchoUpstream a = new EchoUpstream("a"); EchoUpstream b = new EchoUpstream("b");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.IP_HASH, a.address(), b.address()));
             Set<String> served = new HashSet<>();
@@ -154,7 +155,7 @@ class WebSocketTest {
 
     @Test
     void relays1MiBFramesIntactInBothDirections() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback());
              WsClient c = connectAfterApply(dp, echo)) {
             Random rnd = new Random(42);
             for (int i = 0; i < 3; i++) {
@@ -167,14 +168,14 @@ class WebSocketTest {
             }
             String big = "x".repeat(1 << 20);
             c.sendText(big);
-            assertThat(c.nextText()).isEqualTo(EchoServer.PREFIX + big);
+            assertThat(c.nextText()).isEqualTo(EchoUpstream.PREFIX + big);
         }
     }
 
     @Test
     void aClientThatStopsReadingStopsTheUpstreamInsteadOfFillingTheProxy() throws Exception {
         long limit = 512L << 20; // what the upstream would push if nothing pushed back
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             try (java.net.Socket s = new java.net.Socket()) {
                 s.setReceiveBufferSize(64 * 1024);
@@ -212,9 +213,9 @@ class WebSocketTest {
 
     @Test
     void cutsATunnelWhoseClientTakesNothingForTheRoutesSendTimeout() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
-                    List.of(route("push", List.of(), "/", "app", false, false, new Timeouts(null, null, 500L)))));
+                    List.of(routeBuilder("push", "/", "app").timeouts(new Timeouts(null, null, 500L)).build())));
             try (java.net.Socket s = new java.net.Socket()) {
                 s.setReceiveBufferSize(64 * 1024);
                 s.connect(dp.listenAddress());
@@ -232,18 +233,18 @@ class WebSocketTest {
         }
     }
 
-    private static WsClient connectAfterApply(DataPlane dp, EchoServer echo) {
+    private static WsClient connectAfterApply(DataPlane dp, EchoUpstream echo) {
         dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
         return WsClient.connect(ws(dp, "/"));
     }
 
     @Test
     void closesAnIdleTunnelAfterItsRoutesReadTimeoutButNotOneWithALongerLimit() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())), List.of(
                     // 2 s: a loaded 2-core machine can stall a JVM for a good part of a second; pings every 200 ms stay well inside.
-                    route("short", List.of(), "/short", "app", false, false, new Timeouts(null, 2000L, 2000L)),
-                    route("long", List.of(), "/long", "app", false, false, new Timeouts(null, 60_000L, 60_000L)))));
+                    routeBuilder("short", "/short", "app").timeouts(new Timeouts(null, 2000L, 2000L)).build(),
+                    routeBuilder("long", "/long", "app").timeouts(new Timeouts(null, 60_000L, 60_000L)).build())));
             try (WsClient shortOne = WsClient.connect(ws(dp, "/short")); WsClient longOne = WsClient.connect(ws(dp, "/long"))) {
                 // Activity keeps the short one open past its limit...
                 for (int i = 0; i < 14; i++) {
@@ -264,7 +265,7 @@ class WebSocketTest {
 
     @Test
     void tunnelsSurviveTheUpstreamClosingOthersAndCountWhoClosed() throws Exception {
-        try (EchoServer echo = new EchoServer("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             WsClient c = WsClient.connect(ws(dp, "/"));
             c.sendText("hi");

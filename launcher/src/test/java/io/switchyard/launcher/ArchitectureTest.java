@@ -13,7 +13,9 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 /**
  * The layout the docs describe (docs/architecture.md), checked on the compiled main code of every module: no package
  * cycles, {@code shared} free of Netty, Javalin and JDBI, the planes independent of each other, and each plane's
- * public surface the documented one (only the launcher, which assembles them, uses it).
+ * public surface the documented one (only the launcher, which assembles them, uses it), and the test kit used by
+ * tests alone. The test kit's own classes sit on this class path as a jar (not under test-classes), so they are
+ * imported here as well; only the last rule is about them.
  */
 class ArchitectureTest {
     private static JavaClasses main;
@@ -69,6 +71,15 @@ class ArchitectureTest {
         // The surface is the root package: ControlPlane, ControlPlaneSettings (with its nested types), FleetClientTls.
         classes().that().resideInAPackage("io.switchyard.controlplane.*..")
                 .should().onlyBeAccessed().byAnyPackage("io.switchyard.controlplane..")
+                .check(main);
+    }
+
+    @Test
+    void noMainCodeDependsOnTheTestKit() {
+        // Every module takes the test kit with test scope, so main code cannot compile against it today; this keeps
+        // it so if a pom ever changes (a test helper in main code would ship to operators).
+        noClasses().that().resideOutsideOfPackage("io.switchyard.testkit..")
+                .should().dependOnClassesThat().resideInAPackage("io.switchyard.testkit..")
                 .check(main);
     }
 }

@@ -1,5 +1,7 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.TestCerts;
+import io.switchyard.testkit.EchoUpstream;
 import com.sun.net.httpserver.HttpServer;
 import io.switchyard.config.Certificate;
 import io.switchyard.config.Config;
@@ -9,8 +11,6 @@ import io.switchyard.config.Target;
 import io.switchyard.config.Upstream;
 import io.switchyard.dataplane.DataPlane;
 import io.switchyard.dataplane.DataPlaneSettings;
-import io.switchyard.launcher.support.EchoUpstream;
-import io.switchyard.launcher.support.TestCerts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -67,8 +68,8 @@ class BrowserTest {
             ex.close();
         });
         web.start();
-        TestCerts.Pem pem = TestCerts.selfSigned(dir, HOST, HOST);
-        try (EchoUpstream chat = new EchoUpstream("chat");
+        TestCerts.Pem pem = TestCerts.selfSigned(HOST).ec().dnsNames(HOST).create();
+        try (EchoUpstream chat = EchoUpstream.builder("chat").replies(NAMED).start();
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback().withTlsListen(new InetSocketAddress("127.0.0.1", 0)))) {
             Config config = new Config(null,
                     List.of(new Upstream("web", null, List.of(new Target("127.0.0.1:" + web.getAddress().getPort()))),
@@ -88,7 +89,7 @@ class BrowserTest {
                     .contains("\"echo\":\"echo: chat|hello from the browser\"")
                     .contains("wss://" + HOST + ":" + dp.tlsAddress().getPort() + "/wss/echo");
             assertThat(Files.size(shot)).isGreaterThan(1000);
-            assertThat(chat.tunnelsOpened.get()).isEqualTo(1);
+            assertThat(chat.handshakes.get()).isEqualTo(1);
         } finally {
             web.stop(0);
         }

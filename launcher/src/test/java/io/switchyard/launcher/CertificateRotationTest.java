@@ -1,14 +1,14 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.TestCerts;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
 import io.switchyard.config.ConfigCodec;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
-import io.switchyard.launcher.support.Admin;
-import io.switchyard.launcher.support.EchoUpstream;
 import io.switchyard.launcher.support.SeqTunnel;
-import io.switchyard.launcher.support.TestCerts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -36,15 +37,15 @@ class CertificateRotationTest {
 
     @Test
     void certificateReplacedThroughTheApiReachesNewHandshakesWhileAWssTunnelStreamsOn() throws Exception {
-        TestCerts.Pem first = TestCerts.selfSigned(dir, "localhost first", "localhost");
-        TestCerts.Pem second = TestCerts.selfSigned(dir, "localhost second", "localhost");
+        TestCerts.Pem first = TestCerts.selfSigned("localhost first").ec().dnsNames("localhost").create();
+        TestCerts.Pem second = TestCerts.selfSigned("localhost second").ec().dnsNames("localhost").create();
         SSLContext trustBoth = TestCerts.trusting(first.certPem(), second.certPem());
-        try (EchoUpstream echo = new EchoUpstream("chat");
+        try (EchoUpstream echo = EchoUpstream.builder("chat").replies(NAMED).start();
              ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, null));
              Node node = Node.start(DataPlaneSettings.loopback().withTlsListen(new InetSocketAddress("127.0.0.1", 0)),
                      URI.create("http://127.0.0.1:" + cp.adminAddress().getPort()), null, dir.resolve("state"), null, "test",
                      java.time.Duration.ZERO)) {
-            Admin admin = new Admin("http://127.0.0.1:" + cp.adminAddress().getPort());
+            AdminClient admin = AdminClient.at("http://127.0.0.1:" + cp.adminAddress().getPort());
             admin.write("POST", "/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
             admin.write("POST", "/api/v1/routes", "{\"name\":\"chat\",\"hosts\":[\"localhost\"],\"path_prefix\":\"/wss\",\"upstream\":\"chat\"}");
             long v = admin.write("POST", "/api/v1/certificates", ConfigCodec.write(Map.of("name", "site", "snis", java.util.List.of("localhost"),

@@ -1,8 +1,8 @@
 package io.switchyard.launcher;
 
-import io.switchyard.launcher.support.Admin;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
 import io.switchyard.launcher.support.ChildProcess;
-import io.switchyard.launcher.support.EchoUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The CLI as a user meets it: a real child JVM per command, real ports, SIGTERM at the end. */
@@ -85,7 +86,7 @@ class CliTest {
 
     @Test
     void dataPlaneServesAConfigFileAndExitsZeroOnSigterm() throws Exception {
-        try (EchoUpstream echo = new EchoUpstream("app")) {
+        try (EchoUpstream echo = EchoUpstream.builder("app").replies(NAMED).start()) {
             Path f = dir.resolve("switchyard.json");
             Files.writeString(f, "{\"upstreams\":[{\"name\":\"app\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}],"
                     + "\"routes\":[{\"name\":\"app\",\"path_prefix\":\"/\",\"upstream\":\"app\"}]}");
@@ -103,11 +104,11 @@ class CliTest {
 
     @Test
     void allInOneTakesAChangeThroughTheApiAndServesIt() throws Exception {
-        try (EchoUpstream echo = new EchoUpstream("chat")) {
+        try (EchoUpstream echo = EchoUpstream.builder("chat").replies(NAMED).start()) {
             Child c = new Child("all-in-one", "--admin", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--status", "127.0.0.1:0",
                     "--db", dir.resolve("switchyard.db").toString(), "--state-dir", dir.resolve("state").toString(), "--shutdown-grace", "1s");
             String ready = c.awaitLine("switchyard all-in-one ready");
-            Admin admin = new Admin("http://127.0.0.1:" + port(ready, "admin"));
+            AdminClient admin = AdminClient.at("http://127.0.0.1:" + port(ready, "admin"));
             admin.write("POST", "/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
             long v = admin.write("POST", "/api/v1/routes", "{\"name\":\"chat\",\"path_prefix\":\"/wss\",\"upstream\":\"chat\"}");
             assertThat(admin.awaitConvergence(v)).contains("all-in-one").contains("in_sync");

@@ -1,13 +1,14 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
+import io.switchyard.testkit.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
-import io.switchyard.launcher.support.Admin;
-import io.switchyard.launcher.support.EchoUpstream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,16 +17,13 @@ import java.io.InputStreamReader;
 import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -46,14 +44,14 @@ class DashboardBrowserTest {
         Path browserDir = Path.of("src", "test", "browser").toAbsolutePath();
         assertThat(browserDir.resolve("node_modules/playwright-core")).as("run `npm ci` in %s (.ci/run does)", browserDir).exists();
         Process browser = null;
-        WebSocket tunnel = null;
-        try (EchoUpstream echo = new EchoUpstream("echo");
+        WsClient tunnel = null;
+        try (EchoUpstream echo = EchoUpstream.builder("echo").replies(NAMED).start();
              ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), ADMIN, CLUSTER));
              Node n = Node.start(new DataPlaneSettings(new InetSocketAddress("127.0.0.1", 0), null, new InetSocketAddress("127.0.0.1", 0),
                              "edge-1", 1, Duration.ofSeconds(1)),
                      URI.create("http://127.0.0.1:" + cp.adminAddress().getPort()), null, dir.resolve("state"), CLUSTER, "test", Duration.ZERO)) {
             String base = "http://127.0.0.1:" + cp.adminAddress().getPort();
-            Admin admin = new Admin(base, ADMIN);
+            AdminClient admin = AdminClient.at(base).withToken(ADMIN);
             admin.write("POST", "/api/v1/upstreams", "{\"name\":\"echo\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
             admin.write("POST", "/api/v1/routes", "{\"name\":\"chat\",\"path_prefix\":\"/chat\",\"upstream\":\"echo\"}");
             long v3 = admin.write("POST", "/api/v1/upstreams", "{\"name\":\"spare\",\"targets\":[{\"address\":\"127.0.0.1:9\"}]}");
@@ -76,25 +74,9 @@ class DashboardBrowserTest {
             assertThat(login.path("stored_token").asText()).isEqualTo(ADMIN);
 
             // A tunnel through the node; the node reports it in its next heartbeat, the page hears of it.
-            CompletableFuture<String> echoed = new CompletableFuture<>();
-            CompletableFuture<Integer> closedWith = new CompletableFuture<>();
-            tunnel = HttpClient.newHttpClient().newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + n.dataPlane().listenAddress().getPort() + "/chat"), new WebSocket.Listener() {
-                        @Override
-                        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                            echoed.complete(data.toString());
-                            ws.request(1);
-                            return null;
-                        }
-
-                        @Override
-                        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-                            closedWith.complete(statusCode);
-                            return null;
-                        }
-                    }).get(10, TimeUnit.SECONDS);
-            tunnel.sendText("hello", true);
-            assertThat(echoed.get(10, TimeUnit.SECONDS)).isEqualTo("echo|hello");
+            tunnel = WsClient.connect("ws://127.0.0.1:" + n.dataPlane().listenAddress().getPort() + "/chat");
+            tunnel.sendText("hello");
+            assertThat(tunnel.nextText()).isEqualTo("echo|hello");
 
             JsonNode open = json.readTree(step(in, out, "tunnels edge-1 1"));
             assertThat(open.path("count").asText()).as(open.toString()).isEqualTo("1");
@@ -109,7 +91,7 @@ class DashboardBrowserTest {
             assertThat(rolledBack.path("diff").asText()).contains("removed").contains("spare");
             assertThat(rolledBack.path("loads").asInt()).isEqualTo(1);
             assertThat(cp.currentVersion()).isEqualTo(v3 + 1);
-            assertThat(admin.call("GET", "/api/v1/upstreams/spare", null).statusCode()).isEqualTo(404);
+            assertThat(admin.call("GET", "/api/v1/upstreams/spare", null).status()).isEqualTo(404);
 
             Path png = Path.of("target", "dashboard.png").toAbsolutePath();
             Files.deleteIfExists(png);
@@ -120,7 +102,7 @@ class DashboardBrowserTest {
             // Closed from the page: the client gets the operator's 1001 and the count drops without a reload.
             JsonNode closed = json.readTree(step(in, out, "close chat"));
             assertThat(closed.path("loads").asInt()).as(closed.toString()).isEqualTo(1);
-            assertThat(closedWith.get(15, TimeUnit.SECONDS)).as("the client sees the operator's close").isEqualTo(1001);
+            assertThat(tunnel.closed.get(15, TimeUnit.SECONDS)).as("the client sees the operator's close").isEqualTo(1001);
             assertThat(json.readTree(step(in, out, "tunnels edge-1 0")).path("count").asText()).isEqualTo("0");
 
             JsonNode quit = json.readTree(step(in, out, "quit"));

@@ -1,11 +1,11 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
-import io.switchyard.launcher.support.Admin;
-import io.switchyard.launcher.support.EchoUpstream;
 import io.switchyard.launcher.support.SeqTunnel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -83,10 +84,10 @@ class FleetTest {
 
     @Test
     void hundredTunnelsStreamUntouchedThroughTwoHundredWritesOnTwoNodes() throws Exception {
-        EchoUpstream a = track(new EchoUpstream("a"));
-        EchoUpstream b = track(new EchoUpstream("b"));
+        EchoUpstream a = track(EchoUpstream.builder("a").replies(NAMED).start());
+        EchoUpstream b = track(EchoUpstream.builder("b").replies(NAMED).start());
         startControlPlane(0);
-        Admin admin = new Admin(adminUrl());
+        AdminClient admin = AdminClient.at(adminUrl());
         Node n1 = startNode("n1", TOKEN);
         Node n2 = startNode("n2", TOKEN);
         admin.write("POST", "/api/v1/upstreams", "{\"name\":\"chat\",\"balance\":\"round_robin\",\"targets\":[{\"address\":\"" + a.address() + "\"}]}");
@@ -153,9 +154,9 @@ class FleetTest {
 
     @Test
     void nackedSnapshotLeavesTheOldTableServingAndShowsInTheFleetView() throws Exception {
-        EchoUpstream a = track(new EchoUpstream("a"));
+        EchoUpstream a = track(EchoUpstream.builder("a").replies(NAMED).start());
         startControlPlane(0);
-        Admin admin = new Admin(adminUrl());
+        AdminClient admin = AdminClient.at(adminUrl());
         Node n1 = startNode("n1", TOKEN);
         admin.write("POST", "/api/v1/upstreams", "{\"name\":\"u\",\"targets\":[{\"address\":\"" + a.address() + "\"}]}");
         long good = admin.write("POST", "/api/v1/routes", "{\"name\":\"r\",\"path_prefix\":\"/app\",\"upstream\":\"u\"}");
@@ -169,8 +170,8 @@ class FleetTest {
             String nodes = admin.call("GET", "/api/v1/fleet/nodes", null).body();
             assertThat(nodes).contains("\"rejected\"").contains("no-such-host.invalid").contains("host not found");
         });
-        HttpResponse<String> waited = admin.call("GET", "/api/v1/fleet/nodes?min_version=" + rejected + "&wait_ms=500", null);
-        assertThat(waited.statusCode()).isEqualTo(408);
+        AdminClient.Response waited = admin.call("GET", "/api/v1/fleet/nodes?min_version=" + rejected + "&wait_ms=500", null);
+        assertThat(waited.status()).isEqualTo(408);
         assertThat(waited.body()).contains("n1");
         assertThat(n1.dataPlane().appliedVersion()).isEqualTo(bad);
         assertThat(get(n1, "/app/x")).isEqualTo("200 a /app/x");
@@ -182,9 +183,9 @@ class FleetTest {
 
     @Test
     void nodeWithWrongClusterTokenGetsNothingAndIsReportedRefused() throws Exception {
-        EchoUpstream a = track(new EchoUpstream("a"));
+        EchoUpstream a = track(EchoUpstream.builder("a").replies(NAMED).start());
         startControlPlane(0);
-        Admin admin = new Admin(adminUrl());
+        AdminClient admin = AdminClient.at(adminUrl());
         admin.write("POST", "/api/v1/upstreams", "{\"name\":\"u\",\"targets\":[{\"address\":\"" + a.address() + "\"}]}");
         admin.write("POST", "/api/v1/routes", "{\"name\":\"r\",\"upstream\":\"u\"}");
         Node intruder = startNode("intruder", "wrong-token");
@@ -197,11 +198,11 @@ class FleetTest {
 
     @Test
     void nodesKeepServingWithoutControlPlaneAndConvergeWhenItReturns() throws Exception {
-        EchoUpstream a = track(new EchoUpstream("a"));
-        EchoUpstream b = track(new EchoUpstream("b"));
+        EchoUpstream a = track(EchoUpstream.builder("a").replies(NAMED).start());
+        EchoUpstream b = track(EchoUpstream.builder("b").replies(NAMED).start());
         ControlPlane first = startControlPlane(0);
         int port = first.adminAddress().getPort();
-        Admin admin = new Admin(adminUrl());
+        AdminClient admin = AdminClient.at(adminUrl());
         Node n1 = startNode("n1", TOKEN);
         Node n2 = startNode("n2", TOKEN);
         admin.write("POST", "/api/v1/upstreams", "{\"name\":\"u\",\"targets\":[{\"address\":\"" + a.address() + "\"}]}");

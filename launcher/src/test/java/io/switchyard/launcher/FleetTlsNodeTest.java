@@ -2,7 +2,7 @@ package io.switchyard.launcher;
 
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
-import io.switchyard.controlplane.testing.TestPki;
+import io.switchyard.testkit.TestPki;
 import io.switchyard.controlplane.tls.PemFiles;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;

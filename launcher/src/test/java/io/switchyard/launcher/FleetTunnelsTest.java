@@ -1,13 +1,13 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
-import io.switchyard.launcher.support.Admin;
-import io.switchyard.launcher.support.EchoUpstream;
 import io.switchyard.launcher.support.SeqTunnel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -42,7 +42,7 @@ class FleetTunnelsTest {
     final List<AutoCloseable> closeables = new ArrayList<>();
     final HttpClient http = HttpClient.newHttpClient();
     ControlPlane cp;
-    Admin admin;
+    AdminClient admin;
     Node n1;
     Node n2;
 
@@ -64,7 +64,7 @@ class FleetTunnelsTest {
 
     void startFleet() {
         cp = track(ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, TOKEN)));
-        admin = new Admin("http://127.0.0.1:" + cp.adminAddress().getPort());
+        admin = AdminClient.at("http://127.0.0.1:" + cp.adminAddress().getPort());
         n1 = startNode("n1");
         n2 = startNode("n2");
     }
@@ -83,8 +83,8 @@ class FleetTunnelsTest {
         return t;
     }
 
-    JsonNode json(HttpResponse<String> r, int status) throws Exception {
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    JsonNode json(AdminClient.Response r, int status) throws Exception {
+        assertThat(r.status()).as(r.body()).isEqualTo(status);
         return r.body().isEmpty() ? null : JSON.readTree(r.body());
     }
 
@@ -111,8 +111,8 @@ class FleetTunnelsTest {
 
     @Test
     void tunnelsOnTwoNodesAreListedThenOneIsClosedByIdAndASetByTargetWhileTheOthersKeepStreaming() throws Exception {
-        EchoUpstream a = track(new EchoUpstream("a"));
-        EchoUpstream b = track(new EchoUpstream("b"));
+        EchoUpstream a = track(EchoUpstream.builder("a").replies(NAMED).start());
+        EchoUpstream b = track(EchoUpstream.builder("b").replies(NAMED).start());
         startFleet();
         admin.write("POST", "/api/v1/upstreams", "{\"name\":\"ua\",\"targets\":[{\"address\":\"" + a.address() + "\"}]}");
         admin.write("POST", "/api/v1/upstreams", "{\"name\":\"ub\",\"targets\":[{\"address\":\"" + b.address() + "\"}]}");
@@ -177,7 +177,7 @@ class FleetTunnelsTest {
         assertThat(closed.get(0).closeReason()).isEqualTo("closed by operator");
         assertThat(onB.indexOf(closed.get(0))).as("the second node's tunnels to b are the last two opened").isIn(2, 3);
         onB.remove(closed.get(0));
-        await().atMost(Duration.ofSeconds(10)).until(() -> admin.call("DELETE", "/api/v1/tunnels/" + victim.get("id").asText(), null).statusCode() == 404);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.call("DELETE", "/api/v1/tunnels/" + victim.get("id").asText(), null).status() == 404);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before)).isLessThan(10_000);
 
         // A set by target, on both nodes, paced over half a second.
@@ -197,8 +197,8 @@ class FleetTunnelsTest {
 
     @Test
     void drainingATargetThroughTheApiEndsItsTunnelsWith1001AndHealthShowsItOnBothNodes() throws Exception {
-        EchoUpstream a = track(new EchoUpstream("a"));
-        EchoUpstream b = track(new EchoUpstream("b"));
+        EchoUpstream a = track(EchoUpstream.builder("a").replies(NAMED).start());
+        EchoUpstream b = track(EchoUpstream.builder("b").replies(NAMED).start());
         startFleet();
         admin.write("POST", "/api/v1/upstreams", "{\"name\":\"chat\",\"balance\":\"round_robin\",\"drain_ms\":500,\"targets\":[{\"address\":\""
                 + a.address() + "\"},{\"address\":\"" + b.address() + "\"}]}");
@@ -232,12 +232,12 @@ class FleetTunnelsTest {
         json(admin.call("PUT", "/api/v1/upstreams/chat/targets/127.0.0.1:1", "{\"state\":\"draining\"}"), 404);
         json(admin.call("PUT", "/api/v1/upstreams/none/targets/" + a.address(), "{\"state\":\"draining\"}"), 404);
 
-        HttpResponse<String> put = admin.call("PUT", path, "{\"state\":\"draining\",\"weight\":2}");
+        AdminClient.Response put = admin.call("PUT", path, "{\"state\":\"draining\",\"weight\":2}");
         JsonNode saved = json(put, 200);
         assertThat(saved.at("/targets/0/state").asText()).isEqualTo("draining");
         assertThat(saved.at("/targets/0/weight").asInt()).isEqualTo(2);
         assertThat(saved.at("/targets/1/state").isMissingNode()).as("the other target is untouched (active)").isTrue();
-        admin.awaitConvergence(Long.parseLong(put.headers().firstValue("X-Config-Version").orElseThrow()));
+        admin.awaitConvergence(put.version());
 
         await().atMost(Duration.ofSeconds(10)).until(() -> onA.stream().allMatch(t -> t.closeCode() >= 0));
         for (SeqTunnel t : onA) {

@@ -1,14 +1,13 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.switchyard.controlplane.store.StoreLocation;
-import io.switchyard.controlplane.testing.PostgresServer;
+import io.switchyard.testkit.PostgresServer;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
-import io.switchyard.launcher.support.Admin;
 import io.switchyard.launcher.support.ControlPlaneProcess;
-import io.switchyard.launcher.support.EchoUpstream;
 import io.switchyard.launcher.support.SeqTunnel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,7 +54,7 @@ class HaControlPlaneTest {
 
     @TempDir
     Path dir;
-    StoreLocation.Postgres db;
+    PostgresServer.Database db;
     final List<AutoCloseable> closeables = new ArrayList<>();
     final HttpClient http = HttpClient.newHttpClient();
 
@@ -82,7 +82,7 @@ class HaControlPlaneTest {
 
     ControlPlaneProcess controlPlane() {
         return track(ControlPlaneProcess.start(Map.of("SWITCHYARD_DB_PASSWORD", db.password()),
-                "--db", "postgresql://127.0.0.1:" + db.port() + "/" + db.database() + "?user=" + db.user()));
+                "--db", db.url()));
     }
 
     Node node(String id, URI... controlPlanes) {
@@ -102,13 +102,13 @@ class HaControlPlaneTest {
 
     @Test
     void killingOneOfTwoControlPlanesLosesNoAcknowledgedWriteAndItsNodesFailOverWithinTwoSeconds() throws Exception {
-        EchoUpstream echo = track(new EchoUpstream("echo"));
+        EchoUpstream echo = track(EchoUpstream.builder("echo").replies(NAMED).start());
         ControlPlaneProcess procA = controlPlane();
         ControlPlaneProcess procB = controlPlane();
         URI a = URI.create(procA.awaitReady());
         URI b = URI.create(procB.awaitReady());
-        Admin adminA = new Admin(a.toString());
-        Admin adminB = new Admin(b.toString());
+        AdminClient adminA = AdminClient.at(a.toString());
+        AdminClient adminB = AdminClient.at(b.toString());
         Node a1 = node("a1", a, b);
         Node a2 = node("a2", a, b);
         Node b1 = node("b1", b, a);
@@ -139,13 +139,13 @@ class HaControlPlaneTest {
             int writer = w;
             done.add(writers.submit(() -> {
                 go.await();
-                Admin target = writer % 2 == 0 ? adminA : adminB;
+                AdminClient target = writer % 2 == 0 ? adminA : adminB;
                 for (int k = 0; k < WRITES_EACH; k++) {
                     String name = "w" + writer + "-" + k;
                     try {
-                        HttpResponse<String> r = target.call("POST", "/api/v1/upstreams", "{\"name\":\"" + name + "\"}");
-                        if (r.statusCode() == 201) acked.add(new Ack(name, Long.parseLong(r.headers().firstValue("X-Config-Version").orElseThrow())));
-                        else unexpected.add(name + " -> " + r.statusCode() + " " + r.body());
+                        AdminClient.Response r = target.call("POST", "/api/v1/upstreams", "{\"name\":\"" + name + "\"}");
+                        if (r.status() == 201) acked.add(new Ack(name, r.version()));
+                        else unexpected.add(name + " -> " + r);
                     } catch (RuntimeException e) {
                         // No answer (its control plane was killed): the write may or may not have committed.
                         unanswered.add(name);

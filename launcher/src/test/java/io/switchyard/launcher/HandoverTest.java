@@ -1,13 +1,14 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
 import io.switchyard.config.Config;
 import io.switchyard.config.ConfigCodec;
 import io.switchyard.config.Route;
 import io.switchyard.config.Target;
 import io.switchyard.config.Upstream;
-import io.switchyard.dataplane.testing.WsClient;
+import io.switchyard.testkit.WsClient;
 import io.switchyard.launcher.support.ChildProcess;
-import io.switchyard.launcher.support.EchoUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,7 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Issue 10's binary upgrade without a gap: a second process of the same node started with {@code --take-over} takes the
@@ -156,7 +160,7 @@ class HandoverTest {
     }
 
     static String line(InputStream in) throws IOException {
-        return io.switchyard.dataplane.testing.RawHttp.readLine(in);
+        return io.switchyard.testkit.RawHttp.readLine(in);
     }
 
     /** WebSocket handshakes in a loop: each must get a verified 101, then closes. */
@@ -197,7 +201,7 @@ class HandoverTest {
 
     @Test
     void tenHandoversUnderLoadFailNothingAndEveryProcessExitsZero() throws Exception {
-        EchoUpstream echo = new EchoUpstream("app");
+        EchoUpstream echo = EchoUpstream.builder("app").replies(NAMED).start();
         closeables.add(echo);
         Path config = config(echo);
         Child current = start(config, "close", "2s", false);
@@ -215,8 +219,9 @@ class HandoverTest {
                 assertThat(current.process.exitValue()).as(current.output()).isZero();
                 old.add(current);
                 current = next;
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (load.ok.get() + handshakes.ok.get() < before + 20 && System.nanoTime() < until) Thread.sleep(20);
+                // Traffic flows through the new process before the next handover.
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> load.ok.get() + handshakes.ok.get() >= before + 20);
             }
         } finally {
             load.close();
@@ -233,7 +238,7 @@ class HandoverTest {
 
     @Test
     void tunnelsOnTheOldProcessGet1001AfterTheGraceOrStayOpenWithDrainTunnelsWait() throws Exception {
-        EchoUpstream echo = new EchoUpstream("app");
+        EchoUpstream echo = EchoUpstream.builder("app").replies(NAMED).start();
         closeables.add(echo);
         Path config = config(echo);
         // close: the old process's tunnel gets 1001 once its 1 s grace is over.
@@ -250,8 +255,9 @@ class HandoverTest {
         WsClient t2 = WsClient.connect("ws://127.0.0.1:" + port + "/ws");
         Child third = start(config, "close", "2s", true);
         third.awaitLine("switchyard data-plane ready");
-        Thread.sleep(1500);
-        assertThat(second.process.isAlive()).as("still draining its open tunnel").isTrue();
+        second.awaitLine("handover: a successor takes");
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(10))
+                .until(second.process::isAlive); // still draining its open tunnel
         t2.sendText("still here");
         assertThat(t2.nextText()).isEqualTo("app|still here");
         assertThat(t2.closed).isNotDone();
@@ -265,7 +271,7 @@ class HandoverTest {
 
     @Test
     void allInOneTakesOverItsListenersAndHandsItsDatabaseAndAdminPortToTheSuccessor() throws Exception {
-        EchoUpstream echo = new EchoUpstream("app");
+        EchoUpstream echo = EchoUpstream.builder("app").replies(NAMED).start();
         closeables.add(echo);
         int admin;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -277,7 +283,7 @@ class HandoverTest {
         Child first = new Child(flags);
         String ready = first.awaitLine("switchyard all-in-one ready");
         int port = port(ready);
-        io.switchyard.launcher.support.Admin api = new io.switchyard.launcher.support.Admin("http://127.0.0.1:" + admin);
+        AdminClient api = AdminClient.at("http://127.0.0.1:" + admin);
         api.write("POST", "/api/v1/upstreams", "{\"name\":\"app\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
         long v = api.write("POST", "/api/v1/routes", "{\"name\":\"all\",\"upstream\":\"app\"}");
         api.awaitConvergence(v);
@@ -292,13 +298,11 @@ class HandoverTest {
             // The successor's control plane has the database and the admin port; a write reaches its node.
             long v2 = api.write("POST", "/api/v1/routes", "{\"name\":\"more\",\"path_prefix\":\"/more\",\"upstream\":\"app\"}");
             // Its node dialled before that control plane started and retries with backoff: wait for it to show up in sync.
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                     assertThat(api.call("GET", "/api/v1/fleet/nodes?min_version=" + v2 + "&wait_ms=2000", null).body())
                             .contains("all-in-one").contains("in_sync"));
             int before = load.ok.get();
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (load.ok.get() < before + 20 && System.nanoTime() < until) Thread.sleep(20);
-            assertThat(load.ok.get()).isGreaterThan(before);
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() -> load.ok.get() >= before + 20);
             load.close(); // before SIGTERM: a stopped process refuses new connections, as it should
             second.process.destroy();
             assertThat(second.process.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -1,11 +1,11 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
-import io.switchyard.launcher.support.Admin;
-import io.switchyard.launcher.support.EchoUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -79,7 +80,7 @@ class NodeFailoverTest {
         ControlPlane up = controlPlane("cp.db");
         Node n = node("n1", URI.create("http://127.0.0.1:" + deadPort), url(up));
         await().atMost(Duration.ofSeconds(5)).until(() -> url(up).equals(n.agent().connectedTo()));
-        long v = new Admin(url(up).toString()).write("POST", "/api/v1/upstreams", "{\"name\":\"u\"}");
+        long v = AdminClient.at(url(up).toString()).write("POST", "/api/v1/upstreams", "{\"name\":\"u\"}");
         await().atMost(Duration.ofSeconds(5)).until(() -> n.dataPlane().appliedVersion() == v);
         // The state file holds private keys: owner only.
         Path state = dir.resolve("state-n1").resolve("snapshot.json");
@@ -89,9 +90,9 @@ class NodeFailoverTest {
 
     @Test
     void aNodeNeverAppliesAVersionOlderThanTheOneItHolds() throws Exception {
-        EchoUpstream echo = track(new EchoUpstream("echo"));
+        EchoUpstream echo = track(EchoUpstream.builder("echo").replies(NAMED).start());
         ControlPlane ahead = controlPlane("ahead.db");
-        Admin adminAhead = new Admin(url(ahead).toString());
+        AdminClient adminAhead = AdminClient.at(url(ahead).toString());
         adminAhead.write("POST", "/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
         adminAhead.write("POST", "/api/v1/routes", "{\"name\":\"new\",\"path_prefix\":\"/new\",\"upstream\":\"chat\"}");
         long held = adminAhead.write("POST", "/api/v1/upstreams", "{\"name\":\"spare\"}");
@@ -102,7 +103,7 @@ class NodeFailoverTest {
 
         // A control plane whose newest version is older than what the node holds.
         ControlPlane behind = controlPlane("behind.db");
-        Admin adminBehind = new Admin(url(behind).toString());
+        AdminClient adminBehind = AdminClient.at(url(behind).toString());
         adminBehind.write("POST", "/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"" + echo.address() + "\"}]}");
         long older = adminBehind.write("POST", "/api/v1/routes", "{\"name\":\"old\",\"path_prefix\":\"/old\",\"upstream\":\"chat\"}");
         assertThat(older).isLessThan(held);

@@ -1,5 +1,7 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
@@ -7,8 +9,6 @@ import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
-import io.switchyard.launcher.support.Admin;
-import io.switchyard.launcher.support.EchoUpstream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -89,12 +90,12 @@ class OriginBrowserTest {
         });
         web.start();
         Process node = null;
-        try (EchoUpstream api = new EchoUpstream("api");
+        try (EchoUpstream api = EchoUpstream.builder("api").replies(NAMED).start();
              ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, TOKEN));
              Node n = Node.start(new DataPlaneSettings(new InetSocketAddress("127.0.0.1", 0), null, new InetSocketAddress("127.0.0.1", 0),
                              "n1", 1, Duration.ofSeconds(1)),
                      URI.create("http://127.0.0.1:" + cp.adminAddress().getPort()), null, dir.resolve("state"), TOKEN, "test", Duration.ZERO)) {
-            Admin admin = new Admin("http://127.0.0.1:" + cp.adminAddress().getPort());
+            AdminClient admin = AdminClient.at("http://127.0.0.1:" + cp.adminAddress().getPort());
             int port = n.dataPlane().listenAddress().getPort();
             String app = "http://app.localhost:" + port;
             admin.write("POST", "/api/v1/upstreams", "{\"name\":\"web\",\"targets\":[{\"address\":\"127.0.0.1:" + web.getAddress().getPort() + "\"}]}");
@@ -112,7 +113,7 @@ class OriginBrowserTest {
             assertThat(first.path("status").asInt()).as(first.toString()).isEqualTo(200);
             assertThat(first.path("fetch").asText()).isEqualTo("200 api /hello?first");
             assertThat(first.path("ws").asText()).isEqualTo("echo: api|first");
-            assertThat(api.tunnelsOpened.get()).isEqualTo(1);
+            assertThat(api.handshakes.get()).isEqualTo(1);
             int seen = api.requests.get();
             assertThat(seen).as("the fetch and the handshake; the preflight was answered by the proxy").isEqualTo(2);
 
@@ -128,7 +129,7 @@ class OriginBrowserTest {
                     .contains("Error during WebSocket handshake: Unexpected response code: 403");
             assertThat(second.path("kept").asText()).as("the tunnel opened before is untouched").isEqualTo("echo: api|still here");
             assertThat(api.requests.get()).as("the upstream saw nothing of the refused calls").isEqualTo(seen);
-            assertThat(api.tunnelsOpened.get()).isEqualTo(1);
+            assertThat(api.handshakes.get()).isEqualTo(1);
             assertThat(n.dataPlane().metrics().originRefusedCount("api", "preflight")).isEqualTo(1);
             assertThat(n.dataPlane().metrics().originRefusedCount("api", "websocket")).isEqualTo(1);
 

@@ -1,5 +1,7 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.AdminClient;
 import io.switchyard.config.Config;
 import io.switchyard.config.ConfigCodec;
 import io.switchyard.config.Route;
@@ -11,8 +13,6 @@ import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
 import io.switchyard.launcher.node.StateDir;
-import io.switchyard.launcher.support.Admin;
-import io.switchyard.launcher.support.EchoUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchyard.testkit.EchoUpstream.Replies.NAMED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -122,7 +123,7 @@ class StartupTest {
 
     @Test
     void withAConfigFileTheListenerOpensOnlyOnceItIsApplied() throws Exception {
-        EchoUpstream echo = track(new EchoUpstream("app"));
+        EchoUpstream echo = track(EchoUpstream.builder("app").replies(NAMED).start());
         Path file = dir.resolve("config.json");
         Files.write(file, ConfigCodec.writeBytes(config(echo)));
         int port = freePort();
@@ -134,7 +135,7 @@ class StartupTest {
 
     @Test
     void withACachedSnapshotTheListenerOpensOnlyOnceItIsApplied() throws Exception {
-        EchoUpstream echo = track(new EchoUpstream("app"));
+        EchoUpstream echo = track(EchoUpstream.builder("app").replies(NAMED).start());
         new StateDir(dir.resolve("state")).save(new Snapshot(7, config(echo)));
         int port = freePort();
         Prober p = new Prober(port);
@@ -148,7 +149,7 @@ class StartupTest {
 
     @Test
     void withALateControlPlaneTheNodeAnswers503UntilTheFirstSnapshotThenRoutes() throws Exception {
-        EchoUpstream echo = track(new EchoUpstream("app"));
+        EchoUpstream echo = track(EchoUpstream.builder("app").replies(NAMED).start());
         int port = freePort();
         int cpPort = freePort();
         Prober p = new Prober(port);
@@ -160,7 +161,7 @@ class StartupTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> p.outcomes.contains("503"));
         ControlPlane cp = track(ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", cpPort),
                 dir.resolve("cp.db"), null, null)));
-        new Admin("http://127.0.0.1:" + cp.adminAddress().getPort())
+        AdminClient.at("http://127.0.0.1:" + cp.adminAddress().getPort())
                 .write("PUT", "/api/v1/config", new String(ConfigCodec.writeBytes(config(echo)), StandardCharsets.UTF_8));
         List<String> seen = p.awaitRouted();
         assertThat(seen).doesNotContain("404");

@@ -22,21 +22,18 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.TestCerts;
 
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -45,7 +42,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The differential test's clients: HTTP/1.1 over a plain or TLS socket (so the test picks the Host
  * header and the SNI name freely), and Netty's WebSocket client with a chosen Host. Both trust any
- * certificate: the test compares proxies, not certificate chains.
+ * certificate: the test compares proxies, not certificate chains. HTTP goes through the test kit's raw client.
  */
 final class Clients implements AutoCloseable {
     private final EventLoopGroup group = new NioEventLoopGroup(1);
@@ -54,12 +51,7 @@ final class Clients implements AutoCloseable {
 
     Clients() throws IOException {
         nettyTls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        try {
-            jdkTls = SSLContext.getInstance("TLS");
-            jdkTls.init(null, new TrustManager[]{new TrustAll()}, null);
-        } catch (GeneralSecurityException e) {
-            throw new IOException(e);
-        }
+        jdkTls = TestCerts.trustingAll();
     }
 
     /** The outcome of one request: the status (0 when the connection failed) and, for WebSockets, the whoami answer. */
@@ -78,20 +70,18 @@ final class Clients implements AutoCloseable {
         } else {
             s = new Socket();
         }
-        try (s) {
-            s.connect(to, 5000);
-            s.setSoTimeout(15000);
+        s.connect(to, 5000);
+        try (RawHttp http = new RawHttp(s)) {
             StringBuilder req = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n");
             headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
             req.append("\r\n");
-            s.getOutputStream().write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
-            s.getOutputStream().flush();
-            InputStream in = s.getInputStream();
-            String all = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            if (!all.startsWith("HTTP/1.")) return new Answer(0, all);
-            int status = Integer.parseInt(all.substring(9, 12));
-            int bodyAt = all.indexOf("\r\n\r\n");
-            return new Answer(status, bodyAt < 0 ? "" : all.substring(bodyAt + 4));
+            RawHttp.Response r;
+            try {
+                r = http.send(req.toString()).read();
+            } catch (IOException closedWithoutAnswer) {
+                return new Answer(0, String.valueOf(closedWithoutAnswer.getMessage()));
+            }
+            return new Answer(r.status(), r.text());
         }
     }
 
@@ -156,20 +146,5 @@ final class Clients implements AutoCloseable {
     @Override
     public void close() {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    private static final class TrustAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.switchyard.nginximport;
 import io.switchyard.config.Snapshot;
 import io.switchyard.dataplane.DataPlane;
 import io.switchyard.dataplane.DataPlaneSettings;
+import io.switchyard.testkit.EchoUpstream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -230,9 +231,16 @@ class NginxDifferentialTest {
         else assertThat(e.getMessage()).startsWith(m.group(1));
     }
 
+    /** What one upstream saw of one request or WebSocket handshake. Header values are null when absent. */
+    record Seen(String target, String uri, String host, String realIp, String forwardedFor, String upgrade) {
+        static Seen of(EchoUpstream.Received r) {
+            return new Seen(r.upstream(), r.uri(), r.header("Host"), r.header("X-Real-IP"), r.header("X-Forwarded-For"), r.header("Upgrade"));
+        }
+    }
+
     /** What one proxy did with one request: the answer, and what the upstreams saw (at most one record). */
-    record Observation(Clients.Answer answer, List<RecordingUpstream.Seen> seen) {
-        RecordingUpstream.Seen one() {
+    record Observation(Clients.Answer answer, List<Seen> seen) {
+        Seen one() {
             return seen.isEmpty() ? null : seen.get(0);
         }
     }
@@ -240,10 +248,13 @@ class NginxDifferentialTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("scenarios")
     void switchyardWithTheImportDoesWhatNginxDoes(Scenario s) throws Exception {
-        Queue<RecordingUpstream.Seen> seen = new ConcurrentLinkedQueue<>();
-        Map<String, RecordingUpstream> upstreams = new LinkedHashMap<>();
+        // Every upstream records what it saw in one queue, in arrival order, before it answers (so a client holding
+        // the answer finds the record there). Each answers with its name: HTTP "<name> <uri>", WebSocket "<name>|<text>".
+        Queue<Seen> seen = new ConcurrentLinkedQueue<>();
+        Map<String, EchoUpstream> upstreams = new LinkedHashMap<>();
         try (Clients clients = new Clients()) {
-            for (String name : new java.util.TreeSet<>(s.backends().values())) upstreams.put(name, new RecordingUpstream(name, seen));
+            for (String name : new java.util.TreeSet<>(s.backends().values()))
+                upstreams.put(name, EchoUpstream.builder(name).replies(EchoUpstream.Replies.NAMED).onRequest(r -> seen.add(Seen.of(r))).start());
             Path main = prepare(s, upstreams);
             NginxImport.Result imported = NginxImport.translate(main);
             if (s.hostIsGroupName() != null)
@@ -281,28 +292,28 @@ class NginxDifferentialTest {
                 stop(nginxProcess);
             }
         } finally {
-            upstreams.values().forEach(RecordingUpstream::close);
+            upstreams.values().forEach(EchoUpstream::close);
         }
     }
 
-    private static Observation send(Clients clients, InetSocketAddress to, Scenario s, Req q, Queue<RecordingUpstream.Seen> seen) throws Exception {
+    private static Observation send(Clients clients, InetSocketAddress to, Scenario s, Req q, Queue<Seen> seen) throws Exception {
         seen.clear();
         Clients.Answer a = q.ws() ? clients.websocket(to, s.tls(), q.host(), q.path())
                 : clients.get(to, s.tls(), q.host(), q.path(), q.headers());
-        List<RecordingUpstream.Seen> got = new ArrayList<>(seen);
+        List<Seen> got = new ArrayList<>(seen);
         seen.clear();
         return new Observation(a, got);
     }
 
     /** The per-request comparison; every difference becomes one line of {@code problems}. */
-    private static void compare(Scenario s, Req q, Observation n, Observation y, Map<String, RecordingUpstream> upstreams, List<String> problems) {
+    private static void compare(Scenario s, Req q, Observation n, Observation y, Map<String, EchoUpstream> upstreams, List<String> problems) {
         String at = q + ": ";
         if (n.seen().size() > 1 || y.seen().size() > 1) {
             problems.add(at + "more than one upstream request (nginx " + n.seen() + ", Switchyard " + y.seen() + ")");
             return;
         }
-        RecordingUpstream.Seen ns = n.one();
-        RecordingUpstream.Seen ys = y.one();
+        Seen ns = n.one();
+        Seen ys = y.one();
         if (q.expect() == null && !s.sticky()) {
             if (ns != null) problems.add(at + "nginx itself sent it to " + ns.target() + " (the scenario expects no upstream)");
             if (ys != null) problems.add(at + "Switchyard sent it to " + ys.target() + ", nginx to no upstream");
@@ -333,12 +344,13 @@ class NginxDifferentialTest {
         String incoming = q.headers().get("X-Forwarded-For");
         same(at, "X-Forwarded-For", ns.forwardedFor() != null ? ns.forwardedFor() : incoming == null ? CLIENT : incoming + ", " + CLIENT,
                 ys.forwardedFor(), problems);
-        // Under ip_hash the targets may differ by design; the answer (the target's name) then follows Switchyard's target.
-        Clients.Answer expected = s.sticky() && n.answer().body().equals(ns.target()) ? new Clients.Answer(n.answer().status(), ys.target()) : n.answer();
+        // Under ip_hash the targets may differ by design; the answer (which names the target) then follows Switchyard's target.
+        Clients.Answer expected = s.sticky() && n.answer().body().startsWith(ns.target())
+                ? new Clients.Answer(n.answer().status(), ys.target() + n.answer().body().substring(ns.target().length())) : n.answer();
         if (q.ws()) {
             same(at, "Upgrade", ns.upgrade() != null ? ns.upgrade() : "websocket", ys.upgrade(), problems);
             if (n.answer().status() == 101) same(at, "WebSocket answer", expected, y.answer(), problems);
-            else same(at, "WebSocket answer (Switchyard passes every upgrade)", new Clients.Answer(101, ys.target()), y.answer(), problems);
+            else same(at, "WebSocket answer (Switchyard passes every upgrade)", new Clients.Answer(101, ys.target() + "|whoami"), y.answer(), problems);
         } else {
             same(at, "Upgrade", null, ns.upgrade(), problems);
             same(at, "Upgrade", null, ys.upgrade(), problems);
@@ -361,7 +373,7 @@ class NginxDifferentialTest {
      * upstream's and every listen port by a free one, inside a main file that keeps nginx's temporary
      * files in the prefix. Returns the main file (what both nginx and the import read).
      */
-    private Path prepare(Scenario s, Map<String, RecordingUpstream> upstreams) throws IOException {
+    private Path prepare(Scenario s, Map<String, EchoUpstream> upstreams) throws IOException {
         Path source = NginxImportTest.fieldGuide("1-one-port.conf").getParent().getParent().resolve(s.resource());
         listenPort = freePort();
         // The scenario's directory comes along (certificates, included files), every file rewritten the same way.
@@ -391,7 +403,7 @@ class NginxDifferentialTest {
         return main;
     }
 
-    private String rewrite(String text, Scenario s, Map<String, RecordingUpstream> upstreams) {
+    private String rewrite(String text, Scenario s, Map<String, EchoUpstream> upstreams) {
         for (Map.Entry<String, String> e : s.backends().entrySet()) text = text.replace(e.getKey(), upstreams.get(e.getValue()).address());
         for (Map.Entry<String, String> e : s.edits().entrySet()) text = text.replace(e.getKey(), e.getValue());
         text = text.replace("/var/log/nginx/", prefix + "/");

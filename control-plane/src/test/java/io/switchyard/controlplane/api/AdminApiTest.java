@@ -1,10 +1,10 @@
 package io.switchyard.controlplane.api;
 
+import io.switchyard.testkit.TestCerts;
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
-import io.switchyard.controlplane.TestCerts;
 import io.switchyard.controlplane.testing.TestStore;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -20,7 +20,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Map;
 
-import static io.switchyard.controlplane.Api.q;
+import static io.switchyard.testkit.AdminClient.q;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Runs on SQLite and on PostgreSQL. */
@@ -36,13 +36,13 @@ class AdminApiTest {
     @TempDir
     Path dir;
     ControlPlane cp;
-    Api api;
+    AdminClient api;
 
     @BeforeEach
     void start() {
         store = TestStore.create(kind, dir);
         cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null));
-        api = new Api(cp.adminAddress());
+        api = AdminClient.at(cp.adminAddress());
     }
 
     @AfterEach
@@ -67,7 +67,7 @@ class AdminApiTest {
 
     @Test
     void freshDatabaseHasNoVersionAndShowsTheEmptyDocumentAsVersionZero() throws SQLException {
-        Api.Res r = api.get(V1 + "/snapshots/current");
+        AdminClient.Response r = api.get(V1 + "/snapshots/current");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().get("version").asLong()).isZero();
         assertThat(r.json().get("config").get("upstreams")).isEmpty();
@@ -78,7 +78,7 @@ class AdminApiTest {
 
     @Test
     void upstreamCrudCreatesOneVersionPerWriteAndStoresRows() throws SQLException {
-        Api.Res created = api.post(V1 + "/upstreams", upstream("chat", "127.0.0.1:8010", "127.0.0.1:8011"));
+        AdminClient.Response created = api.post(V1 + "/upstreams", upstream("chat", "127.0.0.1:8010", "127.0.0.1:8011"));
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.header("Location")).isEqualTo(V1 + "/upstreams/chat");
         assertThat(created.version()).isEqualTo(1);
@@ -86,25 +86,25 @@ class AdminApiTest {
         assertThat(created.json().get("targets")).hasSize(2);
         assertThat(rows("SELECT COUNT(*) FROM targets WHERE upstream = 'chat'")).isEqualTo(2);
 
-        Api.Res got = api.get(V1 + "/upstreams/chat");
+        AdminClient.Response got = api.get(V1 + "/upstreams/chat");
         assertThat(got.status()).isEqualTo(200);
         assertThat(got.header("Cache-Control")).isEqualTo("no-store");
         assertThat(got.json().get("balance").asText()).isEqualTo("round_robin");
         assertThat(got.header("ETag")).isEqualTo(created.header("ETag"));
         assertThat(api.get(V1 + "/upstreams").json()).hasSize(1);
 
-        Api.Res replaced = api.put(V1 + "/upstreams/chat", "{\"balance\":\"ip_hash\",\"targets\":[{\"address\":\"127.0.0.1:9000\",\"weight\":3}]}");
+        AdminClient.Response replaced = api.put(V1 + "/upstreams/chat", "{\"balance\":\"ip_hash\",\"targets\":[{\"address\":\"127.0.0.1:9000\",\"weight\":3}]}");
         assertThat(replaced.status()).isEqualTo(200);
         assertThat(replaced.version()).isEqualTo(2);
         assertThat(replaced.json().get("balance").asText()).isEqualTo("ip_hash");
         assertThat(replaced.json().get("targets").get(0).get("weight").asInt()).isEqualTo(3);
         assertThat(rows("SELECT weight FROM targets WHERE upstream = 'chat'")).isEqualTo(3);
 
-        Api.Res same = api.put(V1 + "/upstreams/chat", "{\"balance\":\"ip_hash\",\"targets\":[{\"address\":\"127.0.0.1:9000\",\"weight\":3}]}");
+        AdminClient.Response same = api.put(V1 + "/upstreams/chat", "{\"balance\":\"ip_hash\",\"targets\":[{\"address\":\"127.0.0.1:9000\",\"weight\":3}]}");
         assertThat(same.status()).isEqualTo(200);
         assertThat(same.version()).as("a write that changes nothing creates no version").isEqualTo(2);
 
-        Api.Res deleted = api.delete(V1 + "/upstreams/chat");
+        AdminClient.Response deleted = api.delete(V1 + "/upstreams/chat");
         assertThat(deleted.status()).isEqualTo(204);
         assertThat(deleted.version()).isEqualTo(3);
         assertThat(api.get(V1 + "/upstreams/chat").status()).isEqualTo(404);
@@ -116,22 +116,22 @@ class AdminApiTest {
     @Test
     void targetsAreAddedAndRemovedOneAtATime() {
         api.post(V1 + "/upstreams", upstream("chat", "127.0.0.1:8010"));
-        Api.Res added = api.post(V1 + "/upstreams/chat/targets", "{\"address\":\"127.0.0.1:8011\",\"weight\":2}");
+        AdminClient.Response added = api.post(V1 + "/upstreams/chat/targets", "{\"address\":\"127.0.0.1:8011\",\"weight\":2}");
         assertThat(added.status()).isEqualTo(201);
         assertThat(added.version()).isEqualTo(2);
         assertThat(added.header("Location")).isEqualTo(V1 + "/upstreams/chat/targets/127.0.0.1%3A8011");
         assertThat(added.json().get("targets")).hasSize(2);
 
-        Api.Res again = api.post(V1 + "/upstreams/chat/targets", "{\"address\":\"127.0.0.1:8011\"}");
+        AdminClient.Response again = api.post(V1 + "/upstreams/chat/targets", "{\"address\":\"127.0.0.1:8011\"}");
         assertThat(again.status()).isEqualTo(409);
         assertThat(again.errorFields()).containsExactly("address");
 
         assertThat(api.post(V1 + "/upstreams/nope/targets", "{\"address\":\"127.0.0.1:1\"}").status()).isEqualTo(404);
-        Api.Res bad = api.post(V1 + "/upstreams/chat/targets", "{\"address\":\"nohost\",\"weight\":0}");
+        AdminClient.Response bad = api.post(V1 + "/upstreams/chat/targets", "{\"address\":\"nohost\",\"weight\":0}");
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.errorFields()).containsExactlyInAnyOrder("address", "weight");
 
-        Api.Res removed = api.delete(V1 + "/upstreams/chat/targets/127.0.0.1:8010");
+        AdminClient.Response removed = api.delete(V1 + "/upstreams/chat/targets/127.0.0.1:8010");
         assertThat(removed.status()).isEqualTo(200);
         assertThat(removed.version()).isEqualTo(3);
         assertThat(removed.json().get("targets")).hasSize(1);
@@ -144,25 +144,25 @@ class AdminApiTest {
     void routeCrudAndItsUpstreamReference() {
         api.post(V1 + "/upstreams", upstream("chat", "127.0.0.1:8010"));
         api.post(V1 + "/upstreams", upstream("web", "127.0.0.1:8080"));
-        Api.Res created = api.post(V1 + "/routes", route("ws", "/wss/", "chat"));
+        AdminClient.Response created = api.post(V1 + "/routes", route("ws", "/wss/", "chat"));
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.header("Location")).isEqualTo(V1 + "/routes/ws");
         assertThat(created.json().get("path_prefix").asText()).isEqualTo("/wss");
 
-        Api.Res dangling = api.post(V1 + "/routes", route("other", "/x", "missing"));
+        AdminClient.Response dangling = api.post(V1 + "/routes", route("other", "/x", "missing"));
         assertThat(dangling.status()).isEqualTo(400);
         assertThat(dangling.errorFields()).containsExactly("upstream");
         assertThat(dangling.json().get("errors").get(0).get("message").asText()).contains("no such upstream");
 
-        Api.Res clash = api.post(V1 + "/routes", route("twin", "/wss", "web"));
+        AdminClient.Response clash = api.post(V1 + "/routes", route("twin", "/wss", "web"));
         assertThat(clash.status()).isEqualTo(400);
         assertThat(clash.errorFields()).containsExactly("path_prefix");
 
-        Api.Res moved = api.put(V1 + "/routes/ws", route("ws", "/wss", "web"));
+        AdminClient.Response moved = api.put(V1 + "/routes/ws", route("ws", "/wss", "web"));
         assertThat(moved.status()).isEqualTo(200);
         assertThat(moved.json().get("upstream").asText()).isEqualTo("web");
 
-        Api.Res inUse = api.delete(V1 + "/upstreams/web");
+        AdminClient.Response inUse = api.delete(V1 + "/upstreams/web");
         assertThat(inUse.status()).isEqualTo(409);
         assertThat(inUse.json().get("detail").asText()).contains("ws");
         assertThat(api.get(V1 + "/upstreams/web").status()).isEqualTo(200);
@@ -175,19 +175,19 @@ class AdminApiTest {
     @Test
     void aNameThatExistsIs409AndAnUnknownNameIs404() {
         api.post(V1 + "/upstreams", upstream("chat"));
-        Api.Res dup = api.post(V1 + "/upstreams", upstream("chat"));
+        AdminClient.Response dup = api.post(V1 + "/upstreams", upstream("chat"));
         assertThat(dup.status()).isEqualTo(409);
         assertThat(dup.header("Content-Type")).startsWith("application/problem+json");
         assertThat(dup.errorFields()).containsExactly("name");
         for (String path : new String[]{"/upstreams/x", "/routes/x", "/certificates/x", "/snapshots/7"}) {
-            Api.Res r = api.get(V1 + path);
+            AdminClient.Response r = api.get(V1 + path);
             assertThat(r.status()).as(path).isEqualTo(404);
             assertThat(r.json().get("type").asText()).isEqualTo("urn:switchyard:problem:not-found");
         }
         assertThat(api.put(V1 + "/routes/x", route("x", "/", "chat")).status()).isEqualTo(404);
         assertThat(api.delete(V1 + "/certificates/x").status()).isEqualTo(404);
         assertThat(api.get("/api/v1/nothing-here").status()).isEqualTo(404);
-        Api.Res patch = api.send(api.request(V1 + "/upstreams/chat").method("PATCH", HttpRequest.BodyPublishers.ofString("{}")));
+        AdminClient.Response patch = api.send(api.request(V1 + "/upstreams/chat").method("PATCH", HttpRequest.BodyPublishers.ofString("{}")));
         assertThat(patch.status()).isEqualTo(405);
         assertThat(patch.header("Content-Type")).startsWith("application/problem+json");
     }
@@ -197,7 +197,7 @@ class AdminApiTest {
         api.post(V1 + "/upstreams", upstream("chat", "127.0.0.1:8010"));
         long before = rows("SELECT COUNT(*) FROM snapshots");
 
-        Api.Res r = api.post(V1 + "/upstreams", "{\"name\":\"-bad\",\"balance\":\"random\",\"targets\":[{\"address\":\"127.0.0.1:0\"}]}");
+        AdminClient.Response r = api.post(V1 + "/upstreams", "{\"name\":\"-bad\",\"balance\":\"random\",\"targets\":[{\"address\":\"127.0.0.1:0\"}]}");
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.header("Content-Type")).startsWith("application/problem+json");
         JsonNode p = r.json();
@@ -207,40 +207,40 @@ class AdminApiTest {
         assertThat(p.get("detail").asText()).isNotBlank();
         assertThat(r.errorFields()).isNotEmpty().allMatch(f -> f.equals("balance") || f.startsWith("targets") || f.equals("name"));
 
-        Api.Res unknown = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"colour\":\"red\"}");
+        AdminClient.Response unknown = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"colour\":\"red\"}");
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(unknown.errorFields()).containsExactly("colour");
 
-        Api.Res wrongType = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"hosts\":\"example.com\"}");
+        AdminClient.Response wrongType = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"hosts\":\"example.com\"}");
         assertThat(wrongType.status()).isEqualTo(400);
         assertThat(wrongType.errorFields()).containsExactly("hosts");
 
-        Api.Res duplicate = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"name\":\"s\"}");
+        AdminClient.Response duplicate = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"name\":\"s\"}");
         assertThat(duplicate.status()).isEqualTo(400);
         assertThat(duplicate.errorFields()).containsExactly("name");
         assertThat(duplicate.json().get("detail").asText()).contains("duplicate field");
-        Api.Res nestedDuplicate = api.put(V1 + "/upstreams/chat", "{\"targets\":[{\"address\":\"127.0.0.1:1\",\"weight\":1,\"weight\":2}]}");
+        AdminClient.Response nestedDuplicate = api.put(V1 + "/upstreams/chat", "{\"targets\":[{\"address\":\"127.0.0.1:1\",\"weight\":1,\"weight\":2}]}");
         assertThat(nestedDuplicate.errorFields()).containsExactly("targets[0].weight");
 
-        Api.Res empty = api.post(V1 + "/routes", "");
+        AdminClient.Response empty = api.post(V1 + "/routes", "");
         assertThat(empty.status()).isEqualTo(400);
 
-        Api.Res malformed = api.post(V1 + "/routes", "{\"name\":");
+        AdminClient.Response malformed = api.post(V1 + "/routes", "{\"name\":");
         assertThat(malformed.status()).isEqualTo(400);
         assertThat(malformed.json().get("detail").asText()).contains("malformed JSON");
 
-        Api.Res several = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"path_prefix\":\"nope\",\"hosts\":[\"a b\"]}");
+        AdminClient.Response several = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"path_prefix\":\"nope\",\"hosts\":[\"a b\"]}");
         assertThat(several.errorFields()).containsExactlyInAnyOrder("path_prefix", "hosts[0]");
 
-        Api.Res timeouts = api.put(V1 + "/timeouts", "{\"connect_ms\":0,\"read_ms\":-5}");
+        AdminClient.Response timeouts = api.put(V1 + "/timeouts", "{\"connect_ms\":0,\"read_ms\":-5}");
         assertThat(timeouts.status()).isEqualTo(400);
         assertThat(timeouts.errorFields()).containsExactlyInAnyOrder("connect_ms", "read_ms");
 
-        Api.Res rename = api.put(V1 + "/upstreams/chat", upstream("other"));
+        AdminClient.Response rename = api.put(V1 + "/upstreams/chat", upstream("other"));
         assertThat(rename.status()).isEqualTo(400);
         assertThat(rename.errorFields()).containsExactly("name");
 
-        Api.Res config = api.put(V1 + "/config", "{\"upstreams\":[{\"name\":\"a\"}],\"routes\":[{\"name\":\"r\",\"upstream\":\"b\"}]}");
+        AdminClient.Response config = api.put(V1 + "/config", "{\"upstreams\":[{\"name\":\"a\"}],\"routes\":[{\"name\":\"r\",\"upstream\":\"b\"}]}");
         assertThat(config.status()).isEqualTo(400);
         assertThat(config.errorFields()).containsExactly("routes[0].upstream");
 
@@ -253,7 +253,7 @@ class AdminApiTest {
 
     @Test
     void timeoutsAreReplacedWithDefaultsForMissingFields() {
-        Api.Res put = api.put(V1 + "/timeouts", "{\"read_ms\":300000}");
+        AdminClient.Response put = api.put(V1 + "/timeouts", "{\"read_ms\":300000}");
         assertThat(put.status()).isEqualTo(200);
         assertThat(put.version()).isEqualTo(1);
         JsonNode t = api.get(V1 + "/timeouts").json();
@@ -264,14 +264,14 @@ class AdminApiTest {
 
     @Test
     void settingsShowEveryDefaultAndAreReplacedAsOneVersionKeptByEveryOtherWrite() throws SQLException {
-        Api.Res fresh = api.get(V1 + "/settings");
+        AdminClient.Response fresh = api.get(V1 + "/settings");
         assertThat(fresh.status()).isEqualTo(200);
         assertThat(fresh.json().get("trusted_proxies")).isEmpty();
         assertThat(fresh.json().get("client_body_timeout_ms").asLong()).isEqualTo(60000);
         assertThat(fresh.json().get("max_connections").asInt()).isZero();
         assertThat(fresh.json().get("max_tunnels").asInt()).isZero();
 
-        Api.Res put = api.put(V1 + "/settings", "{\"trusted_proxies\":[\"10.0.0.0/8\"],\"max_tunnels\":20000}", "If-Match", fresh.header("ETag"));
+        AdminClient.Response put = api.put(V1 + "/settings", "{\"trusted_proxies\":[\"10.0.0.0/8\"],\"max_tunnels\":20000}", "If-Match", fresh.header("ETag"));
         assertThat(put.status()).isEqualTo(200);
         assertThat(put.version()).isEqualTo(1);
         assertThat(put.json().get("max_tunnels").asInt()).isEqualTo(20000);
@@ -282,7 +282,7 @@ class AdminApiTest {
 
         assertThat(api.put(V1 + "/settings", "{\"max_tunnels\":1}", "If-Match", fresh.header("ETag")).status())
                 .as("the ETag read before the change").isEqualTo(412);
-        Api.Res bad = api.put(V1 + "/settings", "{\"trusted_proxies\":[\"example.com\"],\"max_connections\":-1}");
+        AdminClient.Response bad = api.put(V1 + "/settings", "{\"trusted_proxies\":[\"example.com\"],\"max_connections\":-1}");
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.errorFields()).containsExactlyInAnyOrder("trusted_proxies[0]", "max_connections");
         assertThat(api.put(V1 + "/settings", "{\"max_tunels\":1}").status()).as("unknown field").isEqualTo(400);
@@ -296,24 +296,24 @@ class AdminApiTest {
 
     @Test
     void ifMatchGuardsEntityWritesAndWholeDocumentReplacement() {
-        Api.Res created = api.post(V1 + "/upstreams", upstream("chat", "127.0.0.1:8010"));
+        AdminClient.Response created = api.post(V1 + "/upstreams", upstream("chat", "127.0.0.1:8010"));
         String etag = created.header("ETag");
-        Api.Res first = api.put(V1 + "/upstreams/chat", upstream("chat", "127.0.0.1:8011"), "If-Match", etag);
+        AdminClient.Response first = api.put(V1 + "/upstreams/chat", upstream("chat", "127.0.0.1:8011"), "If-Match", etag);
         assertThat(first.status()).isEqualTo(200);
         assertThat(first.header("ETag")).isNotEqualTo(etag);
 
-        Api.Res stale = api.put(V1 + "/upstreams/chat", upstream("chat", "127.0.0.1:8012"), "If-Match", etag);
+        AdminClient.Response stale = api.put(V1 + "/upstreams/chat", upstream("chat", "127.0.0.1:8012"), "If-Match", etag);
         assertThat(stale.status()).isEqualTo(412);
         assertThat(stale.json().get("type").asText()).isEqualTo("urn:switchyard:problem:precondition-failed");
         assertThat(api.delete(V1 + "/upstreams/chat", "If-Match", etag).status()).isEqualTo(412);
         assertThat(api.post(V1 + "/upstreams/chat/targets", "{\"address\":\"127.0.0.1:1\"}", "If-Match", etag).status()).isEqualTo(412);
         assertThat(api.get(V1 + "/upstreams/chat").json().get("targets").get(0).get("address").asText()).isEqualTo("127.0.0.1:8011");
 
-        Api.Res config = api.get(V1 + "/config");
+        AdminClient.Response config = api.get(V1 + "/config");
         assertThat(config.header("ETag")).isEqualTo("\"2\"");
         String doc = config.body();
         assertThat(api.put(V1 + "/config", doc.replace("8011", "8020"), "If-Match", "\"1\"").status()).isEqualTo(412);
-        Api.Res ok = api.put(V1 + "/config", doc.replace("8011", "8020"), "If-Match", "\"2\"");
+        AdminClient.Response ok = api.put(V1 + "/config", doc.replace("8011", "8020"), "If-Match", "\"2\"");
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.version()).isEqualTo(3);
         assertThat(ok.json().get("version").asLong()).isEqualTo(3);
@@ -323,16 +323,16 @@ class AdminApiTest {
     @Test
     void bodiesOver1MiBAre413AndNonJsonIs415() throws SQLException {
         String big = "{\"name\":\"chat\",\"ca_pem\":\"" + "a".repeat(1 << 20) + "\"}";
-        Api.Res tooBig = api.post(V1 + "/upstreams", big);
+        AdminClient.Response tooBig = api.post(V1 + "/upstreams", big);
         assertThat(tooBig.status()).isEqualTo(413);
         assertThat(tooBig.json().get("status").asInt()).isEqualTo(413);
 
         byte[] bytes = big.getBytes();
-        Api.Res chunked = api.send(api.request(V1 + "/upstreams").header("Content-Type", "application/json")
+        AdminClient.Response chunked = api.send(api.request(V1 + "/upstreams").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes))));
         assertThat(chunked.status()).as("a chunked body has no length to check up front").isEqualTo(413);
 
-        Api.Res text = api.send(api.request(V1 + "/upstreams").header("Content-Type", "text/plain")
+        AdminClient.Response text = api.send(api.request(V1 + "/upstreams").header("Content-Type", "text/plain")
                 .POST(HttpRequest.BodyPublishers.ofString(upstream("chat"))));
         assertThat(text.status()).isEqualTo(415);
         assertThat(text.header("Content-Type")).startsWith("application/problem+json");
@@ -341,7 +341,7 @@ class AdminApiTest {
 
     @Test
     void crossOriginRequestsAreRefusedAndTheOwnOriginIsAllowed() {
-        Api.Res evil = api.post(V1 + "/upstreams", upstream("chat"), "Origin", "http://evil.example");
+        AdminClient.Response evil = api.post(V1 + "/upstreams", upstream("chat"), "Origin", "http://evil.example");
         assertThat(evil.status()).isEqualTo(403);
         assertThat(evil.json().get("type").asText()).isEqualTo("urn:switchyard:problem:forbidden-origin");
         assertThat(evil.header("Access-Control-Allow-Origin")).isNull();
@@ -359,7 +359,7 @@ class AdminApiTest {
         JsonNode v1 = api.get(V1 + "/snapshots/1").json();
 
         assertThat(api.post(V1 + "/snapshots/1/rollback", "", "If-Match", "\"2\"").status()).as("decided on a stale version").isEqualTo(412);
-        Api.Res rb = api.post(V1 + "/snapshots/1/rollback", "", "If-Match", "\"3\"");
+        AdminClient.Response rb = api.post(V1 + "/snapshots/1/rollback", "", "If-Match", "\"3\"");
         assertThat(rb.status()).isEqualTo(200);
         assertThat(rb.version()).isEqualTo(4);
         assertThat(rb.json().get("version").asLong()).isEqualTo(4);
@@ -367,7 +367,7 @@ class AdminApiTest {
         assertThat(api.get(V1 + "/routes").json()).isEmpty();
         assertThat(api.get(V1 + "/upstreams/chat").json().get("targets")).hasSize(1);
 
-        Api.Res again = api.post(V1 + "/snapshots/1/rollback", "");
+        AdminClient.Response again = api.post(V1 + "/snapshots/1/rollback", "");
         assertThat(again.version()).as("rolling back to the same content changes nothing").isEqualTo(4);
         assertThat(api.post(V1 + "/snapshots/99/rollback", "").status()).isEqualTo(404);
         assertThat(api.post(V1 + "/snapshots/abc/rollback", "").status()).isEqualTo(400);
@@ -421,21 +421,21 @@ class AdminApiTest {
         api.post(V1 + "/upstreams", upstream("gone"));
         String doc = "{\"timeouts\":{\"read_ms\":300000},\"upstreams\":[" + upstream("chat", "127.0.0.1:8010") + "," + upstream("web", "127.0.0.1:8080")
                 + "],\"routes\":[" + route("ws", "/wss", "chat") + "," + route("site", "/", "web") + "]}";
-        Api.Res put = api.put(V1 + "/config", doc);
+        AdminClient.Response put = api.put(V1 + "/config", doc);
         assertThat(put.status()).isEqualTo(200);
         assertThat(put.version()).isEqualTo(2);
         assertThat(api.get(V1 + "/upstreams").json()).extracting(n -> n.get("name").asText()).containsExactly("chat", "web");
         assertThat(api.get(V1 + "/routes").json()).hasSize(2);
         assertThat(api.get(V1 + "/timeouts").json().get("read_ms").asLong()).isEqualTo(300000);
-        Api.Res same = api.put(V1 + "/config", api.get(V1 + "/config").body());
+        AdminClient.Response same = api.put(V1 + "/config", api.get(V1 + "/config").body());
         assertThat(same.version()).isEqualTo(2);
         assertThat(api.get(V1 + "/snapshots/2/diff/1").json().get("summary").asText()).contains("added upstream gone");
     }
 
     @Test
     void certificatesAreCheckedStoredWithoutKeyInResponsesAndKeptOnRoundTrip() throws SQLException {
-        TestCerts.Pair rsa = TestCerts.rsa();
-        Api.Res created = api.post(V1 + "/certificates", "{\"name\":\"site\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.pkcs8Pem()) + "}");
+        TestCerts.Pem rsa = TestCerts.rsa();
+        AdminClient.Response created = api.post(V1 + "/certificates", "{\"name\":\"site\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.keyPem()) + "}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         JsonNode c = created.json();
         assertThat(c.has("key_pem")).isFalse();
@@ -457,17 +457,17 @@ class AdminApiTest {
         // GET-edit-PUT without the key keeps the stored key.
         String doc = api.get(V1 + "/config").body();
         assertThat(doc).contains("\"upstreams\":[]");
-        Api.Res roundTrip = api.put(V1 + "/config", doc.replace("\"upstreams\":[]", "\"upstreams\":[" + upstream("chat") + "]"));
+        AdminClient.Response roundTrip = api.put(V1 + "/config", doc.replace("\"upstreams\":[]", "\"upstreams\":[" + upstream("chat") + "]"));
         assertThat(roundTrip.status()).as(roundTrip.body()).isEqualTo(200);
         assertThat(roundTrip.version()).isEqualTo(2);
         assertThat(rows("SELECT COUNT(*) FROM certificates WHERE key_pem LIKE '%PRIVATE KEY%'")).isEqualTo(1);
 
         // A new chain without its key cannot keep the old one.
-        TestCerts.Pair ec = TestCerts.ec();
-        Api.Res noKey = api.put(V1 + "/certificates/site", "{\"cert_pem\":" + q(ec.certPem()) + "}");
+        TestCerts.Pem ec = TestCerts.ec();
+        AdminClient.Response noKey = api.put(V1 + "/certificates/site", "{\"cert_pem\":" + q(ec.certPem()) + "}");
         assertThat(noKey.status()).isEqualTo(400);
         assertThat(noKey.errorFields()).containsExactly("key_pem");
-        Api.Res swapped = api.put(V1 + "/certificates/site", "{\"cert_pem\":" + q(ec.certPem()) + ",\"key_pem\":" + q(ec.traditionalPem()) + "}");
+        AdminClient.Response swapped = api.put(V1 + "/certificates/site", "{\"cert_pem\":" + q(ec.certPem()) + ",\"key_pem\":" + q(ec.traditionalKeyPem()) + "}");
         assertThat(swapped.status()).as(swapped.body()).isEqualTo(200);
         assertThat(swapped.json().get("snis")).extracting(JsonNode::asText).containsExactly("ec.example.com");
 
@@ -477,22 +477,22 @@ class AdminApiTest {
 
     @Test
     void expiredCertificatesAndMismatchedKeysAreRefusedNamingTheField() throws SQLException {
-        TestCerts.Pair rsa = TestCerts.rsa();
-        TestCerts.Pair old = TestCerts.expired();
-        Api.Res expired = api.post(V1 + "/certificates", "{\"name\":\"old\",\"cert_pem\":" + q(old.certPem()) + ",\"key_pem\":" + q(old.pkcs8Pem()) + "}");
+        TestCerts.Pem rsa = TestCerts.rsa();
+        TestCerts.Pem old = TestCerts.expired();
+        AdminClient.Response expired = api.post(V1 + "/certificates", "{\"name\":\"old\",\"cert_pem\":" + q(old.certPem()) + ",\"key_pem\":" + q(old.keyPem()) + "}");
         assertThat(expired.status()).isEqualTo(400);
         assertThat(expired.errorFields()).containsExactly("cert_pem");
         assertThat(expired.json().get("errors").get(0).get("message").asText()).contains("expired");
 
-        Api.Res mismatch = api.post(V1 + "/certificates", "{\"name\":\"x\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(TestCerts.otherRsa().pkcs8Pem()) + "}");
+        AdminClient.Response mismatch = api.post(V1 + "/certificates", "{\"name\":\"x\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(TestCerts.otherRsa().keyPem()) + "}");
         assertThat(mismatch.status()).isEqualTo(400);
         assertThat(mismatch.errorFields()).containsExactly("key_pem");
         assertThat(mismatch.json().get("errors").get(0).get("message").asText()).contains("does not match");
 
-        Api.Res wrongKind = api.post(V1 + "/certificates", "{\"name\":\"x\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(TestCerts.ec().pkcs8Pem()) + "}");
+        AdminClient.Response wrongKind = api.post(V1 + "/certificates", "{\"name\":\"x\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(TestCerts.ec().keyPem()) + "}");
         assertThat(wrongKind.errorFields()).containsExactly("key_pem");
 
-        Api.Res inConfig = api.put(V1 + "/config", "{\"certificates\":[{\"name\":\"old\",\"cert_pem\":" + q(old.certPem()) + ",\"key_pem\":" + q(old.pkcs8Pem()) + "}]}");
+        AdminClient.Response inConfig = api.put(V1 + "/config", "{\"certificates\":[{\"name\":\"old\",\"cert_pem\":" + q(old.certPem()) + ",\"key_pem\":" + q(old.keyPem()) + "}]}");
         assertThat(inConfig.status()).isEqualTo(400);
         assertThat(inConfig.errorFields()).containsExactly("certificates[0].cert_pem");
         assertThat(rows("SELECT COUNT(*) FROM snapshots")).isZero();
@@ -503,7 +503,7 @@ class AdminApiTest {
     void problemResponsesShareOneShapeForEveryStatus() {
         api.post(V1 + "/upstreams", upstream("chat"));
         api.post(V1 + "/routes", route("r", "/", "chat"));
-        Api.Res[] answers = {
+        AdminClient.Response[] answers = {
                 api.post(V1 + "/upstreams", "{}"),                                           // 400
                 api.get(V1 + "/routes/none"),                                                // 404
                 api.delete(V1 + "/upstreams/chat"),                                          // 409
@@ -512,7 +512,7 @@ class AdminApiTest {
         };
         int[] expected = {400, 404, 409, 412, 415};
         for (int i = 0; i < answers.length; i++) {
-            Api.Res r = answers[i];
+            AdminClient.Response r = answers[i];
             assertThat(r.status()).isEqualTo(expected[i]);
             assertThat(r.header("Content-Type")).startsWith("application/problem+json");
             JsonNode p = r.json();
@@ -523,7 +523,7 @@ class AdminApiTest {
 
     @Test
     void openapiDocumentIsServed() {
-        Api.Res r = api.get("/openapi.yaml");
+        AdminClient.Response r = api.get("/openapi.yaml");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).startsWith("openapi: 3.1");
     }
@@ -534,7 +534,7 @@ class AdminApiTest {
         api.post(V1 + "/routes", route("ws", "/wss", "chat"));
         cp.close();
         cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null));
-        api = new Api(cp.adminAddress());
+        api = AdminClient.at(cp.adminAddress());
         assertThat(api.get(V1 + "/snapshots/current").json().get("version").asLong()).isEqualTo(2);
         assertThat(api.get(V1 + "/routes/ws").status()).isEqualTo(200);
         assertThat(api.post(V1 + "/upstreams", upstream("web")).version()).isEqualTo(3);

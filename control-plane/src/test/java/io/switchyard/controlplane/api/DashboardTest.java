@@ -1,6 +1,6 @@
 package io.switchyard.controlplane.api;
 
-import io.switchyard.controlplane.Api;
+import io.switchyard.testkit.AdminClient;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.testing.FleetNodeClient;
@@ -91,7 +91,7 @@ class DashboardTest {
     }
 
     Events subscribe() throws Exception {
-        HttpResponse<InputStream> r = http.send(new Api(cp.adminAddress(), ADMIN).request("/api/v1/events", "Accept", "text/event-stream").GET().build(),
+        HttpResponse<InputStream> r = http.send(AdminClient.at(cp.adminAddress()).withToken(ADMIN).request("/api/v1/events", "Accept", "text/event-stream").GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
@@ -105,15 +105,15 @@ class DashboardTest {
         assertThat(first.next("ready")).isEqualTo("{\"version\":0}");
         assertThat(second.next("ready")).isEqualTo("{\"version\":0}");
 
-        Api.Res w = new Api(cp.adminAddress(), ADMIN).post("/api/v1/upstreams", "{\"name\":\"app\",\"targets\":[{\"address\":\"127.0.0.1:9\"}]}");
+        AdminClient.Response w = AdminClient.at(cp.adminAddress()).withToken(ADMIN).post("/api/v1/upstreams", "{\"name\":\"app\",\"targets\":[{\"address\":\"127.0.0.1:9\"}]}");
         assertThat(w.status()).isEqualTo(201);
 
         assertThat(first.next("version")).isEqualTo("{\"version\":1}");
         assertThat(second.next("version")).isEqualTo("{\"version\":1}");
-        new Api(cp.adminAddress(), ADMIN).post("/api/v1/upstreams", "{\"name\":\"other\"}");
+        AdminClient.at(cp.adminAddress()).withToken(ADMIN).post("/api/v1/upstreams", "{\"name\":\"other\"}");
         assertThat(first.next("version")).isEqualTo("{\"version\":2}");
         // A rollback is a commit too.
-        assertThat(new Api(cp.adminAddress(), ADMIN).post("/api/v1/snapshots/1/rollback", "").status()).isEqualTo(200);
+        assertThat(AdminClient.at(cp.adminAddress()).withToken(ADMIN).post("/api/v1/snapshots/1/rollback", "").status()).isEqualTo(200);
         assertThat(first.next("version")).isEqualTo("{\"version\":3}");
     }
 
@@ -134,13 +134,13 @@ class DashboardTest {
 
     @Test
     void thePageIsServedWithoutTheTokenWhileTheApiAndTheEventStreamStayProtected() {
-        Api anonymous = new Api(cp.adminAddress());
-        Api.Res page = anonymous.get("/");
+        AdminClient anonymous = AdminClient.at(cp.adminAddress());
+        AdminClient.Response page = anonymous.get("/");
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.header("Content-Type")).startsWith("text/html");
         assertThat(page.body()).contains("<title>Switchyard</title>").contains("/dashboard.js").contains("/dashboard.css");
         assertThat(page.header("Content-Security-Policy")).contains("script-src 'self'").contains("frame-ancestors 'none'");
-        Api.Res script = anonymous.get("/dashboard.js");
+        AdminClient.Response script = anonymous.get("/dashboard.js");
         assertThat(script.status()).isEqualTo(200);
         assertThat(script.header("Content-Type")).startsWith("text/javascript");
         assertThat(script.body()).contains("/api/v1/events").contains("Authorization");
@@ -148,13 +148,13 @@ class DashboardTest {
 
         assertThat(anonymous.get("/api/v1/fleet/nodes").status()).isEqualTo(401);
         assertThat(anonymous.get("/api/v1/events", "Accept", "text/event-stream").status()).isEqualTo(401);
-        assertThat(new Api(cp.adminAddress(), "wrong").get("/api/v1/events", "Accept", "text/event-stream").status()).isEqualTo(401);
-        Api.Res notAStreamClient = new Api(cp.adminAddress(), ADMIN).get("/api/v1/events");
+        assertThat(AdminClient.at(cp.adminAddress()).withToken("wrong").get("/api/v1/events", "Accept", "text/event-stream").status()).isEqualTo(401);
+        AdminClient.Response notAStreamClient = AdminClient.at(cp.adminAddress()).withToken(ADMIN).get("/api/v1/events");
         assertThat(notAStreamClient.status()).isEqualTo(406);
         assertThat(notAStreamClient.body()).contains("Accept: text/event-stream");
         assertThat(anonymous.post("/", "{}").status()).as("only GET is open").isIn(401, 405);
         assertThat(anonymous.get("/other.js").status()).as("nothing else is open").isEqualTo(401);
-        assertThat(new Api(cp.adminAddress(), ADMIN).get("/api/v1/events", "Origin", "http://evil.example").status())
+        assertThat(AdminClient.at(cp.adminAddress()).withToken(ADMIN).get("/api/v1/events", "Origin", "http://evil.example").status())
                 .as("another origin's page cannot watch").isEqualTo(403);
     }
 }

@@ -1,5 +1,6 @@
 package io.switchyard.controlplane.api;
 
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,7 +17,6 @@ import io.switchyard.config.Route;
 import io.switchyard.config.Target;
 import io.switchyard.config.Timeouts;
 import io.switchyard.config.Upstream;
-import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.fleet.FleetHub;
@@ -74,7 +74,7 @@ class OpenApiContractTest {
 
     @Test
     void theServedDocumentIsTheRepositoryFile() throws Exception {
-        Api.Res served = new Api(cp.adminAddress()).get("/openapi.yaml");
+        AdminClient.Response served = AdminClient.at(cp.adminAddress()).get("/openapi.yaml");
         assertThat(new YAMLMapper().readTree(served.body())).isEqualTo(spec);
         assertThat(spec.get("openapi").asText()).startsWith("3.1");
     }

@@ -1,11 +1,11 @@
 package io.switchyard.controlplane.api;
 
+import io.switchyard.testkit.TestCerts;
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
-import io.switchyard.controlplane.TestCerts;
 import io.switchyard.controlplane.testing.TestStore;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -24,7 +24,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
-import static io.switchyard.controlplane.Api.q;
+import static io.switchyard.testkit.AdminClient.q;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -43,7 +43,7 @@ class OpenApiResponsesTest {
     @TempDir
     Path dir;
     ControlPlane cp;
-    Api api;
+    AdminClient api;
     JsonNode spec;
     final List<String> checked = new ArrayList<>();
 
@@ -51,7 +51,7 @@ class OpenApiResponsesTest {
     void start() throws Exception {
         store = TestStore.create(kind, dir);
         cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null));
-        api = new Api(cp.adminAddress());
+        api = AdminClient.at(cp.adminAddress());
         try (InputStream in = getClass().getResourceAsStream("/openapi.yaml")) {
             spec = new YAMLMapper().readTree(in);
         }
@@ -65,8 +65,8 @@ class OpenApiResponsesTest {
 
     @Test
     void everyOperationAnswersWhatTheSpecDocuments() {
-        TestCerts.Pair rsa = TestCerts.rsa();
-        String cert = "{\"name\":\"site\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.pkcs8Pem()) + "}";
+        TestCerts.Pem rsa = TestCerts.rsa();
+        String cert = "{\"name\":\"site\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.keyPem()) + "}";
 
         check("get", "/api/v1/snapshots/current", api.get("/api/v1/snapshots/current"), 200);
         check("post", "/api/v1/upstreams", api.post("/api/v1/upstreams", "{\"name\":\"chat\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}"), 201);
@@ -77,7 +77,7 @@ class OpenApiResponsesTest {
         check("post", "/api/v1/upstreams", api.post("/api/v1/upstreams", "{\"name\":\"" + "a".repeat(1 << 20) + "\"}"), 413);
         check("post", "/api/v1/upstreams", api.post("/api/v1/upstreams", "{\"name\":\"y\"}", "Origin", "http://evil.example"), 403);
         check("get", "/api/v1/upstreams", api.get("/api/v1/upstreams"), 200);
-        Api.Res chat = api.get("/api/v1/upstreams/chat");
+        AdminClient.Response chat = api.get("/api/v1/upstreams/chat");
         check("get", "/api/v1/upstreams/{name}", chat, 200);
         check("get", "/api/v1/upstreams/{name}", api.get("/api/v1/upstreams/none"), 404);
         check("put", "/api/v1/upstreams/{name}", api.put("/api/v1/upstreams/chat", "{\"balance\":\"ip_hash\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}"), 200);
@@ -95,7 +95,7 @@ class OpenApiResponsesTest {
         check("put", "/api/v1/certificates/{name}", api.put("/api/v1/certificates/site", "{\"cert_pem\":" + q(rsa.certPem()) + ",\"default\":true}"), 200);
         check("get", "/api/v1/timeouts", api.get("/api/v1/timeouts"), 200);
         check("put", "/api/v1/timeouts", api.put("/api/v1/timeouts", "{\"read_ms\":300000}"), 200);
-        Api.Res config = api.get("/api/v1/config");
+        AdminClient.Response config = api.get("/api/v1/config");
         check("get", "/api/v1/config", config, 200);
         check("put", "/api/v1/config", api.put("/api/v1/config", config.body(), "If-Match", config.header("ETag")), 200);
         check("put", "/api/v1/config", api.put("/api/v1/config", config.body(), "If-Match", "\"1\""), 412);
@@ -188,7 +188,7 @@ class OpenApiResponsesTest {
             ws.sendText("{\"type\":\"hello\",\"node_id\":\"n1\",\"software_version\":\"t\",\"address\":null,\"applied_version\":0,\"open_tunnels\":1}", true).join();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                     .until(() -> api.get("/api/v1/fleet/nodes").body().contains("\"open_tunnels\":1"));
-            Api.Res list = api.get("/api/v1/tunnels");
+            AdminClient.Response list = api.get("/api/v1/tunnels");
             check("get", "/api/v1/tunnels", list, 200);
             assertThat(list.json().at("/tunnels/0/node_id").asText()).isEqualTo("n1");
             check("get", "/api/v1/upstreams/{name}/health", api.get("/api/v1/upstreams/chat/health"), 200);
@@ -217,7 +217,7 @@ class OpenApiResponsesTest {
         return buf.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    private void check(String method, String template, Api.Res r, int status) {
+    private void check(String method, String template, AdminClient.Response r, int status) {
         String where = method.toUpperCase() + " " + template + " -> " + r.status();
         assertThat(r.status()).as(where + " " + r.body()).isEqualTo(status);
         JsonNode response = resolve(spec.at("/paths/" + pointer(template) + "/" + method + "/responses/" + status));

@@ -1,7 +1,7 @@
 package io.switchyard.controlplane.api;
 
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import org.junit.jupiter.api.AfterEach;
@@ -24,12 +24,12 @@ class RouteOriginApiTest {
     @TempDir
     Path dir;
     ControlPlane cp;
-    Api api;
+    AdminClient api;
 
     @BeforeEach
     void start() {
         cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), dir.resolve("cp.db"), null, null));
-        api = new Api(cp.adminAddress());
+        api = AdminClient.at(cp.adminAddress());
         assertThat(api.post(V1 + "/upstreams", "{\"name\":\"api\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}").status()).isEqualTo(201);
     }
 
@@ -44,7 +44,7 @@ class RouteOriginApiTest {
 
     @Test
     void aRoutesOriginPolicyIsStoredReturnedAndInTheDocument() throws Exception {
-        Api.Res created = api.post(V1 + "/routes", route(POLICY));
+        AdminClient.Response created = api.post(V1 + "/routes", route(POLICY));
         assertThat(created.status()).isEqualTo(201);
         JsonNode origin = created.json().get("origin");
         assertThat(origin.get("allow").get(1).asText()).isEqualTo("https://*.example.com");
@@ -57,7 +57,7 @@ class RouteOriginApiTest {
         assertThat(doc.get("routes").get(0).get("origin")).isEqualTo(read);
 
         // Narrowed through the API: the new policy replaces the old one whole; absent fields take their defaults.
-        Api.Res narrowed = api.put(V1 + "/routes/api", route("{\"allow\":[\"https://other.example.org\"]}"));
+        AdminClient.Response narrowed = api.put(V1 + "/routes/api", route("{\"allow\":[\"https://other.example.org\"]}"));
         assertThat(narrowed.status()).isEqualTo(200);
         JsonNode now = api.get(V1 + "/routes/api").json().get("origin");
         assertThat(now.get("allow")).hasSize(1);
@@ -73,22 +73,22 @@ class RouteOriginApiTest {
     @Test
     void badPatternsAreProblemsNamingTheFieldAndChangeNothing() {
         long before = api.get(V1 + "/snapshots/current").json().get("version").asLong();
-        Api.Res r = api.post(V1 + "/routes", route("{\"allow\":[\"app.example.com\",\"https://a.*.example.com\"]}"));
+        AdminClient.Response r = api.post(V1 + "/routes", route("{\"allow\":[\"app.example.com\",\"https://a.*.example.com\"]}"));
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.header("Content-Type")).startsWith("application/problem+json");
         assertThat(r.errorFields()).containsExactly("origin.allow[0]", "origin.allow[1]");
         assertThat(r.json().get("errors").get(0).get("message").asText()).contains("\"app.example.com\" (expected: an origin");
 
-        Api.Res star = api.post(V1 + "/routes", route("{\"allow\":[\"*\"],\"credentials\":true}"));
+        AdminClient.Response star = api.post(V1 + "/routes", route("{\"allow\":[\"*\"],\"credentials\":true}"));
         assertThat(star.status()).isEqualTo(400);
         assertThat(star.errorFields()).containsExactly("origin.allow[0]");
         assertThat(star.json().get("errors").get(0).get("message").asText()).contains("not with credentials");
 
-        Api.Res mode = api.post(V1 + "/routes", route("{\"allow\":[],\"websocket\":\"maybe\"}"));
+        AdminClient.Response mode = api.post(V1 + "/routes", route("{\"allow\":[],\"websocket\":\"maybe\"}"));
         assertThat(mode.status()).isEqualTo(400);
         assertThat(mode.errorFields()).containsExactly("origin.websocket");
 
-        Api.Res whole = api.put(V1 + "/config", "{\"upstreams\":[{\"name\":\"api\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}],"
+        AdminClient.Response whole = api.put(V1 + "/config", "{\"upstreams\":[{\"name\":\"api\",\"targets\":[{\"address\":\"127.0.0.1:8010\"}]}],"
                 + "\"routes\":[" + route("{\"allow\":[\"https://ok.example.com\",\"ftp://files.example.com\"]}") + "]}");
         assertThat(whole.status()).isEqualTo(400);
         assertThat(whole.errorFields()).containsExactly("routes[0].origin.allow[1]");

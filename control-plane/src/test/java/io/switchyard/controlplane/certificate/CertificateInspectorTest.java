@@ -1,10 +1,10 @@
 package io.switchyard.controlplane.certificate;
 
+import io.switchyard.testkit.TestCerts;
 import io.switchyard.pem.Der;
 
 import io.switchyard.config.Certificate;
 import io.switchyard.config.ConfigException;
-import io.switchyard.controlplane.TestCerts;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -21,27 +21,27 @@ class CertificateInspectorTest {
 
     @Test
     void acceptsRsaKeysAsPkcs8AndAsPkcs1() {
-        TestCerts.Pair rsa = TestCerts.rsa();
-        assertThat(rsa.traditionalPem()).startsWith("-----BEGIN RSA PRIVATE KEY-----");
-        CertificateInspector.Details d = CertificateInspector.check(cert(rsa.certPem(), rsa.pkcs8Pem()), Instant.now()).details();
+        TestCerts.Pem rsa = TestCerts.rsa();
+        assertThat(rsa.traditionalKeyPem()).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+        CertificateInspector.Details d = CertificateInspector.check(cert(rsa.certPem(), rsa.keyPem()), Instant.now()).details();
         assertThat(d.subject()).isEqualTo("CN=example.com");
         assertThat(d.dnsNames()).containsExactly("example.com", "www.example.com");
         assertThat(d.chainLength()).isEqualTo(1);
-        assertThat(CertificateInspector.check(cert(rsa.certPem(), rsa.traditionalPem()), Instant.now()).pkcs8KeyPem())
-                .as("PKCS#1 is stored as the PKCS#8 the JDK itself writes").isEqualTo(rsa.pkcs8Pem());
-        assertThat(CertificateInspector.check(cert(rsa.certPem(), rsa.pkcs8Pem()), Instant.now()).pkcs8KeyPem()).isEqualTo(rsa.pkcs8Pem());
+        assertThat(CertificateInspector.check(cert(rsa.certPem(), rsa.traditionalKeyPem()), Instant.now()).pkcs8KeyPem())
+                .as("PKCS#1 is stored as the PKCS#8 the JDK itself writes").isEqualTo(rsa.keyPem());
+        assertThat(CertificateInspector.check(cert(rsa.certPem(), rsa.keyPem()), Instant.now()).pkcs8KeyPem()).isEqualTo(rsa.keyPem());
         assertThat(CertificateInspector.check(cert(rsa.certPem(), null), Instant.now()).pkcs8KeyPem()).isNull();
     }
 
     @Test
     void acceptsEcKeysAsPkcs8AndAsSec1WithOrWithoutTheirCurve() {
-        TestCerts.Pair ec = TestCerts.ec();
-        assertThat(ec.traditionalPem()).startsWith("-----BEGIN EC PRIVATE KEY-----");
-        CertificateInspector.check(cert(ec.certPem(), ec.pkcs8Pem()), Instant.now());
-        assertThat(CertificateInspector.check(cert(ec.certPem(), ec.traditionalPem()), Instant.now()).pkcs8KeyPem())
-                .as("SEC1 without its curve gets the certificate's curve in PKCS#8").isEqualTo(ec.pkcs8Pem());
+        TestCerts.Pem ec = TestCerts.ec();
+        assertThat(ec.traditionalKeyPem()).startsWith("-----BEGIN EC PRIVATE KEY-----");
+        CertificateInspector.check(cert(ec.certPem(), ec.keyPem()), Instant.now());
+        assertThat(CertificateInspector.check(cert(ec.certPem(), ec.traditionalKeyPem()), Instant.now()).pkcs8KeyPem())
+                .as("SEC1 without its curve gets the certificate's curve in PKCS#8").isEqualTo(ec.keyPem());
         // openssl writes SEC1 with the named curve in [0]; build that form too (prime256v1).
-        byte[] sec1 = Base64.getMimeDecoder().decode(ec.traditionalPem().replaceAll("-----[A-Z ]+-----", ""));
+        byte[] sec1 = Base64.getMimeDecoder().decode(ec.traditionalKeyPem().replaceAll("-----[A-Z ]+-----", ""));
         byte[] curve = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
         byte[] withCurve = withContext0(sec1, curve);
         CertificateInspector.check(cert(ec.certPem(), TestCerts.pem("EC PRIVATE KEY", withCurve)), Instant.now());
@@ -51,15 +51,15 @@ class CertificateInspectorTest {
     @Test
     void aChainWithMoreThanOneCertificateIsReadInOrder() {
         String chain = TestCerts.rsa().certPem() + TestCerts.ec().certPem();
-        CertificateInspector.Details d = CertificateInspector.check(cert(chain, TestCerts.rsa().pkcs8Pem()), Instant.now()).details();
+        CertificateInspector.Details d = CertificateInspector.check(cert(chain, TestCerts.rsa().keyPem()), Instant.now()).details();
         assertThat(d.chainLength()).isEqualTo(2);
         assertThat(d.subject()).isEqualTo("CN=example.com");
     }
 
     @Test
     void refusesAnExpiredCertificateOnCertPem() {
-        TestCerts.Pair old = TestCerts.expired();
-        assertThatThrownBy(() -> CertificateInspector.check(cert(old.certPem(), old.pkcs8Pem()), Instant.now()))
+        TestCerts.Pem old = TestCerts.expired();
+        assertThatThrownBy(() -> CertificateInspector.check(cert(old.certPem(), old.keyPem()), Instant.now()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> {
                     assertThat(e.violations()).singleElement().satisfies(v -> {
                         assertThat(v.field()).isEqualTo("cert_pem");
@@ -71,20 +71,20 @@ class CertificateInspectorTest {
 
     @Test
     void refusesAKeyOfAnotherCertificateOrAnotherKindOnKeyPem() {
-        TestCerts.Pair rsa = TestCerts.rsa();
-        assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), TestCerts.otherRsa().traditionalPem()), Instant.now()))
+        TestCerts.Pem rsa = TestCerts.rsa();
+        assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), TestCerts.otherRsa().traditionalKeyPem()), Instant.now()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("key_pem"))
                 .hasMessageContaining("does not match");
-        assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), TestCerts.ec().traditionalPem()), Instant.now()))
+        assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), TestCerts.ec().traditionalKeyPem()), Instant.now()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("key_pem"));
-        assertThatThrownBy(() -> CertificateInspector.check(cert(TestCerts.ec().certPem(), rsa.pkcs8Pem()), Instant.now()))
+        assertThatThrownBy(() -> CertificateInspector.check(cert(TestCerts.ec().certPem(), rsa.keyPem()), Instant.now()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("key_pem"))
                 .hasMessageContaining("RSA key does not match the certificate's EC");
     }
 
     @Test
     void refusesUnreadableOrEncryptedPemWithTheField() {
-        TestCerts.Pair rsa = TestCerts.rsa();
+        TestCerts.Pem rsa = TestCerts.rsa();
         assertThatThrownBy(() -> CertificateInspector.check(cert("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", null), Instant.now()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.violations().get(0).field()).isEqualTo("cert_pem"));
         assertThatThrownBy(() -> CertificateInspector.check(cert(rsa.certPem(), "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"), Instant.now()))

@@ -1,11 +1,12 @@
 package io.switchyard.controlplane.fleet;
 
+import io.switchyard.testkit.TestCerts;
+import io.switchyard.testkit.AdminClient;
+import io.switchyard.testkit.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchyard.config.ConfigCodec;
-import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
-import io.switchyard.controlplane.TestCerts;
 import io.switchyard.fleet.FleetMessage;
 import io.switchyard.controlplane.testing.FleetNodeClient;
 import io.switchyard.controlplane.testing.TestStore;
@@ -18,8 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Path;
@@ -30,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
-import static io.switchyard.controlplane.Api.q;
+import static io.switchyard.testkit.AdminClient.q;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -48,14 +47,14 @@ class FleetChannelTest {
     @TempDir
     Path dir;
     ControlPlane cp;
-    Api api;
+    AdminClient api;
     final List<FleetNodeClient> nodes = new ArrayList<>();
 
     @BeforeEach
     void start() {
         store = TestStore.create(kind, dir);
         cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, CLUSTER_TOKEN));
-        api = new Api(cp.adminAddress());
+        api = AdminClient.at(cp.adminAddress());
     }
 
     @AfterEach
@@ -85,8 +84,8 @@ class FleetChannelTest {
         // A new control plane on the same database: the next write starts from the rows.
         cp.close();
         cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, CLUSTER_TOKEN));
-        api = new Api(cp.adminAddress());
-        Api.Res post = api.post("/api/v1/routes", "{\"name\":\"r\",\"upstream\":\"app\"}");
+        api = AdminClient.at(cp.adminAddress());
+        AdminClient.Response post = api.post("/api/v1/routes", "{\"name\":\"r\",\"upstream\":\"app\"}");
         assertThat(post.status()).isEqualTo(201);
         assertThat(post.version()).isEqualTo(2);
 
@@ -143,13 +142,13 @@ class FleetChannelTest {
 
     @Test
     void pushesCarryPrivateKeysThatTheApiNeverShows() throws Exception {
-        TestCerts.Pair rsa = TestCerts.rsa();
-        api.post("/api/v1/certificates", "{\"name\":\"site\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.traditionalPem()) + "}");
+        TestCerts.Pem rsa = TestCerts.rsa();
+        api.post("/api/v1/certificates", "{\"name\":\"site\",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.traditionalKeyPem()) + "}");
         FleetNodeClient n = connect("edge-1", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-1", "0.1.0", null, 0, 0));
         FleetMessage.SnapshotPush s = n.nextSnapshot();
         assertThat(s.config().certificate("site").orElseThrow().keyPem())
-                .as("sent as PKCS#1, stored and pushed as PKCS#8").isEqualTo(rsa.pkcs8Pem());
+                .as("sent as PKCS#1, stored and pushed as PKCS#8").isEqualTo(rsa.keyPem());
         assertThat(api.get("/api/v1/snapshots/1").body()).doesNotContain("PRIVATE KEY");
     }
 
@@ -208,17 +207,17 @@ class FleetChannelTest {
         assertThat(b.nextSnapshot().version()).isEqualTo(v);
         a.send(new FleetMessage.Ack(v));
 
-        Api.Res timedOut = api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=300");
+        AdminClient.Response timedOut = api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=300");
         assertThat(timedOut.status()).isEqualTo(408);
         assertThat(timedOut.header("Content-Type")).startsWith("application/problem+json");
         assertThat(timedOut.json().get("lagging")).extracting(n -> n.get("node_id").asText()).containsExactly("edge-b");
 
-        CompletableFuture<Api.Res> waiting = CompletableFuture.supplyAsync(() -> api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=20000"));
+        CompletableFuture<AdminClient.Response> waiting = CompletableFuture.supplyAsync(() -> api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=20000"));
         // The request is parked in the hub, not answered yet: wait until the hub holds it.
         await().atMost(Duration.ofSeconds(5)).until(() -> cp.fleetWaiters() == 1);
         assertThat(waiting).isNotDone();
         b.send(new FleetMessage.Ack(v));
-        Api.Res done = waiting.get(10, TimeUnit.SECONDS);
+        AdminClient.Response done = waiting.get(10, TimeUnit.SECONDS);
         assertThat(done.status()).isEqualTo(200);
         assertThat(done.json().get("nodes")).extracting(n -> n.get("status").asText()).containsOnly("in_sync");
 
@@ -239,7 +238,7 @@ class FleetChannelTest {
     void withAnAdminTokenTooANodeNeedsOnlyTheClusterToken() throws Exception {
         cp.close();
         cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), "admin-s3cret", CLUSTER_TOKEN));
-        api = new Api(cp.adminAddress(), "admin-s3cret");
+        api = AdminClient.at(cp.adminAddress()).withToken("admin-s3cret");
         FleetNodeClient n = connect("edge-7", CLUSTER_TOKEN);
         n.send(new FleetMessage.Hello("edge-7", "0.1.0", null, 0, 0));
         await().atMost(5, TimeUnit.SECONDS).until(() -> node("edge-7") != null && node("edge-7").get("status").asText().equals("in_sync"));
@@ -249,8 +248,8 @@ class FleetChannelTest {
 
     @Test
     void aMissingNodeIdIsRefusedAtUpgrade() {
-        assertThatThrownBy(() -> HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + CLUSTER_TOKEN)
-                .buildAsync(URI.create("ws://127.0.0.1:" + cp.adminAddress().getPort() + FleetMessage.STREAM_PATH), FleetNodeClient.manual()).join())
+        assertThatThrownBy(() -> WsClient.to("ws://127.0.0.1:" + cp.adminAddress().getPort() + FleetMessage.STREAM_PATH)
+                .bearer(CLUSTER_TOKEN).connect())
                 .cause().isInstanceOfSatisfying(WebSocketHandshakeException.class, e -> assertThat(e.getResponse().statusCode()).isEqualTo(400));
     }
 

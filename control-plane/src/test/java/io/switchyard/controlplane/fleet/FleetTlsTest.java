@@ -2,7 +2,7 @@ package io.switchyard.controlplane.fleet;
 
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
-import io.switchyard.controlplane.testing.TestPki;
+import io.switchyard.testkit.TestPki;
 import io.switchyard.controlplane.testing.FleetNodeClient;
 import io.switchyard.controlplane.tls.PemFiles;
 import io.switchyard.fleet.FleetMessage;

@@ -1,7 +1,7 @@
 package io.switchyard.controlplane.fleet;
 
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.testing.FleetNodeClient;
@@ -38,8 +38,8 @@ class SharedDatabaseTest {
     TestStore store;
     ControlPlane a;
     ControlPlane b;
-    Api apiA;
-    Api apiB;
+    AdminClient apiA;
+    AdminClient apiB;
     final List<FleetNodeClient> nodes = new ArrayList<>();
 
     @BeforeEach
@@ -47,8 +47,8 @@ class SharedDatabaseTest {
         store = TestStore.create(TestStore.Kind.POSTGRESQL, dir);
         a = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null));
         b = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null));
-        apiA = new Api(a.adminAddress());
-        apiB = new Api(b.adminAddress());
+        apiA = AdminClient.at(a.adminAddress());
+        apiB = AdminClient.at(b.adminAddress());
     }
 
     @AfterEach
@@ -67,7 +67,7 @@ class SharedDatabaseTest {
         return n;
     }
 
-    static JsonNode node(Api api, String id) {
+    static JsonNode node(AdminClient api, String id) {
         for (JsonNode n : api.get("/api/v1/fleet/nodes").json().get("nodes")) if (n.get("node_id").asText().equals(id)) return n;
         return null;
     }
@@ -100,8 +100,8 @@ class SharedDatabaseTest {
         // A cannot know of edge-b (on a loaded machine that can take longer than the write below).
         await().atMost(10, TimeUnit.SECONDS).until(() -> node(apiA, "edge-b") != null && node(apiB, "edge-a") != null);
         long v = apiA.post("/api/v1/upstreams", "{\"name\":\"chat\"}").version();
-        for (Api api : List.of(apiA, apiB)) {
-            Api.Res r = api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=10000");
+        for (AdminClient api : List.of(apiA, apiB)) {
+            AdminClient.Response r = api.get("/api/v1/fleet/nodes?min_version=" + v + "&wait_ms=10000");
             assertThat(r.status()).as(r.toString()).isEqualTo(200);
             JsonNode ns = r.json().get("nodes");
             assertThat(ns).hasSize(2);
@@ -127,10 +127,10 @@ class SharedDatabaseTest {
         int writers = 20;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
         CountDownLatch go = new CountDownLatch(1);
-        List<Future<Api.Res>> results = new ArrayList<>();
+        List<Future<AdminClient.Response>> results = new ArrayList<>();
         for (int i = 0; i < writers; i++) {
             int n = i;
-            Api api = n % 2 == 0 ? apiA : apiB;
+            AdminClient api = n % 2 == 0 ? apiA : apiB;
             results.add(pool.submit(() -> {
                 go.await();
                 return api.post("/api/v1/upstreams", "{\"name\":\"u" + n + "\"}");
@@ -139,7 +139,7 @@ class SharedDatabaseTest {
         go.countDown();
         Map<Long, Integer> versionToWriter = new TreeMap<>();
         for (int i = 0; i < writers; i++) {
-            Api.Res r = results.get(i).get(30, TimeUnit.SECONDS);
+            AdminClient.Response r = results.get(i).get(30, TimeUnit.SECONDS);
             assertThat(r.status()).as(r.toString()).isEqualTo(201);
             assertThat(versionToWriter.put(r.version(), i)).as("version %d acknowledged twice", r.version()).isNull();
         }

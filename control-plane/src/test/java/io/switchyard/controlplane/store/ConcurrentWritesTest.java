@@ -1,7 +1,7 @@
 package io.switchyard.controlplane.store;
 
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.controlplane.testing.TestStore;
@@ -53,11 +53,11 @@ class ConcurrentWritesTest {
     @Test
     void twentyConcurrentWritersAreAllAcknowledgedWithDistinctGaplessVersions() throws Exception {
         try (ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null))) {
-            Api api = new Api(cp.adminAddress());
+            AdminClient api = AdminClient.at(cp.adminAddress());
             api.post("/api/v1/upstreams", "{\"name\":\"pool\"}");
             ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
             CountDownLatch go = new CountDownLatch(1);
-            List<Future<Api.Res>> results = new ArrayList<>();
+            List<Future<AdminClient.Response>> results = new ArrayList<>();
             for (int i = 0; i < WRITERS; i++) {
                 int n = i;
                 results.add(pool.submit(() -> {
@@ -71,7 +71,7 @@ class ConcurrentWritesTest {
             go.countDown();
             Map<Long, Integer> versionToWriter = new TreeMap<>();
             for (int i = 0; i < WRITERS; i++) {
-                Api.Res r = results.get(i).get();
+                AdminClient.Response r = results.get(i).get();
                 assertThat(r.status()).as(r.toString()).isEqualTo(201);
                 assertThat(versionToWriter.put(r.version(), i)).as("version %d acknowledged twice", r.version()).isNull();
             }

@@ -1,7 +1,7 @@
 package io.switchyard.controlplane.store;
 
+import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchyard.controlplane.Api;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneMain;
 import io.switchyard.controlplane.ControlPlaneSettings;
@@ -42,7 +42,7 @@ class CrashSafetyTest {
         Process child = startChild(db);
         try {
             int port = readPort(child);
-            Api api = new Api(new InetSocketAddress("127.0.0.1", port));
+            AdminClient api = AdminClient.at(new InetSocketAddress("127.0.0.1", port));
             Map<String, Long> acked = new ConcurrentHashMap<>();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger sent = new AtomicInteger();
@@ -54,7 +54,7 @@ class CrashSafetyTest {
                         String name = "w" + writer + "-" + i;
                         sent.incrementAndGet();
                         try {
-                            Api.Res r = api.post("/api/v1/upstreams", "{\"name\":\"" + name + "\",\"targets\":[{\"address\":\"127.0.0.1:" + (1000 + i % 60000) + "\"}]}");
+                            AdminClient.Response r = api.post("/api/v1/upstreams", "{\"name\":\"" + name + "\",\"targets\":[{\"address\":\"127.0.0.1:" + (1000 + i % 60000) + "\"}]}");
                             if (r.status() == 201) acked.put(name, r.version());
                         } catch (UncheckedIOException | IllegalStateException e) {
                             return; // the process is gone
@@ -74,7 +74,7 @@ class CrashSafetyTest {
 
             assertThat(integrityCheck(db)).isEqualTo("ok");
             try (ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), db, null, null))) {
-                Api again = new Api(cp.adminAddress());
+                AdminClient again = AdminClient.at(cp.adminAddress());
                 long current = again.get("/api/v1/snapshots/current").json().get("version").asLong();
                 assertThat(current).isGreaterThanOrEqualTo(acked.size());
                 Set<String> present = new HashSet<>();

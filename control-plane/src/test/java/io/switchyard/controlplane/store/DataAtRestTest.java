@@ -1,9 +1,9 @@
 package io.switchyard.controlplane.store;
 
-import io.switchyard.controlplane.Api;
+import io.switchyard.testkit.TestCerts;
+import io.switchyard.testkit.AdminClient;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
-import io.switchyard.controlplane.TestCerts;
 import io.switchyard.controlplane.testing.TestStore;
 import io.switchyard.fleet.FleetMessage;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
-import static io.switchyard.controlplane.Api.q;
+import static io.switchyard.testkit.AdminClient.q;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,15 +63,15 @@ class DataAtRestTest {
         return new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), store.location(), null, null);
     }
 
-    Api start(ControlPlaneSettings s) {
+    AdminClient start(ControlPlaneSettings s) {
         if (cp != null) cp.close();
         cp = ControlPlane.start(s);
-        return new Api(cp.adminAddress());
+        return AdminClient.at(cp.adminAddress());
     }
 
     static String certificate(String name) {
-        TestCerts.Pair rsa = TestCerts.rsa();
-        return "{\"name\":" + q(name) + ",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.pkcs8Pem()) + "}";
+        TestCerts.Pem rsa = TestCerts.rsa();
+        return "{\"name\":" + q(name) + ",\"cert_pem\":" + q(rsa.certPem()) + ",\"key_pem\":" + q(rsa.keyPem()) + "}";
     }
 
     /** Every stored key_pem and every stored snapshot document, as text. */
@@ -115,17 +115,17 @@ class DataAtRestTest {
 
     @Test
     void withASecretKeyPrivateKeysAreEncryptedInRowsAndHistoryAndNodesStillGetThemInPlain() throws Exception {
-        Api api = start(settings().withSecretKey(SECRET));
+        AdminClient api = start(settings().withSecretKey(SECRET));
         assertThat(api.post("/api/v1/certificates", certificate("site")).status()).isEqualTo(201);
         api.post("/api/v1/upstreams", "{\"name\":\"u\"}");
         List<String> stored = stored();
         assertThat(stored).hasSize(3).allSatisfy(s -> assertThat(s).doesNotContain("PRIVATE KEY"));
         assertThat(stored.get(0)).startsWith("enc:v1:");
-        assertThat(pushedKey()).isEqualTo(TestCerts.rsa().pkcs8Pem());
+        assertThat(pushedKey()).isEqualTo(TestCerts.rsa().keyPem());
 
         // The same secret reads them back after a restart; no secret, or another one, cannot.
         api = start(settings().withSecretKey(SECRET));
-        assertThat(pushedKey()).isEqualTo(TestCerts.rsa().pkcs8Pem());
+        assertThat(pushedKey()).isEqualTo(TestCerts.rsa().keyPem());
         assertThat(api.get("/api/v1/snapshots/1").status()).isEqualTo(200);
         cp.close();
         cp = null;
@@ -136,17 +136,17 @@ class DataAtRestTest {
 
     @Test
     void turningEncryptionOnSealsTheKeysStoredBefore() throws Exception {
-        Api api = start(settings());
+        AdminClient api = start(settings());
         api.post("/api/v1/certificates", certificate("site"));
         assertThat(stored()).anySatisfy(s -> assertThat(s).contains("PRIVATE KEY"));
         start(settings().withSecretKey(SECRET));
         assertThat(stored()).allSatisfy(s -> assertThat(s).doesNotContain("PRIVATE KEY"));
-        assertThat(pushedKey()).isEqualTo(TestCerts.rsa().pkcs8Pem());
+        assertThat(pushedKey()).isEqualTo(TestCerts.rsa().keyPem());
     }
 
     @Test
     void historyKeepsTheLastNVersionsAndAlwaysTheCurrentOne() throws Exception {
-        Api api = start(settings().withKeepVersions(3));
+        AdminClient api = start(settings().withKeepVersions(3));
         for (int i = 0; i < 6; i++) api.post("/api/v1/upstreams", "{\"name\":\"u" + i + "\"}");
         assertThat(store.scalar("SELECT COUNT(*) FROM snapshots")).isEqualTo(3);
         assertThat(store.scalar("SELECT MIN(version) FROM snapshots")).isEqualTo(4);
@@ -164,7 +164,7 @@ class DataAtRestTest {
     @Test
     void theSqliteFilesAreReadableByTheirOwnerOnly() throws Exception {
         if (kind != TestStore.Kind.SQLITE) return;
-        Api api = start(settings());
+        AdminClient api = start(settings());
         // SQLite removes -wal and -shm when the last connection closes: hold one open while the control plane writes.
         try (Connection held = store.connect(); Statement st = held.createStatement()) {
             st.executeQuery("SELECT COUNT(*) FROM snapshots").close();

@@ -1,6 +1,6 @@
 package io.switchyard.controlplane.store;
 
-import io.switchyard.controlplane.Api;
+import io.switchyard.testkit.AdminClient;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class ExistingDatabaseTest {
         List<String> before = history(db);
         assertThat(before).hasSize(2);
         try (ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0), db, null, null))) {
-            Api api = new Api(cp.adminAddress());
+            AdminClient api = AdminClient.at(cp.adminAddress());
             assertThat(api.get("/api/v1/snapshots/current").json().get("version").asLong()).isEqualTo(3);
             assertThat(api.get("/api/v1/routes/chat-ws").json().get("upstream").asText()).isEqualTo("chat");
             assertThat(api.get("/api/v1/timeouts").json().get("read_ms").asLong()).isEqualTo(300000);

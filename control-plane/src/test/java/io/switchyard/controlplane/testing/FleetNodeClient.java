@@ -1,30 +1,27 @@
 package io.switchyard.controlplane.testing;
 
 import io.switchyard.fleet.FleetMessage;
+import io.switchyard.testkit.WsClient;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A node as a data plane is to the control plane: the JDK's WebSocket client speaking the fleet
+ * A node as a data plane is to the control plane: the test kit's WebSocket client speaking the fleet
  * protocol. Every message received lands in {@link #inbox}; an {@link #acking()} client also acks each
  * snapshot at once. Whoever connects one aborts it when done ({@link #abort()}).
  */
-public final class FleetNodeClient implements WebSocket.Listener {
+public final class FleetNodeClient {
     /** What the control plane sent, in order. */
     public final BlockingQueue<FleetMessage> inbox = new LinkedBlockingQueue<>();
     /** The close code the control plane sent. */
     public final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    private final StringBuilder partial = new StringBuilder();
     private final boolean acks;
-    private volatile WebSocket ws;
+    private volatile WsClient client;
 
     private FleetNodeClient(boolean acks) {
         this.acks = acks;
@@ -47,9 +44,9 @@ public final class FleetNodeClient implements WebSocket.Listener {
      * @throws java.util.concurrent.CompletionException when the upgrade or the handshake is refused
      */
     public FleetNodeClient connect(HttpClient http, String base, String nodeId, String token) {
-        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
-        if (token != null) b.header("Authorization", "Bearer " + token);
-        ws = b.buildAsync(URI.create(base + FleetMessage.STREAM_PATH + "?node_id=" + nodeId), this).orTimeout(10, TimeUnit.SECONDS).join();
+        client = WsClient.to(base + FleetMessage.STREAM_PATH + "?node_id=" + nodeId).client(http).bearer(token)
+                .onText(this::received).connect();
+        client.closed.thenAccept(closed::complete);
         return this;
     }
 
@@ -59,11 +56,11 @@ public final class FleetNodeClient implements WebSocket.Listener {
     }
 
     public WebSocket ws() {
-        return ws;
+        return client.ws;
     }
 
     public void send(FleetMessage m) {
-        ws.sendText(FleetMessage.encode(m), true).join();
+        client.sendText(FleetMessage.encode(m));
     }
 
     /** The next message, which must be a snapshot push within 10 s. */
@@ -83,27 +80,14 @@ public final class FleetNodeClient implements WebSocket.Listener {
     }
 
     public void abort() {
-        WebSocket w = ws;
-        if (w != null) w.abort();
+        WsClient c = client;
+        if (c != null) c.abort();
     }
 
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        partial.append(data);
-        if (last) {
-            FleetMessage m = FleetMessage.decode(partial.toString());
-            partial.setLength(0);
-            inbox.add(m);
-            if (acks && m instanceof FleetMessage.SnapshotPush p)
-                webSocket.sendText(FleetMessage.encode(new FleetMessage.Ack(p.version())), true);
-        }
-        webSocket.request(1);
-        return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-        closed.complete(statusCode);
-        return null;
+    private void received(WebSocket ws, String text) {
+        FleetMessage m = FleetMessage.decode(text);
+        inbox.add(m);
+        if (acks && m instanceof FleetMessage.SnapshotPush p)
+            ws.sendText(FleetMessage.encode(new FleetMessage.Ack(p.version())), true);
     }
 }

@@ -1,4 +1,4 @@
-package io.switchyard.dataplane.testing;
+package io.switchyard.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

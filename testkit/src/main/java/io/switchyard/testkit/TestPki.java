@@ -1,24 +1,17 @@
-package io.switchyard.controlplane.testing;
+package io.switchyard.testkit;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A small certificate authority for TLS tests, run with the JDK's own keytool (no test-only crypto
- * library): a CA, and certificates it issues with the subject alternative names asked for, written
+ * A small certificate authority for TLS tests (mutual TLS between nodes and the control plane), run with the
+ * JDK's own keytool like {@link TestCerts}: a CA, and certificates it issues with the subject alternative names asked for, written
  * as the PEM files an operator would pass to the flags.
  */
 public final class TestPki {
-    private static final String PASS = "changeit";
+    private static final String PASS = Keytool.PASS;
 
     /** A CA: its key store (to issue with) and its certificate as PEM. */
     public record Ca(Path keyStore, Path certFile) {
@@ -59,14 +52,9 @@ public final class TestPki {
                     "-outfile", leaf.toString(), "-rfc", "-validity", "30", "-ext", "san=" + san);
             Path chain = d.resolve("cert.pem");
             Files.writeString(chain, Files.readString(leaf) + Files.readString(ca.certFile()));
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(ks)) {
-                store.load(in, PASS.toCharArray());
-            }
-            byte[] pkcs8 = store.getKey("leaf", PASS.toCharArray()).getEncoded();
+            byte[] pkcs8 = Keytool.load(ks).getKey("leaf", PASS.toCharArray()).getEncoded();
             Path key = d.resolve("key.pem");
-            Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pkcs8)
-                    + "\n-----END PRIVATE KEY-----\n");
+            Files.writeString(key, Keytool.pem("PRIVATE KEY", pkcs8));
             return new Issued(chain, key);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -76,18 +64,6 @@ public final class TestPki {
     }
 
     private static void keytool(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-J-XX:TieredStopAtLevel=1", "-noprompt"));
-        cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("keytool " + args[0] + " failed: " + out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Keytool.run(args);
     }
 }

@@ -1,4 +1,4 @@
-package io.switchyard.dataplane.testing;
+package io.switchyard.testkit;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -38,6 +39,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
@@ -47,20 +49,40 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
- * A real upstream for tests, on 127.0.0.1 port 0: WebSocket echo (text answered as
- * {@code "Server received from client: " + text}, {@code "whoami"} answered with the server's name,
- * binary echoed byte for byte) and HTTP echo (the response body lists the request line and every
- * header the upstream received, then the request body). Paths with special behaviour:
+ * A real upstream for tests, on 127.0.0.1 port 0, speaking HTTP/1.1 and WebSocket (any path; {@code wss}/{@code https}
+ * only when built with {@link Builder#tls}). What it answers depends on its {@link Replies}:
+ * <ul>
+ * <li>{@link Replies#ECHO_REQUEST} (the default): HTTP answered with a body that lists the request line and every
+ *     header the upstream received, then the request body; WebSocket text answered as
+ *     {@code "Server received from client: " + text}, {@code "whoami"} with the upstream's name.</li>
+ * <li>{@link Replies#NAMED}: HTTP answered {@code "<name> <uri>"}, WebSocket text {@code "<name>|<text>"}: every
+ *     answer says which upstream gave it.</li>
+ * </ul>
+ * Binary frames are echoed byte for byte. Every request head is logged ({@link #log}) and, when built with
+ * {@link Builder#onRequest}, handed to the test before it is answered. Paths with special behaviour:
  * {@code /switch-unasked} (answers 101 to a plain request), {@code /refuse/403}, {@code /refuse/200}, {@code /refuse/bad-accept} (answers a WebSocket handshake
  * that way), {@code /sleep?ms=N} (answers after N ms), {@code /drop} (closes without answering),
  * {@code /bytes?n=N} (streams N bytes, chunked), {@code /one-per-connection} (closes a connection that
  * already served a request instead of answering), {@code /healthz} (answers {@link #healthStatus}). A test can make
  * it sick: {@link #die()}/{@link #revive()}, {@link #silent}, {@link #refuseUpgrades}. Close it after the test.
  */
-public final class EchoServer implements AutoCloseable {
+public final class EchoUpstream implements AutoCloseable {
     public static final String PREFIX = "Server received from client: ";
+
+    /** How the upstream answers; see the class comment. */
+    public enum Replies { ECHO_REQUEST, NAMED }
+
+    /** One request head as the upstream received it (a WebSocket handshake too). */
+    public record Received(String upstream, String method, String uri, HttpHeaders headers) {
+        /** The first value of header {@code name}, or null. */
+        public String header(String name) {
+            return headers.get(name);
+        }
+    }
+
     private static final io.netty.util.AttributeKey<Boolean> SERVED = io.netty.util.AttributeKey.valueOf("served");
     private final String name;
     private final EventLoopGroup group = new NioEventLoopGroup(1);
@@ -84,13 +106,57 @@ public final class EchoServer implements AutoCloseable {
     /** Bytes of binary frames written so far by "flood" (see {@link WsEcho}). */
     public final java.util.concurrent.atomic.AtomicLong flooded = new java.util.concurrent.atomic.AtomicLong();
 
-    public EchoServer(String name) {
-        this(name, null);
+    private final Replies replies;
+    private final Consumer<Received> onRequest;
+
+    /** An upstream answering with {@link Replies#ECHO_REQUEST}, over plain HTTP. */
+    public EchoUpstream(String name) {
+        this(builder(name));
     }
 
-    /** With {@code tls} non-null, speaks https/wss only. */
-    public EchoServer(String name, io.netty.handler.ssl.SslContext tls) {
-        this.name = name;
+    /** An upstream of this name; {@link Builder#start()} starts it. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** What to start; each part is optional. */
+    public static final class Builder {
+        private final String name;
+        private SslContext tls;
+        private Replies replies = Replies.ECHO_REQUEST;
+        private Consumer<Received> onRequest = r -> { };
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /** Speaks https/wss only, with this server context. */
+        public Builder tls(SslContext tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        public Builder replies(Replies replies) {
+            this.replies = replies;
+            return this;
+        }
+
+        /** Called with every request head (handshakes included) before it is answered, on the upstream's thread. */
+        public Builder onRequest(Consumer<Received> onRequest) {
+            this.onRequest = onRequest;
+            return this;
+        }
+
+        public EchoUpstream start() {
+            return new EchoUpstream(this);
+        }
+    }
+
+    private EchoUpstream(Builder b) {
+        this.name = b.name;
+        this.replies = b.replies;
+        this.onRequest = b.onRequest;
+        SslContext tls = b.tls;
         this.bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(io.netty.channel.ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -152,9 +218,11 @@ public final class EchoServer implements AutoCloseable {
             StringBuilder head = new StringBuilder(req.method() + " " + req.uri() + " " + req.protocolVersion() + "\n");
             for (Map.Entry<String, String> e : req.headers()) head.append(e.getKey()).append(": ").append(e.getValue()).append('\n');
             log.add(head.toString());
+            onRequest.accept(new Received(name, req.method().name(), req.uri(), req.headers().copy()));
             QueryStringDecoder q = new QueryStringDecoder(req.uri());
             String path = q.path();
-            boolean upgrade = "websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE));
+            boolean upgrade = "websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE))
+                    && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
             if (path.equals("/healthz")) {
                 ctx.writeAndFlush(text(HttpResponseStatus.valueOf(healthStatus), "health of " + name + "\n"));
                 return;
@@ -226,9 +294,13 @@ public final class EchoServer implements AutoCloseable {
                 return;
             }
             ByteBuf body = Unpooled.buffer();
-            body.writeCharSequence(head, StandardCharsets.UTF_8);
-            body.writeByte('\n');
-            body.writeBytes(req.content());
+            if (replies == Replies.NAMED) {
+                body.writeCharSequence(name + " " + req.uri(), StandardCharsets.UTF_8);
+            } else {
+                body.writeCharSequence(head, StandardCharsets.UTF_8);
+                body.writeByte('\n');
+                body.writeBytes(req.content());
+            }
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             r.headers().set("X-Echo-Server", name);
@@ -339,7 +411,7 @@ public final class EchoServer implements AutoCloseable {
                     flood(ctx, Long.parseLong(text.substring(6)));
                     return;
                 }
-                String reply = text.equals("whoami") ? name : PREFIX + text;
+                String reply = replies == Replies.NAMED ? name + "|" + text : text.equals("whoami") ? name : PREFIX + text;
                 ctx.writeAndFlush(new TextWebSocketFrame(reply));
             } else if (frame instanceof BinaryWebSocketFrame b) {
                 ctx.writeAndFlush(new BinaryWebSocketFrame(b.content().retain()));

@@ -1,6 +1,4 @@
-package io.switchyard.controlplane.testing;
-
-import io.switchyard.controlplane.store.StoreLocation;
+package io.switchyard.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +14,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +30,25 @@ import java.util.stream.Stream;
  */
 public final class PostgresServer implements AutoCloseable {
     public static final String USER = "switchyard";
+
+    /** One database on a test server, and how a client logs in to it. */
+    public record Database(String host, int port, String database, String user, String password) {
+        /** The JDBC URL, without user or password. */
+        public String jdbcUrl() {
+            return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+        }
+
+        /** The control plane's {@code --db} form (the password goes separately, as SWITCHYARD_DB_PASSWORD). */
+        public String url() {
+            return "postgresql://" + host + ":" + port + "/" + database + "?user=" + user;
+        }
+
+        /** Never shows the password. */
+        @Override
+        public String toString() {
+            return url();
+        }
+    }
     private static PostgresServer shared;
 
     private final Path base;
@@ -113,18 +129,18 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /** A new, empty database on this server, as the control plane's {@code --db} would name it. */
-    public StoreLocation.Postgres createDatabase() {
+    public Database createDatabase() {
         String name = "switchyard_" + databases.incrementAndGet();
         try (Connection c = admin(); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException("CREATE DATABASE " + name + ": " + e.getMessage(), e);
         }
-        return new StoreLocation.Postgres("127.0.0.1", port, name, USER, password, Map.of());
+        return new Database("127.0.0.1", port, name, USER, password);
     }
 
     /** Drops a database made by {@link #createDatabase()}, ending its sessions. */
-    public void dropDatabase(StoreLocation.Postgres db) {
+    public void dropDatabase(Database db) {
         try (Connection c = admin(); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + db.database() + " WITH (FORCE)");
         } catch (SQLException e) {
@@ -133,7 +149,7 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /** A JDBC connection to {@code db} as the test user (for checks on rows). */
-    public static Connection connect(StoreLocation.Postgres db) throws SQLException {
+    public static Connection connect(Database db) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", db.user());
         p.setProperty("password", db.password());
@@ -149,7 +165,7 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private Connection admin() throws SQLException {
-        return connect(new StoreLocation.Postgres("127.0.0.1", port, "postgres", USER, password, Map.of()));
+        return connect(new Database("127.0.0.1", port, "postgres", USER, password));
     }
 
     @Override
@@ -162,7 +178,7 @@ public final class PostgresServer implements AutoCloseable {
         } catch (IllegalStateException e) {
             System.err.println("stopping the test PostgreSQL server failed: " + e.getMessage());
         } finally {
-            deleteTree(base);
+            TempDirs.delete(base);
         }
     }
 
@@ -225,21 +241,6 @@ public final class PostgresServer implements AutoCloseable {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> all = Files.walk(root)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // A file the server still writes while dying; the temp dir is cleaned by the OS later.
-                }
-            });
-        } catch (IOException ignored) {
-            // Best effort, as above.
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.switchyard.dataplane.testing;
+package io.switchyard.testkit;
 
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;

@@ -1,4 +1,4 @@
-package io.switchyard.controlplane.testing;
+package io.switchyard.testkit;
 
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;

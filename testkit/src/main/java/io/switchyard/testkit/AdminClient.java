@@ -1,4 +1,4 @@
-package io.switchyard.controlplane;
+package io.switchyard.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,15 +15,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A small JDK HttpClient wrapper for the admin API as a user would call it. */
-public final class Api {
+/**
+ * The admin API as a user calls it, over the JDK's HttpClient: {@code AdminClient.at(cp.adminAddress())}, or
+ * {@code AdminClient.at("http://127.0.0.1:8081").withToken(token)} for a control plane with an admin token.
+ */
+public final class AdminClient {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** One answer: status, headers, body text and (when JSON) tree. */
-    public record Res(int status, HttpResponse<String> raw) {
+    public record Response(int status, HttpResponse<String> raw) {
         public String body() {
             return raw.body();
         }
@@ -40,6 +43,7 @@ public final class Api {
             return raw.headers().firstValue(name).orElse(null);
         }
 
+        /** The new config version from X-Config-Version. */
         public long version() {
             return Long.parseLong(header("X-Config-Version"));
         }
@@ -57,39 +61,73 @@ public final class Api {
         }
     }
 
-    public Api(InetSocketAddress admin, String token) {
-        this.base = "http://" + admin.getHostString() + ":" + admin.getPort();
+    private AdminClient(String base, String token) {
+        this.base = base;
         this.token = token;
     }
 
-    public Api(InetSocketAddress admin) {
-        this(admin, null);
+    /** The admin API at {@code base}, e.g. {@code http://127.0.0.1:8081}. */
+    public static AdminClient at(String base) {
+        return new AdminClient(base, null);
+    }
+
+    /** The admin API listening on {@code admin}, over plain HTTP. */
+    public static AdminClient at(InetSocketAddress admin) {
+        return at("http://" + admin.getHostString() + ":" + admin.getPort());
+    }
+
+    /** The same API, sending {@code Authorization: Bearer token} on every call (none when null). */
+    public AdminClient withToken(String token) {
+        return new AdminClient(base, token);
     }
 
     public String base() {
         return base;
     }
 
-    public Res get(String path, String... headers) {
+    public Response get(String path, String... headers) {
         return send(request(path, headers).GET());
     }
 
-    public Res post(String path, String json, String... headers) {
+    public Response post(String path, String json, String... headers) {
         return send(request(path, headers).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
-    public Res put(String path, String json, String... headers) {
+    public Response put(String path, String json, String... headers) {
         return send(request(path, headers).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
-    public Res delete(String path, String... headers) {
+    public Response delete(String path, String... headers) {
         return send(request(path, headers).DELETE());
     }
 
-    public Res send(HttpRequest.Builder b) {
+    /** {@code method path}, with {@code json} as the body when not null. */
+    public Response call(String method, String path, String json) {
+        HttpRequest.Builder b = request(path).method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) b.header("Content-Type", "application/json");
+        return send(b);
+    }
+
+    /** Calls and insists on a 2xx; returns the new config version from X-Config-Version (or -1). */
+    public long write(String method, String path, String json) {
+        Response r = call(method, path, json);
+        if (r.status() / 100 != 2) throw new AssertionError(method + " " + path + " -> " + r);
+        String v = r.header("X-Config-Version");
+        return v == null ? -1 : Long.parseLong(v);
+    }
+
+    /** Waits until every connected node applied {@code version}; fails on 408. Returns the node list. */
+    public String awaitConvergence(long version) {
+        Response r = get("/api/v1/fleet/nodes?min_version=" + version + "&wait_ms=10000");
+        if (r.status() != 200) throw new AssertionError("fleet did not converge on " + version + ": " + r);
+        return r.body();
+    }
+
+    public Response send(HttpRequest.Builder b) {
         try {
-            HttpResponse<String> r = client.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-            return new Res(r.statusCode(), r);
+            HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -98,6 +136,7 @@ public final class Api {
         }
     }
 
+    /** A request to {@code path} with the token and {@code headers} (name, value, name, value...). */
     public HttpRequest.Builder request(String path, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
         if (token != null) b.header("Authorization", "Bearer " + token);
