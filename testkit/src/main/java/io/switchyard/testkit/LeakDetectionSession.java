@@ -16,6 +16,8 @@ import java.util.List;
  */
 public final class LeakDetectionSession implements LauncherSessionListener {
     private static final List<String> LEAKS = new ArrayList<>();
+    /** Set once Netty asked for a detector: until then, no tracked resource (a ByteBuf) was ever made. */
+    private static volatile boolean tracking;
 
     @Override
     public void launcherSessionOpened(LauncherSession session) {
@@ -31,6 +33,11 @@ public final class LeakDetectionSession implements LauncherSessionListener {
         return ResourceLeakDetectorFactory.instance() instanceof RecordingFactory;
     }
 
+    /** Whether any Netty resource that can leak was made in this JVM (a test module without Netty makes none). */
+    static boolean tracking() {
+        return tracking;
+    }
+
     /** Leak reports recorded since the last call; clears them. */
     static List<String> drain() {
         synchronized (LEAKS) {
@@ -44,6 +51,7 @@ public final class LeakDetectionSession implements LauncherSessionListener {
         @Override
         @SuppressWarnings("deprecation")
         public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval, long maxActive) {
+            tracking = true;
             return new RecordingDetector<>(resource, samplingInterval);
         }
     }
