@@ -14,7 +14,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * The layout the docs describe (docs/architecture.md), checked on the compiled main code of every module: no package
  * cycles, {@code shared} free of Netty, Javalin and JDBI, the planes independent of each other, and each plane's
  * public surface the documented one (only the launcher, which assembles them, uses it), and the test kit used by
- * tests alone. The test kit's own classes sit on this class path as a jar (not under test-classes), so they are
+ * tests alone. The test kit's own classes are main code of their module (not under test-classes), so they are
  * imported here as well; only the last rule is about them.
  */
 class ArchitectureTest {
