@@ -5,7 +5,9 @@
  *   echo       WebSocket echo: upgrade (checks 101 and Sec-WebSocket-Accept), then masked binary
  *              frames of --size bytes; every answer must be one unmasked binary frame with the
  *              same payload (compared byte for byte).
- *   http       HTTP/1.1 keep-alive GETs of --path; every answer must be 200 with a complete body.
+ *   http       HTTP/1.1 keep-alive GETs of --path; every answer must be 200 with a complete body. A
+ *              keep-alive connection the server closes between answers is reopened and the request
+ *              sent again, as HTTP clients do (counted in stale_retries; latency from the first send).
  *   handshake  --conns loops of: connect, upgrade, check 101 + Sec-WebSocket-Accept, send a masked
  *              close frame, wait for the server to close, close; one op per completed loop.
  *   idle       opens --conns WebSocket tunnels (64 handshakes in flight), prints one JSON line when
@@ -43,6 +45,8 @@ typedef struct lc {
     unsigned char req[512];    /* this connection's upgrade request */
     size_t req_len;
     int want_out;
+    uint64_t served;           /* HTTP answers completed on this TCP connection */
+    uint64_t keep_t0;          /* nonzero: the op being retried on a new connection started then */
 } lc;
 
 #define HBUCKETS 4096
@@ -62,7 +66,7 @@ static char http_req[1024];
 static size_t http_req_len;
 static struct sockaddr_in dst;
 static uint64_t t_start, t_warm, t_end;
-static uint64_t ops, errors, opened, closed_by_peer, slow_closes, reconnects;
+static uint64_t ops, errors, opened, closed_by_peer, slow_closes, reconnects, stale_retries;
 static char first_error[200];
 static uint64_t rng_state;
 static int idle_inflight, idle_reported;
@@ -143,6 +147,7 @@ static void shut(lc *c) {
     c->state = S_FREE;
     c->in_len = 0;
     c->want_out = 0;
+    c->served = 0;
 }
 
 /* Starts writing buf; returns -1 on a broken connection. */
@@ -201,10 +206,28 @@ static void fail(lc *c, const char *what) {
     if (mode == M_HANDSHAKE && !stop_flag && now_ns() < t_end) { reconnects++; start_conn(c); }
 }
 
+/*
+ * HTTP only: the server closed a keep-alive connection that had already answered, before any byte of
+ * the next answer (nginx closes idle keep-alive connections when a reload retires its worker). Like
+ * any HTTP client, send the request again on a new connection; its latency still counts from the
+ * first send. Returns 1 if retried.
+ */
+static int http_stale_retry(lc *c) {
+    if (mode != M_HTTP || c->state != S_RUNNING || c->served == 0 || c->in_len != 0) return 0;
+    if (stop_flag || now_ns() >= t_end) return 0;
+    uint64_t t0 = c->t0;
+    stale_retries++;
+    shut(c);
+    start_conn(c);
+    c->keep_t0 = t0;
+    return 1;
+}
+
 static void send_op(lc *c) {
-    c->t0 = now_ns();
+    c->t0 = c->keep_t0 ? c->keep_t0 : now_ns();
+    c->keep_t0 = 0;
     int r = mode == M_ECHO ? send_buf(c, frame, frame_len) : send_buf(c, (unsigned char *) http_req, http_req_len);
-    if (r < 0) fail(c, "write");
+    if (r < 0 && !http_stale_retry(c)) fail(c, "write");
 }
 
 static void on_connected(lc *c) {
@@ -307,6 +330,7 @@ static int on_data(lc *c) {
             memmove(c->in, c->in + used, c->in_len - used);
             c->in_len -= used;
             record(now_ns(), c->t0);
+            c->served++;
             if (now_ns() >= t_end) return 0;
             if (server_closes) {
                 /* A keep-alive limit (nginx's keepalive_requests): open a new connection, as a browser would. */
@@ -336,10 +360,12 @@ static void on_readable(lc *c) {
     ssize_t r = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
     if (r < 0) {
         if (errno == EAGAIN || errno == EINTR) return;
+        if (errno == ECONNRESET && http_stale_retry(c)) return;
         fail(c, "read");
         return;
     }
     if (r == 0) {
+        if (http_stale_retry(c)) return;
         if (c->state == S_CLOSING) {
             shut(c);
             if (!stop_flag && now_ns() < t_end) start_conn(c);
@@ -521,11 +547,11 @@ int main(int argc, char **argv) {
     printf("{\"mode\":\"%s\",\"conns_asked\":%d,\"conns_open\":%d,\"size\":%d,\"warmup_s\":%.3f,\"duration_s\":%.3f,"
            "\"ops\":%llu,\"per_second\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
            "\"max_us\":%.1f,\"errors\":%llu,\"first_error\":\"%s\",\"opened\":%llu,\"closed_by_peer\":%llu,"
-           "\"slow_closes\":%llu,\"reconnects\":%llu,\"cpu_s\":%.3f,\"timeline\":[",
+           "\"slow_closes\":%llu,\"reconnects\":%llu,\"stale_retries\":%llu,\"cpu_s\":%.3f,\"timeline\":[",
            m, nconns, open_now, size, warmup_s, duration_s, (unsigned long long) ops,
            secs > 0 ? (double) ops / secs : 0.0, percentile(0.50), percentile(0.90), percentile(0.99),
            percentile(0.999), max_us(), (unsigned long long) errors, first_error, (unsigned long long) opened,
-           (unsigned long long) closed_by_peer, (unsigned long long) slow_closes, (unsigned long long) reconnects, ut + st);
+           (unsigned long long) closed_by_peer, (unsigned long long) slow_closes, (unsigned long long) reconnects, (unsigned long long) stale_retries, ut + st);
     /* Every second started, the last one partial: the timeline sums to every op of the run. */
     int last = (int) ((now_ns() - t_start + 999999999ull) / 1000000000ull);
     if (last >= TL_MAX) last = TL_MAX - 1;

@@ -38,6 +38,8 @@ final class Meta {
         m.put("prime_s", s.primeS);
         m.put("connections", Runner.CONNECTIONS);
         m.put("routes", Runner.ROUTES);
+        m.put("big_routes", s.bigRoutes);
+        m.put("swap_every_ms", s.swapEveryMs);
         m.put("handshake_concurrency", s.handshakeConcurrency);
         m.put("idle_tunnels", s.idle);
         m.put("targets", s.targets);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -37,7 +38,14 @@ final class Runner {
         String proxyCpus = "1";
         String loadCpus = "0";
         List<String> targets = List.of("direct", "switchyard", "nginx", "haproxy", "caddy");
-        List<String> scenarios = List.of("echo", "handshake", "http", "cold", "idle");
+        List<String> scenarios = List.of("echo", "handshake", "http", "cold", "idle", "routes", "swap");
+        /** Fraction of its core every proxy may use (cgroup v1 CPU quota); 0 = no quota. */
+        double proxyQuota = 0.4;
+        long quotaPeriodUs = 2500;
+        /** Routes in the large-table scenario. */
+        int bigRoutes = 100_000;
+        /** Interval of the snapshot swaps / reloads in the swap scenario. */
+        long swapEveryMs = 100;
         int idle = 4000;
         int handshakeConcurrency = 16;
         int directRetries = 2;
@@ -70,6 +78,10 @@ final class Runner {
                     case "--handshake-conns" -> s.handshakeConcurrency = Integer.parseInt(v);
                     case "--direct-retries" -> s.directRetries = Integer.parseInt(v);
                     case "--soft-deadline-s" -> s.softDeadlineS = Long.parseLong(v);
+                    case "--proxy-quota" -> s.proxyQuota = Double.parseDouble(v);
+                    case "--quota-period-us" -> s.quotaPeriodUs = Long.parseLong(v);
+                    case "--big-routes" -> s.bigRoutes = Integer.parseInt(v);
+                    case "--swap-every-ms" -> s.swapEveryMs = Long.parseLong(v);
                     case "--repo" -> s.repo = Path.of(v).toAbsolutePath().normalize();
                     case "--jar" -> s.jar = Path.of(v).toAbsolutePath();
                     case "--bin" -> s.bin = Path.of(v).toAbsolutePath();
@@ -78,7 +90,8 @@ final class Runner {
                     case "--switchyard-jvm" -> s.switchyardJvm = List.of(v.trim().split("\\s+"));
                     default -> throw new IllegalArgumentException("unknown option: " + a
                             + " (expected: --rounds --warmup-s --duration-s --cold-s --prime-s --proxy-cpus --load-cpus"
-                            + " --targets --scenarios --idle --handshake-conns --direct-retries --soft-deadline-s --repo"
+                            + " --targets --scenarios --idle --handshake-conns --direct-retries --soft-deadline-s --proxy-quota"
+                            + " --quota-period-us --big-routes --swap-every-ms --repo"
                             + " --jar --bin --out --results --switchyard-jvm)");
                 }
             }
@@ -96,6 +109,8 @@ final class Runner {
     private final Path work;
     private final CTools tools;
     private CTools.Upstream echo;
+    private CpuQuota quota;
+    private ControlPlane controlPlane;
     private long quietBudgetMs = 180_000;
     private boolean waitedLogged;
     private final long started = System.currentTimeMillis();
@@ -120,6 +135,16 @@ final class Runner {
         String why = tools.unavailable();
         if (why != null) throw new IllegalStateException(why);
         Map<String, Object> meta = Meta.collect(s);
+        CpuQuota.Setup q = CpuQuota.create(CpuQuota.ROOT, "switchyard-bench-proxy", s.proxyQuota, s.quotaPeriodUs);
+        quota = q.quota();
+        if (quota != null) {
+            meta.put("proxy_cpu_quota", quota.describe());
+            log("proxy CPU quota: " + quota.describe());
+        } else {
+            meta.put("proxy_cpu_quota", "none: " + q.unavailable());
+            note("no proxy CPU quota: " + q.unavailable() + "; every proxy has its whole core, so cells where the load"
+                    + " cannot reach twice the fastest proxy stay invalid");
+        }
         echo = tools.startEcho(work.resolve("echo.log"));
         log("echo upstream on 127.0.0.1:" + echo.port() + " (pid " + echo.process().pid() + ", cpus " + s.loadCpus + ")");
         // Run a private copy: colleagues rebuild dist/switchyard.jar while we measure.
@@ -175,7 +200,9 @@ final class Runner {
             }
             if (direct) recheckDirect();
         } finally {
+            if (controlPlane != null) controlPlane.stop();
             Procs.stop(echo.process(), 3000);
+            if (quota != null) quota.remove();
         }
         meta.put("elapsed_s", (System.currentTimeMillis() - started) / 1000.0);
         Path raw = writeResults(meta);
@@ -199,6 +226,7 @@ final class Runner {
     }
 
     private void directCell(int round, String scenario) throws Exception {
+        scenario = Report.directOf(scenario);
         if (scenario.startsWith("echo-")) {
             echoCell(round, "direct", scenario, -1, echo.port(), "/ws", Integer.parseInt(scenario.substring(5)));
         } else if (scenario.equals("handshake")) {
@@ -260,7 +288,7 @@ final class Runner {
     private final class Sampler {
         final long proxyPid;
         double proxyCpu0, echoCpu0, proxyCpu, echoCpu;
-        long[] load0, proxy0, load1, proxy1;
+        long[] load0, proxy0, load1, proxy1, thr0, thr1;
         long t0, t1;
         Map<Long, Long> foreign0, foreign1;
 
@@ -275,6 +303,7 @@ final class Runner {
             echoCpu0 = Procs.cpuTree(echo.process().pid());
             load0 = Procs.coreTicks(firstCpu(s.loadCpus));
             proxy0 = Procs.coreTicks(firstCpu(s.proxyCpus));
+            thr0 = quota != null && proxyPid > 0 ? quota.throttled() : null;
         }
 
         void end() {
@@ -284,6 +313,7 @@ final class Runner {
             load1 = Procs.coreTicks(firstCpu(s.loadCpus));
             proxy1 = Procs.coreTicks(firstCpu(s.proxyCpus));
             foreign1 = Procs.foreignTicks();
+            thr1 = thr0 != null ? quota.throttled() : null;
         }
 
         /**
@@ -299,6 +329,12 @@ final class Runner {
             c.put("proxy_core_busy", Procs.busy(proxy0, proxy1));
             double foreign = Procs.foreignCores(foreign0, foreign1, secs);
             c.put("foreign_cpu_cores", foreign);
+            if (thr0 != null) {
+                // How often the quota held the proxy back, and for how long in all.
+                c.put("throttled_periods", thr1[0] - thr0[0]);
+                c.put("throttled_ms", (thr1[1] - thr0[1]) / 1e6);
+                c.put("periods", Math.round(secs * 1e6 / quota.periodUs));
+            }
             if (foreign >= FOREIGN_INVALID) {
                 flags(c).add(String.format("INVALID: other processes used %.0f%% of a core", foreign * 100));
             }
@@ -405,7 +441,7 @@ final class Runner {
 
     private void runProxy(Peer p, int round) throws Exception {
         Path dir = Files.createDirectories(work.resolve(p.name + "-r" + round));
-        Peer.Ctx ctx = new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echo.port(), s.jar, s.switchyardJvm, "java", null);
+        Peer.Ctx ctx = ctx(dir, null);
         awaitQuiet();
         log("starting " + p.name + " (" + ROUTES + " routes)");
         Peer.Running r = p.start(ctx, ROUTES);
@@ -427,10 +463,183 @@ final class Runner {
             tools.run("echo", r.port(), prefix + "/ws", CONNECTIONS, 1024, 0, s.primeS);
             if (wants("echo")) for (int size : SIZES) echoCell(round, p.name, "echo-" + size, r.pid(), r.port(), prefix + "/ws", size);
             if (wants("http")) loadCell(round, p.name, "http", r.pid(), "http", r.port(), prefix + "/hello", CONNECTIONS, 0);
+            if (wants("swap") && p instanceof Peer.Nginx) {
+                swapPhase(round, p.name, r, new Swapper() {
+                    @Override
+                    public void swap(int n) throws Exception {
+                        Peer.Nginx.reload(ctx, r, ROUTES, n);
+                    }
+
+                    @Override
+                    public String verify(int n) throws Exception {
+                        // New workers read the last file: its /swap/N/ location answers.
+                        return Procs.await200("http://127.0.0.1:" + r.port() + "/swap/" + n + "/ready", 10_000, r.process())
+                                ? null : "nginx never served /swap/" + n + "/ after the last reload";
+                    }
+                });
+            }
             if (wants("handshake")) {
                 loadCell(round, p.name, "handshake", r.pid(), "handshake", r.port(), prefix + "/ws", s.handshakeConcurrency, 0);
             }
             if (wants("idle")) idleCell(round, p.name, r);
+        } finally {
+            Procs.stop(r.process(), 5000);
+        }
+        if (wants("swap") && p instanceof Peer.Switchyard) switchyardSwaps(round);
+        if (wants("routes")) bigTable(p, round);
+    }
+
+    Peer.Ctx ctx(Path dir, String controlPlaneUrl) {
+        return new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echo.port(), s.jar, s.switchyardJvm, "java", null,
+                quota, controlPlaneUrl);
+    }
+
+    /**
+     * The large table: the proxy started afresh with {@code bigRoutes} prefix routes, requests to the
+     * last one (a linear matcher pays for all of them), HTTP keep-alive, since a WebSocket tunnel looks
+     * its route up once, at the handshake. Compared with the 10-route {@code http} cell.
+     */
+    private void bigTable(Peer p, int round) throws Exception {
+        if (pastSoftDeadline()) {
+            note(p.name + " round " + round + ": the " + s.bigRoutes + "-route cell was skipped (time budget)");
+            return;
+        }
+        Path dir = Files.createDirectories(work.resolve(p.name + "-r" + round + "-big"));
+        awaitQuiet();
+        log("starting " + p.name + " (" + s.bigRoutes + " routes)");
+        Peer.Running r;
+        try {
+            r = p.start(ctx(dir, null), s.bigRoutes);
+        } catch (Exception e) {
+            Map<String, Object> c = cell(round, p.name, "http-big");
+            flags(c).add("INVALID: did not start with " + s.bigRoutes + " routes: " + firstLine(e.getMessage()));
+            log(p.name + " with " + s.bigRoutes + " routes failed: " + firstLine(e.getMessage()));
+            return;
+        }
+        try {
+            Thread.sleep(1000);
+            Map<String, Object> st = cell(round, p.name, "fresh-big");
+            st.put("start_ms", r.startMs());
+            st.put("rss_bytes", Procs.rssTree(r.pid()));
+            String path = Peer.prefix(s.bigRoutes - 1) + "/hello";
+            tools.run("http", r.port(), path, CONNECTIONS, 0, 0, s.primeS);
+            loadCell(round, p.name, "http-big", r.pid(), "http", r.port(), path, CONNECTIONS, 0);
+        } finally {
+            Procs.stop(r.process(), 5000);
+        }
+    }
+
+    /** One change of the running configuration, and the check that the last one took effect. */
+    interface Swapper {
+        void swap(int n) throws Exception;
+
+        /** Null when change {@code n} is what the proxy serves now, else why not. */
+        String verify(int n) throws Exception;
+    }
+
+    private int swapSeq;
+
+    /**
+     * The swap scenario on one running proxy: echo 32 B and HTTP keep-alive, each without changes
+     * and then with a configuration change every {@code swapEveryMs}, back to back in the same process.
+     */
+    private void swapPhase(int round, String target, Peer.Running r, Swapper sw) throws Exception {
+        String path = Peer.prefix(ROUTES - 1);
+        loadCell(round, target, "swap-base-echo-32", r.pid(), "echo", r.port(), path + "/ws", CONNECTIONS, 32);
+        swapCell(round, target, "swap-echo-32", r, "echo", path + "/ws", 32, sw);
+        loadCell(round, target, "swap-base-http", r.pid(), "http", r.port(), path + "/hello", CONNECTIONS, 0);
+        swapCell(round, target, "swap-http", r, "http", path + "/hello", 0, sw);
+    }
+
+    private Map<String, Object> swapCell(int round, String target, String scenario, Peer.Running r, String mode, String path,
+                                         int size, Swapper sw) throws Exception {
+        return retrying(() -> {
+            awaitQuiet();
+            java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            List<Double> took = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicReference<String> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicInteger last = new java.util.concurrent.atomic.AtomicInteger(-1);
+            long t0 = System.nanoTime();
+            ex.scheduleAtFixedRate(() -> {
+                if (failed.get() != null) return;
+                int n = ++swapSeq;
+                long a = System.nanoTime();
+                try {
+                    sw.swap(n);
+                    last.set(n);
+                    took.add((System.nanoTime() - a) / 1e6);
+                } catch (Exception e) {
+                    failed.compareAndSet(null, "swap " + n + " failed: " + firstLine(String.valueOf(e.getMessage())));
+                }
+            }, 0, s.swapEveryMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            Map<String, Object> c;
+            try {
+                c = loadCellOnce(round, target, scenario, r.pid(), mode, r.port(), path, CONNECTIONS, size, s.warmupS, s.durationS);
+            } finally {
+                ex.shutdown();
+                ex.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            double spanMs = (System.nanoTime() - t0) / 1e6;
+            c.put("swaps", took.size());
+            c.put("swap_every_ms", s.swapEveryMs);
+            double every = took.isEmpty() ? Double.NaN : spanMs / took.size();
+            c.put("swap_interval_ms", took.isEmpty() ? null : every);
+            double[] t = took.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            if (t.length > 0) {
+                c.put("swap_call_ms_p50", t[t.length / 2]);
+                c.put("swap_call_ms_max", t[t.length - 1]);
+            }
+            if (failed.get() != null) flags(c).add("INVALID: " + failed.get());
+            else if (took.isEmpty() || every > 1.5 * s.swapEveryMs) {
+                flags(c).add(String.format(Locale.ROOT, "INVALID: %d swaps in %.0f ms, not one every %d ms", took.size(), spanMs, s.swapEveryMs));
+            } else {
+                String why = sw.verify(last.get());
+                if (why != null) flags(c).add("INVALID: " + why);
+            }
+            log(String.format(Locale.ROOT, "%-10s %-11s %d swaps, one every %.0f ms (call p50 %.1f ms) %s", target, scenario,
+                    took.size(), every, t.length > 0 ? t[t.length / 2] : Double.NaN, flags(c)));
+            return c;
+        });
+    }
+
+    /**
+     * Switchyard's swap scenario: a data plane that takes its snapshots from a control plane over
+     * the fleet channel (the control plane runs on the load core, outside the quota); each change is
+     * an admin API write of one route, which makes a new version and a new routing table on the node.
+     */
+    private void switchyardSwaps(int round) throws Exception {
+        if (pastSoftDeadline()) {
+            note("switchyard round " + round + ": the swap cells were skipped (time budget)");
+            return;
+        }
+        if (controlPlane == null) {
+            controlPlane = ControlPlane.start(s.jar, s.switchyardJvm, s.loadCpus, work.resolve("control-plane"));
+            log("control plane on " + controlPlane.base + " (cpus " + s.loadCpus + ")");
+        }
+        long v0 = controlPlane.putConfig(Peer.Switchyard.document(echo.port(), ROUTES));
+        Path dir = Files.createDirectories(work.resolve("switchyard-r" + round + "-swap"));
+        awaitQuiet();
+        log("starting switchyard (fleet node of the control plane, config version " + v0 + ")");
+        Peer.Running r = new Peer.Switchyard().start(ctx(dir, controlPlane.base), ROUTES);
+        try {
+            String path = Peer.prefix(ROUTES - 1);
+            // The same unmeasured traffic the 10-route process had before its cells.
+            tools.run("http", r.port(), path + "/hello", CONNECTIONS, 0, 0, s.primeS);
+            tools.run("echo", r.port(), path + "/ws", CONNECTIONS, 1024, 0, s.primeS);
+            long[] version = {v0};
+            swapPhase(round, "switchyard", r, new Swapper() {
+                @Override
+                public void swap(int n) throws Exception {
+                    version[0] = controlPlane.putRoute("swap", "/swap/" + n, "echo");
+                }
+
+                @Override
+                public String verify(int n) throws Exception {
+                    if (!controlPlane.awaitApplied("bench", version[0], 10_000)) return "the node never applied version " + version[0];
+                    return Procs.await200("http://127.0.0.1:" + r.port() + "/swap/" + n + "/ready", 10_000, r.process())
+                            ? null : "switchyard never served /swap/" + n + "/ after version " + version[0];
+                }
+            });
         } finally {
             Procs.stop(r.process(), 5000);
         }
