@@ -82,6 +82,15 @@ final class CpuQuota {
         return out;
     }
 
+    /** Lifts the quota (the group's processes may use their whole core) until {@link #restore}. */
+    void lift() throws IOException {
+        write(group.resolve("cpu.cfs_quota_us"), "-1");
+    }
+
+    void restore() throws IOException {
+        write(group.resolve("cpu.cfs_quota_us"), Long.toString(quotaUs));
+    }
+
     /** {@code nr_throttled} and {@code throttled_time} (ns) of the group so far. */
     long[] throttled() {
         long n = 0, ns = 0;

@@ -39,6 +39,10 @@ final class Meta {
         m.put("connections", Runner.CONNECTIONS);
         m.put("routes", Runner.ROUTES);
         m.put("big_routes", s.bigRoutes);
+        m.put("big_targets", s.bigTargets);
+        m.put("p99_rate", s.p99Rate);
+        m.put("p99_rate_16k", s.p99Rate16k);
+        m.put("p99_cell_s", s.rateWarmupS + " warm-up + " + s.rateDurationS + " measured");
         m.put("swap_every_ms", s.swapEveryMs);
         m.put("handshake_concurrency", s.handshakeConcurrency);
         m.put("idle_tunnels", s.idle);

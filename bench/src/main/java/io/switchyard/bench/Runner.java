@@ -44,8 +44,18 @@ final class Runner {
         long quotaPeriodUs = 2500;
         /** Routes in the large-table scenario. */
         int bigRoutes = 100_000;
+        /**
+         * Proxies run with {@code bigRoutes}: not Caddy by default (with 100,000 handle blocks it took 29 s to
+         * start and 1.5 GB RSS on a whole core in a trial here; under the quota that is most of a round).
+         */
+        List<String> bigTargets = List.of("nginx", "haproxy", "switchyard");
         /** Interval of the snapshot swaps / reloads in the swap scenario. */
         long swapEveryMs = 100;
+        /** Fixed rate (ops/s) of the p99 cells, which run without the quota; 16 KiB echo runs at {@code p99Rate16k}. */
+        double p99Rate = 10_000;
+        double p99Rate16k = 4_000;
+        double rateWarmupS = 0.5;
+        double rateDurationS = 3;
         int idle = 4000;
         int handshakeConcurrency = 16;
         int directRetries = 2;
@@ -81,7 +91,10 @@ final class Runner {
                     case "--proxy-quota" -> s.proxyQuota = Double.parseDouble(v);
                     case "--quota-period-us" -> s.quotaPeriodUs = Long.parseLong(v);
                     case "--big-routes" -> s.bigRoutes = Integer.parseInt(v);
+                    case "--big-targets" -> s.bigTargets = List.of(v.split(","));
                     case "--swap-every-ms" -> s.swapEveryMs = Long.parseLong(v);
+                    case "--p99-rate" -> s.p99Rate = Double.parseDouble(v);
+                    case "--p99-rate-16k" -> s.p99Rate16k = Double.parseDouble(v);
                     case "--repo" -> s.repo = Path.of(v).toAbsolutePath().normalize();
                     case "--jar" -> s.jar = Path.of(v).toAbsolutePath();
                     case "--bin" -> s.bin = Path.of(v).toAbsolutePath();
@@ -91,7 +104,7 @@ final class Runner {
                     default -> throw new IllegalArgumentException("unknown option: " + a
                             + " (expected: --rounds --warmup-s --duration-s --cold-s --prime-s --proxy-cpus --load-cpus"
                             + " --targets --scenarios --idle --handshake-conns --direct-retries --soft-deadline-s --proxy-quota"
-                            + " --quota-period-us --big-routes --swap-every-ms --repo"
+                            + " --quota-period-us --big-routes --big-targets --swap-every-ms --p99-rate --p99-rate-16k --repo"
                             + " --jar --bin --out --results --switchyard-jvm)");
                 }
             }
@@ -403,10 +416,49 @@ final class Runner {
     private Map<String, Object> loadCellOnce(int round, String target, String scenario, long pid, String mode, int port,
                                              String path, int conns, int size, double warmupS, double durationS)
             throws Exception {
+        return loadCellOnce(round, target, scenario, pid, mode, port, path, conns, size, warmupS, durationS, 0);
+    }
+
+    double rateFor(int size) {
+        return size >= 16384 ? s.p99Rate16k : s.p99Rate;
+    }
+
+    /**
+     * A latency cell: a fixed rate well below what any proxy manages on a whole core, with the quota
+     * lifted for the cell, so that p99 shows the proxy's own delay, not queueing in a closed loop nor
+     * the quota's throttling. Valid only if the proxy kept up with the rate.
+     */
+    private Map<String, Object> rateCell(int round, String target, String scenario, long pid, String mode, int port,
+                                         String path, int size) throws Exception {
+        return retrying(() -> rateCellOnce(round, target, scenario, pid, mode, port, path, size));
+    }
+
+    private Map<String, Object> rateCellOnce(int round, String target, String scenario, long pid, String mode, int port,
+                                             String path, int size) throws Exception {
+        double rate = rateFor(size);
+        boolean lifted = quota != null && pid > 0;
+        if (lifted) quota.lift();
+        Map<String, Object> c;
+        try {
+            c = loadCellOnce(round, target, scenario, pid, mode, port, path, CONNECTIONS, size, s.rateWarmupS, s.rateDurationS, rate);
+        } finally {
+            if (lifted) quota.restore();
+        }
+        c.put("quota", lifted ? "lifted" : "none");
+        double got = c.get("per_second") instanceof Number n ? n.doubleValue() : 0;
+        if (got < 0.97 * rate) {
+            flags(c).add(String.format(Locale.ROOT, "INVALID: fell behind the fixed rate (%.0f of %.0f/s)", got, rate));
+        }
+        return c;
+    }
+
+    private Map<String, Object> loadCellOnce(int round, String target, String scenario, long pid, String mode, int port,
+                                             String path, int conns, int size, double warmupS, double durationS, double rate)
+            throws Exception {
         if (warmupS > 0) awaitQuiet();
         Sampler sm = new Sampler(pid);
         sm.begin();
-        JsonNode res = tools.run(mode, port, path, conns, size, warmupS, durationS);
+        JsonNode res = tools.run(mode, port, path, conns, size, warmupS, durationS, rate);
         sm.end();
         Map<String, Object> c = cell(round, target, scenario);
         c.put("mode", mode);
@@ -436,6 +488,9 @@ final class Runner {
     private void runDirect(int round) throws Exception {
         if (wants("echo")) for (int size : SIZES) directCell(round, "echo-" + size);
         if (wants("http")) directCell(round, "http");
+        // The load's own latency at the p99 cells' fixed rates: the floor under every proxy's p99.
+        if (wants("echo")) for (int size : SIZES) rateCell(round, "direct", "p99-echo-" + size, -1, "echo", echo.port(), "/ws", size);
+        if (wants("http")) rateCell(round, "direct", "p99-http", -1, "http", echo.port(), "/hello", 0);
         if (wants("handshake")) directCell(round, "handshake");
     }
 
@@ -463,6 +518,10 @@ final class Runner {
             tools.run("echo", r.port(), prefix + "/ws", CONNECTIONS, 1024, 0, s.primeS);
             if (wants("echo")) for (int size : SIZES) echoCell(round, p.name, "echo-" + size, r.pid(), r.port(), prefix + "/ws", size);
             if (wants("http")) loadCell(round, p.name, "http", r.pid(), "http", r.port(), prefix + "/hello", CONNECTIONS, 0);
+            if (wants("echo")) {
+                for (int size : SIZES) rateCell(round, p.name, "p99-echo-" + size, r.pid(), "echo", r.port(), prefix + "/ws", size);
+            }
+            if (wants("http")) rateCell(round, p.name, "p99-http", r.pid(), "http", r.port(), prefix + "/hello", 0);
             if (wants("swap") && p instanceof Peer.Nginx) {
                 swapPhase(round, p.name, r, new Swapper() {
                     @Override
@@ -486,7 +545,7 @@ final class Runner {
             Procs.stop(r.process(), 5000);
         }
         if (wants("swap") && p instanceof Peer.Switchyard) switchyardSwaps(round);
-        if (wants("routes")) bigTable(p, round);
+        if (wants("routes") && s.bigTargets.contains(p.name)) bigTable(p, round);
     }
 
     Peer.Ctx ctx(Path dir, String controlPlaneUrl) {
@@ -524,6 +583,7 @@ final class Runner {
             String path = Peer.prefix(s.bigRoutes - 1) + "/hello";
             tools.run("http", r.port(), path, CONNECTIONS, 0, 0, s.primeS);
             loadCell(round, p.name, "http-big", r.pid(), "http", r.port(), path, CONNECTIONS, 0);
+            rateCell(round, p.name, "p99-http-big", r.pid(), "http", r.port(), path, 0);
         } finally {
             Procs.stop(r.process(), 5000);
         }
@@ -545,9 +605,9 @@ final class Runner {
      */
     private void swapPhase(int round, String target, Peer.Running r, Swapper sw) throws Exception {
         String path = Peer.prefix(ROUTES - 1);
-        loadCell(round, target, "swap-base-echo-32", r.pid(), "echo", r.port(), path + "/ws", CONNECTIONS, 32);
+        rateCell(round, target, "swap-base-echo-32", r.pid(), "echo", r.port(), path + "/ws", 32);
         swapCell(round, target, "swap-echo-32", r, "echo", path + "/ws", 32, sw);
-        loadCell(round, target, "swap-base-http", r.pid(), "http", r.port(), path + "/hello", CONNECTIONS, 0);
+        rateCell(round, target, "swap-base-http", r.pid(), "http", r.port(), path + "/hello", 0);
         swapCell(round, target, "swap-http", r, "http", path + "/hello", 0, sw);
     }
 
@@ -574,7 +634,7 @@ final class Runner {
             }, 0, s.swapEveryMs, java.util.concurrent.TimeUnit.MILLISECONDS);
             Map<String, Object> c;
             try {
-                c = loadCellOnce(round, target, scenario, r.pid(), mode, r.port(), path, CONNECTIONS, size, s.warmupS, s.durationS);
+                c = rateCellOnce(round, target, scenario, r.pid(), mode, r.port(), path, size);
             } finally {
                 ex.shutdown();
                 ex.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -234,4 +234,16 @@ class CToolsTest {
             assertThat(r.path("ops").asLong()).isZero();
         }
     }
+
+    @Test
+    void atAFixedRateTheConnectionsTogetherSendThatManyMessagesPerSecondAndNoMore() throws Exception {
+        JsonNode r = tools.run("echo", echo.port(), "/ws", 8, 32, 0.2, 1.0, 2000);
+        assertThat(r.path("errors").asLong()).as(r.toString()).isZero();
+        assertThat(r.path("rate").asDouble()).isEqualTo(2000.0);
+        // A closed loop against this upstream does tens of thousands per second; the schedule holds it to 2,000.
+        assertThat(r.path("per_second").asDouble()).as(r.toString()).isBetween(1900.0, 2050.0);
+        JsonNode http = tools.run("http", echo.port(), "/hello", 8, 0, 0.2, 1.0, 1000);
+        assertThat(http.path("errors").asLong()).as(http.toString()).isZero();
+        assertThat(http.path("per_second").asDouble()).as(http.toString()).isBetween(950.0, 1025.0);
+    }
 }
