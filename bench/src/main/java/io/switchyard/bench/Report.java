@@ -229,6 +229,10 @@ final class Report {
         return ours / value(row, b);
     }
 
+    static String secs(double v) {
+        return v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+    }
+
     static String num(double v) {
         if (v >= 100_000) return String.format(Locale.ROOT, "%.0fk", v / 1000);
         if (v >= 10_000) return String.format(Locale.ROOT, "%.1fk", v / 1000);
@@ -278,8 +282,9 @@ final class Report {
         md.append("- **Closed loop**: every connection has one message in flight and sends the next when the answer is complete (WebSocket: masked binary frames, the echo is compared byte for byte; HTTP: `GET` answered `200`). Latency percentiles come from a log-linear histogram (64 sub-buckets per power of two, under 1.6% error).\n");
         md.append("- **Direct** is the same load generator talking to the same echo upstream with no proxy, both still on the load core. It is the load side's own ceiling in exactly the placement the proxied runs have, so it shows whether the load core could have gone faster than what a proxy got.\n");
         md.append(String.format(Locale.ROOT, "- **Proxy-bound rule**: a cell counts only if direct reached at least %.0fx the fastest proxy's figure. A direct run below that is run again; if it stays below, the cell shows *invalid* and no number (the raw file keeps them).%n", MIN_DIRECT_FACTOR));
-        md.append(String.format(Locale.ROOT, "- **Steady state**: each cell runs %.0f s of warm-up (handshakes: 4 s) and then %.0f s measured, after the proxy has already served %.0f s of cold HTTP and %.0f s of unmeasured 1 KiB echo. Order per proxy: fresh RSS, cold HTTP, echo 32 B / 1 KiB / 16 KiB, HTTP, handshakes, idle tunnels. **Cold**: HTTP keep-alive for the first %.0f s after the proxy first answered (start-up time not included, shown apart).%n",
-                meta.path("warmup_s").asDouble(), meta.path("duration_s").asDouble(), meta.path("cold_s").asDouble(), meta.path("prime_s").asDouble(), meta.path("cold_s").asDouble()));
+        md.append(String.format(Locale.ROOT, "- **Steady state**: each cell runs %s s of warm-up (handshakes: %s s) and then %s s measured, after the proxy has already served %.0f s of cold HTTP and %.0f s of unmeasured 1 KiB echo. Order per proxy: fresh RSS, cold HTTP, echo 32 B / 1 KiB / 16 KiB, HTTP, the p99 cells, the changes every 100 ms (nginx), handshakes, idle tunnels; then, in processes of their own, Switchyard's changes every 100 ms and the 100,000-route cells. **Cold**: HTTP keep-alive for the first %.0f s after the proxy first answered (start-up time not included, shown apart).%n",
+                secs(meta.path("warmup_s").asDouble()), secs(Math.max(meta.path("warmup_s").asDouble(), 3)), secs(meta.path("duration_s").asDouble()),
+                meta.path("cold_s").asDouble(), meta.path("prime_s").asDouble(), meta.path("cold_s").asDouble()));
         md.append(String.format(Locale.ROOT, "- **p99** comes from its own cells: the same 64 connections send a fixed %s msg/s in all (16 KiB: %s), each message due on a schedule and its latency counted from when it was due (a proxy that stalls is charged for what it held back), with the CPU quota lifted for the cell (%s). That rate is far below what any proxy does on a whole core, so p99 is the proxy's own delay: neither the queue of a closed loop (64 messages in flight at saturation) nor the quota's throttling, which in the closed-loop cells adds waits of up to a period to every proxy alike (their p99 is in the raw file). A cell where the proxy fell behind the rate is invalid; *direct* in the p99 rows is the load's own latency at the same rate.%n",
                 num(meta.path("p99_rate").asDouble(10_000)), num(meta.path("p99_rate_16k").asDouble(4_000)), meta.path("p99_cell_s").asText("0.5 warm-up + 3 measured") + " s"));
         md.append("- **RSS** is the proxy's process tree from `/proc/PID/status` (VmRSS, nginx master and worker summed): fresh is 1 s after it first answered, before any load; idle is with 4,000 WebSocket tunnels open and quiet, after the other cells.\n");

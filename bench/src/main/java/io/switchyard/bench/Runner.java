@@ -62,6 +62,9 @@ final class Runner {
         int handshakeConcurrency = 16;
         int directRetries = 2;
         long softDeadlineS = 16 * 60;
+        /** How long in all the run may wait for other programs to leave the CPU, and how many cells it may re-run. */
+        long quietWaitS = 180;
+        int retries = 40;
         Path repo = Path.of(".").toAbsolutePath().normalize();
         Path jar;
         Path bin;
@@ -90,6 +93,8 @@ final class Runner {
                     case "--handshake-conns" -> s.handshakeConcurrency = Integer.parseInt(v);
                     case "--direct-retries" -> s.directRetries = Integer.parseInt(v);
                     case "--soft-deadline-s" -> s.softDeadlineS = Long.parseLong(v);
+                    case "--quiet-wait-s" -> s.quietWaitS = Long.parseLong(v);
+                    case "--retries" -> s.retries = Integer.parseInt(v);
                     case "--proxy-quota" -> s.proxyQuota = Double.parseDouble(v);
                     case "--quota-period-us" -> s.quotaPeriodUs = Long.parseLong(v);
                     case "--big-routes" -> s.bigRoutes = Integer.parseInt(v);
@@ -105,7 +110,7 @@ final class Runner {
                     case "--switchyard-jvm" -> s.switchyardJvm = List.of(v.trim().split("\\s+"));
                     default -> throw new IllegalArgumentException("unknown option: " + a
                             + " (expected: --rounds --warmup-s --duration-s --cold-s --prime-s --proxy-cpus --load-cpus"
-                            + " --targets --scenarios --idle --handshake-conns --direct-retries --soft-deadline-s --proxy-quota"
+                            + " --targets --scenarios --idle --handshake-conns --direct-retries --soft-deadline-s --quiet-wait-s --retries --proxy-quota"
                             + " --quota-period-us --big-routes --big-targets --swap-every-ms --p99-rate --p99-rate-16k --repo"
                             + " --jar --bin --out --results --switchyard-jvm)");
                 }
@@ -126,7 +131,7 @@ final class Runner {
     private CTools.Upstream echo;
     private CpuQuota quota;
     private ControlPlane controlPlane;
-    private long quietBudgetMs = 180_000;
+    private long quietBudgetMs;
     private boolean waitedLogged;
     private final long started = System.currentTimeMillis();
 
@@ -134,6 +139,8 @@ final class Runner {
         this.s = s;
         this.work = Files.createTempDirectory("switchyard-bench-");
         this.tools = new CTools(s.bin, s.loadCpus);
+        this.quietBudgetMs = s.quietWaitS * 1000;
+        this.retriesLeft = s.retries;
     }
 
     private void log(String msg) {
@@ -387,7 +394,7 @@ final class Runner {
         Map<String, Object> run() throws Exception;
     }
 
-    private int retriesLeft = 40;
+    private int retriesLeft;
 
     /** Runs a cell, and once more if other programs' CPU use invalidated it (from a run-wide budget). */
     private Map<String, Object> retrying(CellRun r) throws Exception {
@@ -501,7 +508,7 @@ final class Runner {
         Peer.Ctx ctx = ctx(dir, null);
         awaitQuiet();
         log("starting " + p.name + " (" + ROUTES + " routes)");
-        Peer.Running r = p.start(ctx, ROUTES);
+        Peer.Running r = startUnthrottled(p, ctx, ROUTES);
         String prefix = Peer.prefix(ROUTES - 1);
         try {
             // Fresh: right after the first proxied request answered, before any load.
@@ -564,6 +571,19 @@ final class Runner {
         }
     }
 
+    /**
+     * Starts a proxy with the quota lifted until it answers: start-up time is shown as it is on a whole
+     * core (and nginx's 100,000 locations do not take a round's time to parse); every cell runs with it.
+     */
+    private Peer.Running startUnthrottled(Peer p, Peer.Ctx ctx, int routes) throws Exception {
+        if (quota != null) quota.lift();
+        try {
+            return p.start(ctx, routes);
+        } finally {
+            if (quota != null) quota.restore();
+        }
+    }
+
     Peer.Ctx ctx(Path dir, String controlPlaneUrl) {
         return new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echo.port(), s.jar, s.switchyardJvm, "java", null,
                 quota, controlPlaneUrl);
@@ -584,7 +604,7 @@ final class Runner {
         log("starting " + p.name + " (" + s.bigRoutes + " routes)");
         Peer.Running r;
         try {
-            r = p.start(ctx(dir, null), s.bigRoutes);
+            r = startUnthrottled(p, ctx(dir, null), s.bigRoutes);
         } catch (Exception e) {
             Map<String, Object> c = cell(round, p.name, "http-big");
             flags(c).add("INVALID: did not start with " + s.bigRoutes + " routes: " + firstLine(e.getMessage()));
@@ -698,7 +718,7 @@ final class Runner {
         Path dir = Files.createDirectories(work.resolve("switchyard-r" + round + "-swap"));
         awaitQuiet();
         log("starting switchyard (fleet node of the control plane, config version " + v0 + ")");
-        Peer.Running r = new Peer.Switchyard().start(ctx(dir, controlPlane.base), ROUTES);
+        Peer.Running r = startUnthrottled(new Peer.Switchyard(), ctx(dir, controlPlane.base), ROUTES);
         try {
             String path = Peer.prefix(ROUTES - 1);
             // The same unmeasured traffic the 10-route process had before its cells.
