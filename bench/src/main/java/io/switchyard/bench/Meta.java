@@ -38,6 +38,7 @@ final class Meta {
         m.put("prime_s", s.primeS);
         m.put("connections", Runner.CONNECTIONS);
         m.put("routes", Runner.ROUTES);
+        m.put("direct_rounds", s.directRounds);
         m.put("big_routes", s.bigRoutes);
         m.put("big_targets", s.bigTargets);
         m.put("p99_rate", s.p99Rate);

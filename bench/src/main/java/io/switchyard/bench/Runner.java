@@ -34,7 +34,12 @@ final class Runner {
         double warmupS = 1;
         double durationS = 3;
         double coldS = 10;
-        double primeS = 5;
+        double primeS = 3;
+        /**
+         * Rounds that measure direct (no proxy): the load's own ceiling, 3x the fastest proxy under the
+         * quota, moves little between rounds; a direct cell below the rule is re-run at the end anyway.
+         */
+        int directRounds = 1;
         String proxyCpus = "1";
         String loadCpus = "0";
         List<String> targets = List.of("direct", "switchyard", "nginx", "haproxy", "caddy");
@@ -92,6 +97,7 @@ final class Runner {
                     case "--idle" -> s.idle = Integer.parseInt(v);
                     case "--handshake-conns" -> s.handshakeConcurrency = Integer.parseInt(v);
                     case "--direct-retries" -> s.directRetries = Integer.parseInt(v);
+                    case "--direct-rounds" -> s.directRounds = Integer.parseInt(v);
                     case "--soft-deadline-s" -> s.softDeadlineS = Long.parseLong(v);
                     case "--quiet-wait-s" -> s.quietWaitS = Long.parseLong(v);
                     case "--retries" -> s.retries = Integer.parseInt(v);
@@ -110,7 +116,7 @@ final class Runner {
                     case "--switchyard-jvm" -> s.switchyardJvm = List.of(v.trim().split("\\s+"));
                     default -> throw new IllegalArgumentException("unknown option: " + a
                             + " (expected: --rounds --warmup-s --duration-s --cold-s --prime-s --proxy-cpus --load-cpus"
-                            + " --targets --scenarios --idle --handshake-conns --direct-retries --soft-deadline-s --quiet-wait-s --retries --proxy-quota"
+                            + " --targets --scenarios --idle --handshake-conns --direct-retries --direct-rounds --soft-deadline-s --quiet-wait-s --retries --proxy-quota"
                             + " --quota-period-us --big-routes --big-targets --swap-every-ms --p99-rate --p99-rate-16k --repo"
                             + " --jar --bin --out --results --switchyard-jvm)");
                 }
@@ -157,7 +163,7 @@ final class Runner {
         String why = tools.unavailable();
         if (why != null) throw new IllegalStateException(why);
         Map<String, Object> meta = Meta.collect(s);
-        CpuQuota.Setup q = CpuQuota.create(CpuQuota.ROOT, "switchyard-bench-proxy", s.proxyQuota, s.quotaPeriodUs);
+        CpuQuota.Setup q = CpuQuota.create(CpuQuota.ROOT, "switchyard-bench-" + ProcessHandle.current().pid(), s.proxyQuota, s.quotaPeriodUs);
         quota = q.quota();
         if (quota != null) {
             meta.put("proxy_cpu_quota", quota.describe());
@@ -204,7 +210,7 @@ final class Runner {
                 }
                 roundStarted = System.currentTimeMillis();
                 log("round " + round + " of " + s.rounds);
-                if (direct) runDirect(round);
+                if (direct && round <= s.directRounds) runDirect(round);
                 // Each round starts with a different proxy so drift does not always favour the same one.
                 for (int k = 0; k < proxies.size(); k++) {
                     Peer p = proxies.get((k + round - 1) % proxies.size());
@@ -524,7 +530,9 @@ final class Runner {
             // paths here, as it would in a proxy that has been up for a while.
             // (HTTP is already warm from the cold cell; handshakes come last, with a longer warm-up,
             // so that what closed tunnels leave behind in a proxy cannot spill into another cell.)
-            prime(r, "echo", prefix + "/ws", 1024, s.primeS);
+            // HTTP too: the cold cell ran under the quota, so a JIT has had less than a core for it.
+            prime(r, "http", prefix + "/hello", 0, s.primeS / 2);
+            prime(r, "echo", prefix + "/ws", 1024, s.primeS / 2);
             if (wants("echo")) for (int size : SIZES) echoCell(round, p.name, "echo-" + size, r.pid(), r.port(), prefix + "/ws", size);
             if (wants("http")) loadCell(round, p.name, "http", r.pid(), "http", r.port(), prefix + "/hello", CONNECTIONS, 0);
             if (wants("echo")) {
