@@ -9,7 +9,8 @@
  *              keep-alive connection the server closes between answers is reopened and the request
  *              sent again, as HTTP clients do (counted in stale_retries; latency from the first send).
  *   handshake  --conns loops of: connect, upgrade, check 101 + Sec-WebSocket-Accept, send a masked
- *              close frame, wait for the server to close, close; one op per completed loop.
+ *              close frame, wait for the server to close, close; one op per completed loop. A loop
+ *              with no 101 or no close within 2 s starts again (slow_opens, slow_closes).
  *   idle       opens --conns WebSocket tunnels (64 handshakes in flight), prints one JSON line when
  *              they are open, then holds them until --duration seconds pass, stdin closes or SIGTERM.
  *
@@ -73,7 +74,7 @@ static char http_req[1024];
 static size_t http_req_len;
 static struct sockaddr_in dst;
 static uint64_t t_start, t_warm, t_end;
-static uint64_t ops, errors, opened, closed_by_peer, slow_closes, reconnects, stale_retries;
+static uint64_t ops, errors, opened, closed_by_peer, slow_closes, slow_opens, reconnects, stale_retries;
 static char first_error[200];
 static uint64_t rng_state;
 static int idle_inflight, idle_reported;
@@ -520,6 +521,12 @@ int main(int argc, char **argv) {
                     slow_closes++;
                     shut(c);
                     start_conn(c);
+                } else if (mode == M_HANDSHAKE && (c->state == S_CONNECTING || c->state == S_UPGRADING)
+                           && t - c->t0 > 2000000000ull) {
+                    /* No 101 in 2 s: start the loop again (a stalled loop would otherwise never count again). */
+                    slow_opens++;
+                    shut(c);
+                    start_conn(c);
                 } else if ((c->state == S_CONNECTING || c->state == S_UPGRADING) && mode != M_HANDSHAKE
                            && t - c->t0 > 10000000000ull) {
                     errno = 0;
@@ -592,11 +599,11 @@ int main(int argc, char **argv) {
     printf("{\"mode\":\"%s\",\"conns_asked\":%d,\"conns_open\":%d,\"size\":%d,\"warmup_s\":%.3f,\"duration_s\":%.3f,"
            "\"ops\":%llu,\"per_second\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
            "\"max_us\":%.1f,\"errors\":%llu,\"first_error\":\"%s\",\"opened\":%llu,\"closed_by_peer\":%llu,"
-           "\"slow_closes\":%llu,\"reconnects\":%llu,\"stale_retries\":%llu,\"rate\":%.1f,\"cpu_s\":%.3f,\"timeline\":[",
+           "\"slow_closes\":%llu,\"slow_opens\":%llu,\"reconnects\":%llu,\"stale_retries\":%llu,\"rate\":%.1f,\"cpu_s\":%.3f,\"timeline\":[",
            m, nconns, open_now, size, warmup_s, duration_s, (unsigned long long) ops,
            secs > 0 ? (double) ops / secs : 0.0, percentile(0.50), percentile(0.90), percentile(0.99),
            percentile(0.999), max_us(), (unsigned long long) errors, first_error, (unsigned long long) opened,
-           (unsigned long long) closed_by_peer, (unsigned long long) slow_closes, (unsigned long long) reconnects, (unsigned long long) stale_retries, rate, ut + st);
+           (unsigned long long) closed_by_peer, (unsigned long long) slow_closes, (unsigned long long) slow_opens, (unsigned long long) reconnects, (unsigned long long) stale_retries, rate, ut + st);
     /* Every second started, the last one partial: the timeline sums to every op of the run. */
     int last = (int) ((now_ns() - t_start + 999999999ull) / 1000000000ull);
     if (last >= TL_MAX) last = TL_MAX - 1;

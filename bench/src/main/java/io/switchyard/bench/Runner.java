@@ -34,7 +34,7 @@ final class Runner {
         double warmupS = 1;
         double durationS = 3;
         double coldS = 10;
-        double primeS = 3;
+        double primeS = 4;
         /**
          * Rounds that measure direct (no proxy): the load's own ceiling, 3x the fastest proxy under the
          * quota, moves little between rounds; a direct cell below the rule is re-run at the end anyway.
