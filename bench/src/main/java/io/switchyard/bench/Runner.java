@@ -34,7 +34,7 @@ final class Runner {
         double warmupS = 1;
         double durationS = 3;
         double coldS = 10;
-        double primeS = 4;
+        double primeS = 6;
         /**
          * Rounds that measure direct (no proxy): the load's own ceiling, 3x the fastest proxy under the
          * quota, moves little between rounds; a direct cell below the rule is re-run at the end anyway.
@@ -66,7 +66,7 @@ final class Runner {
         int idle = 4000;
         int handshakeConcurrency = 16;
         int directRetries = 2;
-        long softDeadlineS = 16 * 60;
+        long softDeadlineS = 16 * 60 + 30;
         /** How long in all the run may wait for other programs to leave the CPU, and how many cells it may re-run. */
         long quietWaitS = 180;
         int retries = 40;
