@@ -40,6 +40,7 @@ final class Meta {
         m.put("routes", Runner.ROUTES);
         m.put("direct_rounds", s.directRounds);
         m.put("big_routes", s.bigRoutes);
+        m.put("short_prime_s", s.shortPrimeS);
         m.put("big_targets", s.bigTargets);
         m.put("p99_rate", s.p99Rate);
         m.put("p99_rate_16k", s.p99Rate16k);

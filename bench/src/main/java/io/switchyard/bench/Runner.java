@@ -34,7 +34,7 @@ final class Runner {
         double warmupS = 1;
         double durationS = 3;
         double coldS = 10;
-        double primeS = 6;
+        double primeS = 8;
         /**
          * Rounds that measure direct (no proxy): the load's own ceiling, 3x the fastest proxy under the
          * quota, moves little between rounds; a direct cell below the rule is re-run at the end anyway.
@@ -62,7 +62,7 @@ final class Runner {
         double rateWarmupS = 0.5;
         double rateDurationS = 2.5;
         /** Unmeasured traffic before the 100,000-route cells and before the swap process's cells. */
-        double shortPrimeS = 2;
+        double shortPrimeS = 5;
         int idle = 4000;
         int handshakeConcurrency = 16;
         int directRetries = 2;
@@ -424,7 +424,7 @@ final class Runner {
 
     private Map<String, Object> loadCell(int round, String target, String scenario, long pid, String mode, int port,
                                          String path, int conns, int size) throws Exception {
-        double warmup = mode.equals("handshake") ? Math.max(s.warmupS, 3) : s.warmupS;
+        double warmup = mode.equals("handshake") ? Math.max(s.warmupS, 2) : s.warmupS;
         return retrying(() -> loadCellOnce(round, target, scenario, pid, mode, port, path, conns, size, warmup, s.durationS));
     }
 
