@@ -297,7 +297,7 @@ final class Report {
         md.append(String.format(Locale.ROOT, "- **p99** comes from its own cells: the same 64 connections send a fixed %s msg/s in all (16 KiB: %s), each message due on a schedule and its latency counted from when it was due (a proxy that stalls is charged for what it held back), %s for the cell (%s). That rate is far below what any proxy does on a whole core, so p99 is the proxy's own delay: neither the queue of a closed loop (64 messages in flight at saturation) nor the quota's throttling, which in the closed-loop cells adds waits of up to a period to every proxy alike (their p99 is in the raw file). A cell where the proxy fell behind the rate is invalid; *direct* in the p99 rows is the load's own latency at the same rate.%n",
                 String.format(Locale.ROOT, "%,.0f", meta.path("p99_rate").asDouble(10_000)), String.format(Locale.ROOT, "%,.0f", meta.path("p99_rate_16k").asDouble(4_000)),
                 quota.startsWith("none") || quota.isEmpty() ? "on the proxy's whole core" : "with the CPU quota lifted",
-                meta.path("p99_cell_s").asText("0.5 warm-up + 2.5 measured") + " s"));
+                meta.path("p99_cell_s").asText("0.5 warm-up + 2 measured") + " s"));
         md.append("- **RSS** is the proxy's process tree from `/proc/PID/status` (VmRSS, nginx master and worker summed): fresh is 1 s after it first answered, before any load; idle is with 4,000 WebSocket tunnels open and quiet, after the other cells.\n");
         md.append("- **Quiet machine**: CPU used by other programs is sampled around each cell; a cell where they used 10% of a core or more is re-run once and otherwise invalid.\n\n");
 

@@ -60,7 +60,7 @@ final class Runner {
         double p99Rate = 10_000;
         double p99Rate16k = 4_000;
         double rateWarmupS = 0.5;
-        double rateDurationS = 2.5;
+        double rateDurationS = 2;
         /** Unmeasured traffic before the 100,000-route cells and before the swap process's cells. */
         double shortPrimeS = 5;
         int idle = 4000;
