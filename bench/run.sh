@@ -8,7 +8,7 @@
 # (swap: Switchyard through its control plane, nginx by reload). Every proxy runs in the same CPU quota
 # (cgroup v1, 40% of its core; --proxy-quota 0 for none) so that the load core outruns the fastest twice;
 # without cgroup v1 the run says so and cells the load cannot outrun stay invalid. Needs root for the quota.
-# 15 to 20 minutes on the 2-core bench machine: cells that other programs disturbed are re-run, and work
+# About 18 minutes on the quiet 2-core bench machine: cells that other programs disturbed are re-run, and work
 # that would end past the budget is skipped (the report says so).
 #
 #   bench/run.sh                                   # the full run
