@@ -3,11 +3,17 @@
 # generator and echo upstream (bench/c, gcc -O2), the bench runner and dist/switchyard.jar if it is
 # missing, runs every scenario against direct, nginx, HAProxy, Caddy and Switchyard (3 rounds,
 # alternating, medians) and regenerates docs/benchmarks.md, docs/benchmarks.png and
-# docs/bench-results/latest.json. 12 to 20 minutes on the 2-core bench machine: cells that other programs
-# disturbed are re-run, and a round that would end past the budget is skipped (the report says so).
+# docs/bench-results/latest.json. Scenarios: echo 32 B / 1 KiB / 16 KiB, HTTP keep-alive, handshakes,
+# cold HTTP, idle tunnels, 100,000 routes against 10 (routes), a configuration change every 100 ms
+# (swap: Switchyard through its control plane, nginx by reload). Every proxy runs in the same CPU quota
+# (cgroup v1, 40% of its core; --proxy-quota 0 for none) so that the load core outruns the fastest twice;
+# without cgroup v1 the run says so and cells the load cannot outrun stay invalid. Needs root for the quota.
+# About 18 minutes on the quiet 2-core bench machine: cells that other programs disturbed are re-run, and work
+# that would end past the budget is skipped (the report says so).
 #
 #   bench/run.sh                                   # the full run
 #   bench/run.sh --rounds 1 --targets direct,nginx # quick look (any runner option, see Runner.Settings)
+#   bench/run.sh --rounds 1 --targets direct,switchyard,nginx --scenarios http,routes,swap   # the scale and change cells alone
 #   bench/run.sh --tune                            # JVM settings for Switchyard alone -> bench/JVM-TUNING.md
 #
 # Environment:

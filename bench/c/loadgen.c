@@ -5,11 +5,18 @@
  *   echo       WebSocket echo: upgrade (checks 101 and Sec-WebSocket-Accept), then masked binary
  *              frames of --size bytes; every answer must be one unmasked binary frame with the
  *              same payload (compared byte for byte).
- *   http       HTTP/1.1 keep-alive GETs of --path; every answer must be 200 with a complete body.
+ *   http       HTTP/1.1 keep-alive GETs of --path; every answer must be 200 with a complete body. A
+ *              keep-alive connection the server closes between answers is reopened and the request
+ *              sent again, as HTTP clients do (counted in stale_retries; latency from the first send).
  *   handshake  --conns loops of: connect, upgrade, check 101 + Sec-WebSocket-Accept, send a masked
- *              close frame, wait for the server to close, close; one op per completed loop.
+ *              close frame, wait for the server to close, close; one op per completed loop. A loop
+ *              with no 101 or no close within 2 s starts again (slow_opens, slow_closes).
  *   idle       opens --conns WebSocket tunnels (64 handshakes in flight), prints one JSON line when
  *              they are open, then holds them until --duration seconds pass, stdin closes or SIGTERM.
+ *
+ * --rate R (echo, http): the connections together send R ops per second on a fixed schedule (each
+ * connection one op every conns/R seconds, staggered) instead of a closed loop; an op's latency
+ * counts from when it was due, so a stalled server is charged for the ops it held back.
  *
  * Latency of each op (send to complete answer; connect to 101 for handshakes) goes into a
  * log-linear histogram (64 sub-buckets per power of two: under 1.6% error). Only ops completed
@@ -43,6 +50,10 @@ typedef struct lc {
     unsigned char req[512];    /* this connection's upgrade request */
     size_t req_len;
     int want_out;
+    uint64_t served;           /* HTTP answers completed on this TCP connection */
+    uint64_t keep_t0;          /* nonzero: the op being retried on a new connection started then */
+    uint64_t due;              /* --rate: when this connection's next op is scheduled */
+    int waiting;               /* --rate: running, idle until due */
 } lc;
 
 #define HBUCKETS 4096
@@ -51,7 +62,8 @@ static uint64_t hist[HBUCKETS];
 static uint64_t timeline[TL_MAX];
 
 static int mode, nconns = 64, size = 32, port;
-static double warmup_s = 0, duration_s = 5;
+static double warmup_s = 0, duration_s = 5, rate = 0;
+static uint64_t rate_interval;   /* --rate: ns between two ops of one connection (0: closed loop) */
 static const char *host = "127.0.0.1", *path = "/";
 static int ep;
 static lc *conns;
@@ -62,7 +74,7 @@ static char http_req[1024];
 static size_t http_req_len;
 static struct sockaddr_in dst;
 static uint64_t t_start, t_warm, t_end;
-static uint64_t ops, errors, opened, closed_by_peer, slow_closes, reconnects;
+static uint64_t ops, errors, opened, closed_by_peer, slow_closes, slow_opens, reconnects, stale_retries;
 static char first_error[200];
 static uint64_t rng_state;
 static int idle_inflight, idle_reported;
@@ -143,6 +155,8 @@ static void shut(lc *c) {
     c->state = S_FREE;
     c->in_len = 0;
     c->want_out = 0;
+    c->served = 0;
+    c->waiting = 0;
 }
 
 /* Starts writing buf; returns -1 on a broken connection. */
@@ -201,10 +215,44 @@ static void fail(lc *c, const char *what) {
     if (mode == M_HANDSHAKE && !stop_flag && now_ns() < t_end) { reconnects++; start_conn(c); }
 }
 
+/*
+ * HTTP only: the server closed a keep-alive connection that had already answered, before any byte of
+ * the next answer (nginx closes idle keep-alive connections when a reload retires its worker). Like
+ * any HTTP client, send the request again on a new connection; its latency still counts from the
+ * first send. Returns 1 if retried.
+ */
+static int http_stale_retry(lc *c) {
+    if (mode != M_HTTP || c->state != S_RUNNING || c->served == 0 || c->in_len != 0) return 0;
+    if (stop_flag || now_ns() >= t_end) return 0;
+    uint64_t t0 = c->t0;
+    stale_retries++;
+    shut(c);
+    start_conn(c);
+    c->keep_t0 = t0;
+    return 1;
+}
+
 static void send_op(lc *c) {
-    c->t0 = now_ns();
+    /* At a fixed rate the op counts from when it was due: a proxy that stalls is not let off (no coordinated omission). */
+    c->t0 = c->keep_t0 ? c->keep_t0 : rate_interval ? c->due : now_ns();
+    c->keep_t0 = 0;
     int r = mode == M_ECHO ? send_buf(c, frame, frame_len) : send_buf(c, (unsigned char *) http_req, http_req_len);
-    if (r < 0) fail(c, "write");
+    if (r < 0 && !http_stale_retry(c)) fail(c, "write");
+}
+
+/* --rate: schedules the connection's next op; returns 1 if it is not due yet (the main loop sends it). */
+static int pace(lc *c) {
+    if (!rate_interval) return 0;
+    c->due += rate_interval;
+    if (c->due > now_ns()) { c->waiting = 1; return 1; }
+    return 0;
+}
+
+/* A connection that just became ready for ops: closed loop sends at once, --rate staggers the connections' first ops. */
+static void start_ops(lc *c) {
+    if (!rate_interval) { send_op(c); return; }
+    c->due = now_ns() + rate_interval * (uint64_t) c->idx / (uint64_t) nconns;
+    c->waiting = 1;
 }
 
 static void on_connected(lc *c) {
@@ -214,7 +262,8 @@ static void on_connected(lc *c) {
     if (err) { errno = err; fail(c, "connect"); return; }
     if (mode == M_HTTP) {
         c->state = S_RUNNING;
-        send_op(c);
+        if (c->keep_t0) send_op(c);   /* a retried request goes out at once */
+        else start_ops(c);
         return;
     }
     make_upgrade(c);
@@ -257,8 +306,9 @@ static int on_data(lc *c) {
                 return 0;
             }
             c->state = S_RUNNING;
-            send_op(c);
+            start_ops(c);
             if (c->state != S_RUNNING) return -1;
+            if (c->waiting) return 0;
             continue;
         }
         if (c->state == S_RUNNING && mode == M_ECHO) {
@@ -280,6 +330,7 @@ static int on_data(lc *c) {
             c->in_len -= used;
             record(now_ns(), c->t0);
             if (now_ns() >= t_end) return 0;
+            if (pace(c)) return 0;
             send_op(c);
             if (c->state != S_RUNNING) return -1;
             continue;
@@ -307,6 +358,7 @@ static int on_data(lc *c) {
             memmove(c->in, c->in + used, c->in_len - used);
             c->in_len -= used;
             record(now_ns(), c->t0);
+            c->served++;
             if (now_ns() >= t_end) return 0;
             if (server_closes) {
                 /* A keep-alive limit (nginx's keepalive_requests): open a new connection, as a browser would. */
@@ -315,6 +367,7 @@ static int on_data(lc *c) {
                 start_conn(c);
                 return -1;
             }
+            if (pace(c)) return 0;
             send_op(c);
             if (c->state != S_RUNNING) return -1;
             continue;
@@ -336,10 +389,12 @@ static void on_readable(lc *c) {
     ssize_t r = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
     if (r < 0) {
         if (errno == EAGAIN || errno == EINTR) return;
+        if (errno == ECONNRESET && http_stale_retry(c)) return;
         fail(c, "read");
         return;
     }
     if (r == 0) {
+        if (http_stale_retry(c)) return;
         if (c->state == S_CLOSING) {
             shut(c);
             if (!stop_flag && now_ns() < t_end) start_conn(c);
@@ -374,13 +429,15 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--size")) size = atoi(v);
         else if (!strcmp(a, "--warmup")) warmup_s = arg_d(v);
         else if (!strcmp(a, "--duration")) duration_s = arg_d(v);
+        else if (!strcmp(a, "--rate")) rate = arg_d(v);
         else {
             fprintf(stderr, "loadgen: unknown option %s (expected --mode echo|http|handshake|idle --host --port"
-                            " --path --conns --size --warmup --duration)\n", a);
+                            " --path --conns --size --warmup --duration --rate)\n", a);
             return 2;
         }
         i++;
     }
+    if (rate > 0) rate_interval = (uint64_t) ((double) nconns * 1e9 / rate);
     if (!strcmp(m, "echo")) mode = M_ECHO;
     else if (!strcmp(m, "http")) mode = M_HTTP;
     else if (!strcmp(m, "handshake")) mode = M_HANDSHAKE;
@@ -464,6 +521,12 @@ int main(int argc, char **argv) {
                     slow_closes++;
                     shut(c);
                     start_conn(c);
+                } else if (mode == M_HANDSHAKE && (c->state == S_CONNECTING || c->state == S_UPGRADING)
+                           && t - c->t0 > 2000000000ull) {
+                    /* No 101 in 2 s: start the loop again (a stalled loop would otherwise never count again). */
+                    slow_opens++;
+                    shut(c);
+                    start_conn(c);
                 } else if ((c->state == S_CONNECTING || c->state == S_UPGRADING) && mode != M_HANDSHAKE
                            && t - c->t0 > 10000000000ull) {
                     errno = 0;
@@ -471,9 +534,14 @@ int main(int argc, char **argv) {
                 }
             }
         }
-        int ms = (int) ((t_end - t) / 1000000ull);
-        if (ms > 100) ms = 100;
-        int n = epoll_wait(ep, evs, 512, ms < 1 ? 1 : ms);
+        uint64_t wake = t_end;
+        if (rate_interval) {
+            for (int i = 0; i < nconns; i++) if (conns[i].waiting && conns[i].due < wake) wake = conns[i].due;
+        }
+        uint64_t wait_ns = wake > t ? wake - t : 0;
+        if (wait_ns > 100000000ull) wait_ns = 100000000ull;
+        struct timespec ts = {.tv_sec = (time_t) (wait_ns / 1000000000ull), .tv_nsec = (long) (wait_ns % 1000000000ull)};
+        int n = epoll_pwait2(ep, evs, 512, &ts, NULL);
         if (n < 0) { if (errno == EINTR) continue; perror("epoll_wait"); return 1; }
         for (int i = 0; i < n; i++) {
             lc *c = evs[i].data.ptr;
@@ -506,6 +574,16 @@ int main(int argc, char **argv) {
         if (mode == M_IDLE) {
             for (; next < nconns && idle_inflight < 64; next++, idle_inflight++) start_conn(&conns[next]);
         }
+        if (rate_interval) {
+            uint64_t now = now_ns();
+            for (int i = 0; i < nconns && now < t_end; i++) {
+                lc *c = &conns[i];
+                if (c->waiting && c->due <= now && c->state == S_RUNNING) {
+                    c->waiting = 0;
+                    send_op(c);
+                }
+            }
+        }
     }
     getrusage(RUSAGE_SELF, &ru1);
     if (!window_started) ru0 = ru1;
@@ -521,11 +599,11 @@ int main(int argc, char **argv) {
     printf("{\"mode\":\"%s\",\"conns_asked\":%d,\"conns_open\":%d,\"size\":%d,\"warmup_s\":%.3f,\"duration_s\":%.3f,"
            "\"ops\":%llu,\"per_second\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
            "\"max_us\":%.1f,\"errors\":%llu,\"first_error\":\"%s\",\"opened\":%llu,\"closed_by_peer\":%llu,"
-           "\"slow_closes\":%llu,\"reconnects\":%llu,\"cpu_s\":%.3f,\"timeline\":[",
+           "\"slow_closes\":%llu,\"slow_opens\":%llu,\"reconnects\":%llu,\"stale_retries\":%llu,\"rate\":%.1f,\"cpu_s\":%.3f,\"timeline\":[",
            m, nconns, open_now, size, warmup_s, duration_s, (unsigned long long) ops,
            secs > 0 ? (double) ops / secs : 0.0, percentile(0.50), percentile(0.90), percentile(0.99),
            percentile(0.999), max_us(), (unsigned long long) errors, first_error, (unsigned long long) opened,
-           (unsigned long long) closed_by_peer, (unsigned long long) slow_closes, (unsigned long long) reconnects, ut + st);
+           (unsigned long long) closed_by_peer, (unsigned long long) slow_closes, (unsigned long long) slow_opens, (unsigned long long) reconnects, (unsigned long long) stale_retries, rate, ut + st);
     /* Every second started, the last one partial: the timeline sums to every op of the run. */
     int last = (int) ((now_ns() - t_start + 999999999ull) / 1000000000ull);
     if (last >= TL_MAX) last = TL_MAX - 1;

@@ -55,9 +55,16 @@ final class CTools {
     /** One closed-loop run ({@code echo}, {@code http} or {@code handshake}); the loadgen's JSON. */
     JsonNode run(String mode, int port, String path, int conns, int size, double warmupS, double durationS)
             throws IOException, InterruptedException {
+        return run(mode, port, path, conns, size, warmupS, durationS, 0);
+    }
+
+    /** As above; {@code rate > 0}: the connections together send that many ops per second on a fixed schedule. */
+    JsonNode run(String mode, int port, String path, int conns, int size, double warmupS, double durationS, double rate)
+            throws IOException, InterruptedException {
         List<String> cmd = command(List.of(bin.resolve("loadgen").toString(), "--mode", mode, "--port",
                 Integer.toString(port), "--path", path, "--conns", Integer.toString(conns), "--size",
-                Integer.toString(size), "--warmup", Double.toString(warmupS), "--duration", Double.toString(durationS)));
+                Integer.toString(size), "--warmup", Double.toString(warmupS), "--duration", Double.toString(durationS),
+                "--rate", Double.toString(rate)));
         Process p = Procs.track(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
         String out;
         try {

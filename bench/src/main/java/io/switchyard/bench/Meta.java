@@ -38,6 +38,14 @@ final class Meta {
         m.put("prime_s", s.primeS);
         m.put("connections", Runner.CONNECTIONS);
         m.put("routes", Runner.ROUTES);
+        m.put("direct_rounds", s.directRounds);
+        m.put("big_routes", s.bigRoutes);
+        m.put("short_prime_s", s.shortPrimeS);
+        m.put("big_targets", s.bigTargets);
+        m.put("p99_rate", s.p99Rate);
+        m.put("p99_rate_16k", s.p99Rate16k);
+        m.put("p99_cell_s", s.rateWarmupS + " warm-up + " + s.rateDurationS + " measured");
+        m.put("swap_every_ms", s.swapEveryMs);
         m.put("handshake_concurrency", s.handshakeConcurrency);
         m.put("idle_tunnels", s.idle);
         m.put("targets", s.targets);

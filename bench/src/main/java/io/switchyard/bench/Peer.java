@@ -39,7 +39,16 @@ abstract class Peer {
 
     /** What the run shares with every peer. */
     record Ctx(Path work, Path peersDir, String proxyCpus, int echoPort, Path jar, List<String> switchyardJvm, String java,
-               Map<String, String> env) {
+               Map<String, String> env, CpuQuota quota, String controlPlane) {
+        Ctx(Path work, Path peersDir, String proxyCpus, int echoPort, Path jar, List<String> switchyardJvm, String java,
+            Map<String, String> env) {
+            this(work, peersDir, proxyCpus, echoPort, jar, switchyardJvm, java, env, null, null);
+        }
+
+        /** Starts a proxy pinned to the proxy core, inside the CPU quota when there is one. */
+        Process launch(List<String> cmd, Path log, Map<String, String> environment) throws IOException {
+            return Procs.start(proxyCpus, quota == null ? cmd : quota.wrap(cmd), log, environment);
+        }
     }
 
     boolean isDirect() {
@@ -94,22 +103,42 @@ abstract class Peer {
             super("nginx");
         }
 
-        @Override
-        Running start(Ctx ctx, int routes) throws Exception {
-            int port = freePort();
+        /** The config file: {@code routes} prefix locations, plus {@code /swap/N/} when {@code swap >= 0}. */
+        static String conf(Ctx ctx, int routes, int port, int swap) throws IOException {
             StringBuilder r = new StringBuilder();
             for (int i = 0; i < routes; i++) {
                 r.append("        location ").append(prefix(i)).append("/ { proxy_pass http://echo; }\n");
             }
-            String conf = fill(Files.readString(ctx.peersDir().resolve("nginx.conf.tmpl")), Map.of(
+            if (swap >= 0) r.append("        location /swap/").append(swap).append("/ { proxy_pass http://echo; }\n");
+            return fill(Files.readString(ctx.peersDir().resolve("nginx.conf.tmpl")), Map.of(
                     "DIR", ctx.work().toString(), "ECHO", Integer.toString(ctx.echoPort()),
                     "LISTEN", Integer.toString(port), "ROUTES", r.toString(), "ROUTE_COUNT", Integer.toString(routes)));
+        }
+
+        @Override
+        Running start(Ctx ctx, int routes) throws Exception {
+            int port = freePort();
             Path file = ctx.work().resolve("nginx.conf");
-            Files.writeString(file, conf);
+            Files.writeString(file, conf(ctx, routes, port, -1));
             Path log = ctx.work().resolve("nginx.log");
             long t0 = System.currentTimeMillis();
-            Process p = Procs.start(ctx.proxyCpus(), List.of("nginx", "-p", ctx.work().toString(), "-c", file.toString()), log, null);
+            Process p = ctx.launch(List.of("nginx", "-p", ctx.work().toString(), "-c", file.toString()), log, null);
             return ready(p, port, t0, 120_000, routes, log);
+        }
+
+        /**
+         * What {@code nginx -s reload} does, with a config that really changed: the file gets a new
+         * {@code /swap/N/} location and the master gets SIGHUP (it re-reads the file, starts new
+         * workers and retires the old ones gracefully). Returns when the signal is sent.
+         */
+        static void reload(Ctx ctx, Running r, int routes, int n) throws Exception {
+            Files.writeString(ctx.work().resolve("nginx.conf.new"), conf(ctx, routes, r.port(), n));
+            Files.move(ctx.work().resolve("nginx.conf.new"), ctx.work().resolve("nginx.conf"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Process k = new ProcessBuilder("kill", "-HUP", Long.toString(r.pid())).redirectErrorStream(true).start();
+            if (!k.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) || k.exitValue() != 0) {
+                throw new IllegalStateException("kill -HUP " + r.pid() + " failed");
+            }
         }
     }
 
@@ -131,7 +160,7 @@ abstract class Peer {
             Files.writeString(file, conf);
             Path log = ctx.work().resolve("haproxy.log");
             long t0 = System.currentTimeMillis();
-            Process p = Procs.start(ctx.proxyCpus(), List.of("haproxy", "-db", "-f", file.toString()), log, null);
+            Process p = ctx.launch(List.of("haproxy", "-db", "-f", file.toString()), log, null);
             return ready(p, port, t0, 120_000, routes, log);
         }
     }
@@ -156,7 +185,7 @@ abstract class Peer {
             Files.writeString(file, conf);
             Path log = ctx.work().resolve("caddy.log");
             long t0 = System.currentTimeMillis();
-            Process p = Procs.start(ctx.proxyCpus(), List.of("caddy", "run", "--adapter", "caddyfile", "--config", file.toString()),
+            Process p = ctx.launch(List.of("caddy", "run", "--adapter", "caddyfile", "--config", file.toString()),
                     log, Map.of("GOMAXPROCS", "1", "XDG_DATA_HOME", ctx.work().toString(),
                             "XDG_CONFIG_HOME", ctx.work().toString(), "HOME", ctx.work().toString()));
             return ready(p, port, t0, 180_000, routes, log);
@@ -194,14 +223,18 @@ abstract class Peer {
             List<String> cmd = new ArrayList<>();
             cmd.add(ctx.java());
             cmd.addAll(ctx.switchyardJvm());
-            cmd.addAll(List.of("-jar", ctx.jar().toString(), "data-plane", "--config", file.toString(),
-                    "--listen", "127.0.0.1:" + port, "--status", "127.0.0.1:" + status,
+            cmd.addAll(List.of("-jar", ctx.jar().toString(), "data-plane"));
+            // With a control plane the node takes its snapshots over the fleet channel (the swap scenario);
+            // otherwise it serves the declarative file.
+            if (ctx.controlPlane() != null) cmd.addAll(List.of("--control-plane", ctx.controlPlane()));
+            else cmd.addAll(List.of("--config", file.toString()));
+            cmd.addAll(List.of("--listen", "127.0.0.1:" + port, "--status", "127.0.0.1:" + status,
                     "--state-dir", ctx.work().resolve("switchyard-state").toString(), "--node-id", "bench"));
             // Access log off like the peers' configs: by flag on builds that have it (older ones by logger level).
             if (Meta.switchyardHasFlag(ctx.jar(), "--access-log")) cmd.addAll(List.of("--access-log", "off"));
             Path log = ctx.work().resolve("switchyard.log");
             long t0 = System.currentTimeMillis();
-            Process p = Procs.start(ctx.proxyCpus(), cmd, log, ctx.env());
+            Process p = ctx.launch(cmd, log, ctx.env());
             return ready(p, port, t0, 120_000, routes, log);
         }
     }

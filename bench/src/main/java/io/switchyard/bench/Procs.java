@@ -97,9 +97,25 @@ final class Procs {
         return 0;
     }
 
-    /** CPU seconds (user + system) consumed so far by the process tree. */
+    /**
+     * CPU seconds (user + system) consumed so far by the process tree, children that already exited
+     * included (their time is in their parent's cutime/cstime once reaped: nginx's retired workers).
+     */
     static double cpuTree(long pid) {
-        return tree(pid).mapToDouble(h -> h.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0)).sum();
+        return tree(pid).mapToDouble(h -> cpuWithReaped(h.pid())).sum();
+    }
+
+    /** utime + stime + cutime + cstime of one process from /proc/PID/stat, in seconds (0 when it is gone). */
+    static double cpuWithReaped(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // After the command: state is f[0]; utime, stime, cutime, cstime are fields 14-17 of stat, f[11..14].
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+            return ticks / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -30,18 +31,45 @@ final class Runner {
     /** Command-line settings; defaults are what the committed report used. */
     static final class Settings {
         int rounds = 3;
-        double warmupS = 2;
-        double durationS = 4;
+        double warmupS = 1;
+        double durationS = 3;
         double coldS = 10;
-        double primeS = 5;
+        double primeS = 8;
+        /**
+         * Rounds that measure direct (no proxy): the load's own ceiling, 3x the fastest proxy under the
+         * quota, moves little between rounds; a direct cell below the rule is re-run at the end anyway.
+         */
+        int directRounds = 1;
         String proxyCpus = "1";
         String loadCpus = "0";
         List<String> targets = List.of("direct", "switchyard", "nginx", "haproxy", "caddy");
-        List<String> scenarios = List.of("echo", "handshake", "http", "cold", "idle");
+        List<String> scenarios = List.of("echo", "handshake", "http", "cold", "idle", "routes", "swap");
+        /** Fraction of its core every proxy may use (cgroup v1 CPU quota); 0 = no quota. */
+        double proxyQuota = 0.4;
+        long quotaPeriodUs = 2500;
+        /** Routes in the large-table scenario. */
+        int bigRoutes = 100_000;
+        /**
+         * Proxies run with {@code bigRoutes}: not Caddy by default (with 100,000 handle blocks it took 29 s to
+         * start and 1.5 GB RSS on a whole core in a trial here; under the quota that is most of a round).
+         */
+        List<String> bigTargets = List.of("nginx", "haproxy", "switchyard");
+        /** Interval of the snapshot swaps / reloads in the swap scenario. */
+        long swapEveryMs = 100;
+        /** Fixed rate (ops/s) of the p99 cells, which run without the quota; 16 KiB echo runs at {@code p99Rate16k}. */
+        double p99Rate = 10_000;
+        double p99Rate16k = 4_000;
+        double rateWarmupS = 0.5;
+        double rateDurationS = 2;
+        /** Unmeasured traffic before the 100,000-route cells and before the swap process's cells. */
+        double shortPrimeS = 5;
         int idle = 4000;
         int handshakeConcurrency = 16;
         int directRetries = 2;
-        long softDeadlineS = 16 * 60;
+        long softDeadlineS = 16 * 60 + 30;
+        /** How long in all the run may wait for other programs to leave the CPU, and how many cells it may re-run. */
+        long quietWaitS = 180;
+        int retries = 40;
         Path repo = Path.of(".").toAbsolutePath().normalize();
         Path jar;
         Path bin;
@@ -69,7 +97,17 @@ final class Runner {
                     case "--idle" -> s.idle = Integer.parseInt(v);
                     case "--handshake-conns" -> s.handshakeConcurrency = Integer.parseInt(v);
                     case "--direct-retries" -> s.directRetries = Integer.parseInt(v);
+                    case "--direct-rounds" -> s.directRounds = Integer.parseInt(v);
                     case "--soft-deadline-s" -> s.softDeadlineS = Long.parseLong(v);
+                    case "--quiet-wait-s" -> s.quietWaitS = Long.parseLong(v);
+                    case "--retries" -> s.retries = Integer.parseInt(v);
+                    case "--proxy-quota" -> s.proxyQuota = Double.parseDouble(v);
+                    case "--quota-period-us" -> s.quotaPeriodUs = Long.parseLong(v);
+                    case "--big-routes" -> s.bigRoutes = Integer.parseInt(v);
+                    case "--big-targets" -> s.bigTargets = List.of(v.split(","));
+                    case "--swap-every-ms" -> s.swapEveryMs = Long.parseLong(v);
+                    case "--p99-rate" -> s.p99Rate = Double.parseDouble(v);
+                    case "--p99-rate-16k" -> s.p99Rate16k = Double.parseDouble(v);
                     case "--repo" -> s.repo = Path.of(v).toAbsolutePath().normalize();
                     case "--jar" -> s.jar = Path.of(v).toAbsolutePath();
                     case "--bin" -> s.bin = Path.of(v).toAbsolutePath();
@@ -78,7 +116,8 @@ final class Runner {
                     case "--switchyard-jvm" -> s.switchyardJvm = List.of(v.trim().split("\\s+"));
                     default -> throw new IllegalArgumentException("unknown option: " + a
                             + " (expected: --rounds --warmup-s --duration-s --cold-s --prime-s --proxy-cpus --load-cpus"
-                            + " --targets --scenarios --idle --handshake-conns --direct-retries --soft-deadline-s --repo"
+                            + " --targets --scenarios --idle --handshake-conns --direct-retries --direct-rounds --soft-deadline-s --quiet-wait-s --retries --proxy-quota"
+                            + " --quota-period-us --big-routes --big-targets --swap-every-ms --p99-rate --p99-rate-16k --repo"
                             + " --jar --bin --out --results --switchyard-jvm)");
                 }
             }
@@ -96,7 +135,9 @@ final class Runner {
     private final Path work;
     private final CTools tools;
     private CTools.Upstream echo;
-    private long quietBudgetMs = 180_000;
+    private CpuQuota quota;
+    private ControlPlane controlPlane;
+    private long quietBudgetMs;
     private boolean waitedLogged;
     private final long started = System.currentTimeMillis();
 
@@ -104,6 +145,8 @@ final class Runner {
         this.s = s;
         this.work = Files.createTempDirectory("switchyard-bench-");
         this.tools = new CTools(s.bin, s.loadCpus);
+        this.quietBudgetMs = s.quietWaitS * 1000;
+        this.retriesLeft = s.retries;
     }
 
     private void log(String msg) {
@@ -120,6 +163,16 @@ final class Runner {
         String why = tools.unavailable();
         if (why != null) throw new IllegalStateException(why);
         Map<String, Object> meta = Meta.collect(s);
+        CpuQuota.Setup q = CpuQuota.create(CpuQuota.ROOT, "switchyard-bench-" + ProcessHandle.current().pid(), s.proxyQuota, s.quotaPeriodUs);
+        quota = q.quota();
+        if (quota != null) {
+            meta.put("proxy_cpu_quota", quota.describe());
+            log("proxy CPU quota: " + quota.describe());
+        } else {
+            meta.put("proxy_cpu_quota", "none: " + q.unavailable());
+            note("no proxy CPU quota: " + q.unavailable() + "; every proxy has its whole core, so cells where the load"
+                    + " cannot reach twice the fastest proxy stay invalid");
+        }
         echo = tools.startEcho(work.resolve("echo.log"));
         log("echo upstream on 127.0.0.1:" + echo.port() + " (pid " + echo.process().pid() + ", cpus " + s.loadCpus + ")");
         // Run a private copy: colleagues rebuild dist/switchyard.jar while we measure.
@@ -157,7 +210,7 @@ final class Runner {
                 }
                 roundStarted = System.currentTimeMillis();
                 log("round " + round + " of " + s.rounds);
-                if (direct) runDirect(round);
+                if (direct && round <= s.directRounds) runDirect(round);
                 // Each round starts with a different proxy so drift does not always favour the same one.
                 for (int k = 0; k < proxies.size(); k++) {
                     Peer p = proxies.get((k + round - 1) % proxies.size());
@@ -175,7 +228,9 @@ final class Runner {
             }
             if (direct) recheckDirect();
         } finally {
+            if (controlPlane != null) controlPlane.stop();
             Procs.stop(echo.process(), 3000);
+            if (quota != null) quota.remove();
         }
         meta.put("elapsed_s", (System.currentTimeMillis() - started) / 1000.0);
         Path raw = writeResults(meta);
@@ -199,6 +254,7 @@ final class Runner {
     }
 
     private void directCell(int round, String scenario) throws Exception {
+        scenario = Report.directOf(scenario);
         if (scenario.startsWith("echo-")) {
             echoCell(round, "direct", scenario, -1, echo.port(), "/ws", Integer.parseInt(scenario.substring(5)));
         } else if (scenario.equals("handshake")) {
@@ -260,7 +316,7 @@ final class Runner {
     private final class Sampler {
         final long proxyPid;
         double proxyCpu0, echoCpu0, proxyCpu, echoCpu;
-        long[] load0, proxy0, load1, proxy1;
+        long[] load0, proxy0, load1, proxy1, thr0, thr1;
         long t0, t1;
         Map<Long, Long> foreign0, foreign1;
 
@@ -275,6 +331,7 @@ final class Runner {
             echoCpu0 = Procs.cpuTree(echo.process().pid());
             load0 = Procs.coreTicks(firstCpu(s.loadCpus));
             proxy0 = Procs.coreTicks(firstCpu(s.proxyCpus));
+            thr0 = quota != null && proxyPid > 0 ? quota.throttled() : null;
         }
 
         void end() {
@@ -284,6 +341,7 @@ final class Runner {
             load1 = Procs.coreTicks(firstCpu(s.loadCpus));
             proxy1 = Procs.coreTicks(firstCpu(s.proxyCpus));
             foreign1 = Procs.foreignTicks();
+            thr1 = thr0 != null ? quota.throttled() : null;
         }
 
         /**
@@ -299,6 +357,12 @@ final class Runner {
             c.put("proxy_core_busy", Procs.busy(proxy0, proxy1));
             double foreign = Procs.foreignCores(foreign0, foreign1, secs);
             c.put("foreign_cpu_cores", foreign);
+            if (thr0 != null) {
+                // How often the quota held the proxy back, and for how long in all.
+                c.put("throttled_periods", thr1[0] - thr0[0]);
+                c.put("throttled_ms", (thr1[1] - thr0[1]) / 1e6);
+                c.put("periods", Math.round(secs * 1e6 / quota.periodUs));
+            }
             if (foreign >= FOREIGN_INVALID) {
                 flags(c).add(String.format("INVALID: other processes used %.0f%% of a core", foreign * 100));
             }
@@ -336,7 +400,7 @@ final class Runner {
         Map<String, Object> run() throws Exception;
     }
 
-    private int retriesLeft = 40;
+    private int retriesLeft;
 
     /** Runs a cell, and once more if other programs' CPU use invalidated it (from a run-wide budget). */
     private Map<String, Object> retrying(CellRun r) throws Exception {
@@ -360,17 +424,56 @@ final class Runner {
 
     private Map<String, Object> loadCell(int round, String target, String scenario, long pid, String mode, int port,
                                          String path, int conns, int size) throws Exception {
-        double warmup = mode.equals("handshake") ? Math.max(s.warmupS, 4) : s.warmupS;
+        double warmup = mode.equals("handshake") ? Math.max(s.warmupS, 2) : s.warmupS;
         return retrying(() -> loadCellOnce(round, target, scenario, pid, mode, port, path, conns, size, warmup, s.durationS));
     }
 
     private Map<String, Object> loadCellOnce(int round, String target, String scenario, long pid, String mode, int port,
                                              String path, int conns, int size, double warmupS, double durationS)
             throws Exception {
+        return loadCellOnce(round, target, scenario, pid, mode, port, path, conns, size, warmupS, durationS, 0);
+    }
+
+    double rateFor(int size) {
+        return size >= 16384 ? s.p99Rate16k : s.p99Rate;
+    }
+
+    /**
+     * A latency cell: a fixed rate well below what any proxy manages on a whole core, with the quota
+     * lifted for the cell, so that p99 shows the proxy's own delay, not queueing in a closed loop nor
+     * the quota's throttling. Valid only if the proxy kept up with the rate.
+     */
+    private Map<String, Object> rateCell(int round, String target, String scenario, long pid, String mode, int port,
+                                         String path, int size) throws Exception {
+        return retrying(() -> rateCellOnce(round, target, scenario, pid, mode, port, path, size));
+    }
+
+    private Map<String, Object> rateCellOnce(int round, String target, String scenario, long pid, String mode, int port,
+                                             String path, int size) throws Exception {
+        double rate = rateFor(size);
+        boolean lifted = quota != null && pid > 0;
+        if (lifted) quota.lift();
+        Map<String, Object> c;
+        try {
+            c = loadCellOnce(round, target, scenario, pid, mode, port, path, CONNECTIONS, size, s.rateWarmupS, s.rateDurationS, rate);
+        } finally {
+            if (lifted) quota.restore();
+        }
+        c.put("quota", lifted ? "lifted" : "none");
+        double got = c.get("per_second") instanceof Number n ? n.doubleValue() : 0;
+        if (got < 0.97 * rate) {
+            flags(c).add(String.format(Locale.ROOT, "INVALID: fell behind the fixed rate (%.0f of %.0f/s)", got, rate));
+        }
+        return c;
+    }
+
+    private Map<String, Object> loadCellOnce(int round, String target, String scenario, long pid, String mode, int port,
+                                             String path, int conns, int size, double warmupS, double durationS, double rate)
+            throws Exception {
         if (warmupS > 0) awaitQuiet();
         Sampler sm = new Sampler(pid);
         sm.begin();
-        JsonNode res = tools.run(mode, port, path, conns, size, warmupS, durationS);
+        JsonNode res = tools.run(mode, port, path, conns, size, warmupS, durationS, rate);
         sm.end();
         Map<String, Object> c = cell(round, target, scenario);
         c.put("mode", mode);
@@ -400,15 +503,18 @@ final class Runner {
     private void runDirect(int round) throws Exception {
         if (wants("echo")) for (int size : SIZES) directCell(round, "echo-" + size);
         if (wants("http")) directCell(round, "http");
+        // The load's own latency at the p99 cells' fixed rates: the floor under every proxy's p99.
+        if (wants("echo")) for (int size : SIZES) rateCell(round, "direct", "p99-echo-" + size, -1, "echo", echo.port(), "/ws", size);
+        if (wants("http")) rateCell(round, "direct", "p99-http", -1, "http", echo.port(), "/hello", 0);
         if (wants("handshake")) directCell(round, "handshake");
     }
 
     private void runProxy(Peer p, int round) throws Exception {
         Path dir = Files.createDirectories(work.resolve(p.name + "-r" + round));
-        Peer.Ctx ctx = new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echo.port(), s.jar, s.switchyardJvm, "java", null);
+        Peer.Ctx ctx = ctx(dir, null);
         awaitQuiet();
         log("starting " + p.name + " (" + ROUTES + " routes)");
-        Peer.Running r = p.start(ctx, ROUTES);
+        Peer.Running r = startUnthrottled(p, ctx, ROUTES);
         String prefix = Peer.prefix(ROUTES - 1);
         try {
             // Fresh: right after the first proxied request answered, before any load.
@@ -424,13 +530,222 @@ final class Runner {
             // paths here, as it would in a proxy that has been up for a while.
             // (HTTP is already warm from the cold cell; handshakes come last, with a longer warm-up,
             // so that what closed tunnels leave behind in a proxy cannot spill into another cell.)
-            tools.run("echo", r.port(), prefix + "/ws", CONNECTIONS, 1024, 0, s.primeS);
+            // HTTP too: the cold cell ran under the quota, so a JIT has had less than a core for it.
+            prime(r, "http", prefix + "/hello", 0, s.primeS / 2);
+            prime(r, "echo", prefix + "/ws", 1024, s.primeS / 2);
             if (wants("echo")) for (int size : SIZES) echoCell(round, p.name, "echo-" + size, r.pid(), r.port(), prefix + "/ws", size);
             if (wants("http")) loadCell(round, p.name, "http", r.pid(), "http", r.port(), prefix + "/hello", CONNECTIONS, 0);
+            if (wants("echo")) {
+                for (int size : SIZES) rateCell(round, p.name, "p99-echo-" + size, r.pid(), "echo", r.port(), prefix + "/ws", size);
+            }
+            if (wants("http")) rateCell(round, p.name, "p99-http", r.pid(), "http", r.port(), prefix + "/hello", 0);
+            if (wants("swap") && p instanceof Peer.Nginx) {
+                swapPhase(round, p.name, r, new Swapper() {
+                    @Override
+                    public void swap(int n) throws Exception {
+                        Peer.Nginx.reload(ctx, r, ROUTES, n);
+                    }
+
+                    @Override
+                    public String verify(int n) throws Exception {
+                        // New workers read the last file: its /swap/N/ location answers.
+                        return Procs.await200("http://127.0.0.1:" + r.port() + "/swap/" + n + "/ready", 10_000, r.process())
+                                ? null : "nginx never served /swap/" + n + "/ after the last reload";
+                    }
+                }, wants("echo") && wants("http"));
+            }
             if (wants("handshake")) {
                 loadCell(round, p.name, "handshake", r.pid(), "handshake", r.port(), prefix + "/ws", s.handshakeConcurrency, 0);
             }
             if (wants("idle")) idleCell(round, p.name, r);
+        } finally {
+            Procs.stop(r.process(), 5000);
+        }
+        if (wants("swap") && p instanceof Peer.Switchyard) switchyardSwaps(round);
+        if (wants("routes") && s.bigTargets.contains(p.name)) bigTable(p, round);
+    }
+
+    /**
+     * Unmeasured traffic with the quota lifted: a JIT compiles the hot paths here on a whole core, as
+     * it would in a proxy that has been up a while, instead of taking its compile time out of the quota.
+     */
+    private void prime(Peer.Running r, String mode, String path, int size, double seconds) throws Exception {
+        if (seconds <= 0) return;
+        if (quota != null) quota.lift();
+        try {
+            tools.run(mode, r.port(), path, CONNECTIONS, size, 0, seconds);
+        } finally {
+            if (quota != null) quota.restore();
+        }
+    }
+
+    /**
+     * Starts a proxy with the quota lifted until it answers: start-up time is shown as it is on a whole
+     * core (and nginx's 100,000 locations do not take a round's time to parse); every cell runs with it.
+     */
+    private Peer.Running startUnthrottled(Peer p, Peer.Ctx ctx, int routes) throws Exception {
+        if (quota != null) quota.lift();
+        try {
+            return p.start(ctx, routes);
+        } finally {
+            if (quota != null) quota.restore();
+        }
+    }
+
+    Peer.Ctx ctx(Path dir, String controlPlaneUrl) {
+        return new Peer.Ctx(dir, s.repo.resolve("bench/peers"), s.proxyCpus, echo.port(), s.jar, s.switchyardJvm, "java", null,
+                quota, controlPlaneUrl);
+    }
+
+    /**
+     * The large table: the proxy started afresh with {@code bigRoutes} prefix routes, requests to the
+     * last one (a linear matcher pays for all of them), HTTP keep-alive, since a WebSocket tunnel looks
+     * its route up once, at the handshake. Compared with the 10-route {@code http} cell.
+     */
+    private void bigTable(Peer p, int round) throws Exception {
+        if (pastSoftDeadline()) {
+            note(p.name + " round " + round + ": the " + s.bigRoutes + "-route cell was skipped (time budget)");
+            return;
+        }
+        Path dir = Files.createDirectories(work.resolve(p.name + "-r" + round + "-big"));
+        awaitQuiet();
+        log("starting " + p.name + " (" + s.bigRoutes + " routes)");
+        Peer.Running r;
+        try {
+            r = startUnthrottled(p, ctx(dir, null), s.bigRoutes);
+        } catch (Exception e) {
+            Map<String, Object> c = cell(round, p.name, "http-big");
+            flags(c).add("INVALID: did not start with " + s.bigRoutes + " routes: " + firstLine(e.getMessage()));
+            log(p.name + " with " + s.bigRoutes + " routes failed: " + firstLine(e.getMessage()));
+            return;
+        }
+        try {
+            Thread.sleep(1000);
+            Map<String, Object> st = cell(round, p.name, "fresh-big");
+            st.put("start_ms", r.startMs());
+            st.put("rss_bytes", Procs.rssTree(r.pid()));
+            String path = Peer.prefix(s.bigRoutes - 1) + "/hello";
+            prime(r, "http", path, 0, s.shortPrimeS);
+            loadCell(round, p.name, "http-big", r.pid(), "http", r.port(), path, CONNECTIONS, 0);
+            rateCell(round, p.name, "p99-http-big", r.pid(), "http", r.port(), path, 0);
+        } finally {
+            Procs.stop(r.process(), 5000);
+        }
+    }
+
+    /** One change of the running configuration, and the check that the last one took effect. */
+    interface Swapper {
+        void swap(int n) throws Exception;
+
+        /** Null when change {@code n} is what the proxy serves now, else why not. */
+        String verify(int n) throws Exception;
+    }
+
+    private int swapSeq;
+
+    /**
+     * The swap scenario on one running proxy: echo 32 B and HTTP keep-alive, each without changes
+     * and then with a configuration change every {@code swapEveryMs}, back to back in the same process.
+     */
+    private void swapPhase(int round, String target, Peer.Running r, Swapper sw, boolean baseMeasured) throws Exception {
+        String path = Peer.prefix(ROUTES - 1);
+        // The base is the same fixed-rate load without changes, in the same process: the p99 cells just
+        // measured when this process ran them (nginx), else cells of its own (swap-base-*).
+        if (!baseMeasured) rateCell(round, target, "swap-base-echo-32", r.pid(), "echo", r.port(), path + "/ws", 32);
+        swapCell(round, target, "swap-echo-32", r, "echo", path + "/ws", 32, sw);
+        if (!baseMeasured) rateCell(round, target, "swap-base-http", r.pid(), "http", r.port(), path + "/hello", 0);
+        swapCell(round, target, "swap-http", r, "http", path + "/hello", 0, sw);
+    }
+
+    private Map<String, Object> swapCell(int round, String target, String scenario, Peer.Running r, String mode, String path,
+                                         int size, Swapper sw) throws Exception {
+        return retrying(() -> {
+            awaitQuiet();
+            java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            List<Double> took = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicReference<String> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicInteger last = new java.util.concurrent.atomic.AtomicInteger(-1);
+            long t0 = System.nanoTime();
+            ex.scheduleAtFixedRate(() -> {
+                if (failed.get() != null) return;
+                int n = ++swapSeq;
+                long a = System.nanoTime();
+                try {
+                    sw.swap(n);
+                    last.set(n);
+                    took.add((System.nanoTime() - a) / 1e6);
+                } catch (Exception e) {
+                    failed.compareAndSet(null, "swap " + n + " failed: " + firstLine(String.valueOf(e.getMessage())));
+                }
+            }, 0, s.swapEveryMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            Map<String, Object> c;
+            try {
+                c = rateCellOnce(round, target, scenario, r.pid(), mode, r.port(), path, size);
+            } finally {
+                ex.shutdown();
+                ex.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            double spanMs = (System.nanoTime() - t0) / 1e6;
+            c.put("swaps", took.size());
+            c.put("swap_every_ms", s.swapEveryMs);
+            double every = took.isEmpty() ? Double.NaN : spanMs / took.size();
+            c.put("swap_interval_ms", took.isEmpty() ? null : every);
+            double[] t = took.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            if (t.length > 0) {
+                c.put("swap_call_ms_p50", t[t.length / 2]);
+                c.put("swap_call_ms_max", t[t.length - 1]);
+            }
+            if (failed.get() != null) flags(c).add("INVALID: " + failed.get());
+            else if (took.isEmpty() || every > 1.5 * s.swapEveryMs) {
+                flags(c).add(String.format(Locale.ROOT, "INVALID: %d swaps in %.0f ms, not one every %d ms", took.size(), spanMs, s.swapEveryMs));
+            } else {
+                String why = sw.verify(last.get());
+                if (why != null) flags(c).add("INVALID: " + why);
+            }
+            log(String.format(Locale.ROOT, "%-10s %-11s %d swaps, one every %.0f ms (call p50 %.1f ms) %s", target, scenario,
+                    took.size(), every, t.length > 0 ? t[t.length / 2] : Double.NaN, flags(c)));
+            return c;
+        });
+    }
+
+    /**
+     * Switchyard's swap scenario: a data plane that takes its snapshots from a control plane over
+     * the fleet channel (the control plane runs on the load core, outside the quota); each change is
+     * an admin API write of one route, which makes a new version and a new routing table on the node.
+     */
+    private void switchyardSwaps(int round) throws Exception {
+        if (pastSoftDeadline()) {
+            note("switchyard round " + round + ": the swap cells were skipped (time budget)");
+            return;
+        }
+        if (controlPlane == null) {
+            controlPlane = ControlPlane.start(s.jar, s.switchyardJvm, s.loadCpus, work.resolve("control-plane"));
+            log("control plane on " + controlPlane.base + " (cpus " + s.loadCpus + ")");
+        }
+        long v0 = controlPlane.putConfig(Peer.Switchyard.document(echo.port(), ROUTES));
+        Path dir = Files.createDirectories(work.resolve("switchyard-r" + round + "-swap"));
+        awaitQuiet();
+        log("starting switchyard (fleet node of the control plane, config version " + v0 + ")");
+        Peer.Running r = startUnthrottled(new Peer.Switchyard(), ctx(dir, controlPlane.base), ROUTES);
+        try {
+            String path = Peer.prefix(ROUTES - 1);
+            // The same unmeasured traffic the 10-route process had before its cells.
+            prime(r, "http", path + "/hello", 0, s.shortPrimeS);
+            prime(r, "echo", path + "/ws", 1024, s.primeS - s.shortPrimeS);
+            long[] version = {v0};
+            swapPhase(round, "switchyard", r, new Swapper() {
+                @Override
+                public void swap(int n) throws Exception {
+                    version[0] = controlPlane.putRoute("swap", "/swap/" + n, "echo");
+                }
+
+                @Override
+                public String verify(int n) throws Exception {
+                    if (!controlPlane.awaitApplied("bench", version[0], 10_000)) return "the node never applied version " + version[0];
+                    return Procs.await200("http://127.0.0.1:" + r.port() + "/swap/" + n + "/ready", 10_000, r.process())
+                            ? null : "switchyard never served /swap/" + n + "/ after version " + version[0];
+                }
+            }, false);
         } finally {
             Procs.stop(r.process(), 5000);
         }

@@ -178,4 +178,72 @@ class CToolsTest {
             assertThat(r.path("ops").asLong()).isZero();
         }
     }
+
+    /** A keep-alive server that closes every connection after three answers without saying so (a retiring worker). */
+    @Test
+    void httpModeSendsARequestAgainWhenTheServerClosedItsKeptAliveConnectionBetweenAnswers() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!ss.isClosed()) {
+                    try (Socket s = ss.accept()) {
+                        InputStream in = s.getInputStream();
+                        OutputStream out = s.getOutputStream();
+                        for (int answered = 0; answered < 3; answered++) {
+                            StringBuilder head = new StringBuilder();
+                            while (head.indexOf("\r\n\r\n") < 0) {
+                                int b = in.read();
+                                if (b < 0) break;
+                                head.append((char) b);
+                            }
+                            if (head.indexOf("\r\n\r\n") < 0) break;
+                            out.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n".getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                        }
+                    } catch (Exception e) {
+                        if (ss.isClosed()) return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            JsonNode r = tools.run("http", ss.getLocalPort(), "/hello", 1, 0, 0, 0.5);
+            assertThat(r.path("errors").asLong()).as(r.toString()).isZero();
+            assertThat(r.path("ops").asLong()).as(r.toString()).isGreaterThan(6);
+            assertThat(r.path("stale_retries").asLong()).as(r.toString()).isPositive();
+            assertThat(r.path("conns_open").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aServerThatClosesBeforeItsFirstAnswerIsAnErrorNotARetry() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!ss.isClosed()) {
+                    try (Socket s = ss.accept()) {
+                        s.getInputStream().read();
+                    } catch (Exception e) {
+                        if (ss.isClosed()) return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            JsonNode r = tools.run("http", ss.getLocalPort(), "/hello", 1, 0, 0, 0.5);
+            assertThat(r.path("errors").asLong()).isPositive();
+            assertThat(r.path("stale_retries").asLong()).isZero();
+            assertThat(r.path("ops").asLong()).isZero();
+        }
+    }
+
+    @Test
+    void atAFixedRateTheConnectionsTogetherSendThatManyMessagesPerSecondAndNoMore() throws Exception {
+        JsonNode r = tools.run("echo", echo.port(), "/ws", 8, 32, 0.2, 1.0, 2000);
+        assertThat(r.path("errors").asLong()).as(r.toString()).isZero();
+        assertThat(r.path("rate").asDouble()).isEqualTo(2000.0);
+        // A closed loop against this upstream does tens of thousands per second; the schedule holds it to 2,000.
+        assertThat(r.path("per_second").asDouble()).as(r.toString()).isBetween(1900.0, 2050.0);
+        JsonNode http = tools.run("http", echo.port(), "/hello", 8, 0, 0.2, 1.0, 1000);
+        assertThat(http.path("errors").asLong()).as(http.toString()).isZero();
+        assertThat(http.path("per_second").asDouble()).as(http.toString()).isBetween(950.0, 1025.0);
+    }
 }

@@ -71,11 +71,15 @@ class ReportTest {
         cell(cells, 1, "direct", "echo-32", 90_000, 700, null);
         cell(cells, 1, "nginx", "echo-32", 60_000, 1500, 10.0);
         cell(cells, 1, "switchyard", "echo-32", 35_000, 4000, 25.0);
+        // p99 has its own fixed-rate cells, which do not depend on the load outrunning the proxies.
+        cell(cells, 1, "direct", "p99-echo-32", 10_000, 300, null);
+        cell(cells, 1, "nginx", "p99-echo-32", 10_000, 900, 11.0);
+        cell(cells, 1, "switchyard", "p99-echo-32", 10_000, 1200, 26.0);
 
         String md = report(dir, doc);
 
         assertThat(md).contains("| echo 32 B, 64 conns (msg/s) | 90.0k | invalid | not run | not run | invalid | invalid |");
-        assertThat(md).contains("| p99 at 32 B | 700 µs | invalid | not run | not run | invalid | invalid |");
+        assertThat(md).contains("| p99 at 32 B (fixed rate, no quota) | 300 µs | 900 µs | not run | not run | 1.20 ms | 1.33x nginx (worse) |");
         assertThat(md).doesNotContain("35.0k");
         assertThat(md).contains("load-bound: with no proxy the load reached 90.0k/s, only 1.50x the fastest proxy (nginx, 60.0k/s); the rule is 2x");
         assertThat(md).contains("| echo-32 | 90.0k | nginx 60.0k | 1.50x | **invalid: load-bound** |");
@@ -113,5 +117,59 @@ class ReportTest {
     void unknownRunnerOptionsAreRefusedWithTheListOfKnownOnes() {
         assertThatThrownBy(() -> Runner.Settings.parse(new String[] {"--durations", "5"}))
                 .hasMessageContaining("unknown option: --durations").hasMessageContaining("--duration-s");
+    }
+
+    @Test
+    void routesAndSwapsAreComparedWithTheirBaselineInTheSameRunAndJudgedAgainstTheGoals(@TempDir Path dir) throws Exception {
+        ObjectNode doc = doc();
+        doc.with("meta").put("proxy_cpu_quota", "40% of one core per proxy (cgroup v1 cpu.cfs_quota_us=1000 per cpu.cfs_period_us=2500)");
+        ArrayNode cells = (ArrayNode) doc.get("cells");
+        cell(cells, 1, "direct", "http", 90_000, 800, null);
+        cell(cells, 1, "direct", "echo-32", 95_000, 700, null);
+        cell(cells, 1, "nginx", "http", 30_000, 9000, 20.0);
+        cell(cells, 1, "nginx", "http-big", 29_400, 9000, 20.0);
+        cell(cells, 1, "nginx", "p99-http", 10_000, 2000, 20.0);
+        cell(cells, 1, "nginx", "p99-http-big", 10_000, 2040, 20.0);
+        cell(cells, 1, "nginx", "fresh-big", 0, 0, null).put("start_ms", 4321).put("rss_bytes", 150e6);
+        cell(cells, 1, "switchyard", "http", 25_000, 9000, 30.0);
+        cell(cells, 1, "switchyard", "http-big", 20_000, 9000, 31.0);
+        cell(cells, 1, "switchyard", "p99-http", 10_000, 3000, 30.0);
+        cell(cells, 1, "switchyard", "p99-http-big", 10_000, 3030, 31.0);
+        cell(cells, 1, "switchyard", "swap-base-echo-32", 40_000, 2000, 15.0);
+        cell(cells, 1, "switchyard", "swap-echo-32", 39_000, 2300, 16.5).put("swaps", 60);
+        cell(cells, 1, "switchyard", "swap-base-http", 25_000, 3000, 30.0);
+        cell(cells, 1, "switchyard", "swap-http", 24_800, 3150, 30.0).put("swaps", 61).put("stale_retries", 0);
+        // nginx's base is the p99 cell its process ran just before the changes.
+        cell(cells, 1, "nginx", "swap-http", 20_000, 9000, 25.0).put("swaps", 59).put("stale_retries", 1234);
+
+        String md = report(dir, doc);
+
+        assertThat(md).contains("**CPU quota**: every proxy, peers and Switchyard alike, runs inside the same CPU quota: 40% of one core per proxy");
+        assertThat(md).contains("| nginx | 4,321 ms | 150 MB | 30.0k | 29.4k | -2.0% | 2.00 ms | 2.04 ms | +2.0% |");
+        assertThat(md).contains("| Switchyard | – | – | 25.0k | 20.0k | -20.0% | 3.00 ms | 3.03 ms | +1.0% |");
+        assertThat(md).contains("| 100,000 routes: HTTP req/s within 5% of 10 routes | -20.0% | **MISSED** |");
+        assertThat(md).contains("| 100,000 routes: HTTP p99 within 5% of 10 routes | +1.0% | met |");
+        assertThat(md).contains("| Switchyard | echo 32 B | 60 | 2.00 ms | 2.30 ms | +15.0% | 15.0 µs | 16.5 µs | +10.0% | – |");
+        assertThat(md).contains("| nginx | HTTP keep-alive | 59 | 2.00 ms | 9.00 ms | +350.0% | 20.0 µs | 25.0 µs | +25.0% | 1,234 |");
+        assertThat(md).contains("| a swap every 100 ms moves p99 (echo 32 B) by less than 10% | +15.0% | **MISSED** |");
+        assertThat(md).contains("| a swap every 100 ms moves p99 (HTTP keep-alive) by less than 10% | +5.0% | met |");
+        assertThat(md).contains("| http-big | 90.0k | nginx 29.4k | 3.06x | proxy-bound |");
+    }
+
+    @Test
+    void aLargeTableCellThatTheLoadCouldNotOutrunTwiceIsInvalidAndItsGoalSaysWhy(@TempDir Path dir) throws Exception {
+        ObjectNode doc = doc();
+        doc.with("meta").put("proxy_cpu_quota", "none: no cgroup v1 cpu controller at /sys/fs/cgroup/cpu (cpu.cfs_quota_us missing)");
+        ArrayNode cells = (ArrayNode) doc.get("cells");
+        cell(cells, 1, "direct", "http", 50_000, 800, null);
+        cell(cells, 1, "switchyard", "http", 20_000, 3000, 30.0);
+        cell(cells, 1, "switchyard", "http-big", 40_000, 3030, 31.0);
+
+        String md = report(dir, doc);
+
+        assertThat(md).contains("**CPU quota**: none in this run (no cgroup v1 cpu controller at /sys/fs/cgroup/cpu (cpu.cfs_quota_us missing))");
+        assertThat(md).contains("| Switchyard | – | – | 20.0k | invalid | – | not run | not run | – |");
+        assertThat(md).contains("| 100,000 routes: HTTP req/s within 5% of 10 routes | – | invalid (load-bound: with no proxy the load reached 50.0k/s, only 1.25x the fastest proxy (Switchyard, 40.0k/s); the rule is 2x) |");
+        assertThat(md).contains("| http-big | 50.0k | Switchyard 40.0k | 1.25x | **invalid: load-bound** |");
     }
 }
