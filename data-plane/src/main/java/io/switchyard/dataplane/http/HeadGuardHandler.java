@@ -68,8 +68,12 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
 
     private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, BAD }
 
-    /** Names are checked here (tchar only) before they are added: the headers need not check them again. */
-    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withNameValidation(false);
+    /**
+     * Fields are checked here before they are added (names tchar only, no control character anywhere in a head), so
+     * the headers need not check them again. What the proxy sets on them later comes from this parse or from validated
+     * configuration (target addresses, normalized hosts, request ids).
+     */
+    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private final long timeoutMs;
     private final Metrics metrics;

@@ -209,16 +209,14 @@ public final class Tunnel {
      */
     public void install(FullHttpResponse switching) {
         ChannelPipeline up = upstream.pipeline();
-        UpstreamHandler uh = UpstreamHandler.of(upstream);
-        if (uh != null) uh.detach();
-        up.addAfter(PipelineNames.UPSTREAM_CODEC, PipelineNames.TUNNEL, new TunnelHandler(toClient));
-        up.remove(PipelineNames.UPSTREAM_HANDLER);
+        // Each tunnel handler takes the place of the HTTP handler that ended the pipeline (one operation, not two).
+        if (up.replace(PipelineNames.UPSTREAM_HANDLER, PipelineNames.TUNNEL, new TunnelHandler(toClient)) instanceof UpstreamHandler uh)
+            uh.detach();
         up.remove(PipelineNames.UPSTREAM_ENCODER); // from here on, frames go upstream as raw bytes
         client.writeAndFlush(switching);
         ChannelPipeline down = client.pipeline();
-        down.addAfter(PipelineNames.CODEC, PipelineNames.TUNNEL, new TunnelHandler(toUpstream));
+        down.replace(PipelineNames.PROXY, PipelineNames.TUNNEL, new TunnelHandler(toUpstream));
         start();
-        down.remove(PipelineNames.PROXY);
         down.remove(PipelineNames.CODEC);
         if (down.get(PipelineNames.GUARD) != null) down.remove(PipelineNames.GUARD);
         up.remove(PipelineNames.UPSTREAM_CODEC);
