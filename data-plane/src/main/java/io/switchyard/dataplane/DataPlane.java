@@ -5,6 +5,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.util.internal.PlatformDependent;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -228,16 +229,19 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private ServerBootstrap serverBootstrap(ChannelInitializer<SocketChannel> init, boolean autoRead) {
-        return new ServerBootstrap()
+        ServerBootstrap b = new ServerBootstrap()
                 // Accepting on the worker loops, not a thread of its own: on a node pinned to one core, a separate
                 // accept thread only adds a context switch per connection.
                 .group(workers, workers)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, autoRead)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(init);
+        // Netty's accepted channels start with TCP_NODELAY on where the platform allows it: a second setsockopt per
+        // connection otherwise.
+        if (!PlatformDependent.canEnableTcpNoDelayByDefault()) b.childOption(ChannelOption.TCP_NODELAY, true);
+        return b;
     }
 
     /** @param autoRead false for proxy listeners, whose handlers pace every read themselves */

@@ -5,7 +5,10 @@ package io.switchyard.dataplane.channel;
  * names and the tunnel switch removes exactly the HTTP parts by them. Constants only.
  */
 public final class PipelineNames {
-    /** Client side: {@code [ssl] guard timeout codec proxy}, then {@code [ssl] timeout tunnel}. */
+    /**
+     * Client side: {@code [ssl] timeout guard codec proxy} (the guard decodes requests, the codec encodes answers),
+     * then {@code [ssl] timeout tunnel}.
+     */
     public static final String SSL = "ssl";
     public static final String GUARD = "head-guard";
     public static final String TIMEOUT = "timeout";

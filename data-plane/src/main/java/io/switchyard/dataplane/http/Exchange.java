@@ -1,5 +1,6 @@
 package io.switchyard.dataplane.http;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -7,6 +8,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -88,6 +90,8 @@ final class Exchange implements UpstreamListener {
     private final boolean requestHasBody;
     private final long startNanos = System.nanoTime();
     final String requestId;
+    private final String origin;
+    private final String wsKey;
     private String note;
     private long bytesIn;
     private long bytesOut;
@@ -129,6 +133,9 @@ final class Exchange implements UpstreamListener {
         this.clientKeepAlive = HttpUtil.isKeepAlive(req);
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         this.requestId = RequestIds.of(req.headers().get(X_REQUEST_ID));
+        // Kept from the client's head: its headers are edited in place for the target later on.
+        this.origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        this.wsKey = ws ? req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY) : null;
     }
 
     /** Why the request was refused, for the access log. */
@@ -193,7 +200,7 @@ final class Exchange implements UpstreamListener {
             return;
         }
         OriginPolicy origin = route.route().origin();
-        if (origin != null && !OriginCheck.admit(this, route.name(), origin, target, ws, conn.tls(), c.metrics(), conn.clientAddressForLog()))
+        if (origin != null && !OriginCheck.admit(this, route.name(), origin, target, ws, conn.tls(), c.metrics()))
             return; // answered here: a preflight, or a refused origin
         IoTimeoutHandler t = conn.clientTimeout();
         // While a body streams in, a client that stops sending for client_body_timeout gets 408 (nginx's).
@@ -290,48 +297,52 @@ final class Exchange implements UpstreamListener {
      */
     private HttpRequest upstreamRequest() {
         String path = route.route().mergeSlashes() ? target.path() : target.unmergedPath();
-        DefaultHttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(),
-                route.rewritePath(target.originForm(path)));
-        HttpHeaders from = req.headers();
-        HttpHeaders h = r.headers();
-        int dropped = Hop.copyRequestHeaders(from, h);
+        HttpHeaders h = req.headers();
+        // Everything read from the client's headers is read before they are edited in place for the target.
+        boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+        long length = chunked ? 0 : HttpUtil.getContentLength(req, 0L);
+        ProxyHandler.Forwarding f = conn.forwarding(serving.table().config(), h);
+        String proto = conn.tls() ? "https" : "http";
+        String fproto = null;
+        String fhost = null;
+        String fport = null;
+        List<String> forwarded = null;
+        if (f.trusted()) {
+            fproto = h.get(X_FORWARDED_PROTO);
+            fhost = h.get(X_FORWARDED_HOST);
+            fport = h.get(X_FORWARDED_PORT);
+            if (h.contains(FORWARDED)) forwarded = h.getAll(FORWARDED);
+        }
+        int dropped = Hop.stripRequestHeaders(h);
         if (dropped > 0) c.metrics().headersDropped(dropped);
-        if (HttpUtil.isTransferEncodingChunked(req)) {
+        if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        } else {
-            long length = HttpUtil.getContentLength(req, 0L);
-            if (length > 0) h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+        } else if (length > 0) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, length);
         }
         h.set(HttpHeaderNames.HOST, route.route().preserveHost() && target.authority() != null
                 ? target.authority().toString() : picked.address());
-        ProxyHandler.Forwarding f = conn.forwarding(serving.table().config(), from);
         h.set(X_REAL_IP, f.realIp());
         h.set(X_FORWARDED_FOR, f.forwardedFor());
-        String proto = conn.tls() ? "https" : "http";
         if (f.trusted()) {
             // A trusted proxy in front said what its client used; keep its word, else say ours.
-            copyOrSet(from, h, X_FORWARDED_PROTO, proto);
-            String fh = from.get(X_FORWARDED_HOST);
-            if (fh != null) h.set(X_FORWARDED_HOST, fh);
+            h.set(X_FORWARDED_PROTO, fproto != null ? fproto : proto);
+            if (fhost != null) h.set(X_FORWARDED_HOST, fhost);
             else if (target.authority() != null) h.set(X_FORWARDED_HOST, target.authority().toString());
-            copyOrSet(from, h, X_FORWARDED_PORT, Integer.toString(conn.localPort()));
-            if (from.contains(FORWARDED)) h.set(FORWARDED, from.getAll(FORWARDED));
+            h.set(X_FORWARDED_PORT, fport != null ? fport : conn.localPortText());
+            if (forwarded != null) h.set(FORWARDED, forwarded);
         } else {
             h.set(X_FORWARDED_PROTO, proto);
             if (target.authority() != null) h.set(X_FORWARDED_HOST, target.authority().toString());
-            h.set(X_FORWARDED_PORT, Integer.toString(conn.localPort()));
+            h.set(X_FORWARDED_PORT, conn.localPortText());
         }
         h.set(X_REQUEST_ID, requestId);
         if (ws) {
             h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
-        return r;
-    }
-
-    private static void copyOrSet(HttpHeaders from, HttpHeaders to, AsciiString name, String ours) {
-        String v = from.get(name);
-        to.set(name, v != null ? v : ours);
+        // The decoded headers, edited, go on as they are: no copy of them per request.
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), route.rewritePath(target.originForm(path)), h);
     }
 
     private void writeUp(HttpContent content) {
@@ -461,7 +472,7 @@ final class Exchange implements UpstreamListener {
         }
         int code = resp.status().code();
         if (code == 101) {
-            if (ws && WebSocketHandshake.accepted(req, resp)) {
+            if (ws && WebSocketHandshake.accepted(wsKey, resp)) {
                 c.health().succeeded(picked);
                 phase = Phase.UPGRADING;
                 upgradeResponse = resp;
@@ -492,17 +503,21 @@ final class Exchange implements UpstreamListener {
         firstByteNanos = System.nanoTime();
         if (!HttpUtil.isKeepAlive(resp)) upstreamReusable = false;
         boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        DefaultHttpResponse out = new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, resp.status());
-        HttpHeaders h = out.headers();
-        Hop.copyResponseHeaders(resp.headers(), h);
+        // The decoded head is forwarded with its headers edited in place (framing read before): no copy per response.
+        HttpHeaders h = resp.headers();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
+        boolean hasLength = !chunked && h.contains(HttpHeaderNames.CONTENT_LENGTH);
+        long length = hasLength ? HttpUtil.getContentLength(resp, 0L) : -1;
+        Hop.stripResponseHeaders(h);
+        DefaultHttpResponse out = new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, resp.status(), h);
         h.set(X_REQUEST_ID, requestId);
-        if (route.route().origin() != null) OriginCheck.decorate(route.route().origin(), req, h);
+        if (route.route().origin() != null) OriginCheck.decorate(route.route().origin(), origin, h);
         boolean bodyless = req.method().equals(HttpMethod.HEAD) || code == 204 || code == 304;
-        if (HttpUtil.isTransferEncodingChunked(resp)) {
+        if (chunked) {
             if (http10) closeRequested = true; // 1.0 has no chunking: the body ends by close
             else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        } else if (resp.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (code != 204) h.set(HttpHeaderNames.CONTENT_LENGTH, HttpUtil.getContentLength(resp, 0L));
+        } else if (hasLength) {
+            if (code != 204) h.set(HttpHeaderNames.CONTENT_LENGTH, length);
         } else if (!bodyless) {
             // The upstream ends its body by closing: re-frame for the client (chunked, or close for 1.0).
             upstreamReusable = false;
@@ -754,8 +769,10 @@ final class Exchange implements UpstreamListener {
         Tunnel tunnel = new Tunnel(client, up, new Tunnel.Opened(route.name(), route.route(), picked, conn.clientAddressForLog(),
                 ProxyHandler.loggable(target.originForm(target.path())), route.readMs(), route.sendMs(), requestId, target.host()),
                 c.metrics(), c.tunnels(), c.accessLog());
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
-        Hop.copyResponseHeaders(upgradeResponse.headers(), r.headers());
+        HttpHeaders h = upgradeResponse.headers();
+        Hop.stripResponseHeaders(h); // edited in place, as every relayed head
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
+                Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE);
         r.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         r.headers().set(X_REQUEST_ID, requestId);

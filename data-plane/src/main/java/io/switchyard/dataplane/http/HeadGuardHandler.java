@@ -4,24 +4,47 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ByteProcessor;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchyard.dataplane.status.Metrics;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sits in front of the HTTP decoder and parses the client's byte stream itself, strictly: every request
- * head on the connection (the first, pipelined ones, one after a body in the same read, one after a refused
- * upgrade) and the framing of every body (Content-Length bytes, or chunk by chunk with its trailers), so it
- * always knows where the next head starts. Netty's decoder is lenient where a proxy must not be (it joins
- * obs-folded lines, drops Content-Length beside Transfer-Encoding, skips junk after a chunk, gives the
- * obsolete {@code Sec-WebSocket-Key1} draft an implicit 8-byte body); a second parser that reads a message
- * differently is what request smuggling is made of. So whatever this guard accepts is a message both parsers
- * frame the same way, and whatever it cannot frame in exactly one way it refuses: the bytes from that point on
- * are dropped (never decoded, never forwarded), and a {@link BadHead} event tells the proxy to answer 400 (or
- * 414/431) and close. Bytes of complete messages before the bad one still pass, so the requests ahead of it are
- * answered first.
+ * The request decoder of a client connection, and a strict one: it parses every request head on the connection
+ * (the first, pipelined ones, one after a body in the same read, one after a refused upgrade) and the framing of
+ * every body (Content-Length bytes, or chunk by chunk with its trailers), so it always knows where the next head
+ * starts, and it is the only parser of the client's bytes. Lenient parsers join obs-folded lines, drop
+ * Content-Length beside Transfer-Encoding, skip junk after a chunk, give the obsolete {@code Sec-WebSocket-Key1}
+ * draft an implicit 8-byte body; a second parser that reads a message differently is what request smuggling is
+ * made of. Whatever this guard cannot frame in exactly one way it refuses: the bytes from that point on are dropped
+ * (never decoded, never forwarded), and a {@link BadHead} event tells the proxy to answer 400 (or 414/431) and
+ * close. Messages complete before the bad one still pass, so the requests ahead of it are answered first.
+ *
+ * <p>What it accepts it passes on as the HTTP library's message objects, built from its own parse (one parse per
+ * head, no second decoder): an {@link HttpRequest} per head (its method also told to the {@link ResponseEncoder}),
+ * the body as {@link HttpContent} slices of the bytes read (never copied), and a {@link LastHttpContent} at each
+ * message's end. Request trailers are checked for shape and never forwarded, so the last content carries none. A
+ * head still incomplete when the connection closes comes out as a request failed with
+ * {@link PrematureChannelClosureException} (answered 400), and the bytes of an incomplete head when the guard leaves
+ * the pipeline (the switch to a tunnel) go on to the next handler as they are.
  *
  * <p>It also enforces the clocks of a request head: a head must complete within the header timeout once its
  * first byte arrived (slowloris), and an idle keep-alive connection may wait {@link #KEEP_ALIVE_IDLE_MS} for
@@ -45,8 +68,16 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
 
     private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, BAD }
 
+    /**
+     * Fields are checked here before they are added (names tchar only, no control character anywhere in a head), so
+     * the headers need not check them again. What the proxy sets on them later comes from this parse or from validated
+     * configuration (target addresses, normalized hosts, request ids).
+     */
+    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
     private final long timeoutMs;
     private final Metrics metrics;
+    private final ResponseEncoder encoder;
     private final ByteProcessor stepper = this::step; // one per connection, not one per read; false stops a pass
     private ChannelHandlerContext ctx;
     private State state = State.HEAD;
@@ -67,10 +98,21 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private long timerAt;
     private long deadline;
     private boolean idle;
+    // The message being decoded, and what one read produced: objects up to outComplete belong to complete messages.
+    private HttpMethod method;
+    private String uri;
+    private HttpHeaders headers;
+    private final ArrayList<Object> out = new ArrayList<>(4);
+    private int outComplete;
+    private ByteBuf held;          // raw bytes of a head still incomplete at the end of a read (for a switch)
+    private boolean gotBytes;      // bytes reached the decoding side at least once
+    private boolean fired;         // a message object went on during the current read batch
 
-    public HeadGuardHandler(long timeoutMs, Metrics metrics) {
+    /** @param encoder the connection's response encoder, told each request's method (null: responses need no method) */
+    public HeadGuardHandler(long timeoutMs, Metrics metrics, ResponseEncoder encoder) {
         this.timeoutMs = timeoutMs;
         this.metrics = metrics;
+        this.encoder = encoder;
     }
 
     @Override
@@ -88,12 +130,41 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancelTimer();
+        ByteBuf h = held;
+        held = null;
+        if (h == null) return;
+        if (ctx.channel().isActive()) {
+            // Leaving the pipeline (a switch to a tunnel): the bytes of a head not yet complete go on as they came.
+            ctx.fireChannelRead(h);
+            ctx.fireChannelReadComplete();
+        } else {
+            h.release();
+        }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimer();
+        releaseHeld();
+        if (state == State.HEAD && lineNo > 0 && headers != null) {
+            // A head cut short by the close (or by the header timeout): the proxy answers and logs it as a bad request.
+            DefaultHttpRequest r = new DefaultHttpRequest(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, method, uri, headers);
+            r.setDecoderResult(DecoderResult.failure(new PrematureChannelClosureException("Connection closed before received headers")));
+            headers = null;
+            lineNo = 0;
+            if (encoder != null) encoder.requestDecoded(method);
+            ctx.fireChannelRead(r);
+            ctx.fireChannelReadComplete();
+        }
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // With AUTO_READ off, a read that completed no object asks for the next one itself (as a decoder does).
+        if (gotBytes && !fired && !ctx.channel().config().isAutoRead()) ctx.read();
+        fired = false;
+        ctx.fireChannelReadComplete();
     }
 
     /**
@@ -164,21 +235,58 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
             disarm();
         }
         int start = buf.readerIndex();
+        int end = buf.writerIndex();
         cursor = start - 1;
         lastMessageEnd = start;
-        scan(buf, start, buf.writerIndex());
+        outComplete = 0;
+        try {
+            scan(buf, start, end);
+            if (problem == null && state == State.HEAD && lastMessageEnd < end) hold(buf, lastMessageEnd, end);
+        } finally {
+            buf.release(); // what goes on holds retained slices of it
+        }
         if (problem == null) {
-            ctx.fireChannelRead(buf);
+            gotBytes = true;
+            emit(ctx, out.size());
             return;
         }
         // Pass what was complete before the bad message; drop the rest, now and later.
-        int good = lastMessageEnd - start;
-        ByteBuf before = good > 0 ? buf.retainedSlice(start, good) : null;
-        buf.release();
+        for (int i = outComplete; i < out.size(); i++) ReferenceCountUtil.release(out.get(i));
+        releaseHeld();
+        headers = null;
         state = State.BAD;
         disarm();
-        if (before != null) ctx.fireChannelRead(before);
+        if (lastMessageEnd > start) gotBytes = true;
+        emit(ctx, outComplete);
         ctx.fireUserEventTriggered(new BadHead(problemStatus, problem, inBodyProblem));
+    }
+
+    /** Passes on the first {@code n} objects of this read, in order, and forgets the list. */
+    private void emit(ChannelHandlerContext ctx, int n) {
+        if (n == 0) {
+            out.clear();
+            return;
+        }
+        Object[] objs = out.toArray();
+        out.clear();
+        for (int i = 0; i < n; i++) {
+            Object o = objs[i];
+            if (o instanceof HttpRequest r && encoder != null) encoder.requestDecoded(r.method());
+            fired = true;
+            ctx.fireChannelRead(o);
+        }
+    }
+
+    private void hold(ByteBuf buf, int from, int to) {
+        if (held == null) held = ctx.alloc().buffer(to - from);
+        held.writeBytes(buf, from, to - from);
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.release();
+            held = null;
+        }
     }
 
     @Override
@@ -202,9 +310,12 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         while (i < to && problem == null) {
             if (state == State.BODY || state == State.CHUNK_DATA) {
                 int n = (int) Math.min(remaining, to - i);
+                ByteBuf slice = buf.retainedSlice(i, n);
                 i += n;
                 remaining -= n;
                 cursor = i - 1;
+                boolean lastOfBody = remaining == 0 && state == State.BODY;
+                out.add(lastOfBody ? new DefaultLastHttpContent(slice) : new DefaultHttpContent(slice));
                 if (remaining == 0) {
                     if (state == State.BODY) {
                         messageEnd();
@@ -227,18 +338,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         cursor++;
         return switch (state) {
             case HEAD, TRAILER, CHUNK_SIZE -> lineByte(b);
-            case BODY -> {
-                if (--remaining == 0) messageEnd();
-                yield true;
-            }
-            case CHUNK_DATA -> {
-                if (--remaining == 0) {
-                    state = State.CHUNK_END;
-                    lineLen = 0;
-                    sawCr = false;
-                }
-                yield true;
-            }
+            // Never stepped: entering a body or a chunk's data stops the pass, and scan() takes those bytes as slices.
+            case BODY, CHUNK_DATA -> throw new IllegalStateException("body bytes are sliced, not stepped");
             case CHUNK_END -> chunkEnd(b);
             case BAD -> false;
         };
@@ -315,6 +416,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private boolean requestLine() {
         // method SP request-target SP HTTP-version, single spaces, nothing else (RFC 9112 3)
         int sp1 = indexOf((byte) ' ', 0);
+        headers = null;
         if (sp1 <= 0) return fail(400, "malformed request line");
         for (int i = 0; i < sp1; i++) if (!isTchar(line[i])) return fail(400, "malformed request method");
         int sp2 = indexOf((byte) ' ', sp1 + 1);
@@ -325,6 +427,10 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         byte minor = line[sp2 + 8];
         if (minor != '1' && minor != '0') return fail(400, "unsupported HTTP version (expected: HTTP/1.1 or HTTP/1.0)");
         http10 = minor == '0';
+        method = sp1 == 3 && line[0] == 'G' && line[1] == 'E' && line[2] == 'T' ? HttpMethod.GET
+                : HttpMethod.valueOf(new String(line, 0, sp1, StandardCharsets.US_ASCII));
+        uri = new String(line, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.US_ASCII);
+        headers = HEADERS.newHeaders();
         return true;
     }
 
@@ -346,6 +452,12 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         } else if (nameIs(colon, "sec-websocket-key1") || nameIs(colon, "sec-websocket-key2")) {
             return fail(400, "obsolete WebSocket draft handshake (expected: RFC 6455)");
         }
+        // The field as decoded: the name as sent, the value with its surrounding whitespace (OWS) trimmed.
+        int a = colon + 1;
+        int z = lineLen;
+        while (a < z && (line[a] == ' ' || line[a] == '\t')) a++;
+        while (z > a && (line[z - 1] == ' ' || line[z - 1] == '\t')) z--;
+        headers.add(new AsciiString(line, 0, colon, true), new String(line, a, z - a, StandardCharsets.ISO_8859_1));
         return true;
     }
 
@@ -353,6 +465,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         if (chunked && contentLength >= 0) return fail(400, "both Content-Length and Transfer-Encoding");
         if (chunked && http10) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
         disarm();
+        out.add(new DefaultHttpRequest(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, method, uri, headers));
+        headers = null;
         if (chunked) {
             state = State.CHUNK_SIZE;
         } else if (contentLength > 0) {
@@ -360,6 +474,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
             remaining = contentLength;
             return false; // not a problem: the body is skipped in one jump by scan()
         } else {
+            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
             messageEnd();
         }
         return true;
@@ -390,6 +505,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     }
 
     private boolean trailerEnd() {
+        out.add(LastHttpContent.EMPTY_LAST_CONTENT); // trailers are never forwarded
         messageEnd();
         return true;
     }
@@ -398,6 +514,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private void messageEnd() {
         state = State.HEAD;
         lastMessageEnd = cursor + 1;
+        outComplete = out.size();
+        releaseHeld(); // the head it held is complete now
         lineLen = 0;
         sawCr = false;
         lineNo = 0;

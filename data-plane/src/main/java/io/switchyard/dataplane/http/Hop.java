@@ -4,10 +4,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,37 +29,53 @@ final class Hop {
     }
 
     /**
-     * Copies a client's end-to-end request headers into {@code to}, leaving out hop-by-hop ones, those the
-     * proxy sets, and names with {@code _} (nginx's {@code underscores_in_headers off}: {@code X_Real_IP} is the
-     * twin of {@code X-Real-IP} for every framework that maps both to one variable).
+     * Removes from a client's request headers, in place, what must not reach the target: hop-by-hop ones, those the
+     * proxy sets itself, and names with {@code _} (nginx's {@code underscores_in_headers off}: {@code X_Real_IP} is the
+     * twin of {@code X-Real-IP} for every framework that maps both to one variable). The decoded headers are then
+     * forwarded as they are, with the proxy's own added: no copy per request. Every rule depends on the name only
+     * (ignoring case), so removing a name removes exactly the fields a copy would have left out.
      *
-     * @return how many headers were left out for an underscore
+     * @return how many header fields were removed for an underscore
      */
-    static int copyRequestHeaders(HttpHeaders from, HttpHeaders to) {
-        Set<String> named = connectionTokens(from);
+    static int stripRequestHeaders(HttpHeaders h) {
+        List<String> connection = h.contains(HttpHeaderNames.CONNECTION) ? h.getAll(HttpHeaderNames.CONNECTION) : null;
         int underscores = 0;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence(); it.hasNext(); ) {
-            Map.Entry<CharSequence, CharSequence> e = it.next();
-            CharSequence name = e.getKey();
-            if (indexOf(name, '_') >= 0) {
-                underscores++;
-                continue;
+        List<CharSequence> drop = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            boolean underscore = indexOf(name, '_') >= 0;
+            if (underscore) underscores++;
+            if (underscore || isAny(name, HOP_BY_HOP_NAMES) || isAny(name, SET_BY_PROXY_NAMES)
+                    || (connection != null && listHas(connection, name))) {
+                if (drop == null) drop = new ArrayList<>(4);
+                drop.add(name);
             }
-            if (isAny(name, HOP_BY_HOP_NAMES) || isAny(name, SET_BY_PROXY_NAMES)
-                    || (!named.isEmpty() && named.contains(name.toString().toLowerCase(Locale.ROOT)))) continue;
-            to.add(name, e.getValue());
         }
+        if (drop != null) for (CharSequence name : drop) h.remove(name);
         return underscores;
+    }
+
+    /** Removes a target's hop-by-hop response headers in place (framing among them: the caller sets it). */
+    static void stripResponseHeaders(HttpHeaders h) {
+        List<String> connection = h.contains(HttpHeaderNames.CONNECTION) ? h.getAll(HttpHeaderNames.CONNECTION) : null;
+        List<CharSequence> drop = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (isAny(name, HOP_BY_HOP_NAMES) || (connection != null && listHas(connection, name))) {
+                if (drop == null) drop = new ArrayList<>(4);
+                drop.add(name);
+            }
+        }
+        if (drop != null) for (CharSequence name : drop) h.remove(name);
     }
 
     /** Copies a target's end-to-end response headers; framing is set by the caller. */
     static void copyResponseHeaders(HttpHeaders from, HttpHeaders to) {
-        Set<String> named = connectionTokens(from);
+        List<String> connection = from.contains(HttpHeaderNames.CONNECTION) ? from.getAll(HttpHeaderNames.CONNECTION) : null;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
-            if (isAny(name, HOP_BY_HOP_NAMES)
-                    || (!named.isEmpty() && named.contains(name.toString().toLowerCase(Locale.ROOT)))) continue;
+            if (isAny(name, HOP_BY_HOP_NAMES) || (connection != null && listHas(connection, name))) continue;
             to.add(name, e.getValue());
         }
     }
@@ -79,22 +94,18 @@ final class Hop {
         return -1;
     }
 
-    static Set<String> connectionTokens(HttpHeaders h) {
-        if (!h.contains(HttpHeaderNames.CONNECTION)) return Set.of(); // the common case: no list built per message
-        List<String> values = h.getAll(HttpHeaderNames.CONNECTION);
-        if (values.isEmpty()) return Set.of();
-        Set<String> out = new HashSet<>();
-        for (String v : values)
-            for (String t : v.split(",")) {
-                String s = t.trim().toLowerCase(Locale.ROOT);
-                if (!s.isEmpty()) out.add(s);
-            }
-        return out;
-    }
-
     /** Whether a comma-separated header carries {@code token} (any case); scans in place, no split arrays. */
     static boolean hasToken(HttpHeaders h, AsciiString name, String token) {
-        for (String v : h.getAll(name)) {
+        return listHas(h.getAll(name), token);
+    }
+
+    /**
+     * Whether one of the comma-separated {@code values} carries {@code token} (any case, OWS trimmed): the
+     * {@code Connection} header's list is checked in place, no lower-cased copies and no set per message.
+     */
+    static boolean listHas(List<String> values, CharSequence token) {
+        int tlen = token.length();
+        for (String v : values) {
             int start = 0;
             int len = v.length();
             while (start <= len) {
@@ -104,11 +115,20 @@ final class Hop {
                 int b = end;
                 while (a < b && Character.isWhitespace(v.charAt(a))) a++;
                 while (b > a && Character.isWhitespace(v.charAt(b - 1))) b--;
-                if (b - a == token.length() && v.regionMatches(true, a, token, 0, token.length())) return true;
+                if (b - a == tlen && regionEqualsIgnoreCase(v, a, token, tlen)) return true;
                 if (comma < 0) break;
                 start = comma + 1;
             }
         }
         return false;
+    }
+
+    private static boolean regionEqualsIgnoreCase(String v, int at, CharSequence token, int len) {
+        for (int i = 0; i < len; i++) {
+            char x = v.charAt(at + i);
+            char y = token.charAt(i);
+            if (x != y && Character.toLowerCase(x) != Character.toLowerCase(y)) return false;
+        }
+        return true;
     }
 }

@@ -36,32 +36,32 @@ final class OriginCheck {
      * the {@code Access-Control-Allow-*} headers, or a refusal with 403 (counted and logged).
      */
     static boolean admit(Exchange e, String route, OriginPolicy p, RequestTarget target, boolean ws, boolean tls,
-                         Metrics metrics, String client) {
+                         Metrics metrics) {
         HttpRequest req = e.req;
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
         if (ws) {
             if (!p.enforcesWebSocket()) return true;
             if (origin == null) {
                 if (!p.requireOrigin()) return true; // a non-browser client: browsers always send Origin
-                return refuse(e, route, "websocket", null, "this route's WebSocket handshakes need an Origin", metrics, client);
+                return refuse(e, route, "websocket", null, "this route's WebSocket handshakes need an Origin", metrics);
             }
             if (p.allows(origin) || sameOrigin(origin, target, tls)) return true;
             return refuse(e, route, "websocket", origin, "origin " + loggable(origin) + " may not open WebSockets on route " + route,
-                    metrics, client);
+                    metrics);
         }
         String requested = req.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
         if (origin == null || requested == null || !req.method().equals(HttpMethod.OPTIONS)) return true;
         // A CORS preflight: the proxy's to answer, never the upstream's.
         if (!p.allows(origin))
-            return refuse(e, route, "preflight", origin, "origin " + loggable(origin) + " is not allowed on route " + route, metrics, client);
+            return refuse(e, route, "preflight", origin, "origin " + loggable(origin) + " is not allowed on route " + route, metrics);
         if (!p.allowsMethod(requested) && !safelisted(requested))
             return refuse(e, route, "preflight", origin, "method " + loggable(requested) + " is not allowed on route " + route,
-                    metrics, client);
+                    metrics);
         List<String> asked = headerList(req.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS));
         for (String h : asked) {
             if (!p.allowsHeader(h))
                 return refuse(e, route, "preflight", origin, "request header " + loggable(h) + " is not allowed on route " + route,
-                        metrics, client);
+                        metrics);
         }
         HttpHeaders out = new DefaultHttpHeaders();
         allowOrigin(p, origin, out);
@@ -81,7 +81,7 @@ final class OriginCheck {
      * The response head relayed from the upstream: its CORS headers removed, the policy's set when the request's
      * Origin is allowed, and {@code Vary: Origin} whenever the answer depends on the Origin.
      */
-    static void decorate(OriginPolicy p, HttpRequest req, HttpHeaders out) {
+    static void decorate(OriginPolicy p, String origin, HttpHeaders out) {
         List<String> upstreamCors = null;
         for (String name : out.names()) {
             if (name.regionMatches(true, 0, ACCESS_CONTROL, 0, ACCESS_CONTROL.length())) {
@@ -92,7 +92,6 @@ final class OriginCheck {
         if (upstreamCors != null) for (String name : upstreamCors) out.remove(name);
         boolean constant = p.allowsAny() && !p.credentials();
         if (!constant) addVaryOrigin(out);
-        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
         if (origin == null || !p.allows(origin)) return;
         allowOrigin(p, origin, out);
         if (!p.expose().isEmpty()) out.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, String.join(", ", p.expose()));
@@ -114,7 +113,7 @@ final class OriginCheck {
         out.add(HttpHeaderNames.VARY, "Origin");
     }
 
-    private static boolean refuse(Exchange e, String route, String kind, String origin, String why, Metrics metrics, String client) {
+    private static boolean refuse(Exchange e, String route, String kind, String origin, String why, Metrics metrics) {
         metrics.originRefused(route, kind);
         // Into the exchange's access-log entry (written off the event loop).
         e.note("origin refused: kind=" + kind + " origin=" + (origin == null ? "-" : loggable(origin)));

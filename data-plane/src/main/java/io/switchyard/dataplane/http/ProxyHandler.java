@@ -54,6 +54,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private String clientIp = "-";
     private byte[] clientIpBytes;
     private int localPort;
+    private String localPortText = "0";
 
     /** How long an idle keep-alive connection stays open for one last request once a drain starts. */
     static final long DRAIN_IDLE_MS = 1000;
@@ -79,7 +80,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             clientIp = a.getAddress().getHostAddress();
             clientIpBytes = a.getAddress().getAddress();
         }
-        if (ctx.channel().localAddress() instanceof InetSocketAddress l) localPort = l.getPort();
+        if (ctx.channel().localAddress() instanceof InetSocketAddress l) {
+            localPort = l.getPort();
+            localPortText = Integer.toString(localPort);
+        }
         int max = c.serving().get().table().config().maxConnections();
         if (max > 0 && c.connections().size() > max) {
             // Over the limit: this connection's requests get 503 with Retry-After (counted), never a refused listener.
@@ -280,6 +284,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     int localPort() {
         return localPort;
+    }
+
+    /** The listener's port as X-Forwarded-Port says it, made once per connection. */
+    String localPortText() {
+        return localPortText;
     }
 
     byte[] clientIpBytes() {

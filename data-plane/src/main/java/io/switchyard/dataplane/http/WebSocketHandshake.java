@@ -54,12 +54,12 @@ final class WebSocketHandshake {
         return new RequestTarget.Refusal(HttpResponseStatus.BAD_REQUEST, why);
     }
 
-    /** The upstream accepted: 101, {@code Upgrade: websocket} and the Accept derived from our key. */
-    static boolean accepted(HttpRequest req, HttpResponse resp) {
+    /** The upstream accepted: 101, {@code Upgrade: websocket} and the Accept derived from the client's {@code key}. */
+    static boolean accepted(String key, HttpResponse resp) {
         if (resp.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) return false;
         if (!Hop.hasToken(resp.headers(), HttpHeaderNames.UPGRADE, "websocket")) return false;
         String accept = resp.headers().get(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT);
-        return accept != null && accept.trim().equals(acceptFor(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY).trim()));
+        return accept != null && key != null && accept.trim().equals(acceptFor(key.trim()));
     }
 
     // One digest per event loop: getInstance walks the JCA providers on every call, once per handshake

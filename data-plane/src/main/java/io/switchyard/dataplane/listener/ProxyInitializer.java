@@ -3,7 +3,6 @@ package io.switchyard.dataplane.listener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
@@ -11,10 +10,11 @@ import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.switchyard.dataplane.channel.PipelineNames;
 import io.switchyard.dataplane.http.HeadGuardHandler;
 import io.switchyard.dataplane.http.ProxyHandler;
+import io.switchyard.dataplane.http.ResponseEncoder;
 import io.switchyard.dataplane.internal.Context;
 
 /**
- * Builds a client connection's pipeline, plain or TLS: {@code [sni/ssl] guard timeout codec proxy}, each step a
+ * Builds a client connection's pipeline, plain or TLS: {@code [sni/ssl] timeout guard codec proxy}, each step a
  * small method. Handler names are {@link PipelineNames} so the WebSocket switch removes exactly the HTTP parts.
  * Internal.
  */
@@ -45,11 +45,11 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     private void addHttpHandlers(ChannelPipeline p) {
-        p.addLast(PipelineNames.GUARD, new HeadGuardHandler(c.headerTimeoutMs(), c.metrics()));
+        // The guard is the request decoder (one strict parse per head); the codec only encodes the answers.
+        ResponseEncoder encoder = new ResponseEncoder();
         p.addLast(PipelineNames.TIMEOUT, new IoTimeoutHandler());
-        // The guard refuses over-long lines and heads first (414/431); the decoder's limits sit just above its own.
-        p.addLast(PipelineNames.CODEC, new HttpServerCodec(HeadGuardHandler.MAX_REQUEST_LINE + 64,
-                HeadGuardHandler.MAX_HEAD + 64, 8192));
+        p.addLast(PipelineNames.GUARD, new HeadGuardHandler(c.headerTimeoutMs(), c.metrics(), encoder));
+        p.addLast(PipelineNames.CODEC, encoder);
         p.addLast(PipelineNames.PROXY, new ProxyHandler(c, tls));
     }
 }

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -138,7 +139,7 @@ public final class Tunnel {
     private final long openedNanos = System.nanoTime();
     private final long openedAtMillis = System.currentTimeMillis();
     /** 64 random bits: unique across a fleet without any coordination between nodes. */
-    private final String id = String.format("%016x", ThreadLocalRandom.current().nextLong());
+    private final String id = hex16(ThreadLocalRandom.current().nextLong());
     private final Direction toUpstream;
     private final Direction toClient;
 
@@ -208,16 +209,14 @@ public final class Tunnel {
      */
     public void install(FullHttpResponse switching) {
         ChannelPipeline up = upstream.pipeline();
-        UpstreamHandler uh = UpstreamHandler.of(upstream);
-        if (uh != null) uh.detach();
-        up.addAfter(PipelineNames.UPSTREAM_CODEC, PipelineNames.TUNNEL, new TunnelHandler(toClient));
-        up.remove(PipelineNames.UPSTREAM_HANDLER);
+        // Each tunnel handler takes the place of the HTTP handler that ended the pipeline (one operation, not two).
+        if (up.replace(PipelineNames.UPSTREAM_HANDLER, PipelineNames.TUNNEL, new TunnelHandler(toClient)) instanceof UpstreamHandler uh)
+            uh.detach();
         up.remove(PipelineNames.UPSTREAM_ENCODER); // from here on, frames go upstream as raw bytes
         client.writeAndFlush(switching);
         ChannelPipeline down = client.pipeline();
-        down.addAfter(PipelineNames.CODEC, PipelineNames.TUNNEL, new TunnelHandler(toUpstream));
+        down.replace(PipelineNames.PROXY, PipelineNames.TUNNEL, new TunnelHandler(toUpstream));
         start();
-        down.remove(PipelineNames.PROXY);
         down.remove(PipelineNames.CODEC);
         if (down.get(PipelineNames.GUARD) != null) down.remove(PipelineNames.GUARD);
         up.remove(PipelineNames.UPSTREAM_CODEC);
@@ -330,17 +329,34 @@ public final class Tunnel {
         if (reason == null) reason = r;
         if (finished) return;
         if (closeTimer != null) closeTimer.cancel(false);
-        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        // A peer that takes nothing gets a bounded wait; the timer goes with the channel, not kept per tunnel.
-        ScheduledFuture<?> abort = client.eventLoop().schedule(this::abort, CLOSE_DEADLINE_MS, TimeUnit.MILLISECONDS);
-        client.closeFuture().addListener(f -> {
-            if (!upstream.isActive()) abort.cancel(false);
-        });
-        upstream.closeFuture().addListener(f -> {
-            if (!client.isActive()) abort.cancel(false);
-        });
+        boolean waits = closeWhenFlushed(client) | closeWhenFlushed(upstream);
+        if (waits) {
+            // A peer that takes nothing gets a bounded wait; the timer goes with the channel, not kept per tunnel.
+            ScheduledFuture<?> abort = client.eventLoop().schedule(this::abort, CLOSE_DEADLINE_MS, TimeUnit.MILLISECONDS);
+            client.closeFuture().addListener(f -> {
+                if (!upstream.isActive()) abort.cancel(false);
+            });
+            upstream.closeFuture().addListener(f -> {
+                if (!client.isActive()) abort.cancel(false);
+            });
+        }
         finish(reason);
+    }
+
+    /**
+     * Closes {@code ch} once what was written to it is flushed: at once when nothing waits in its outbound buffer (the
+     * common case: no promise, listener or timer per closed tunnel), else after the flush.
+     *
+     * @return whether bytes were waiting (the close then depends on the peer taking them)
+     */
+    private static boolean closeWhenFlushed(Channel ch) {
+        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        if (out == null || out.totalPendingWriteBytes() == 0) {
+            ch.close();
+            return false;
+        }
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        return true;
     }
 
     /** Closes both sockets now, dropping whatever they could not send. */
@@ -397,5 +413,15 @@ public final class Tunnel {
         }
         b.writeBytes(payload);
         return b;
+    }
+
+    /** 16 lower-case hex digits (String.format's parsing and Formatter cost more than the rest of a tunnel's setup). */
+    static String hex16(long v) {
+        char[] out = new char[16];
+        for (int i = 15; i >= 0; i--) {
+            out[i] = Character.forDigit((int) (v & 0xf), 16);
+            v >>>= 4;
+        }
+        return new String(out);
     }
 }

@@ -3,20 +3,22 @@ package io.switchyard.dataplane.upstream;
 import io.switchyard.dataplane.channel.PipelineNames;
 import io.switchyard.dataplane.channel.Transport;
 import io.switchyard.dataplane.channel.IoTimeoutHandler;
-import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ChannelFactory;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.internal.PlatformDependent;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.switchyard.config.ConfigException;
@@ -61,8 +63,11 @@ public final class UpstreamPool {
     // Client contexts are costly to build; one per distinct (sni, verify, ca) setting, reused by every loop.
     private final ConcurrentHashMap<String, SslContext> clientContexts = new ConcurrentHashMap<>();
 
+    private final ChannelFactory<? extends Channel> channels;
+
     public UpstreamPool(Transport transport) {
         this.transport = transport;
+        this.channels = new ReflectiveChannelFactory<>(transport.clientChannel());
     }
 
     /** Identifies connections that may be reused for one another: same address, same TLS setting. */
@@ -96,27 +101,36 @@ public final class UpstreamPool {
             // Never resolve on an event loop (see Serving.resolve): an unresolvable name fails at once.
             return promise.setFailure(new UnknownHostException(address.getHostString() + ": unknown host"));
         }
-        Bootstrap b = new Bootstrap()
-                .group(loop)
-                .channel(transport.clientChannel())
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMs))
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ChannelPipeline p = ch.pipeline();
-                        if (upstream.tls()) p.addLast(PipelineNames.UPSTREAM_SSL, sslHandler(ch, upstream, address));
-                        p.addLast(PipelineNames.UPSTREAM_TIMEOUT, new IoTimeoutHandler());
-                        p.addLast(PipelineNames.UPSTREAM_ENCODER, new HttpRequestEncoder());
-                        p.addLast(PipelineNames.UPSTREAM_CODEC, new UpstreamResponseDecoder());
-                        p.addLast(PipelineNames.UPSTREAM_HANDLER, new UpstreamHandler());
-                    }
-                });
-        b.connect(address).addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) promise.setSuccess(f.channel());
-            else promise.setFailure(f.cause());
+        // No Bootstrap per connect (its option and attribute maps, an initializer, and a second TCP_NODELAY call): the
+        // channel is made, configured and given its handlers here, then registered and connected on the loop.
+        Channel ch = channels.newChannel();
+        ChannelConfig cfg = ch.config();
+        cfg.setAutoRead(false);
+        cfg.setAllocator(PooledByteBufAllocator.DEFAULT);
+        cfg.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, connectMs));
+        // Netty's socket channels start with TCP_NODELAY on where the platform allows it; set it only otherwise.
+        if (!PlatformDependent.canEnableTcpNoDelayByDefault()) cfg.setOption(ChannelOption.TCP_NODELAY, true);
+        ChannelPipeline p = ch.pipeline();
+        if (upstream.tls()) p.addLast(PipelineNames.UPSTREAM_SSL, sslHandler(ch, upstream, address));
+        p.addLast(PipelineNames.UPSTREAM_TIMEOUT, new IoTimeoutHandler());
+        p.addLast(PipelineNames.UPSTREAM_ENCODER, new HttpRequestEncoder());
+        p.addLast(PipelineNames.UPSTREAM_CODEC, new UpstreamResponseDecoder());
+        p.addLast(PipelineNames.UPSTREAM_HANDLER, new UpstreamHandler());
+        loop.register(ch).addListener((ChannelFuture r) -> {
+            if (!r.isSuccess()) {
+                if (ch.isRegistered()) ch.close();
+                else ch.unsafe().closeForcibly();
+                promise.setFailure(r.cause());
+                return;
+            }
+            ch.connect(address).addListener((ChannelFuture f) -> {
+                if (f.isSuccess()) {
+                    promise.setSuccess(ch);
+                } else {
+                    ch.close();
+                    promise.setFailure(f.cause());
+                }
+            });
         });
         return promise;
     }
