@@ -65,27 +65,34 @@ final class Warmup {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong handshakes = new AtomicLong();
     private final AtomicLong messages = new AtomicLong();
+    private volatile int port;
 
     private Warmup() {
     }
 
-    /** Runs the warm-up the system property asks for, if any. */
-    static void fromProperty() {
+    /**
+     * What a warm-up proxied, and the loopback port its data plane listened on (closed when it returns).
+     */
+    record Result(long requests, long handshakes, long messages, int port) {
+    }
+
+    /** Runs the warm-up the system property asks for; null when it asks for none (or is not a duration). */
+    static Result fromProperty() {
         String v = System.getProperty(PROPERTY);
-        if (v == null || v.isBlank() || v.trim().equals("0")) return;
+        if (v == null || v.isBlank() || v.trim().equals("0")) return null;
         Duration d;
         try {
             d = new DurationConverter().convert(v.trim());
         } catch (Exception e) {
             LOG.warn("-D{}={}: not a duration (e.g. 3s, 500ms); no warm-up", PROPERTY, v);
-            return;
+            return null;
         }
-        if (d.isZero() || d.isNegative()) return;
-        run(d);
+        if (d.isZero() || d.isNegative()) return null;
+        return run(d);
     }
 
-    /** Drives traffic through a loopback data plane for {@code budget}; returns the requests proxied (0 on failure). */
-    static long run(Duration budget) {
+    /** Drives traffic through a loopback data plane for {@code budget}; a failure stops it early and is logged. */
+    static Result run(Duration budget) {
         Warmup w = new Warmup();
         long t0 = System.nanoTime();
         try {
@@ -101,7 +108,7 @@ final class Warmup {
         System.gc();
         LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages",
                 (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get());
-        return w.requests.get();
+        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.port);
     }
 
     private static final Duration JIT_QUIET_MAX = Duration.ofSeconds(5);
@@ -147,6 +154,7 @@ final class Warmup {
             plane.apply(new Snapshot(0, ConfigCodec.readConfig(doc.getBytes(StandardCharsets.UTF_8))));
             plane.listen();
             int port = plane.listenAddress().getPort();
+            this.port = port;
             long deadline = System.nanoTime() + budget.toNanos();
             List<Thread> clients = new ArrayList<>();
             List<Exception> failures = java.util.Collections.synchronizedList(new ArrayList<>());
