@@ -106,6 +106,7 @@ final class Warmup {
         awaitQuietCompiler(JIT_QUIET_MAX);
         // What the warm-up allocated is garbage now: collect it so the heap (and RSS) starts small.
         System.gc();
+        awaitNativeMemoryReturned(SETTLE_MAX);
         LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages",
                 (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get());
         return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.port);
@@ -129,6 +130,48 @@ final class Warmup {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final Duration SETTLE_MAX = Duration.ofSeconds(6);
+
+    /**
+     * With {@code -XX:TrimNativeHeapInterval}, the JVM returns the compiler's freed work memory to the OS within seconds
+     * (its arena pool is emptied every 5 s, then trimmed): wait for that, so the process starts serving at the size it
+     * keeps. Returns once the resident size fell 10% below what it was after the warm-up, or after {@code max}; at once
+     * when the flag is off (nothing would be returned).
+     */
+    static void awaitNativeMemoryReturned(Duration max) {
+        long rss0 = residentBytes();
+        if (rss0 <= 0 || !trimming()) return;
+        long deadline = System.nanoTime() + max.toNanos();
+        try {
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                if (residentBytes() <= rss0 * 9 / 10) return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean trimming() {
+        try {
+            var hs = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            String v = hs.getVMOption("TrimNativeHeapInterval").getValue();
+            return !v.equals("0");
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** This process's resident set size from /proc (Linux), or 0 where there is none. */
+    static long residentBytes() {
+        try {
+            String[] statm = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/statm")).trim().split("\\s+");
+            return Long.parseLong(statm[1]) * 4096;
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
