@@ -133,13 +133,14 @@ final class Warmup {
         }
     }
 
-    private static final Duration SETTLE_MAX = Duration.ofSeconds(6);
+    private static final Duration SETTLE_MAX = Duration.ofMillis(6500);
 
     /**
      * With {@code -XX:TrimNativeHeapInterval}, the JVM returns the compiler's freed work memory to the OS within seconds
-     * (its arena pool is emptied every 5 s, then trimmed): wait for that, so the process starts serving at the size it
-     * keeps. Returns once the resident size fell 10% below what it was after the warm-up, or after {@code max}; at once
-     * when the flag is off (nothing would be returned).
+     * (its arena pool is emptied every 5 s, then trimmed at the next interval): wait for that, so the process starts
+     * serving at the size it keeps. Partial returns come first, so only a large one (a quarter of the resident size)
+     * ends the wait before {@code max}, which covers one pool period and one trim; at once when the flag is off
+     * (nothing would be returned).
      */
     static void awaitNativeMemoryReturned(Duration max) {
         long rss0 = residentBytes();
@@ -148,7 +149,7 @@ final class Warmup {
         try {
             while (System.nanoTime() < deadline) {
                 Thread.sleep(250);
-                if (residentBytes() <= rss0 * 9 / 10) return;
+                if (residentBytes() <= rss0 * 3 / 4) return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
