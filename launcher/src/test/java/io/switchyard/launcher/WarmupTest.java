@@ -1,0 +1,128 @@
+package io.switchyard.launcher;
+
+import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.Config;
+import io.switchyard.config.Route;
+import io.switchyard.config.Target;
+import io.switchyard.config.Upstream;
+import io.switchyard.launcher.support.EchoUpstream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class WarmupTest {
+    @TempDir
+    Path dir;
+    private EchoUpstream echo;
+    private Process process;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        if (echo != null) echo.close();
+        System.clearProperty(Warmup.PROPERTY);
+    }
+
+    @Test
+    void aWarmUpProxiesRequestsHandshakesAndMessagesThroughALoopbackDataPlaneThenClosesIt() {
+        Warmup.Result r = Warmup.run(Duration.ofMillis(1500));
+
+        assertThat(r.requests()).isPositive();
+        assertThat(r.handshakes()).isPositive();
+        assertThat(r.messages()).isPositive();
+        assertThat(r.port()).isPositive();
+        assertThatThrownBy(() -> new Socket().connect(new InetSocketAddress("127.0.0.1", r.port()), 1000))
+                .isInstanceOf(ConnectException.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("switchyard-warmup")));
+    }
+
+    @Test
+    void noWarmUpRunsWhenThePropertyIsAbsentZeroOrNotADuration() {
+        assertThat(Warmup.fromProperty()).isNull();
+        System.setProperty(Warmup.PROPERTY, "0");
+        assertThat(Warmup.fromProperty()).isNull();
+        System.setProperty(Warmup.PROPERTY, "soon");
+        assertThat(Warmup.fromProperty()).isNull();
+    }
+
+    @Test
+    void aDataPlaneStartedWithAWarmUpWarmsUpBeforeItListensAndSendsNoWarmUpTrafficToConfiguredUpstreams() throws Exception {
+        echo = new EchoUpstream("app");
+        Path file = dir.resolve("config.json");
+        Files.write(file, ConfigCodec.writeBytes(new Config(null, List.of(new Upstream("app", null, List.of(new Target(echo.address())))),
+                List.of(new Route("all", List.of(), "/", "app")), null)));
+        int port = freePort();
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
+                "-D" + Warmup.PROPERTY + "=1s", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "data-plane", "--config", file.toString(), "--listen", "127.0.0.1:" + port, "--status", "127.0.0.1:0",
+                "--state-dir", dir.resolve("state").toString(), "--node-id", "warm", "--access-log", "off"));
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) lines.add(l);
+            } catch (IOException ignored) {
+                // process gone
+            }
+        }, "warmup-test-output");
+        reader.setDaemon(true);
+        reader.start();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> anyContains(lines, "switchyard data-plane ready"));
+
+        int done = indexOf(lines, "start-up warm-up done");
+        assertThat(done).as("output:\n%s", String.join("\n", lines)).isNotNegative();
+        assertThat(done).isLessThan(indexOf(lines, "switchyard data-plane ready"));
+        assertThat(lines.get(done)).doesNotContain(" 0 HTTP requests");
+        assertThat(echo.requests.get()).isZero();
+        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(echo.requests.get()).isEqualTo(1);
+    }
+
+    private static boolean anyContains(List<String> lines, String s) {
+        return indexOf(lines, s) >= 0;
+    }
+
+    private static int indexOf(List<String> lines, String s) {
+        synchronized (lines) {
+            for (int i = 0; i < lines.size(); i++) if (lines.get(i).contains(s)) return i;
+        }
+        return -1;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
