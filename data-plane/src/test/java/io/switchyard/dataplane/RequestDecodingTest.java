@@ -1,9 +1,9 @@
 package io.switchyard.dataplane;
 
 import io.switchyard.config.Balance;
-import io.switchyard.dataplane.testing.Configs;
-import io.switchyard.dataplane.testing.EchoServer;
-import io.switchyard.dataplane.testing.RawHttp;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.EchoUpstream;
+import io.switchyard.testkit.RawHttp;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,12 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and a head cut short by the client's close is answered and counted as a bad request, as a decoder would report it.
  */
 class RequestDecodingTest {
-    private static EchoServer echo;
+    private static EchoUpstream echo;
     private static DataPlane dp;
 
     @BeforeAll
     static void start() {
-        echo = new EchoServer("a");
+        echo = new EchoUpstream("a");
         dp = DataPlane.start(DataPlaneSettings.loopback());
         dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
     }

@@ -101,12 +101,12 @@ final class Warmup {
             LOG.warn("start-up warm-up stopped early: {}", Main.oneLine(e));
         }
         long traffic = (System.nanoTime() - t0) / 1_000_000;
-        // The JIT goes on compiling what the traffic made hot; its work memory is freed (and, with
-        // -XX:TrimNativeHeapInterval, given back to the OS) when it is done, so wait for that before serving.
+        // The JIT goes on compiling what the traffic made hot: let it finish before serving, so the first clients
+        // meet compiled code. Its freed work memory goes back to the OS in the background (-XX:TrimNativeHeapInterval)
+        // while the process serves: start-up does not wait for it.
         awaitQuietCompiler(JIT_QUIET_MAX);
-        // What the warm-up allocated is garbage now: collect it so the heap (and RSS) starts small.
+        // What the warm-up allocated is garbage now: collect it so the heap starts small.
         System.gc();
-        awaitNativeMemoryReturned(SETTLE_MAX);
         LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages",
                 (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get());
         return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.port);
@@ -130,49 +130,6 @@ final class Warmup {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static final Duration SETTLE_MAX = Duration.ofMillis(6500);
-
-    /**
-     * With {@code -XX:TrimNativeHeapInterval}, the JVM returns the compiler's freed work memory to the OS within seconds
-     * (its arena pool is emptied every 5 s, then trimmed at the next interval): wait for that, so the process starts
-     * serving at the size it keeps. Partial returns come first, so only a large one (a quarter of the resident size)
-     * ends the wait before {@code max}, which covers one pool period and one trim; at once when the flag is off
-     * (nothing would be returned).
-     */
-    static void awaitNativeMemoryReturned(Duration max) {
-        long rss0 = residentBytes();
-        if (rss0 <= 0 || !trimming()) return;
-        long deadline = System.nanoTime() + max.toNanos();
-        try {
-            while (System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                if (residentBytes() <= rss0 * 3 / 4) return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static boolean trimming() {
-        try {
-            var hs = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-            String v = hs.getVMOption("TrimNativeHeapInterval").getValue();
-            return !v.equals("0");
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    /** This process's resident set size from /proc (Linux), or 0 where there is none. */
-    static long residentBytes() {
-        try {
-            String[] statm = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/statm")).trim().split("\\s+");
-            return Long.parseLong(statm[1]) * 4096;
-        } catch (IOException | RuntimeException e) {
-            return 0;
         }
     }
 

@@ -5,7 +5,7 @@ import io.switchyard.config.Config;
 import io.switchyard.config.Route;
 import io.switchyard.config.Target;
 import io.switchyard.config.Upstream;
-import io.switchyard.launcher.support.EchoUpstream;
+import io.switchyard.testkit.EchoUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
