@@ -7,56 +7,26 @@ import io.switchyard.config.Upstream;
 /**
  * A route as the request path needs it: its upstream's balancer and its timeouts already resolved
  * over the global ones. Immutable.
+ *
+ * @param connectMs the resolved connect timeout
+ * @param readMs    the resolved read timeout
+ * @param sendMs    the resolved send timeout
  */
-public final class CompiledRoute {
-    private final Route route;
-    private final Upstream upstream;
-    private final Balancer balancer;
-    private final long connectMs;
-    private final long readMs;
-    private final long sendMs;
+public record CompiledRoute(Route route, Upstream upstream, Balancer balancer, long connectMs, long readMs, long sendMs) {
 
-    CompiledRoute(Route route, Upstream upstream, Balancer balancer, Timeouts global) {
-        this.route = route;
-        this.upstream = upstream;
-        this.balancer = balancer;
+    /** The route compiled against its upstream's balancer, its timeouts resolved over {@code global}. */
+    static CompiledRoute of(Route route, Upstream upstream, Balancer balancer, Timeouts global) {
         Timeouts t = route.timeouts().over(global);
-        this.connectMs = t.connectMs();
-        this.readMs = t.readMs();
-        this.sendMs = t.sendMs();
+        return new CompiledRoute(route, upstream, balancer, t.connectMs(), t.readMs(), t.sendMs());
     }
 
     public String name() {
         return route.name();
     }
 
-    public Route route() {
-        return route;
-    }
-
     /** The route's {@code merge_slashes}: whether {@link RequestPaths#normalize} merges runs of '/' for it. */
     public boolean mergeSlashes() {
         return route.mergeSlashes();
-    }
-
-    public Upstream upstream() {
-        return upstream;
-    }
-
-    public Balancer balancer() {
-        return balancer;
-    }
-
-    public long connectMs() {
-        return connectMs;
-    }
-
-    public long readMs() {
-        return readMs;
-    }
-
-    public long sendMs() {
-        return sendMs;
     }
 
     /**

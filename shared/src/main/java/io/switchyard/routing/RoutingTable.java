@@ -84,7 +84,7 @@ public final class RoutingTable {
         Map<String, Upstream> upstreams = config.upstreamsByName();
         for (Route r : config.routes()) {
             Upstream u = upstreams.get(r.upstream());
-            CompiledRoute cr = new CompiledRoute(r, u, balancers.get(u.name()), config.timeouts());
+            CompiledRoute cr = CompiledRoute.of(r, u, balancers.get(u.name()), config.timeouts());
             if (r.hosts().isEmpty()) {
                 any.put(r.pathPrefix(), cr);
             }
