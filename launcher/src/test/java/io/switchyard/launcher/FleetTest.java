@@ -1,5 +1,6 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.Closer;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.AdminClient;
 import io.switchyard.controlplane.ControlPlane;
@@ -36,24 +37,17 @@ class FleetTest {
     static final String TOKEN = "cluster-secret-for-tests";
     @TempDir
     Path dir;
-    final List<AutoCloseable> closeables = new ArrayList<>();
+    final Closer closeables = new Closer();
     final HttpClient http = HttpClient.newHttpClient();
     ControlPlane cp;
 
     @AfterEach
     void stopEverything() {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.get(i).close();
-            } catch (Exception ignored) {
-                // keep closing the rest
-            }
-        }
+        closeables.close();
     }
 
     <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closeables.track(c);
     }
 
     ControlPlane startControlPlane(int port) {
@@ -218,7 +212,7 @@ class FleetTest {
 
         // n2 restarts while the control plane is away: it serves its cached snapshot.
         n2.close();
-        closeables.remove(n2);
+        closeables.forget(n2);
         Node n2again = startNode("n2", TOKEN);
         assertThat(n2again.dataPlane().appliedVersion()).isEqualTo(v);
         assertThat(get(n2again, "/y")).isEqualTo("200 a /y");

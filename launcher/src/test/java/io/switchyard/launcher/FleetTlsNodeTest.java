@@ -1,5 +1,6 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.Closer;
 import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.testkit.TestPki;
@@ -40,7 +41,7 @@ class FleetTlsNodeTest {
 
     @TempDir
     Path dir;
-    final List<AutoCloseable> closeables = new ArrayList<>();
+    final Closer closeables = new Closer();
 
     @BeforeAll
     static void certificates() {
@@ -51,18 +52,11 @@ class FleetTlsNodeTest {
 
     @AfterEach
     void stopEverything() {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.get(i).close();
-            } catch (Exception ignored) {
-                // keep closing the rest
-            }
-        }
+        closeables.close();
     }
 
     <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closeables.track(c);
     }
 
     Node node(String id, URI controlPlane, SSLContext tls) {

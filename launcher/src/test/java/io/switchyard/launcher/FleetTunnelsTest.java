@@ -1,5 +1,6 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.Closer;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,7 +40,7 @@ class FleetTunnelsTest {
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     Path dir;
-    final List<AutoCloseable> closeables = new ArrayList<>();
+    final Closer closeables = new Closer();
     final HttpClient http = HttpClient.newHttpClient();
     ControlPlane cp;
     AdminClient admin;
@@ -48,18 +49,11 @@ class FleetTunnelsTest {
 
     @AfterEach
     void stopEverything() {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.get(i).close();
-            } catch (Exception ignored) {
-                // keep closing the rest
-            }
-        }
+        closeables.close();
     }
 
     <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closeables.track(c);
     }
 
     void startFleet() {

@@ -1,5 +1,6 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.Closer;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,7 +56,7 @@ class HaControlPlaneTest {
     @TempDir
     Path dir;
     PostgresServer.Database db;
-    final List<AutoCloseable> closeables = new ArrayList<>();
+    final Closer closeables = new Closer();
     final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
@@ -65,19 +66,12 @@ class HaControlPlaneTest {
 
     @AfterEach
     void stopEverything() {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.get(i).close();
-            } catch (Exception ignored) {
-                // keep closing the rest
-            }
-        }
+        closeables.close();
         PostgresServer.shared().dropDatabase(db);
     }
 
     <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closeables.track(c);
     }
 
     ControlPlaneProcess controlPlane() {

@@ -1,5 +1,6 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.Closer;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.AdminClient;
 import io.switchyard.controlplane.ControlPlane;
@@ -32,23 +33,16 @@ import static org.awaitility.Awaitility.await;
 class NodeFailoverTest {
     @TempDir
     Path dir;
-    final List<AutoCloseable> closeables = new ArrayList<>();
+    final Closer closeables = new Closer();
     final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
     void stopEverything() {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.get(i).close();
-            } catch (Exception ignored) {
-                // keep closing the rest
-            }
-        }
+        closeables.close();
     }
 
     <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closeables.track(c);
     }
 
     ControlPlane controlPlane(String db) {
@@ -99,7 +93,7 @@ class NodeFailoverTest {
         Node first = node("n1", url(ahead));
         await().atMost(Duration.ofSeconds(5)).until(() -> first.dataPlane().appliedVersion() == held);
         first.close();
-        closeables.remove(first);
+        closeables.forget(first);
 
         // A control plane whose newest version is older than what the node holds.
         ControlPlane behind = controlPlane("behind.db");

@@ -1,5 +1,6 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.Closer;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.AdminClient;
 import io.switchyard.config.Config;
@@ -46,22 +47,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StartupTest {
     @TempDir
     Path dir;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final Closer closeables = new Closer();
 
     @AfterEach
     void stop() {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.get(i).close();
-            } catch (Exception ignored) {
-                // keep closing the rest
-            }
-        }
+        closeables.close();
     }
 
     private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closeables.track(c);
     }
 
     /** A port free right now (the listener under test binds it later; nothing else on this machine takes it meanwhile). */
