@@ -558,7 +558,7 @@ final class Runner {
                 // Handshakes take a path of their own (upgrade check, upstream connect, the switch to a tunnel, two
                 // closes): primed like the others with the quota lifted, right before their cell, so that a JIT does
                 // not compile it inside the measured cell and out of the quota.
-                primeHandshakes(r, prefix + "/ws", s.primeS / 4);
+                prime(r, "handshake", prefix + "/ws", s.handshakeConcurrency, 0, s.primeS / 4);
                 loadCell(round, p.name, "handshake", r.pid(), "handshake", r.port(), prefix + "/ws", s.handshakeConcurrency, 0);
             }
             if (wants("idle")) idleCell(round, p.name, r);
@@ -574,21 +574,14 @@ final class Runner {
      * it would in a proxy that has been up a while, instead of taking its compile time out of the quota.
      */
     private void prime(Peer.Running r, String mode, String path, int size, double seconds) throws Exception {
-        if (seconds <= 0) return;
-        if (quota != null) quota.lift();
-        try {
-            tools.run(mode, r.port(), path, CONNECTIONS, size, 0, seconds);
-        } finally {
-            if (quota != null) quota.restore();
-        }
+        prime(r, mode, path, CONNECTIONS, size, seconds);
     }
 
-    /** {@link #prime} for the handshake loops (their own concurrency). */
-    private void primeHandshakes(Peer.Running r, String path, double seconds) throws Exception {
+    private void prime(Peer.Running r, String mode, String path, int conns, int size, double seconds) throws Exception {
         if (seconds <= 0) return;
         if (quota != null) quota.lift();
         try {
-            tools.run("handshake", r.port(), path, s.handshakeConcurrency, 0, 0, seconds);
+            tools.run(mode, r.port(), path, conns, size, 0, seconds);
         } finally {
             if (quota != null) quota.restore();
         }
