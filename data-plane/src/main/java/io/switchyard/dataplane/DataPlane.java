@@ -246,7 +246,7 @@ public final class DataPlane implements AutoCloseable {
 
     /** @param autoRead false for proxy listeners, whose handlers pace every read themselves */
     private Channel bind(InetSocketAddress address, ChannelInitializer<SocketChannel> init, String what, boolean autoRead) {
-        ServerBootstrap b = serverBootstrap(init, autoRead).channel(transport.serverChannel());
+        ServerBootstrap b = serverBootstrap(init, autoRead).channelFactory(() -> transport.newServerChannel(address));
         try {
             Channel ch = b.bind(address).sync().channel();
             // The status listener stays up while draining (GET /ready answers 503 then); proxy listeners close first.

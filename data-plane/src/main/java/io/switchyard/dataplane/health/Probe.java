@@ -66,7 +66,7 @@ final class Probe extends ChannelInboundHandlerAdapter {
             return;
         }
         p.timer = loop.schedule(() -> p.finish("timed out after " + active.timeoutMs() + " ms"), active.timeoutMs(), TimeUnit.MILLISECONDS);
-        ChannelFuture f = new Bootstrap().group(loop).channel(pool.transport().clientChannel())
+        ChannelFuture f = new Bootstrap().group(loop).channelFactory(() -> pool.transport().newSocketChannel(address))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, active.timeoutMs()))
                 .handler(new ChannelInitializer<Channel>() {

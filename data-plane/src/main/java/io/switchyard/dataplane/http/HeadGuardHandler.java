@@ -452,12 +452,14 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         } else if (nameIs(colon, "sec-websocket-key1") || nameIs(colon, "sec-websocket-key2")) {
             return fail(400, "obsolete WebSocket draft handshake (expected: RFC 6455)");
         }
-        // The field as decoded: the name as sent, the value with its surrounding whitespace (OWS) trimmed.
+        // The field as decoded: the name as sent, the value with its surrounding whitespace (OWS) trimmed. Both are
+        // AsciiStrings (a byte copy): relayed, they are encoded by one bulk copy each, where a String is written
+        // char by char.
         int a = colon + 1;
         int z = lineLen;
         while (a < z && (line[a] == ' ' || line[a] == '\t')) a++;
         while (z > a && (line[z - 1] == ' ' || line[z - 1] == '\t')) z--;
-        headers.add(new AsciiString(line, 0, colon, true), new String(line, a, z - a, StandardCharsets.ISO_8859_1));
+        headers.add(new AsciiString(line, 0, colon, true), new AsciiString(line, a, z - a, true));
         return true;
     }
 

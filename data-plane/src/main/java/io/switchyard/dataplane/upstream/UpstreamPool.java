@@ -11,7 +11,6 @@ import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -63,11 +62,8 @@ public final class UpstreamPool {
     // Client contexts are costly to build; one per distinct (sni, verify, ca) setting, reused by every loop.
     private final ConcurrentHashMap<String, SslContext> clientContexts = new ConcurrentHashMap<>();
 
-    private final ChannelFactory<? extends Channel> channels;
-
     public UpstreamPool(Transport transport) {
         this.transport = transport;
-        this.channels = new ReflectiveChannelFactory<>(transport.clientChannel());
     }
 
     /** Identifies connections that may be reused for one another: same address, same TLS setting. */
@@ -103,7 +99,7 @@ public final class UpstreamPool {
         }
         // No Bootstrap per connect (its option and attribute maps, an initializer, and a second TCP_NODELAY call): the
         // channel is made, configured and given its handlers here, then registered and connected on the loop.
-        Channel ch = channels.newChannel();
+        Channel ch = transport.newSocketChannel(address);
         ChannelConfig cfg = ch.config();
         cfg.setAutoRead(false);
         cfg.setAllocator(PooledByteBufAllocator.DEFAULT);
