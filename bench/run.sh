@@ -54,7 +54,7 @@ fi
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 mkdir -p bench/target/c
-for tool in loadgen echo; do
+for tool in loadgen echo changer; do
   gcc -O2 -Wall -Wextra -Werror -o "bench/target/c/$tool" "bench/c/$tool.c"
 done
 OFFLINE=""; [ -d "$HOME/.m2/repository/io/netty" ] && OFFLINE="-o"

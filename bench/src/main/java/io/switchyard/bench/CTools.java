@@ -30,8 +30,28 @@ final class CTools {
 
     /** Why the tools cannot run (missing binaries), or null. */
     String unavailable() {
-        for (String t : List.of("loadgen", "echo")) {
+        for (String t : List.of("loadgen", "echo", "changer")) {
             if (!Files.isExecutable(bin.resolve(t))) return bin.resolve(t) + " missing: run bench/run.sh (it builds bench/c with gcc)";
+        }
+        return null;
+    }
+
+    /**
+     * The changer ({@code bench/c/changer.c}) with {@code args}, pinned to {@code cpus} under SCHED_IDLE (it runs
+     * when the proxy does not), its output to {@code log}.
+     */
+    Process startChanger(String cpus, List<String> args, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(bin.resolve("changer").toString());
+        cmd.addAll(args);
+        return Procs.start(cpus, true, cmd, log, null);
+    }
+
+    /** The changer's JSON line from its log once it exited (null when it printed none). */
+    static JsonNode changerResult(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).startsWith("{\"changes\"")) return JSON.readTree(lines.get(i));
         }
         return null;
     }

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Switchyard's control plane for the swap scenario ({@code control-plane}, SQLite, admin API and
- * fleet channel on loopback), pinned to the load core: the data plane under test takes its snapshots
+ * fleet channel on loopback), pinned to the proxy core (with the changer that writes to it, off the load core): the data plane under test takes its snapshots
  * from it, and every admin write makes a new version that it pushes to the node.
  */
 final class ControlPlane {
@@ -19,10 +19,17 @@ final class ControlPlane {
 
     final Process process;
     final String base;
+    private final int port;
 
-    private ControlPlane(Process process, String base) {
+    private ControlPlane(Process process, String base, int port) {
         this.process = process;
         this.base = base;
+        this.port = port;
+    }
+
+    /** The admin API's port on 127.0.0.1. */
+    int port() {
+        return port;
     }
 
     static ControlPlane start(Path jar, List<String> jvm, String cpus, Path dir) throws Exception {
@@ -30,16 +37,21 @@ final class ControlPlane {
         int admin = Peer.freePort();
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(jvm);
-        cmd.addAll(List.of("-jar", jar.toString(), "control-plane", "--admin", "127.0.0.1:" + admin,
-                "--db", dir.resolve("control-plane.db").toString()));
+        // The database in memory-backed storage when there is some: a control plane's fsyncs wake the kernel's
+        // journaling threads, which run on any core, the load core included.
+        Path mem = Procs.memoryDir("switchyard-bench-cp");
+        Path db = (mem != null ? mem : dir).resolve("control-plane.db");
+        cmd.addAll(List.of("-jar", jar.toString(), "control-plane", "--admin", "127.0.0.1:" + admin, "--db", db.toString()));
         Path log = dir.resolve("control-plane.log");
-        Process p = Procs.start(cpus, cmd, log, null);
+        // SCHED_IDLE: the control plane stands for one on another host; here it gets the proxy core only when the
+        // data plane under test does not want it (the node's own work, applying each snapshot, runs at normal priority).
+        Process p = Procs.start(cpus, true, cmd, log, null);
         String base = "http://127.0.0.1:" + admin;
         if (!Procs.await200(base + "/api/v1/snapshots/current", 120_000, p)) {
             Procs.stop(p, 2000);
             throw new IllegalStateException("control plane did not start; log tail:\n" + Peer.tail(Files.readString(log), 1500));
         }
-        return new ControlPlane(p, base);
+        return new ControlPlane(p, base, admin);
     }
 
     /** Replaces the whole configuration; returns the new version. */
@@ -83,5 +95,4 @@ final class ControlPlane {
     void stop() {
         Procs.stop(process, 5000);
     }
-
 }

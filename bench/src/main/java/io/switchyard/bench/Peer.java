@@ -125,21 +125,6 @@ abstract class Peer {
             Process p = ctx.launch(List.of("nginx", "-p", ctx.work().toString(), "-c", file.toString()), log, null);
             return ready(p, port, t0, 120_000, routes, log);
         }
-
-        /**
-         * What {@code nginx -s reload} does, with a config that really changed: the file gets a new
-         * {@code /swap/N/} location and the master gets SIGHUP (it re-reads the file, starts new
-         * workers and retires the old ones gracefully). Returns when the signal is sent.
-         */
-        static void reload(Ctx ctx, Running r, int routes, int n) throws Exception {
-            Files.writeString(ctx.work().resolve("nginx.conf.new"), conf(ctx, routes, r.port(), n));
-            Files.move(ctx.work().resolve("nginx.conf.new"), ctx.work().resolve("nginx.conf"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            Process k = new ProcessBuilder("kill", "-HUP", Long.toString(r.pid())).redirectErrorStream(true).start();
-            if (!k.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) || k.exitValue() != 0) {
-                throw new IllegalStateException("kill -HUP " + r.pid() + " failed");
-            }
-        }
     }
 
     static final class Haproxy extends Peer {
@@ -228,8 +213,13 @@ abstract class Peer {
             // otherwise it serves the declarative file.
             if (ctx.controlPlane() != null) cmd.addAll(List.of("--control-plane", ctx.controlPlane()));
             else cmd.addAll(List.of("--config", file.toString()));
+            // A fleet node writes (and fsyncs) each snapshot it applies to its state directory: in memory-backed storage
+            // here when there is some, because the kernel's journaling threads that an fsync wakes run on any core, the
+            // load core included (the writing itself stays the node's cost, on its own core).
+            Path state = ctx.controlPlane() != null ? Procs.memoryDir("switchyard-bench-state") : null;
+            if (state == null) state = ctx.work().resolve("switchyard-state");
             cmd.addAll(List.of("--listen", "127.0.0.1:" + port, "--status", "127.0.0.1:" + status,
-                    "--state-dir", ctx.work().resolve("switchyard-state").toString(), "--node-id", "bench"));
+                    "--state-dir", state.toString(), "--node-id", "bench"));
             // Access log off like the peers' configs: by flag on builds that have it (older ones by logger level).
             if (Meta.switchyardHasFlag(ctx.jar(), "--access-log")) cmd.addAll(List.of("--access-log", "off"));
             Path log = ctx.work().resolve("switchyard.log");

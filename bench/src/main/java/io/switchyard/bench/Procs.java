@@ -32,12 +32,21 @@ final class Procs {
 
     /** Starts {@code cmd} pinned to {@code cpus} (taskset list, e.g. "1"), output to {@code log}. */
     static Process start(String cpus, List<String> cmd, Path log, Map<String, String> env) throws IOException {
+        return start(cpus, false, cmd, log, env);
+    }
+
+    /**
+     * Like {@link #start(String, List, Path, Map)}; {@code idle} runs it under SCHED_IDLE ({@code chrt --idle 0}):
+     * it gets the CPU only when nothing else on its cores wants it.
+     */
+    static Process start(String cpus, boolean idle, List<String> cmd, Path log, Map<String, String> env) throws IOException {
         List<String> full = new ArrayList<>();
         if (cpus != null && !cpus.isBlank()) {
             full.add("taskset");
             full.add("-c");
             full.add(cpus);
         }
+        if (idle) full.addAll(List.of("chrt", "--idle", "0"));
         full.addAll(cmd);
         ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -122,6 +131,28 @@ final class Procs {
      * CPU ticks (user + system, in clock ticks) of every user-space process that is not the
      * current process or one of its descendants: other people's work on the same machine.
      */
+    private static final Path SHM = Path.of("/dev/shm");
+
+    /** A new directory in memory-backed storage ({@code /dev/shm}), or null when there is none to write to. */
+    static Path memoryDir(String prefix) throws IOException {
+        if (!Files.isDirectory(SHM) || !Files.isWritable(SHM)) return null;
+        return Files.createTempDirectory(SHM, prefix);
+    }
+
+    /** Deletes what {@link #memoryDir} made for this run (directories named {@code switchyard-bench-*}). */
+    static void deleteMemoryDirs() {
+        if (!Files.isDirectory(SHM)) return;
+        try (Stream<Path> dirs = Files.list(SHM)) {
+            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith("switchyard-bench-")).toList()) {
+                try (Stream<Path> tree = Files.walk(d)) {
+                    for (Path f : tree.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // left behind in /dev/shm: small, and named for what it is
+        }
+    }
+
     static Map<Long, Long> foreignTicks() {
         java.util.Set<Long> ours = new java.util.HashSet<>();
         ours.add(ProcessHandle.current().pid());

@@ -229,6 +229,7 @@ final class Runner {
             if (direct) recheckDirect();
         } finally {
             if (controlPlane != null) controlPlane.stop();
+            Procs.deleteMemoryDirs();
             Procs.stop(echo.process(), 3000);
             if (quota != null) quota.remove();
         }
@@ -540,14 +541,18 @@ final class Runner {
             }
             if (wants("http")) rateCell(round, p.name, "p99-http", r.pid(), "http", r.port(), prefix + "/hello", 0);
             if (wants("swap") && p instanceof Peer.Nginx) {
+                // The changer rewrites the file from a template with the /swap/N/ location and signals the master.
+                Path template = ctx.work().resolve("nginx.conf.swap-template");
+                Files.writeString(template, Peer.Nginx.conf(ctx, ROUTES, r.port(), 0).replace("/swap/0/", "/swap/@@N@@/"));
                 swapPhase(round, p.name, r, new Swapper() {
                     @Override
-                    public void swap(int n) throws Exception {
-                        Peer.Nginx.reload(ctx, r, ROUTES, n);
+                    public List<String> changerArgs() {
+                        return List.of("--mode", "nginx", "--template", template.toString(),
+                                "--conf", ctx.work().resolve("nginx.conf").toString(), "--pid", Long.toString(r.pid()));
                     }
 
                     @Override
-                    public String verify(int n) throws Exception {
+                    public String verify(long n, long version) throws Exception {
                         // New workers read the last file: its /swap/N/ location answers.
                         return Procs.await200("http://127.0.0.1:" + r.port() + "/swap/" + n + "/ready", 10_000, r.process())
                                 ? null : "nginx never served /swap/" + n + "/ after the last reload";
@@ -641,12 +646,16 @@ final class Runner {
         }
     }
 
-    /** One change of the running configuration, and the check that the last one took effect. */
+    /**
+     * How the changer ({@code bench/c/changer.c}) changes a proxy's running configuration, and the check that the
+     * last change took effect.
+     */
     interface Swapper {
-        void swap(int n) throws Exception;
+        /** The changer's mode arguments (without --every-ms, --duration, --start). */
+        List<String> changerArgs();
 
-        /** Null when change {@code n} is what the proxy serves now, else why not. */
-        String verify(int n) throws Exception;
+        /** Null when change {@code n} (which made {@code version}, where the proxy has versions) is what the proxy serves now, else why not. */
+        String verify(long n, long version) throws Exception;
     }
 
     private int swapSeq;
@@ -660,65 +669,63 @@ final class Runner {
         // The base is the same fixed-rate load without changes, in the same process: the p99 cells just
         // measured when this process ran them (nginx), else cells of its own (swap-base-*).
         if (!baseMeasured) rateCell(round, target, "swap-base-echo-32", r.pid(), "echo", r.port(), path + "/ws", 32);
-        swapCell(round, target, "swap-echo-32", r, "echo", path + "/ws", 32, sw);
+        swapCell(round, target, "swap-echo-32", r, r.pid(), r.port(), "echo", path + "/ws", 32, sw);
         if (!baseMeasured) rateCell(round, target, "swap-base-http", r.pid(), "http", r.port(), path + "/hello", 0);
-        swapCell(round, target, "swap-http", r, "http", path + "/hello", 0, sw);
+        swapCell(round, target, "swap-http", r, r.pid(), r.port(), "http", path + "/hello", 0, sw);
+        // The instrument under the same changes: the load generator straight to the echo upstream while this proxy's
+        // change machinery runs. Its p99 against the direct p99 cells without changes shows whether the changes
+        // disturb the load side (they must not: the changer and the proxy both run on the proxy core).
+        swapCell(round, target, "swap-direct-echo-32", r, -1, echo.port(), "echo", "/ws", 32, sw);
+        swapCell(round, target, "swap-direct-http", r, -1, echo.port(), "http", "/hello", 0, sw);
     }
 
-    private Map<String, Object> swapCell(int round, String target, String scenario, Peer.Running r, String mode, String path,
-                                         int size, Swapper sw) throws Exception {
+    private Map<String, Object> swapCell(int round, String target, String scenario, Peer.Running r, long pid, int port, String mode,
+                                         String path, int size, Swapper sw) throws Exception {
         return retrying(() -> {
             awaitQuiet();
-            java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-            List<Double> took = java.util.Collections.synchronizedList(new ArrayList<>());
-            java.util.concurrent.atomic.AtomicReference<String> failed = new java.util.concurrent.atomic.AtomicReference<>();
-            java.util.concurrent.atomic.AtomicInteger last = new java.util.concurrent.atomic.AtomicInteger(-1);
-            long t0 = System.nanoTime();
-            ex.scheduleAtFixedRate(() -> {
-                if (failed.get() != null) return;
-                int n = ++swapSeq;
-                long a = System.nanoTime();
-                try {
-                    sw.swap(n);
-                    last.set(n);
-                    took.add((System.nanoTime() - a) / 1e6);
-                } catch (Exception e) {
-                    failed.compareAndSet(null, "swap " + n + " failed: " + firstLine(String.valueOf(e.getMessage())));
-                }
-            }, 0, s.swapEveryMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            long start = swapSeq + 1;
+            Path log = work.resolve("changer-" + target + "-" + scenario + "-r" + round + "-" + start + ".log");
+            List<String> args = new ArrayList<>(sw.changerArgs());
+            args.addAll(List.of("--every-ms", Long.toString(s.swapEveryMs), "--start", Long.toString(start),
+                    "--duration", Double.toString(s.rateWarmupS + s.rateDurationS + 0.2)));
+            // The changes come from the proxy core, never the load core where latency is timed.
+            Process changer = tools.startChanger(s.proxyCpus, args, log);
             Map<String, Object> c;
             try {
-                c = rateCellOnce(round, target, scenario, r.pid(), mode, r.port(), path, size);
+                c = rateCellOnce(round, target, scenario, pid, mode, port, path, size);
             } finally {
-                ex.shutdown();
-                ex.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+                if (!changer.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) Procs.stop(changer, 1000);
             }
-            double spanMs = (System.nanoTime() - t0) / 1e6;
-            c.put("swaps", took.size());
+            JsonNode res = CTools.changerResult(log);
+            long made = res == null ? 0 : res.path("changes").asLong();
+            swapSeq = (int) Math.max(swapSeq, res == null ? swapSeq : res.path("last").asLong());
+            double spanMs = res == null ? Double.NaN : res.path("span_ms").asDouble();
+            c.put("swaps", made);
             c.put("swap_every_ms", s.swapEveryMs);
-            double every = took.isEmpty() ? Double.NaN : spanMs / took.size();
-            c.put("swap_interval_ms", took.isEmpty() ? null : every);
-            double[] t = took.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            if (t.length > 0) {
-                c.put("swap_call_ms_p50", t[t.length / 2]);
-                c.put("swap_call_ms_max", t[t.length - 1]);
+            c.put("swap_driver", "bench/c/changer on cpus " + s.proxyCpus);
+            double every = made == 0 ? Double.NaN : spanMs / made;
+            c.put("swap_interval_ms", made == 0 ? null : every);
+            if (res != null) {
+                c.put("swap_call_ms_p50", res.path("call_ms_p50").asDouble());
+                c.put("swap_call_ms_max", res.path("call_ms_max").asDouble());
             }
-            if (failed.get() != null) flags(c).add("INVALID: " + failed.get());
-            else if (took.isEmpty() || every > 1.5 * s.swapEveryMs) {
-                flags(c).add(String.format(Locale.ROOT, "INVALID: %d swaps in %.0f ms, not one every %d ms", took.size(), spanMs, s.swapEveryMs));
+            if (res == null) flags(c).add("INVALID: the changer printed no result (" + Peer.tail(Files.readString(log), 300) + ")");
+            else if (res.path("errors").asLong() > 0) flags(c).add("INVALID: changer: " + res.path("first_error").asText());
+            else if (made == 0 || every > 1.5 * s.swapEveryMs) {
+                flags(c).add(String.format(Locale.ROOT, "INVALID: %d swaps in %.0f ms, not one every %d ms", made, spanMs, s.swapEveryMs));
             } else {
-                String why = sw.verify(last.get());
+                String why = sw.verify(res.path("last").asLong(), res.path("last_version").asLong());
                 if (why != null) flags(c).add("INVALID: " + why);
             }
             log(String.format(Locale.ROOT, "%-10s %-11s %d swaps, one every %.0f ms (call p50 %.1f ms) %s", target, scenario,
-                    took.size(), every, t.length > 0 ? t[t.length / 2] : Double.NaN, flags(c)));
+                    made, every, res == null ? Double.NaN : res.path("call_ms_p50").asDouble(), flags(c)));
             return c;
         });
     }
 
     /**
      * Switchyard's swap scenario: a data plane that takes its snapshots from a control plane over
-     * the fleet channel (the control plane runs on the load core, outside the quota); each change is
+     * the fleet channel (the control plane runs on the proxy core, outside the quota); each change is
      * an admin API write of one route, which makes a new version and a new routing table on the node.
      */
     private void switchyardSwaps(int round) throws Exception {
@@ -727,8 +734,9 @@ final class Runner {
             return;
         }
         if (controlPlane == null) {
-            controlPlane = ControlPlane.start(s.jar, s.switchyardJvm, s.loadCpus, work.resolve("control-plane"));
-            log("control plane on " + controlPlane.base + " (cpus " + s.loadCpus + ")");
+            // On the proxy core, like the changer that writes to it: nothing of the change traffic runs where latency is timed.
+            controlPlane = ControlPlane.start(s.jar, s.switchyardJvm, s.proxyCpus, work.resolve("control-plane"));
+            log("control plane on " + controlPlane.base + " (cpus " + s.proxyCpus + ")");
         }
         long v0 = controlPlane.putConfig(Peer.Switchyard.document(echo.port(), ROUTES));
         Path dir = Files.createDirectories(work.resolve("switchyard-r" + round + "-swap"));
@@ -740,18 +748,19 @@ final class Runner {
             // The same unmeasured traffic the 10-route process had before its cells.
             prime(r, "http", path + "/hello", 0, s.shortPrimeS);
             prime(r, "echo", path + "/ws", 1024, s.primeS - s.shortPrimeS);
-            long[] version = {v0};
+            // The route the changer rewrites exists before the first change (the changer only PUTs it).
+            controlPlane.putRoute("swap", "/swap/0", "echo");
             swapPhase(round, "switchyard", r, new Swapper() {
                 @Override
-                public void swap(int n) throws Exception {
-                    version[0] = controlPlane.putRoute("swap", "/swap/" + n, "echo");
+                public List<String> changerArgs() {
+                    return List.of("--mode", "put", "--port", Integer.toString(controlPlane.port()));
                 }
 
                 @Override
-                public String verify(int n) throws Exception {
-                    if (!controlPlane.awaitApplied("bench", version[0], 10_000)) return "the node never applied version " + version[0];
+                public String verify(long n, long version) throws Exception {
+                    if (!controlPlane.awaitApplied("bench", version, 10_000)) return "the node never applied version " + version;
                     return Procs.await200("http://127.0.0.1:" + r.port() + "/swap/" + n + "/ready", 10_000, r.process())
-                            ? null : "switchyard never served /swap/" + n + "/ after version " + version[0];
+                            ? null : "switchyard never served /swap/" + n + "/ after version " + version;
                 }
             }, false);
         } finally {

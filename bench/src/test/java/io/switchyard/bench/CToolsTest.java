@@ -18,18 +18,21 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The C echo upstream against the JDK's own WebSocket and HTTP clients, and the C load generator
- * against the echo upstream and against a server that answers the upgrade wrongly. Both tools are
- * compiled here with gcc -O2 exactly as run.sh does.
+ * against the echo upstream and against a server that answers the upgrade wrongly, and the changer
+ * against an admin API stand-in and a process that counts its SIGHUPs. The tools are compiled here
+ * with gcc -O2 exactly as run.sh does.
  */
 class CToolsTest {
     @TempDir
@@ -39,7 +42,7 @@ class CToolsTest {
 
     @BeforeAll
     static void build() throws Exception {
-        for (String t : new String[] {"loadgen", "echo"}) {
+        for (String t : new String[] {"loadgen", "echo", "changer"}) {
             Process p = new ProcessBuilder("gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", bin.resolve(t).toString(),
                     Path.of("c", t + ".c").toString()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
@@ -245,5 +248,64 @@ class CToolsTest {
         JsonNode http = tools.run("http", echo.port(), "/hello", 8, 0, 0.2, 1.0, 1000);
         assertThat(http.path("errors").asLong()).as(http.toString()).isZero();
         assertThat(http.path("per_second").asDouble()).as(http.toString()).isBetween(950.0, 1025.0);
+    }
+
+    @Test
+    void theChangerPutsOneRouteVersionEveryIntervalOverOneConnectionAndReportsTheLast() throws Exception {
+        List<String> bodies = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.Set<Object> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        com.sun.net.httpserver.HttpServer admin = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        admin.createContext("/api/v1/routes/swap", ex -> {
+            connections.add(ex.getRemoteAddress().getPort());
+            bodies.add(ex.getRequestMethod() + " " + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            ex.getResponseHeaders().add("X-Config-Version", Integer.toString(100 + bodies.size()));
+            byte[] ok = "{}".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, ok.length);
+            ex.getResponseBody().write(ok);
+            ex.close();
+        });
+        admin.start();
+        try {
+            Path log = bin.resolve("changer-put.log");
+            Process p = tools.startChanger(null, List.of("--mode", "put", "--port", Integer.toString(admin.getAddress().getPort()),
+                    "--every-ms", "50", "--duration", "0.5", "--start", "7"), log);
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            com.fasterxml.jackson.databind.JsonNode r = CTools.changerResult(log);
+            assertThat(r).isNotNull();
+            assertThat(r.path("errors").asLong()).isZero();
+            assertThat(r.path("changes").asLong()).isBetween(9L, 10L);
+            assertThat(r.path("last").asLong()).isEqualTo(7 + r.path("changes").asLong() - 1);
+            assertThat(r.path("last_version").asLong()).isEqualTo(100 + r.path("changes").asLong());
+            assertThat(bodies.get(0)).isEqualTo("PUT {\"name\":\"swap\",\"path_prefix\":\"/swap/7\",\"upstream\":\"echo\"}");
+            assertThat(connections).hasSize(1);
+        } finally {
+            admin.stop(0);
+        }
+    }
+
+    @Test
+    void theChangerRewritesTheNginxFileFromItsTemplateAndSignalsTheMasterEachTime() throws Exception {
+        Path template = bin.resolve("nginx.tmpl"), conf = bin.resolve("nginx.conf"), hups = bin.resolve("hups");
+        Files.writeString(template, "location /swap/@@N@@/ { proxy_pass http://echo; } # @@N@@\n");
+        Process master = new ProcessBuilder("sh", "-c", "trap 'echo hup >> " + hups + "' HUP; echo ready; while :; do sleep 0.02; done")
+                .redirectErrorStream(true).start();
+        try {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(master.getInputStream())).readLine()).isEqualTo("ready");
+            Path log = bin.resolve("changer-nginx.log");
+            Process p = tools.startChanger(null, List.of("--mode", "nginx", "--template", template.toString(), "--conf", conf.toString(),
+                    "--pid", Long.toString(master.pid()), "--every-ms", "100", "--duration", "0.35", "--start", "3"), log);
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            com.fasterxml.jackson.databind.JsonNode r = CTools.changerResult(log);
+            assertThat(r.path("errors").asLong()).isZero();
+            assertThat(r.path("changes").asLong()).isEqualTo(4);
+            assertThat(Files.readString(conf)).isEqualTo("location /swap/6/ { proxy_pass http://echo; } # 6\n");
+            // The shell runs its trap between two sleeps: give it until the signals are all counted.
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (System.nanoTime() < end && !(Files.exists(hups) && Files.readAllLines(hups).size() == 4)) Thread.sleep(20);
+            assertThat(Files.readAllLines(hups)).hasSize(4);
+        } finally {
+            master.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
     }
 }

@@ -141,6 +141,11 @@ class ReportTest {
         cell(cells, 1, "switchyard", "swap-http", 24_800, 3150, 30.0).put("swaps", 61).put("stale_retries", 0);
         // nginx's base is the p99 cell its process ran just before the changes.
         cell(cells, 1, "nginx", "swap-http", 20_000, 9000, 25.0).put("swaps", 59).put("stale_retries", 1234);
+        // The load straight to the echo upstream, without changes and under each proxy's changes.
+        cell(cells, 1, "direct", "p99-echo-32", 10_000, 200, null);
+        cell(cells, 1, "direct", "p99-http", 10_000, 200, null);
+        cell(cells, 1, "switchyard", "swap-direct-echo-32", 10_000, 210, null).put("swaps", 25);
+        cell(cells, 1, "switchyard", "swap-direct-http", 10_000, 600, null).put("swaps", 25);
 
         String md = report(dir, doc);
 
@@ -151,10 +156,12 @@ class ReportTest {
         assertThat(md).contains("| 100,000 routes: HTTP p99 within 5% of 10 routes | +1.0% | met |");
         assertThat(md).contains("| Switchyard | echo 32 B | 60 | 2.00 ms | 2.30 ms | +15.0% | 15.0 µs | 16.5 µs | +10.0% | – |");
         assertThat(md).contains("| nginx | HTTP keep-alive | 59 | 2.00 ms | 9.00 ms | +350.0% | 20.0 µs | 25.0 µs | +25.0% | 1,234 |");
-        // The change traffic runs on the load core, so the load's own p99 moves: no verdict from these cells.
-        assertThat(md).contains("| a swap every 100 ms moves p99 (echo 32 B) by less than 10% | – | invalid (the load's own p99 moves as much with these changes and no proxy) |");
-        assertThat(md).contains("| a swap every 100 ms moves p99 (HTTP keep-alive) by less than 10% | – | invalid (the load's own p99 moves as much with these changes and no proxy) |");
-        assertThat(md).contains("**The p99 columns below measure the instrument, not the proxies.**");
+        // A verdict only where the load's own p99 under the same changes stayed within 10% of its p99 without them.
+        assertThat(md).contains("| a swap every 100 ms moves p99 (echo 32 B) by less than 10% | +15.0% | **MISSED** |");
+        // HTTP: +150 µs with changes, but the load's own p99 rose 400 µs under them: no verdict either way.
+        assertThat(md).contains("| a swap every 100 ms moves p99 (HTTP keep-alive) by less than 10% | – | invalid (the load's own p99 rose 400 µs under the same changes with no proxy, more than 10% of 3000 µs) |");
+        assertThat(md).contains("| direct, under Switchyard's changes | echo 32 B | 25 | 200 µs | 210 µs | +5.0% | – | – | – | – |");
+        assertThat(md).contains("**Where the changes come from**: a small C program (`bench/c/changer.c`)");
         assertThat(md).contains("| http-big | 90.0k | nginx 29.4k | 3.06x | proxy-bound |");
     }
 

@@ -261,6 +261,13 @@ public final class DataPlane implements AutoCloseable {
         }
     }
 
+    private volatile boolean logApplies = true;
+
+    /** Whether each applied snapshot is logged (on by default; a start-up warm-up applies hundreds and turns it off). */
+    public void logApplies(boolean on) {
+        logApplies = on;
+    }
+
     /**
      * Validates and compiles {@code snapshot}, then swaps it in atomically. Established tunnels keep
      * the route and target they were opened with; those whose target is gone and whose route says
@@ -290,7 +297,7 @@ public final class DataPlane implements AutoCloseable {
             drainRemovedTargets(table);
             // Probes follow the new table; targets set draining start closing their tunnels.
             ctx.health().update(table, next::address);
-            LOG.info("applied snapshot version {} ({} routes)", snapshot.version(), table.routeCount());
+            if (logApplies) LOG.info("applied snapshot version {} ({} routes)", snapshot.version(), table.routeCount());
             return true;
         }
     }

@@ -74,9 +74,10 @@ final class Warmup {
     }
 
     /**
-     * What a warm-up proxied, and the loopback port its data plane listened on (closed when it returns).
+     * What a warm-up proxied and how many snapshots it applied, and the loopback port its data plane listened on
+     * (closed when it returns).
      */
-    record Result(long requests, long handshakes, long messages, int port) {
+    record Result(long requests, long handshakes, long messages, long snapshots, int port) {
     }
 
     /** Runs the warm-up the system property asks for; null when it asks for none (or is not a duration). */
@@ -110,9 +111,9 @@ final class Warmup {
         awaitQuietCompiler(JIT_QUIET_MAX);
         // What the warm-up allocated is garbage now: collect it so the heap starts small.
         System.gc();
-        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages",
-                (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get());
-        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.port);
+        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} snapshots applied",
+                (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get(), w.snapshots.get());
+        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.snapshots.get(), w.port);
     }
 
     private static final Duration JIT_QUIET_MAX = Duration.ofSeconds(5);
@@ -154,17 +155,10 @@ final class Warmup {
                         }
                     }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             int upstreamPort = ((InetSocketAddress) upstream.localAddress()).getPort();
-            StringBuilder doc = new StringBuilder("{\"upstreams\":[{\"name\":\"warmup\",\"targets\":[{\"address\":\"127.0.0.1:")
-                    .append(upstreamPort).append("\"}]}],\"routes\":[");
-            for (int i = 0; i < ROUTES; i++) {
-                if (i > 0) doc.append(',');
-                doc.append("{\"name\":\"warmup").append(i).append("\",\"path_prefix\":\"/warmup").append(i)
-                        .append("/\",\"upstream\":\"warmup\"}");
-            }
-            doc.append("]}");
             plane = DataPlane.create(new DataPlaneSettings(new InetSocketAddress("127.0.0.1", 0), null, null, "warm-up", 1,
                     Duration.ZERO).withAccessLog("off", "text"));
-            plane.apply(new Snapshot(0, ConfigCodec.readConfig(doc.toString().getBytes(StandardCharsets.UTF_8))));
+            plane.logApplies(false);
+            plane.apply(new Snapshot(0, ConfigCodec.readConfig(document(upstreamPort, 0))));
             plane.listen();
             int port = plane.listenAddress().getPort();
             this.port = port;
@@ -179,8 +173,27 @@ final class Warmup {
             for (int i = 0; i < HTTP_CONNECTIONS; i++) open(client, Kind.HTTP, n++, loops);
             for (int i = 0; i < ECHO_CONNECTIONS; i++) open(client, Kind.ECHO, n++, loops);
             for (int i = 0; i < HANDSHAKE_LOOPS; i++) open(client, Kind.HANDSHAKE, n++, loops);
+            // Configuration changes during the traffic, as a control plane pushes them: the decode, compile and swap of a
+            // snapshot get compiled too (cold, one costs milliseconds of CPU, on the core that serves).
+            DataPlane swapped = plane;
+            Thread changes = new Thread(() -> {
+                try {
+                    for (long v = 1; System.nanoTime() - stopAt < 0 && failure.get() == null; v++) {
+                        swapped.apply(new Snapshot(v, ConfigCodec.readConfig(document(upstreamPort, v))));
+                        snapshots.incrementAndGet();
+                        Thread.sleep(CHANGE_EVERY_MS);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "switchyard-warmup-changes");
+            changes.setDaemon(true);
+            changes.start();
             stopWhenCompiled(start, loops);
             boolean finished = loops.await(10_000, TimeUnit.MILLISECONDS);
+            changes.join(5000);
             Throwable f = failure.get();
             if (f instanceof Exception e) throw e;
             if (f != null) throw new IOException(f);
@@ -228,6 +241,21 @@ final class Warmup {
 
     /** When the clients stop (System.nanoTime); set when the budget starts, moved earlier once the JIT is done. */
     private volatile long stopAt;
+
+    private static final long CHANGE_EVERY_MS = 20;
+    private final AtomicLong snapshots = new AtomicLong();
+
+    /** The throw-away configuration: {@link #ROUTES} routes the traffic uses, and one whose prefix each change moves. */
+    private static byte[] document(int upstreamPort, long change) {
+        StringBuilder doc = new StringBuilder("{\"upstreams\":[{\"name\":\"warmup\",\"targets\":[{\"address\":\"127.0.0.1:")
+                .append(upstreamPort).append("\"}]}],\"routes\":[");
+        for (int i = 0; i < ROUTES; i++) {
+            doc.append("{\"name\":\"warmup").append(i).append("\",\"path_prefix\":\"/warmup").append(i)
+                    .append("/\",\"upstream\":\"warmup\"},");
+        }
+        doc.append("{\"name\":\"changed\",\"path_prefix\":\"/changed/").append(change).append("/\",\"upstream\":\"warmup\"}]}");
+        return doc.toString().getBytes(StandardCharsets.UTF_8);
+    }
 
     private enum Kind { HTTP, ECHO, HANDSHAKE }
 

@@ -51,12 +51,13 @@ class WarmupTest {
     }
 
     @Test
-    void aWarmUpProxiesRequestsHandshakesAndMessagesThroughALoopbackDataPlaneThenClosesIt() {
+    void aWarmUpProxiesRequestsHandshakesAndMessagesThroughALoopbackDataPlaneWhileApplyingSnapshotsThenClosesIt() {
         Warmup.Result r = Warmup.run(Duration.ofMillis(1500));
 
         assertThat(r.requests()).isPositive();
         assertThat(r.handshakes()).isPositive();
         assertThat(r.messages()).isPositive();
+        assertThat(r.snapshots()).isPositive();
         assertThat(r.port()).isPositive();
         assertThatThrownBy(() -> new Socket().connect(new InetSocketAddress("127.0.0.1", r.port()), 1000))
                 .isInstanceOf(ConnectException.class);
