@@ -95,7 +95,10 @@ final class Warmup {
         return run(d);
     }
 
-    /** Drives traffic through a loopback data plane for {@code budget}; a failure stops it early and is logged. */
+    /**
+     * Drives traffic through a loopback data plane until the JIT has compiled it, for at most {@code budget}; a failure
+     * stops it early and is logged.
+     */
     static Result run(Duration budget) {
         Warmup w = new Warmup();
         long t0 = System.nanoTime();
