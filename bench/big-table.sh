@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A data plane serving N prefix routes (default 100,000) from a config file, the shipped JVM settings plus a GC log:
+# RSS once it answers, 10 s of HTTP keep-alive, then two fixed-rate cells (10,000 req/s, p50/p99) to the last route,
+# the last GC lines and how many collections the two cells had (the whole log is left in /tmp/big.gc.log).
+#
+#   bench/big-table.sh                     N=10 bench/big-table.sh   EXTRA=-Xmn32m bench/big-table.sh
+# Needs bench/target/c (bench/run.sh builds it) and dist/switchyard.jar.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=${JAR:-dist/switchyard.jar}; EXTRA=${EXTRA:-}; N=${N:-100000}
+BIN=bench/target/c
+OUT=$(mktemp -d /tmp/big.XXXX)
+OPTS=$(grep -v '^#' ${OPTSFILE:-dist/jvm.options} | grep -v '^$' | tr '\n' ' ')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+coproc ECHO { exec taskset -c 0 $BIN/echo --port 0; }
+read -r _ EPORT <&"${ECHO[0]}"
+LPORT=$(free_port); SPORT=$(free_port)
+python3 -c "
+import json
+print(json.dumps({'timeouts':{'connect_ms':5000,'read_ms':300000,'send_ms':300000},'upstreams':[{'name':'echo','balance':'round_robin','targets':[{'address':'127.0.0.1:$EPORT','weight':1}]}],'routes':[{'name':'r%d'%i,'path_prefix':'/r%d/'%i,'upstream':'echo'} for i in range($N)]}))" > $OUT/sy.json
+taskset -c 1 java $OPTS $EXTRA -Xlog:gc:file=$OUT/gc.log -jar "$JAR" data-plane --config "$OUT/sy.json" --access-log off \
+  --listen "127.0.0.1:$LPORT" --status "127.0.0.1:$SPORT" --state-dir "$OUT/state" --node-id big > "$OUT/log" 2>&1 &
+SY=$!
+trap 'kill $SY $ECHO_PID 2>/dev/null; cp $OUT/gc.log /tmp/big.gc.log; rm -rf $OUT' EXIT
+LAST=/r$((N-1))
+for _ in $(seq 1 1500); do curl -fs "http://127.0.0.1:$LPORT$LAST/ready" >/dev/null 2>&1 && break; sleep 0.05; done
+echo "RSS $(grep VmRSS /proc/$SY/status)"
+taskset -c 0 $BIN/loadgen --port $LPORT --mode http --path $LAST/hello --conns 64 --warmup 0 --duration 10 > /dev/null
+M=$(grep -c "" $OUT/gc.log)
+for i in 1 2; do
+taskset -c 0 $BIN/loadgen --port $LPORT --mode http --path $LAST/hello --conns 64 --warmup 0.5 --duration 3 --rate 10000 | grep -o '"p50_us":[0-9.]*\|"p99_us":[0-9.]*' | tr '\n' ' '; echo
+done
+sed -n "$((M+1)),\$p" $OUT/gc.log | tail -5
+echo "GCs during p99 cells: $(sed -n "$((M+1)),\$p" $OUT/gc.log | grep -c Pause)"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# A fleet node under a configuration change every 100 ms, outside the bench: a control plane (SCHED_IDLE, database in
+# /dev/shm) and the node on core 1 (the node's state directory in /dev/shm too), the C echo upstream and load on core 0.
+# After 5 s of echo and 5 s of changes (the fleet path warms up), 10 s of echo at a fixed 10,000 msg/s with a change
+# every 100 ms from bench/c/changer: prints the changer's result, the load's p99 and the CPU of each busy node thread.
+#
+#   bench/fleet-changes.sh                 RENICE=19 bench/fleet-changes.sh (the node's fleet threads reniced first)
+# Needs bench/target/c (bench/run.sh builds it), dist/switchyard.jar, chrt and /dev/shm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=bench/target/c; OUT=$(mktemp -d /tmp/fleet.XXXX)
+OPTS=$(grep -v '^#' dist/jvm.options | grep -v '^$' | tr '\n' ' ')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+coproc ECHO { exec taskset -c 0 $BIN/echo --port 0; }
+read -r _ EPORT <&"${ECHO[0]}"
+AP=$(free_port); LP=$(free_port); SP=$(free_port)
+mkdir -p /dev/shm/fleetx; rm -rf /dev/shm/fleetx/*
+taskset -c 1 chrt --idle 0 java $OPTS -Dswitchyard.warmup=0 -jar dist/switchyard.jar control-plane --admin 127.0.0.1:$AP --db /dev/shm/fleetx/cp.db > $OUT/cp.log 2>&1 &
+CP=$!
+trap 'kill $CP $NODE $ECHO_PID 2>/dev/null; rm -rf /dev/shm/fleetx' EXIT
+for _ in $(seq 1 300); do curl -fs http://127.0.0.1:$AP/api/v1/snapshots/current >/dev/null 2>&1 && break; sleep 0.1; done
+python3 -c "
+import json
+print(json.dumps({'timeouts':{'connect_ms':5000,'read_ms':300000,'send_ms':300000},'upstreams':[{'name':'echo','balance':'round_robin','targets':[{'address':'127.0.0.1:$EPORT','weight':1}]}],'routes':[{'name':'r%d'%i,'path_prefix':'/r%d'%i,'upstream':'echo'} for i in range(10)]+[{'name':'swap','path_prefix':'/swap/0','upstream':'echo'}]}))" > $OUT/doc.json
+curl -fs -X PUT -H 'Content-Type: application/json' --data-binary @$OUT/doc.json http://127.0.0.1:$AP/api/v1/config >/dev/null
+taskset -c 1 java $OPTS -jar dist/switchyard.jar data-plane --control-plane http://127.0.0.1:$AP --listen 127.0.0.1:$LP --status 127.0.0.1:$SP --state-dir /dev/shm/fleetx/state --node-id fx --access-log off > $OUT/node.log 2>&1 &
+NODE=$!
+for _ in $(seq 1 600); do curl -fs http://127.0.0.1:$LP/r9/ready >/dev/null 2>&1 && break; sleep 0.1; done
+taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 5 >/dev/null
+if [ -n "${RENICE:-}" ]; then
+  for t in /proc/$NODE/task/*; do c=$(cat $t/comm); case "$c" in switchyard-node*|switchyard-stat*|HttpClient*) renice -n ${RENICE} -p $(basename $t) >/dev/null; echo "reniced $c";; esac; done
+fi
+# changes before JFR, to warm the fleet path a little
+taskset -c 1 chrt --idle 0 $BIN/changer --mode put --port $AP --every-ms 100 --duration 5 --start 1 > $OUT/ch0.json
+read -r U0 S0 < <(awk '{print $14, $15}' /proc/$NODE/stat)
+for t in /proc/$NODE/task/*; do echo "$(basename $t) $(awk '{print $14+$15}' $t/stat) $(cat $t/comm | tr ' ' _)"; done | sort > $OUT/th0
+taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 10 --rate 10000 > $OUT/l.json &
+L=$!
+taskset -c 1 chrt --idle 0 $BIN/changer --mode put --port $AP --every-ms 100 --duration 10 --start 100 > $OUT/ch.json
+wait $L
+for t in /proc/$NODE/task/*; do echo "$(basename $t) $(awk '{print $14+$15}' $t/stat) $(cat $t/comm | tr ' ' _)"; done | sort > $OUT/th1
+join $OUT/th0 $OUT/th1 | awk '{d=$4-$2; if (d>0) print "   thread", $3, d}' | sort -k3 -n -r | head -8
+read -r U1 S1 < <(awk '{print $14, $15}' /proc/$NODE/stat)
+cat $OUT/ch.json; grep -o '"p99_us":[0-9.]*' $OUT/l.json
+echo "node ticks during 10 s: user $((U1-U0)) sys $((S1-S0))"
