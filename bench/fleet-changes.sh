@@ -2,9 +2,13 @@
 # A fleet node under a configuration change every 100 ms, outside the bench: a control plane (SCHED_IDLE, database in
 # /dev/shm) and the node on core 1 (the node's state directory in /dev/shm too), the C echo upstream and load on core 0.
 # After 5 s of echo and 5 s of changes (the fleet path warms up), 10 s of echo at a fixed 10,000 msg/s with a change
-# every 100 ms from bench/c/changer: prints the changer's result, the load's p99 and the CPU of each busy node thread.
+# every 100 ms from bench/c/changer: prints the changer's result, the load's p99 and the CPU of each busy node thread;
+# then p99 without changes (twice), and with the control plane stopped (SIGSTOP).
 #
-#   bench/fleet-changes.sh                 RENICE=19 bench/fleet-changes.sh (the node's fleet threads reniced first)
+#   bench/fleet-changes.sh
+#   RENICE=19 bench/fleet-changes.sh     every node thread but the event loops reniced to 19 first
+#   FIFO=1 bench/fleet-changes.sh        the event loops at SCHED_FIFO priority 10 (needs root)
+#   IONICE=-10 bench/fleet-changes.sh    the event loops reniced (a negative value needs root)
 # Needs bench/target/c (bench/run.sh builds it), dist/switchyard.jar, chrt and /dev/shm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +32,13 @@ NODE=$!
 for _ in $(seq 1 600); do curl -fs http://127.0.0.1:$LP/r9/ready >/dev/null 2>&1 && break; sleep 0.1; done
 taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 5 >/dev/null
 if [ -n "${RENICE:-}" ]; then
-  for t in /proc/$NODE/task/*; do c=$(cat $t/comm); case "$c" in switchyard-node*|switchyard-stat*|HttpClient*) renice -n ${RENICE} -p $(basename $t) >/dev/null; echo "reniced $c";; esac; done
+  for t in /proc/$NODE/task/*; do c=$(cat $t/comm); case "$c" in switchyard-io*) ;; *) renice -n ${RENICE} -p $(basename $t) >/dev/null; echo "reniced $c";; esac; done
+fi
+if [ -n "${IONICE:-}" ]; then
+  for t in /proc/$NODE/task/*; do c=$(cat $t/comm); case "$c" in switchyard-io*) renice -n "$IONICE" -p $(basename $t) >/dev/null; echo "nice $IONICE $c";; esac; done
+fi
+if [ -n "${FIFO:-}" ]; then
+  for t in /proc/$NODE/task/*; do c=$(cat $t/comm); case "$c" in switchyard-io*) chrt -f -p 10 $(basename $t); echo "fifo $c";; esac; done
 fi
 # changes before JFR, to warm the fleet path a little
 taskset -c 1 chrt --idle 0 $BIN/changer --mode put --port $AP --every-ms 100 --duration 5 --start 1 > $OUT/ch0.json
@@ -42,4 +52,9 @@ for t in /proc/$NODE/task/*; do echo "$(basename $t) $(awk '{print $14+$15}' $t/
 join $OUT/th0 $OUT/th1 | awk '{d=$4-$2; if (d>0) print "   thread", $3, d}' | sort -k3 -n -r | head -8
 read -r U1 S1 < <(awk '{print $14, $15}' /proc/$NODE/stat)
 cat $OUT/ch.json; grep -o '"p99_us":[0-9.]*' $OUT/l.json
+echo "no changes, control plane up: $(taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0.5 --duration 5 --rate 10000 | grep -o '"p99_us":[0-9.]*')"
+echo "again: $(taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0.5 --duration 5 --rate 10000 | grep -o '"p99_us":[0-9.]*')"
+kill -STOP $CP
+echo "control plane stopped (SIGSTOP): $(taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0.5 --duration 5 --rate 10000 | grep -o '"p99_us":[0-9.]*')"
+kill -CONT $CP
 echo "node ticks during 10 s: user $((U1-U0)) sys $((S1-S0))"
