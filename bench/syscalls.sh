@@ -3,7 +3,7 @@
 # C load generator and echo upstream on core 0): CPU per operation (clock ticks of the whole process), syscalls
 # per operation (perf tracepoints), TCP segments per operation, the busiest threads. bench/PROFILE.md quotes it.
 #
-#   bench/syscalls.sh [http] [echo32] [handshake]       Switchyard (dist/switchyard.jar with dist/jvm.options)
+#   bench/syscalls.sh [http] [echo32] [echo1k] [handshake]   Switchyard (dist/switchyard.jar with dist/jvm.options)
 #   TARGET=nginx bench/syscalls.sh http                  nginx with the bench's config (bench/peers/nginx.conf.tmpl)
 # Environment: JAR (another build), EXTRA (more JVM flags), QUOTA=1 (the bench's 40% CPU quota, cgroup v1),
 # PERFREC=N (perf record; top N symbols to /tmp/perfrec.TARGET.MODE, PSORT=dso for the user/kernel split),
@@ -52,6 +52,7 @@ for m in $MODES; do
   case $m in
     http) args="--mode http --path /r9/hello --conns 64";;
     echo32) args="--mode echo --path /r9/ws --conns 64 --size 32";;
+    echo1k) args="--mode echo --path /r9/ws --conns 64 --size 1024";;
     handshake) args="--mode handshake --path /r9/ws --conns 16";;
   esac
   read -r U0 S0 < <(awk '{print $14, $15}' /proc/$SY/stat)
