@@ -216,6 +216,26 @@ class HostileInputTest {
         assertThat(r.trailers()).isEmpty();
     }
 
+    @ParameterizedTest
+    @MethodSource("positions")
+    void headerValuesReachTheUpstreamAsTheyCameInsideTheirSurroundingWhitespace(Position position) throws Exception {
+        // The guard builds each value from the bytes it parsed: inner spaces and tabs and obs-text bytes (0x80-0xFF)
+        // stay as sent, only the whitespace around the value goes.
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send(position.before + "GET /public/v HTTP/1.1\r\nHost: h\r\nX-Inner: \t kept \t inside  \r\n"
+                    + "X-Obs: caf\u00e9 \u00ff\r\n\r\n");
+            for (int i = 0; i < position.upstreamSees.size(); i++) assertThat(c.read().status()).isEqualTo(200);
+            assertThat(c.read().text()).isEqualTo("ok GET /public/v");
+        }
+        List<String> expected = new ArrayList<>(position.upstreamSees);
+        expected.add("GET /public/v");
+        assertOnlyGoodRequestsReached(expected);
+        RecordingUpstream.Request r = pub.requests.stream().filter(x -> x.target().equals("/public/v")).findFirst().orElseThrow();
+        assertThat(r.header("X-Inner")).isEqualTo("kept \t inside");
+        assertThat(r.header("X-Obs")).isEqualTo("caf\u00e9 \u00ff");
+        assertThat(r.count("X-Inner")).isEqualTo(1);
+    }
+
     @Test
     void absoluteFormReachesTheUpstreamAsOriginFormWithItsAuthorityAsTheHost() throws Exception {
         try (RawHttp c = new RawHttp(dp.listenAddress())) {

@@ -378,8 +378,13 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
             sawCr = true;
             return true;
         }
-        if ((b < 0x20 && b != '\t') || b == 0x7f)
+        // A byte is signed: 0x80-0xFF (obs-text) reads as negative and is no control character. Field values may carry
+        // it (RFC 9110 5.5); names and the request line refuse it where they are checked byte by byte; a chunk size
+        // line takes none.
+        boolean obsText = b < 0;
+        if ((b < 0x20 && b != '\t' && !obsText) || b == 0x7f)
             return state == State.CHUNK_SIZE ? bodyFail("control character in chunk size line") : fail(400, "control character in request head");
+        if (obsText && state == State.CHUNK_SIZE) return bodyFail("non-ASCII byte in chunk size line");
         if (state == State.CHUNK_SIZE && lineLen >= MAX_CHUNK_LINE) return bodyFail("chunk size line too long");
         if (state == State.HEAD && lineNo == 0 && lineLen >= MAX_REQUEST_LINE)
             return fail(414, "request line over " + MAX_REQUEST_LINE + " bytes");
