@@ -3,6 +3,7 @@ package io.switchyard.launcher;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -74,10 +75,10 @@ final class Warmup {
     }
 
     /**
-     * What a warm-up proxied and how many snapshots it applied, and the loopback port its data plane listened on
-     * (closed when it returns).
+     * What a warm-up proxied and how many snapshots it applied, the loopback port its data plane listened on (closed
+     * when it returns), and what stopped it early (null: it ran until compiled or to its budget).
      */
-    record Result(long requests, long handshakes, long messages, long snapshots, int port) {
+    record Result(long requests, long handshakes, long messages, long snapshots, int port, String stoppedBy) {
     }
 
     /** Runs the warm-up the system property asks for; null when it asks for none (or is not a duration). */
@@ -102,10 +103,12 @@ final class Warmup {
     static Result run(Duration budget) {
         Warmup w = new Warmup();
         long t0 = System.nanoTime();
+        String stoppedBy = null;
         try {
             w.drive(budget);
         } catch (Exception e) {
-            LOG.warn("start-up warm-up stopped early: {}", Main.oneLine(e));
+            stoppedBy = Main.oneLine(e);
+            LOG.warn("start-up warm-up stopped early: {}", stoppedBy);
         }
         long traffic = (System.nanoTime() - t0) / 1_000_000;
         // The JIT goes on compiling what the traffic made hot: let it finish before serving, so the first clients
@@ -116,7 +119,7 @@ final class Warmup {
         System.gc();
         LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} snapshots applied",
                 (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get(), w.snapshots.get());
-        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.snapshots.get(), w.port);
+        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.snapshots.get(), w.port, stoppedBy);
     }
 
     private static final Duration JIT_QUIET_MAX = Duration.ofSeconds(5);
@@ -272,23 +275,46 @@ final class Warmup {
         });
     }
 
-    private static final byte[] CRLFCRLF = {'\r', '\n', '\r', '\n'};
-    private static final byte[] CHUNKED_END = {'0', '\r', '\n', '\r', '\n'};
+    private static final ByteBuf CRLFCRLF = Unpooled.unreleasableBuffer(ascii("\r\n\r\n"));
+    private static final ByteBuf CHUNKED_END = Unpooled.unreleasableBuffer(ascii("0\r\n\r\n"));
 
-    /** Index of {@code needle} in {@code buf}'s readable bytes from {@code from}, or -1. */
-    static int indexOf(ByteBuf buf, int from, byte[] needle) {
-        int start = Math.max(from, buf.readerIndex());
-        int end = buf.writerIndex();
-        while (start + needle.length <= end) {
-            // Find the first byte fast (an intrinsic loop inside the buffer), then compare the rest.
-            int i = buf.indexOf(start, end - needle.length + 1, needle[0]);
-            if (i < 0) return -1;
-            int j = 1;
-            while (j < needle.length && buf.getByte(i + j) == needle[j]) j++;
-            if (j == needle.length) return i;
-            start = i + 1;
+    /** Appends a read's bytes to a connection's buffer and releases them. */
+    static void append(ByteBuf in, Object msg) {
+        ByteBuf b = (ByteBuf) msg;
+        try {
+            in.writeBytes(b);
+        } finally {
+            b.release();
         }
-        return -1;
+    }
+
+    /** The next complete head in {@code in} as text (its blank line taken too), or null while it is incomplete. */
+    static String takeHead(ByteBuf in) {
+        int end = ByteBufUtil.indexOf(CRLFCRLF, in);
+        if (end < 0) return null;
+        String head = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.US_ASCII);
+        in.readerIndex(end + CRLFCRLF.readableBytes());
+        return head;
+    }
+
+    /**
+     * The WebSocket frame at {@code in}'s reader index as {header length with the mask key, payload length}, or null
+     * while it is incomplete (the warm-up's frames are under 64 KiB).
+     */
+    static int[] frameAt(ByteBuf in) throws IOException {
+        if (in.readableBytes() < 2) return null;
+        int b1 = in.getUnsignedByte(in.readerIndex() + 1);
+        int len = b1 & 0x7f;
+        int hdr = 2;
+        if (len == 126) {
+            if (in.readableBytes() < 4) return null;
+            len = in.getUnsignedShort(in.readerIndex() + 2);
+            hdr = 4;
+        } else if (len == 127) {
+            throw new IOException("warm-up frame of more than 64 KiB");
+        }
+        if ((b1 & 0x80) != 0) hdr += 4;
+        return in.readableBytes() < hdr + len ? null : new int[] {hdr, len};
     }
 
     /** A header's value in a head given as text (names compared without case), or null. */
@@ -347,12 +373,7 @@ final class Warmup {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ByteBuf b = (ByteBuf) msg;
-            try {
-                in.writeBytes(b);
-            } finally {
-                b.release();
-            }
+            append(in, msg);
             try {
                 if (kind == Kind.HTTP) readResponses(ctx);
                 else readTunnel(ctx);
@@ -368,20 +389,22 @@ final class Warmup {
         }
 
         private void readResponses(ChannelHandlerContext ctx) throws IOException {
-            int headEnd = indexOf(in, in.readerIndex(), CRLFCRLF);
-            if (headEnd < 0) return;
-            String head = in.toString(in.readerIndex(), headEnd - in.readerIndex(), StandardCharsets.US_ASCII);
+            // One request in flight: the head stays in the buffer until its body is complete too.
+            int start = in.readerIndex();
+            String head = takeHead(in);
+            if (head == null) return;
             if (!head.startsWith("HTTP/1.1 200")) throw new IOException("warm-up request answered " + head.lines().findFirst().orElse(""));
-            int bodyStart = headEnd + 4;
-            int end;
             String length = header(head, "Content-Length");
+            int end;
             if (length != null) {
-                end = bodyStart + Integer.parseInt(length);
-                if (in.writerIndex() < end) return;
+                end = in.readerIndex() + Integer.parseInt(length);
             } else {
-                int last = indexOf(in, bodyStart, CHUNKED_END);
-                if (last < 0) return;
-                end = last + CHUNKED_END.length;
+                int last = ByteBufUtil.indexOf(CHUNKED_END, in);
+                end = last < 0 ? -1 : last + CHUNKED_END.readableBytes();
+            }
+            if (end < 0 || in.writerIndex() < end) {
+                in.readerIndex(start);
+                return;
             }
             in.readerIndex(end);
             requests.incrementAndGet();
@@ -394,11 +417,9 @@ final class Warmup {
 
         private void readTunnel(ChannelHandlerContext ctx) throws IOException {
             if (state == 0) {
-                int headEnd = indexOf(in, in.readerIndex(), CRLFCRLF);
-                if (headEnd < 0) return;
-                String head = in.toString(in.readerIndex(), headEnd - in.readerIndex(), StandardCharsets.US_ASCII);
+                String head = takeHead(in);
+                if (head == null) return;
                 if (!head.startsWith("HTTP/1.1 101")) throw new IOException("warm-up handshake answered " + head.lines().findFirst().orElse(""));
-                in.readerIndex(headEnd + 4);
                 handshakes.incrementAndGet();
                 if (kind == Kind.HANDSHAKE || over()) {
                     sendClose(ctx);
@@ -407,20 +428,10 @@ final class Warmup {
                     sendMessage(ctx);
                 }
             }
-            while (state >= 1 && in.readableBytes() >= 2) {
-                int b0 = in.getUnsignedByte(in.readerIndex());
-                int len = in.getUnsignedByte(in.readerIndex() + 1) & 0x7f;
-                int hdr = 2;
-                if (len == 126) {
-                    if (in.readableBytes() < 4) return;
-                    len = in.getUnsignedShort(in.readerIndex() + 2);
-                    hdr = 4;
-                } else if (len == 127) {
-                    throw new IOException("warm-up echo of more than 64 KiB");
-                }
-                if (in.readableBytes() < hdr + len) return;
-                in.skipBytes(hdr + len);
-                int opcode = b0 & 0x0f;
+            int[] f;
+            while (state >= 1 && (f = frameAt(in)) != null) {
+                int opcode = in.getUnsignedByte(in.readerIndex()) & 0x0f;
+                in.skipBytes(f[0] + f[1]);
                 if (opcode == 0x8) {
                     // The close answered: the proxy closes the connection next; close our side too.
                     goOn = state == 2 && !over();
@@ -531,18 +542,10 @@ final class Warmup {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            ByteBuf b = (ByteBuf) msg;
-            try {
-                in.writeBytes(b);
-            } finally {
-                b.release();
-            }
+            append(in, msg);
             boolean close = false;
-            while (!tunnel) {
-                int headEnd = indexOf(in, in.readerIndex(), CRLFCRLF);
-                if (headEnd < 0) break;
-                String head = in.toString(in.readerIndex(), headEnd - in.readerIndex(), StandardCharsets.US_ASCII);
-                in.readerIndex(headEnd + 4);
+            String head;
+            while (!tunnel && (head = takeHead(in)) != null) {
                 String key = header(head, "Sec-WebSocket-Key");
                 if (key != null && "websocket".equalsIgnoreCase(header(head, "Upgrade"))) {
                     ctx.write(ascii("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -553,24 +556,18 @@ final class Warmup {
                     ctx.write(Unpooled.wrappedBuffer(line.contains("/chunked") ? OK_CHUNKED : OK));
                 }
             }
-            while (tunnel && in.readableBytes() >= 2) {
+            int[] f;
+            while (tunnel && (f = frameAt(in)) != null) {
                 int b0 = in.getUnsignedByte(in.readerIndex());
-                int len = in.getUnsignedByte(in.readerIndex() + 1) & 0x7f;
-                int hdr = 2;
-                if (len == 126) {
-                    if (in.readableBytes() < 4) break;
-                    len = in.getUnsignedShort(in.readerIndex() + 2);
-                    hdr = 4;
-                }
-                if (in.readableBytes() < hdr + 4 + len) break;
+                int len = f[1];
                 // The payload goes back as it came (still masked: its content is no test here), unmasked framing.
-                ByteBuf head = ctx.alloc().buffer(hdr);
-                head.writeByte(b0);
-                if (hdr == 2) head.writeByte(len);
-                else head.writeByte(126).writeShort(len);
-                ctx.write(head);
-                ctx.write(in.retainedSlice(in.readerIndex() + hdr + 4, len));
-                in.skipBytes(hdr + 4 + len);
+                ByteBuf frameHead = ctx.alloc().buffer(4);
+                frameHead.writeByte(b0);
+                if (len < 126) frameHead.writeByte(len);
+                else frameHead.writeByte(126).writeShort(len);
+                ctx.write(frameHead);
+                ctx.write(in.retainedSlice(in.readerIndex() + f[0], len));
+                in.skipBytes(f[0] + len);
                 if ((b0 & 0x0f) == 0x8) {
                     close = true;
                     break;

@@ -54,6 +54,8 @@ class WarmupTest {
     void aWarmUpProxiesRequestsHandshakesAndMessagesThroughALoopbackDataPlaneWhileApplyingSnapshotsThenClosesIt() {
         Warmup.Result r = Warmup.run(Duration.ofMillis(1500));
 
+        // Every kind of traffic ran without a failure (a wrong answer, a chunked body misread, a tunnel closed early).
+        assertThat(r.stoppedBy()).isNull();
         assertThat(r.requests()).isPositive();
         assertThat(r.handshakes()).isPositive();
         assertThat(r.messages()).isPositive();

@@ -16,14 +16,14 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 
-/** Native epoll when this platform has it, NIO otherwise. Internal. */
-public record Transport(String name, Class<? extends ServerSocketChannel> serverChannel,
-                        Class<? extends SocketChannel> clientChannel) {
+/**
+ * Native epoll when this platform has it, NIO otherwise: the event loops and the channels of the one transport.
+ * Internal.
+ */
+public record Transport(String name) {
 
     public static Transport detect() {
-        if (Epoll.isAvailable())
-            return new Transport("epoll", EpollServerSocketChannel.class, EpollSocketChannel.class);
-        return new Transport("nio", NioServerSocketChannel.class, NioSocketChannel.class);
+        return new Transport(Epoll.isAvailable() ? "epoll" : "nio");
     }
 
     /**
