@@ -12,11 +12,8 @@
 # Needs bench/target/c (bench/run.sh builds it), dist/switchyard.jar, chrt and /dev/shm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=bench/target/c; OUT=$(mktemp -d /tmp/fleet.XXXX)
-OPTS=$(grep -v '^#' dist/jvm.options | grep -v '^$' | tr '\n' ' ')
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-coproc ECHO { exec taskset -c 0 $BIN/echo --port 0; }
-read -r _ EPORT <&"${ECHO[0]}"
+OUT=$(mktemp -d /tmp/fleet.XXXX)
+. bench/lib.sh
 AP=$(free_port); LP=$(free_port); SP=$(free_port)
 mkdir -p /dev/shm/fleetx; rm -rf /dev/shm/fleetx/*
 taskset -c 1 chrt --idle 0 java $OPTS -Dswitchyard.warmup=0 -jar dist/switchyard.jar control-plane --admin 127.0.0.1:$AP --db /dev/shm/fleetx/cp.db > $OUT/cp.log 2>&1 &

@@ -13,12 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=${JAR:-dist/switchyard.jar}; EXTRA=${EXTRA:-}
 MODES=${*:-http echo32 handshake}
-BIN=bench/target/c
+. bench/lib.sh
 OUT=$(mktemp -d /tmp/sys.XXXX)
-OPTS=$(grep -v '^#' dist/jvm.options | grep -v '^$' | tr '\n' ' ')
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-coproc ECHO { exec taskset -c 0 $BIN/echo --port 0; }
-read -r _ EPORT <&"${ECHO[0]}"
 LPORT=$(free_port); SPORT=$(free_port)
 cat > "$OUT/sy.json" <<JSON
 {"timeouts":{"connect_ms":5000,"read_ms":300000,"send_ms":300000},
