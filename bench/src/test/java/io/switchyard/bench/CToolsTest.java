@@ -300,10 +300,9 @@ class CToolsTest {
             assertThat(r.path("errors").asLong()).isZero();
             assertThat(r.path("changes").asLong()).isEqualTo(4);
             assertThat(Files.readString(conf)).isEqualTo("location /swap/6/ { proxy_pass http://echo; } # 6\n");
-            // The shell runs its trap between two sleeps: give it until the signals are all counted.
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (System.nanoTime() < end && !(Files.exists(hups) && Files.readAllLines(hups).size() == 4)) Thread.sleep(20);
-            assertThat(Files.readAllLines(hups)).hasSize(4);
+            // The shell runs its trap between two sleeps: wait until the signals are all counted.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(Files.exists(hups) ? Files.readAllLines(hups) : List.of()).hasSize(4));
         } finally {
             master.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
