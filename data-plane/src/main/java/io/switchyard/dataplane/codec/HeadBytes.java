@@ -16,13 +16,17 @@ public final class HeadBytes {
     private HeadBytes() {
     }
 
-    /** RFC 9110 5.6.2 tchar. */
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            TCHAR[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        }
+    }
+
+    /** RFC 9110 5.6.2 tchar (a table: it is asked once per byte of every field name). */
     public static boolean isTchar(byte b) {
-        if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) return true;
-        return switch (b) {
-            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
-            default -> false;
-        };
+        return b >= 0 && TCHAR[b];
     }
 
     /**

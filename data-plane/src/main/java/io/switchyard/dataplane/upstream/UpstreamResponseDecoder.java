@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -229,7 +230,7 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
                     if (remaining > 0) {
                         out.add(new DefaultHttpContent(slice));
                     } else if (state == State.BODY) {
-                        out.add(new DefaultLastHttpContent(slice));
+                        out.add(new DefaultLastHttpContent(slice, EmptyHttpHeaders.INSTANCE)); // no trailer map per response
                         responseEnd();
                     } else {
                         out.add(new DefaultHttpContent(slice));
