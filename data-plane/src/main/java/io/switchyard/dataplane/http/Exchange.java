@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -36,6 +35,7 @@ import io.switchyard.dataplane.tunnel.Tunnel;
 import io.switchyard.dataplane.upstream.UpstreamHandler;
 import io.switchyard.dataplane.upstream.UpstreamListener;
 import io.switchyard.dataplane.upstream.UpstreamPool;
+import io.switchyard.dataplane.upstream.ResponseHead;
 import io.switchyard.dataplane.upstream.UpstreamResponseDecoder;
 import io.switchyard.routing.CompiledRoute;
 import io.switchyard.routing.TargetState;
@@ -444,34 +444,37 @@ final class Exchange implements UpstreamListener {
     // ---- upstream callbacks ----
 
     @Override
-    public void onResponse(HttpObject msg) {
+    public void onResponse(Object msg) {
         if (phase == Phase.DONE) {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (msg instanceof HttpResponse resp) {
-            onResponseHead(resp);
-            if (msg instanceof HttpContent hc) onResponseContent(hc);
-            return;
+        if (msg instanceof ResponseHead head) {
+            onResponseHead(head);
+        } else if (msg instanceof UpstreamResponseDecoder.Malformed m) {
+            upstreamReusable = false;
+            if (phase != Phase.AWAITING) {
+                abort(); // the client has the head already: cut, so it sees the answer is incomplete
+                return;
+            }
+            c.metrics().upstreamError(UpstreamError.BAD_RESPONSE);
+            note("upstream response refused: " + m.reason());
+            fail(HttpResponseStatus.BAD_GATEWAY, "upstream sent a malformed response");
+        } else {
+            onResponseContent((HttpContent) msg);
         }
-        onResponseContent((HttpContent) msg);
     }
 
-    private void onResponseHead(HttpResponse resp) {
+    private void onResponseHead(ResponseHead head) {
         if (phase != Phase.AWAITING) {
             // A second head where a body or nothing was due: the upstream is out of step with us.
             upstreamReusable = false;
             abort();
             return;
         }
-        if (resp.decoderResult().isFailure()) {
-            upstreamReusable = false;
-            c.metrics().upstreamError(UpstreamError.BAD_RESPONSE);
-            fail(HttpResponseStatus.BAD_GATEWAY, "upstream sent a malformed response");
-            return;
-        }
-        int code = resp.status().code();
+        int code = head.code();
         if (code == 101) {
+            HttpResponse resp = head.toResponse();
             if (ws && WebSocketHandshake.accepted(wsKey, resp)) {
                 c.health().succeeded(picked);
                 phase = Phase.UPGRADING;
@@ -487,10 +490,11 @@ final class Exchange implements UpstreamListener {
                     : "upstream switched protocols without being asked");
             return;
         }
-        if (code >= 100 && code < 200) {
+        if (code < 200) {
             interim = true;
             // HTTP/1.0 clients must not get 1xx answers (RFC 9110 15.2).
             if (!req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                HttpResponse resp = head.toResponse();
                 DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, resp.status());
                 Hop.copyResponseHeaders(resp.headers(), r.headers());
                 ctx.write(r);
@@ -501,34 +505,45 @@ final class Exchange implements UpstreamListener {
         status = code;
         phase = Phase.STREAMING;
         firstByteNanos = System.nanoTime();
-        if (!HttpUtil.isKeepAlive(resp)) upstreamReusable = false;
+        if (!head.keepAlive()) upstreamReusable = false;
         boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        // The decoded head is forwarded with its headers edited in place (framing read before): no copy per response.
-        HttpHeaders h = resp.headers();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
-        boolean hasLength = !chunked && h.contains(HttpHeaderNames.CONTENT_LENGTH);
-        long length = hasLength ? HttpUtil.getContentLength(resp, 0L) : -1;
-        Hop.stripResponseHeaders(h);
-        DefaultHttpResponse out = new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, resp.status(), h);
-        h.set(X_REQUEST_ID, requestId);
-        if (route.route().origin() != null) OriginCheck.decorate(route.route().origin(), origin, h);
-        boolean bodyless = req.method().equals(HttpMethod.HEAD) || code == 204 || code == 304;
-        if (chunked) {
+        // Framing for the client, from the decoder's parse of the target's head (never from its bytes as they are).
+        boolean isHead = req.method().equals(HttpMethod.HEAD);
+        boolean bodyless = isHead || code == 204 || code == 304;
+        boolean chunkedOut = false;
+        long length = -1;
+        if (head.chunked()) {
             if (http10) closeRequested = true; // 1.0 has no chunking: the body ends by close
-            else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        } else if (hasLength) {
-            if (code != 204) h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+            else chunkedOut = true;
+        } else if (head.contentLength() >= 0) {
+            if (code != 204) length = head.contentLength();
         } else if (!bodyless) {
             // The upstream ends its body by closing: re-frame for the client (chunked, or close for 1.0).
             upstreamReusable = false;
             if (http10) closeRequested = true;
-            else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            else chunkedOut = true;
         }
+        ResponseEncoder.Body body = chunkedOut ? ResponseEncoder.Body.CHUNKED : ResponseEncoder.Body.RAW;
+        if (bodyless || code == 205) {
+            // Answers that never carry a body (RFC 9110 6.4.1): no body bytes, no framing on a 204, a zero length on a 205.
+            body = ResponseEncoder.Body.NONE;
+            if (code == 204) {
+                chunkedOut = false;
+                length = -1;
+            } else if (code == 205) {
+                chunkedOut = false;
+                length = 0;
+            }
+        } else if (req.method().equals(HttpMethod.CONNECT) && code < 300) {
+            chunkedOut = false; // RFC 9112 6.1
+        }
+        AsciiString connection = null;
         if (mustClose()) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            connection = HttpHeaderValues.CLOSE;
             closeAnnounced = true;
-        } else if (http10) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        lastDownWrite = ctx.write(out);
+        } else if (http10) connection = HttpHeaderValues.KEEP_ALIVE;
+        lastDownWrite = ctx.write(new ResponseEncoder.Relayed(
+                RelayedHead.write(ctx.alloc(), head, http10, requestId, route.route().origin(), origin, chunkedOut, length, connection), body));
     }
 
     private void onResponseContent(HttpContent content) {

@@ -21,6 +21,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.switchyard.dataplane.codec.HeadBytes;
 import io.switchyard.dataplane.status.Metrics;
 
 import java.nio.charset.StandardCharsets;
@@ -382,7 +383,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         // it (RFC 9110 5.5); names and the request line refuse it where they are checked byte by byte; a chunk size
         // line takes none.
         boolean obsText = b < 0;
-        if ((b < 0x20 && b != '\t' && !obsText) || b == 0x7f)
+        if (HeadBytes.isControl(b))
             return state == State.CHUNK_SIZE ? bodyFail("control character in chunk size line") : fail(400, "control character in request head");
         if (obsText && state == State.CHUNK_SIZE) return bodyFail("non-ASCII byte in chunk size line");
         if (state == State.CHUNK_SIZE && lineLen >= MAX_CHUNK_LINE) return bodyFail("chunk size line too long");
@@ -423,12 +424,12 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         int sp1 = indexOf((byte) ' ', 0);
         headers = null;
         if (sp1 <= 0) return fail(400, "malformed request line");
-        for (int i = 0; i < sp1; i++) if (!isTchar(line[i])) return fail(400, "malformed request method");
+        for (int i = 0; i < sp1; i++) if (!HeadBytes.isTchar(line[i])) return fail(400, "malformed request method");
         int sp2 = indexOf((byte) ' ', sp1 + 1);
         if (sp2 <= sp1 + 1) return fail(400, "malformed request line");
         for (int i = sp1 + 1; i < sp2; i++) if (line[i] <= 0x20 || line[i] >= 0x7f) return fail(400, "malformed request target");
         int vlen = lineLen - sp2 - 1;
-        if (vlen != 8 || !startsWith(sp2 + 1, "HTTP/1.")) return fail(400, "malformed HTTP version (expected: HTTP/1.1 or HTTP/1.0)");
+        if (vlen != 8 || !HeadBytes.startsWith(line, sp2 + 1, lineLen, "HTTP/1.")) return fail(400, "malformed HTTP version (expected: HTTP/1.1 or HTTP/1.0)");
         byte minor = line[sp2 + 8];
         if (minor != '1' && minor != '0') return fail(400, "unsupported HTTP version (expected: HTTP/1.1 or HTTP/1.0)");
         http10 = minor == '0';
@@ -443,16 +444,16 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         int colon = indexOf((byte) ':', 0);
         if (colon < 0) return fail(400, "header line without a colon");
         if (colon == 0) return fail(400, "empty header name");
-        for (int i = 0; i < colon; i++) if (!isTchar(line[i])) return fail(400, "invalid character in header name");
+        for (int i = 0; i < colon; i++) if (!HeadBytes.isTchar(line[i])) return fail(400, "invalid character in header name");
         if (state == State.TRAILER) return true; // trailers are checked for shape only; they are never forwarded
         if (nameIs(colon, "content-length")) {
             if (contentLength >= 0) return fail(400, "more than one Content-Length");
-            long v = digits(colon + 1);
+            long v = HeadBytes.digits(line, colon + 1, lineLen);
             if (v < 0) return fail(400, "invalid Content-Length (expected: digits only)");
             contentLength = v;
         } else if (nameIs(colon, "transfer-encoding")) {
             if (chunked) return fail(400, "more than one Transfer-Encoding");
-            if (!valueIs(colon + 1, "chunked")) return fail(400, "unsupported Transfer-Encoding (expected: chunked)");
+            if (!HeadBytes.valueIs(line, colon + 1, lineLen, "chunked")) return fail(400, "unsupported Transfer-Encoding (expected: chunked)");
             chunked = true;
         } else if (nameIs(colon, "sec-websocket-key1") || nameIs(colon, "sec-websocket-key2")) {
             return fail(400, "obsolete WebSocket draft handshake (expected: RFC 6455)");
@@ -460,10 +461,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         // The field as decoded: the name as sent, the value with its surrounding whitespace (OWS) trimmed. Both are
         // AsciiStrings (a byte copy): relayed, they are encoded by one bulk copy each, where a String is written
         // char by char.
-        int a = colon + 1;
-        int z = lineLen;
-        while (a < z && (line[a] == ' ' || line[a] == '\t')) a++;
-        while (z > a && (line[z - 1] == ' ' || line[z - 1] == '\t')) z--;
+        int a = HeadBytes.trimStart(line, colon + 1, lineLen);
+        int z = HeadBytes.trimEnd(line, a, lineLen);
         headers.add(new AsciiString(line, 0, colon, true), new AsciiString(line, a, z - a, true));
         return true;
     }
@@ -488,16 +487,9 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     }
 
     private boolean chunkSizeLine() {
-        int i = 0;
-        long size = 0;
-        while (i < lineLen && hex(line[i]) >= 0) {
-            if (i >= 15) return bodyFail("chunk size too large");
-            size = size * 16 + hex(line[i]);
-            i++;
-        }
-        if (i == 0) return bodyFail("malformed chunk size");
-        while (i < lineLen && (line[i] == ' ' || line[i] == '\t')) i++;
-        if (i < lineLen && line[i] != ';') return bodyFail("malformed chunk size");
+        long size = HeadBytes.chunkSize(line, lineLen);
+        if (size == HeadBytes.TOO_LARGE) return bodyFail("chunk size too large");
+        if (size < 0) return bodyFail("malformed chunk size");
         if (size == 0) {
             state = State.TRAILER;
             headBytes = 0;
@@ -548,72 +540,11 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         return false;
     }
 
-    // ---- small byte helpers ----
-
     private int indexOf(byte b, int from) {
-        for (int i = from; i < lineLen; i++) if (line[i] == b) return i;
-        return -1;
-    }
-
-    private boolean startsWith(int at, String s) {
-        if (at + s.length() > lineLen) return false;
-        for (int i = 0; i < s.length(); i++) if (line[at + i] != s.charAt(i)) return false;
-        return true;
+        return HeadBytes.indexOf(line, b, from, lineLen);
     }
 
     private boolean nameIs(int len, String lower) {
-        if (len != lower.length()) return false;
-        for (int i = 0; i < len; i++) {
-            byte b = line[i];
-            if (b >= 'A' && b <= 'Z') b += 32;
-            if (b != lower.charAt(i)) return false;
-        }
-        return true;
-    }
-
-    /** The value from {@code from} with OWS trimmed equals {@code lower}, ignoring case. */
-    private boolean valueIs(int from, String lower) {
-        int a = from;
-        int z = lineLen;
-        while (a < z && (line[a] == ' ' || line[a] == '\t')) a++;
-        while (z > a && (line[z - 1] == ' ' || line[z - 1] == '\t')) z--;
-        if (z - a != lower.length()) return false;
-        for (int i = a; i < z; i++) {
-            byte b = line[i];
-            if (b >= 'A' && b <= 'Z') b += 32;
-            if (b != lower.charAt(i - a)) return false;
-        }
-        return true;
-    }
-
-    /** 1*DIGIT with OWS around, at most 18 digits; -1 otherwise (signs, lists, spaces inside). */
-    private long digits(int from) {
-        int a = from;
-        int z = lineLen;
-        while (a < z && (line[a] == ' ' || line[a] == '\t')) a++;
-        while (z > a && (line[z - 1] == ' ' || line[z - 1] == '\t')) z--;
-        if (a == z || z - a > 18) return -1;
-        long v = 0;
-        for (int i = a; i < z; i++) {
-            if (line[i] < '0' || line[i] > '9') return -1;
-            v = v * 10 + (line[i] - '0');
-        }
-        return v;
-    }
-
-    private static int hex(byte b) {
-        if (b >= '0' && b <= '9') return b - '0';
-        if (b >= 'a' && b <= 'f') return b - 'a' + 10;
-        if (b >= 'A' && b <= 'F') return b - 'A' + 10;
-        return -1;
-    }
-
-    /** RFC 9110 5.6.2 tchar. */
-    static boolean isTchar(byte b) {
-        if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) return true;
-        return switch (b) {
-            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
-            default -> false;
-        };
+        return HeadBytes.equalsLower(line, 0, len, lower);
     }
 }

@@ -3,6 +3,7 @@ package io.switchyard.dataplane.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.switchyard.dataplane.upstream.ResponseHead;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -67,6 +68,15 @@ final class Hop {
             }
         }
         if (drop != null) for (CharSequence name : drop) h.remove(name);
+    }
+
+    /**
+     * Whether field {@code i} of a target's response head stays behind: hop-by-hop (framing among them: the caller
+     * sets it) or named by its {@code Connection} header. The byte-level twin of {@link #stripResponseHeaders}.
+     */
+    static boolean dropsResponseField(ResponseHead head, int i) {
+        for (AsciiString n : HOP_BY_HOP_NAMES) if (head.nameIs(i, n)) return true;
+        return head.connectionListed(i);
     }
 
     /** Copies a target's end-to-end response headers; framing is set by the caller. */

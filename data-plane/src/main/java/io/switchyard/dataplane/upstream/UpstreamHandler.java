@@ -104,7 +104,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         inRead = true;
         UpstreamListener l = listener;
-        if (l == null || !(msg instanceof HttpObject)) {
+        if (l == null || !(msg instanceof HttpObject || msg instanceof ResponseHead || msg instanceof UpstreamResponseDecoder.Malformed)) {
             ReferenceCountUtil.release(msg);
             if (releaseTo != null) {
                 trailing = true; // bytes after a complete response: not reusable
@@ -113,7 +113,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        l.onResponse((HttpObject) msg);
+        l.onResponse(msg);
     }
 
     @Override

@@ -1,12 +1,14 @@
 package io.switchyard.dataplane.upstream;
 
 import io.switchyard.dataplane.channel.IoTimeoutHandler;
-import io.netty.handler.codec.http.HttpObject;
 
 /** What an upstream connection reports to the exchange using it. Called on the event loop. Internal. */
 public interface UpstreamListener {
-    /** A decoded response object; the callee owns (releases) it. */
-    void onResponse(HttpObject msg);
+    /**
+     * What the decoder made of the response: a {@link ResponseHead}, body contents ({@code HttpContent}, the last a
+     * {@code LastHttpContent}) or {@link UpstreamResponseDecoder.Malformed}; the callee owns (releases) it.
+     */
+    void onResponse(Object msg);
 
     /** The end of one read from the upstream: time to flush what was relayed. */
     void onUpstreamReadComplete();
