@@ -25,16 +25,12 @@ import io.switchyard.config.ConfigCodec;
 import io.switchyard.config.Snapshot;
 import io.switchyard.dataplane.DataPlane;
 import io.switchyard.dataplane.DataPlaneSettings;
-import io.switchyard.fleet.FleetMessage;
-import io.switchyard.launcher.node.StateDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -128,26 +124,6 @@ final class Warmup {
 
     private static final Duration JIT_QUIET_MAX = Duration.ofSeconds(5);
 
-    /** A throw-away state directory for the warm-up's snapshots, or null where no temporary directory can be made. */
-    private static Path tempStateDir() {
-        try {
-            return Files.createTempDirectory("switchyard-warmup-");
-        } catch (IOException e) {
-            LOG.info("start-up warm-up applies snapshots without a state directory: {}", e.getMessage());
-            return null;
-        }
-    }
-
-    /** The warm-up's state directory and the files in it (it has no subdirectories). */
-    private static void deleteDir(Path dir) {
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            LOG.warn("could not remove the warm-up's state directory {}: {}", dir, e.getMessage());
-        }
-    }
-
     /** Returns once the JIT's total compilation time stood still for 400 ms, or after {@code max}. */
     static void awaitQuietCompiler(Duration max) {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
@@ -203,32 +179,20 @@ final class Warmup {
             for (int i = 0; i < HTTP_CONNECTIONS; i++) open(client, Kind.HTTP, n++, loops);
             for (int i = 0; i < ECHO_CONNECTIONS; i++) open(client, Kind.ECHO, n++, loops);
             for (int i = 0; i < HANDSHAKE_LOOPS; i++) open(client, Kind.HANDSHAKE, n++, loops);
-            // Configuration changes during the traffic, the way a fleet node takes a control plane's push: the message
-            // decoded, the snapshot staged in a state directory (a throw-away one), compiled and swapped, the staged
-            // file committed, the ACK encoded. All of it gets compiled too: cold, one change costs milliseconds of CPU
-            // and minutes of JIT work on the core that serves, and the node's first changes would pay for it.
+            // Configuration changes during the traffic, as a control plane pushes them: the decode, compile and swap of a
+            // snapshot get compiled too (cold, one costs milliseconds of CPU, on the core that serves).
             DataPlane swapped = plane;
-            Path stateDir = tempStateDir();
             Thread changes = new Thread(() -> {
                 try {
-                    StateDir state = stateDir == null ? null : new StateDir(stateDir);
                     for (long v = 1; System.nanoTime() - stopAt < 0 && failure.get() == null; v++) {
-                        String pushed = FleetMessage.encode(new FleetMessage.SnapshotPush(v, ConfigCodec.readConfig(document(upstreamPort, v))));
-                        FleetMessage.SnapshotPush push = (FleetMessage.SnapshotPush) FleetMessage.decode(pushed);
-                        Snapshot s = new Snapshot(push.version(), push.config());
-                        Path staged = state == null ? null : state.stage(s);
-                        swapped.apply(s);
-                        if (staged != null) state.commit(staged);
-                        FleetMessage.encode(new FleetMessage.Ack(v));
+                        swapped.apply(new Snapshot(v, ConfigCodec.readConfig(document(upstreamPort, v))));
                         snapshots.incrementAndGet();
                         Thread.sleep(CHANGE_EVERY_MS);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                } catch (IOException | RuntimeException e) {
+                } catch (RuntimeException e) {
                     failure.compareAndSet(null, e);
-                } finally {
-                    if (stateDir != null) deleteDir(stateDir);
                 }
             }, "switchyard-warmup-changes");
             changes.setDaemon(true);

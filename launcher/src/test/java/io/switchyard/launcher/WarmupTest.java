@@ -51,8 +51,7 @@ class WarmupTest {
     }
 
     @Test
-    void aWarmUpProxiesRequestsHandshakesAndMessagesThroughALoopbackDataPlaneWhileApplyingSnapshotsThenClosesIt() throws Exception {
-        java.util.Set<java.nio.file.Path> before = warmupStateDirs();
+    void aWarmUpProxiesRequestsHandshakesAndMessagesThroughALoopbackDataPlaneWhileApplyingSnapshotsThenClosesIt() {
         Warmup.Result r = Warmup.run(Duration.ofMillis(1500));
 
         // Every kind of traffic ran without a failure (a wrong answer, a chunked body misread, a tunnel closed early).
@@ -66,14 +65,6 @@ class WarmupTest {
                 .isInstanceOf(ConnectException.class);
         await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.getName().startsWith("switchyard-warmup")));
-        // The snapshots went through a node's state directory, a throw-away one, removed afterwards.
-        assertThat(warmupStateDirs()).isSubsetOf(before);
-    }
-
-    private static java.util.Set<java.nio.file.Path> warmupStateDirs() throws java.io.IOException {
-        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("switchyard-warmup-")).collect(java.util.stream.Collectors.toSet());
-        }
     }
 
     @Test
