@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -35,6 +34,7 @@ import io.switchyard.dataplane.tunnel.Tunnel;
 import io.switchyard.dataplane.upstream.UpstreamHandler;
 import io.switchyard.dataplane.upstream.UpstreamListener;
 import io.switchyard.dataplane.upstream.UpstreamPool;
+import io.switchyard.dataplane.upstream.UpstreamRequestEncoder;
 import io.switchyard.dataplane.upstream.ResponseHead;
 import io.switchyard.dataplane.upstream.UpstreamResponseDecoder;
 import io.switchyard.routing.CompiledRoute;
@@ -116,7 +116,6 @@ final class Exchange implements UpstreamListener {
     private TargetState picked;
     private Channel up;
     private String poolKey;
-    private HttpRequest upstreamRequest;
     private HttpResponse upgradeResponse;
     private ChannelFuture lastUpWrite;
     private ChannelFuture lastDownWrite;
@@ -278,9 +277,8 @@ final class Exchange implements UpstreamListener {
         phase = Phase.AWAITING;
         UpstreamHandler.of(ch).attach(this);
         IoTimeoutHandler.of(ch).arm(route.readMs(), route.sendMs());
-        if (upstreamRequest == null) upstreamRequest = upstreamRequest();
         UpstreamResponseDecoder.of(ch).expectResponseTo(req.method().equals(HttpMethod.HEAD));
-        lastUpWrite = ch.write(upstreamRequest);
+        lastUpWrite = ch.write(upstreamRequest()); // written again, whole, on a retried connection
         HttpContent p;
         while ((p = pendingBody.poll()) != null) writeUp(p);
         ch.flush();
@@ -291,58 +289,52 @@ final class Exchange implements UpstreamListener {
     }
 
     /**
-     * The request as the target gets it: origin-form from our own parse, framing from our own parse (exactly one
-     * of Content-Length or chunked when there is a body, neither when there is none), Host per
-     * {@code preserve_host}, and the forwarding headers the proxy vouches for.
+     * The request as the target gets it, as bytes ({@link UpstreamHead}): origin-form from our own parse, framing from
+     * our own parse (exactly one of Content-Length or chunked when there is a body, neither when there is none), Host
+     * per {@code preserve_host}, and the forwarding headers the proxy vouches for. The client's headers are only read.
      */
-    private HttpRequest upstreamRequest() {
+    private UpstreamRequestEncoder.Head upstreamRequest() {
         String path = route.route().mergeSlashes() ? target.path() : target.unmergedPath();
         HttpHeaders h = req.headers();
-        // Everything read from the client's headers is read before they are edited in place for the target.
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
         long length = chunked ? 0 : HttpUtil.getContentLength(req, 0L);
         ProxyHandler.Forwarding f = conn.forwarding(serving.table().config(), h);
         String proto = conn.tls() ? "https" : "http";
-        String fproto = null;
-        String fhost = null;
-        String fport = null;
-        List<String> forwarded = null;
-        if (f.trusted()) {
-            fproto = h.get(X_FORWARDED_PROTO);
-            fhost = h.get(X_FORWARDED_HOST);
-            fport = h.get(X_FORWARDED_PORT);
-            if (h.contains(FORWARDED)) forwarded = h.getAll(FORWARDED);
-        }
-        int dropped = Hop.stripRequestHeaders(h);
-        if (dropped > 0) c.metrics().headersDropped(dropped);
+        int[] dropped = new int[1];
+        UpstreamHead u = UpstreamHead.start(up.alloc(), req.method(), route.rewritePath(target.originForm(path)), h, dropped);
+        // Counted once per request, not again for the head written a second time on a retried connection.
+        if (dropped[0] > 0 && !retried) c.metrics().headersDropped(dropped[0]);
         if (chunked) {
-            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            u.field(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         } else if (length > 0) {
-            h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+            u.field(HttpHeaderNames.CONTENT_LENGTH, Long.toString(length));
         }
-        h.set(HttpHeaderNames.HOST, route.route().preserveHost() && target.authority() != null
+        u.field(HttpHeaderNames.HOST, route.route().preserveHost() && target.authority() != null
                 ? target.authority().toString() : picked.address());
-        h.set(X_REAL_IP, f.realIp());
-        h.set(X_FORWARDED_FOR, f.forwardedFor());
+        u.field(X_REAL_IP, f.realIp());
+        u.field(X_FORWARDED_FOR, f.forwardedFor());
+        String authority = target.authority() == null ? null : target.authority().toString();
         if (f.trusted()) {
             // A trusted proxy in front said what its client used; keep its word, else say ours.
-            h.set(X_FORWARDED_PROTO, fproto != null ? fproto : proto);
-            if (fhost != null) h.set(X_FORWARDED_HOST, fhost);
-            else if (target.authority() != null) h.set(X_FORWARDED_HOST, target.authority().toString());
-            h.set(X_FORWARDED_PORT, fport != null ? fport : conn.localPortText());
-            if (forwarded != null) h.set(FORWARDED, forwarded);
+            String fproto = h.get(X_FORWARDED_PROTO);
+            String fhost = h.get(X_FORWARDED_HOST);
+            String fport = h.get(X_FORWARDED_PORT);
+            u.field(X_FORWARDED_PROTO, fproto != null ? fproto : proto);
+            if (fhost != null) u.field(X_FORWARDED_HOST, fhost);
+            else if (authority != null) u.field(X_FORWARDED_HOST, authority);
+            u.field(X_FORWARDED_PORT, fport != null ? fport : conn.localPortText());
+            if (h.contains(FORWARDED)) for (String v : h.getAll(FORWARDED)) u.field(FORWARDED, v);
         } else {
-            h.set(X_FORWARDED_PROTO, proto);
-            if (target.authority() != null) h.set(X_FORWARDED_HOST, target.authority().toString());
-            h.set(X_FORWARDED_PORT, conn.localPortText());
+            u.field(X_FORWARDED_PROTO, proto);
+            if (authority != null) u.field(X_FORWARDED_HOST, authority);
+            u.field(X_FORWARDED_PORT, conn.localPortText());
         }
-        h.set(X_REQUEST_ID, requestId);
+        u.field(X_REQUEST_ID, requestId);
         if (ws) {
-            h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            u.field(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+            u.field(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
-        // The decoded headers, edited, go on as they are: no copy of them per request.
-        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), route.rewritePath(target.originForm(path)), h);
+        return new UpstreamRequestEncoder.Head(u.end(), chunked);
     }
 
     private void writeUp(HttpContent content) {

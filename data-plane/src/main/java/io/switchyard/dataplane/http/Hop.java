@@ -30,30 +30,18 @@ final class Hop {
     }
 
     /**
-     * Removes from a client's request headers, in place, what must not reach the target: hop-by-hop ones, those the
-     * proxy sets itself, and names with {@code _} (nginx's {@code underscores_in_headers off}: {@code X_Real_IP} is the
-     * twin of {@code X-Real-IP} for every framework that maps both to one variable). The decoded headers are then
-     * forwarded as they are, with the proxy's own added: no copy per request. Every rule depends on the name only
-     * (ignoring case), so removing a name removes exactly the fields a copy would have left out.
-     *
-     * @return how many header fields were removed for an underscore
+     * Whether a client's request field stays behind, by its name only (ignoring case): hop-by-hop, one the proxy sets
+     * itself, or one the client's {@code Connection} values ({@code connection}, null for none) name. Names with
+     * {@code _} stay behind as well ({@link #hasUnderscore}, counted apart: nginx's {@code underscores_in_headers off},
+     * as {@code X_Real_IP} is the twin of {@code X-Real-IP} for every framework that maps both to one variable).
      */
-    static int stripRequestHeaders(HttpHeaders h) {
-        List<String> connection = h.contains(HttpHeaderNames.CONNECTION) ? h.getAll(HttpHeaderNames.CONNECTION) : null;
-        int underscores = 0;
-        List<CharSequence> drop = null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            boolean underscore = indexOf(name, '_') >= 0;
-            if (underscore) underscores++;
-            if (underscore || isAny(name, HOP_BY_HOP_NAMES) || isAny(name, SET_BY_PROXY_NAMES)
-                    || (connection != null && listHas(connection, name))) {
-                if (drop == null) drop = new ArrayList<>(4);
-                drop.add(name);
-            }
-        }
-        if (drop != null) for (CharSequence name : drop) h.remove(name);
-        return underscores;
+    static boolean dropsRequestField(CharSequence name, List<String> connection) {
+        return hasUnderscore(name) || isAny(name, HOP_BY_HOP_NAMES) || isAny(name, SET_BY_PROXY_NAMES)
+                || (connection != null && listHas(connection, name));
+    }
+
+    static boolean hasUnderscore(CharSequence name) {
+        return indexOf(name, '_') >= 0;
     }
 
     /** Removes a target's hop-by-hop response headers in place (framing among them: the caller sets it). */

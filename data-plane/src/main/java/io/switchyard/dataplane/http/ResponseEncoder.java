@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import io.switchyard.dataplane.codec.Chunks;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -39,10 +40,7 @@ public final class ResponseEncoder extends HttpResponseEncoder {
     }
 
     private static final byte[] CRLF = {'\r', '\n'};
-    private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
     private static final byte[] COLON_SP = {':', ' '};
-    private static final ByteBuf CRLF_BUF = Unpooled.unreleasableBuffer(Unpooled.directBuffer(2).writeBytes(CRLF)).asReadOnly();
-    private static final ByteBuf LAST_CHUNK_BUF = Unpooled.unreleasableBuffer(Unpooled.directBuffer(5).writeBytes(LAST_CHUNK)).asReadOnly();
 
     private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(2);
     private HttpMethod method;
@@ -80,28 +78,10 @@ public final class ResponseEncoder extends HttpResponseEncoder {
             }
             case RAW -> ctx.write(data, promise);
             case CHUNKED -> {
-                int n = data.readableBytes();
-                if (n > 0) {
-                    ByteBuf size = ctx.alloc().buffer(10);
-                    ByteBufUtil.writeAscii(size, Integer.toHexString(n));
-                    size.writeBytes(CRLF);
-                    ctx.write(size, ctx.voidPromise());
-                    ctx.write(data, ctx.voidPromise());
-                    if (!last) {
-                        ctx.write(CRLF_BUF.duplicate(), promise);
-                        return;
-                    }
-                    ctx.write(CRLF_BUF.duplicate(), ctx.voidPromise());
-                } else {
-                    data.release();
-                    if (!last) {
-                        ctx.write(Unpooled.EMPTY_BUFFER, promise);
-                        return;
-                    }
-                }
+                if (Chunks.write(ctx, data, last, promise)) return;
                 HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
                 if (trailers.isEmpty()) {
-                    ctx.write(LAST_CHUNK_BUF.duplicate(), promise);
+                    Chunks.writeLast(ctx, promise);
                     return;
                 }
                 ByteBuf t = ctx.alloc().buffer(256);

@@ -11,7 +11,6 @@ import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -109,7 +108,7 @@ public final class UpstreamPool {
         ChannelPipeline p = ch.pipeline();
         if (upstream.tls()) p.addLast(PipelineNames.UPSTREAM_SSL, sslHandler(ch, upstream, address));
         p.addLast(PipelineNames.UPSTREAM_TIMEOUT, new IoTimeoutHandler());
-        p.addLast(PipelineNames.UPSTREAM_ENCODER, new HttpRequestEncoder());
+        p.addLast(PipelineNames.UPSTREAM_ENCODER, new UpstreamRequestEncoder());
         p.addLast(PipelineNames.UPSTREAM_CODEC, new UpstreamResponseDecoder());
         p.addLast(PipelineNames.UPSTREAM_HANDLER, new UpstreamHandler());
         loop.register(ch).addListener((ChannelFuture r) -> {
