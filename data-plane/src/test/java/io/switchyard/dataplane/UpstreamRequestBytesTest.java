@@ -1,0 +1,300 @@
+package io.switchyard.dataplane;
+
+import io.switchyard.config.Balance;
+import io.switchyard.testkit.Configs;
+import io.switchyard.testkit.RawHttp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The request a target gets, byte for byte: the head the proxy writes from its own parse of the client's (fields in
+ * the client's order and spelling, values trimmed, then the proxy's own in a fixed order), every edit it makes
+ * (hop-by-hop and Connection-named fields, underscores, forwarding fields, X-Request-Id, path and Host per route),
+ * and the body framed from its own parse. The target here logs the exact bytes of each request it reads.
+ */
+class UpstreamRequestBytesTest {
+    private static RawUpstream target;
+    private static DataPlane dp;
+
+    @BeforeAll
+    static void start() throws IOException {
+        target = new RawUpstream();
+        dp = DataPlane.start(DataPlaneSettings.loopback(), 2000);
+        dp.apply(Configs.snapshot(1, List.of(Configs.upstream("t", Balance.ROUND_ROBIN, target.address())),
+                List.of(Configs.route("plain", "/p", "t"),
+                        Configs.routeBuilder("stripped", "/s", "t").stripPrefix().preserveHost().build())));
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        dp.close();
+        target.close();
+    }
+
+    @BeforeEach
+    void clear() {
+        target.requests.clear();
+    }
+
+    /** The fields the proxy adds to a plain request from 127.0.0.1 without a body, in their order. */
+    private static String added(String host, String forwardedHost, String requestId) {
+        return "host: " + host + "\r\n"
+                + "X-Real-IP: 127.0.0.1\r\n"
+                + "X-Forwarded-For: 127.0.0.1\r\n"
+                + "X-Forwarded-Proto: http\r\n"
+                + "X-Forwarded-Host: " + forwardedHost + "\r\n"
+                + "X-Forwarded-Port: " + dp.listenAddress().getPort() + "\r\n"
+                + "X-Request-Id: " + requestId + "\r\n";
+    }
+
+    private static List<String> awaitRequests(int n) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> target.requests.size() >= n);
+        return new ArrayList<>(target.requests);
+    }
+
+    @Test
+    void the_clients_fields_reach_the_target_in_their_order_and_spelling_with_values_trimmed_then_the_proxys_own() throws IOException {
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("GET /p/a?x=1 HTTP/1.1\r\nHost: h.example\r\nX-B:  two  words \t\r\nAccept: */*\r\nx-lower: v\r\n"
+                    + "X-Request-Id: req-1\r\nX-Dup: 1\r\nX-Dup: 2\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("X-Request-Id")).isEqualTo("req-1");
+        }
+        assertThat(awaitRequests(1)).containsExactly("GET /p/a?x=1 HTTP/1.1\r\n"
+                + "X-B: two  words\r\nAccept: */*\r\nx-lower: v\r\nX-Dup: 1\r\nX-Dup: 2\r\n"
+                + added(target.address(), "h.example", "req-1") + "\r\n");
+    }
+
+    @Test
+    void hop_by_hop_connection_named_underscored_and_client_forwarding_fields_never_reach_the_target() throws IOException {
+        String id;
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("GET /p/edit HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\nKeep-Alive: 5\r\n"
+                    + "TE: trailers\r\nX_Real_IP: spoof\r\nX-Real-IP: spoof\r\nX-Forwarded-Proto: https\r\n"
+                    + "X-Forwarded-Host: evil\r\nForwarded: for=1.2.3.4\r\nProxy-Authorization: x\r\nUpgrade: h2c\r\n"
+                    + "X-Keep: k\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(200);
+            id = r.header("X-Request-Id");
+        }
+        assertThat(id).hasSize(32);
+        assertThat(awaitRequests(1)).containsExactly("GET /p/edit HTTP/1.1\r\nX-Keep: k\r\n" + added(target.address(), "h", id) + "\r\n");
+    }
+
+    @Test
+    void a_client_x_forwarded_for_is_extended_with_the_clients_address() throws IOException {
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("GET /p/xff HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-For: 10.0.0.2\r\nX-Request-Id: xff\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(awaitRequests(1)).containsExactly("GET /p/xff HTTP/1.1\r\n"
+                + added(target.address(), "h", "xff").replace("X-Forwarded-For: 127.0.0.1", "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 127.0.0.1")
+                + "\r\n");
+    }
+
+    @Test
+    void a_route_that_strips_its_prefix_and_preserves_the_host_sends_the_rest_of_the_path_and_the_clients_host() throws IOException {
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("GET /s/deep//x?q=a%20b HTTP/1.1\r\nHost: Site.Example:8080\r\nX-Request-Id: strip\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        String sent = awaitRequests(1).get(0);
+        assertThat(sent).startsWith("GET /deep/x?q=a%20b HTTP/1.1\r\n");
+        assertThat(sent).contains("\r\nhost: site.example:8080\r\n").contains("\r\nX-Forwarded-Host: site.example:8080\r\n");
+    }
+
+    @Test
+    void a_fixed_length_body_goes_on_with_the_length_from_the_proxys_parse() throws IOException {
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("POST /p/form HTTP/1.1\r\nHost: h\r\nContent-Length:  5 \r\nX-Request-Id: fixed\r\n\r\nhello");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(awaitRequests(1)).containsExactly("POST /p/form HTTP/1.1\r\ncontent-length: 5\r\n"
+                + added(target.address(), "h", "fixed") + "\r\nhello");
+    }
+
+    @Test
+    void a_chunked_body_is_chunked_again_without_extensions_or_trailers() throws IOException {
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("POST /p/up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nX-Request-Id: chunks\r\n\r\n"
+                    + "5;ext=1\r\nhello\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(awaitRequests(1)).containsExactly("POST /p/up HTTP/1.1\r\ntransfer-encoding: chunked\r\n"
+                + added(target.address(), "h", "chunks") + "\r\n5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n");
+    }
+
+    @Test
+    void pipelined_requests_reach_the_target_one_after_the_other_each_with_its_own_head() throws IOException {
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("GET /p/one HTTP/1.1\r\nHost: h\r\nX-Request-Id: one\r\nX-N: 1\r\n\r\n"
+                    + "POST /p/two HTTP/1.1\r\nHost: h\r\nX-Request-Id: two\r\nContent-Length: 3\r\n\r\nabc"
+                    + "GET /p/three HTTP/1.0\r\nHost: h\r\nX-Request-Id: three\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            assertThat(c.read().status()).isEqualTo(200);
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(awaitRequests(3)).containsExactly(
+                "GET /p/one HTTP/1.1\r\nX-N: 1\r\n" + added(target.address(), "h", "one") + "\r\n",
+                "POST /p/two HTTP/1.1\r\ncontent-length: 3\r\n" + added(target.address(), "h", "two") + "\r\nabc",
+                "GET /p/three HTTP/1.1\r\n" + added(target.address(), "h", "three") + "\r\n");
+    }
+
+    @Test
+    void a_websocket_handshake_reaches_the_target_as_an_upgrade_request_the_proxy_spells() throws IOException {
+        String key = "dGhlIHNhbXBsZSBub25jZQ==";
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("GET /p/ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\nUpgrade: WebSocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\nX-Request-Id: ws\r\n\r\n");
+            RawHttp.Response r = c.read(true);
+            assertThat(r.status()).isEqualTo(101);
+        }
+        assertThat(awaitRequests(1)).containsExactly("GET /p/ws HTTP/1.1\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Key: " + key + "\r\n" + added(target.address(), "h", "ws")
+                + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n");
+    }
+
+    /**
+     * A target that logs the exact bytes of each request it reads (head, and body as framed), answers 200 with a
+     * short body, and accepts a WebSocket handshake with 101. One thread per connection; close it.
+     */
+    static final class RawUpstream implements AutoCloseable {
+        final ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        private final Thread acceptor = new Thread(this::acceptLoop, "raw-upstream");
+
+        RawUpstream() throws IOException {
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        String address() {
+            return "127.0.0.1:" + server.getLocalPort();
+        }
+
+        private void acceptLoop() {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    sockets.add(s);
+                    Thread t = new Thread(() -> serve(s), "raw-upstream-conn");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void serve(Socket s) {
+            try (s) {
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                while (true) {
+                    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+                    String l;
+                    String key = null;
+                    long length = 0;
+                    boolean chunked = false;
+                    boolean first = true;
+                    while ((l = line(in, raw)) != null && !l.isEmpty()) {
+                        if (first) {
+                            first = false;
+                            continue;
+                        }
+                        String lower = l.toLowerCase(Locale.ROOT);
+                        if (lower.startsWith("content-length:")) length = Long.parseLong(l.substring(15).trim());
+                        if (lower.startsWith("transfer-encoding:")) chunked = true;
+                        if (lower.startsWith("sec-websocket-key:")) key = l.substring(18).trim();
+                    }
+                    if (l == null) return;
+                    if (chunked) {
+                        while (true) {
+                            String size = line(in, raw);
+                            if (size == null) return;
+                            int n = Integer.parseInt(size.split(";")[0].trim(), 16);
+                            if (n == 0) {
+                                String t;
+                                while ((t = line(in, raw)) != null && !t.isEmpty()) {
+                                    // trailers are logged as bytes only
+                                }
+                                break;
+                            }
+                            raw.write(in.readNBytes(n));
+                            line(in, raw);
+                        }
+                    } else {
+                        raw.write(in.readNBytes((int) length));
+                    }
+                    requests.add(raw.toString(StandardCharsets.ISO_8859_1));
+                    if (key != null) {
+                        out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                + "Sec-WebSocket-Accept: " + accept(key) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                        in.readAllBytes(); // a tunnel now: until the proxy closes it
+                        return;
+                    }
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the proxy closed the connection
+            } finally {
+                sockets.remove(s);
+            }
+        }
+
+        private static String accept(String key) {
+            try {
+                byte[] d = MessageDigest.getInstance("SHA-1")
+                        .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.ISO_8859_1));
+                return Base64.getEncoder().encodeToString(d);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** One line without its line end; every byte read (line end included) goes to {@code raw}. */
+        private static String line(InputStream in, ByteArrayOutputStream raw) throws IOException {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            int c;
+            while ((c = in.read()) != -1) {
+                raw.write(c);
+                if (c == '\n') break;
+                if (c != '\r') b.write(c);
+            }
+            if (c == -1 && b.size() == 0) return null;
+            return b.toString(StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : sockets) s.close();
+        }
+    }
+}
