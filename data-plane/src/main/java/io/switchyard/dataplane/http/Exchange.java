@@ -132,7 +132,7 @@ final class Exchange implements UpstreamListener {
         this.clientKeepAlive = HttpUtil.isKeepAlive(req);
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         this.requestId = RequestIds.of(req.headers().get(X_REQUEST_ID));
-        // Kept from the client's head: its headers are edited in place for the target later on.
+        // Read once from the client's head (its headers are never edited: the target's head is written from them as bytes).
         this.origin = req.headers().get(HttpHeaderNames.ORIGIN);
         this.wsKey = ws ? req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY) : null;
     }
@@ -777,7 +777,7 @@ final class Exchange implements UpstreamListener {
                 ProxyHandler.loggable(target.originForm(target.path())), route.readMs(), route.sendMs(), requestId, target.host()),
                 c.metrics(), c.tunnels(), c.accessLog());
         HttpHeaders h = upgradeResponse.headers();
-        Hop.stripResponseHeaders(h); // edited in place, as every relayed head
+        Hop.stripResponseHeaders(h); // edited in place: the 101 head is the one relayed from a map
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
                 Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE);
         r.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
