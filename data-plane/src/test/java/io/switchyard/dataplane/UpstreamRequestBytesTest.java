@@ -3,27 +3,16 @@ package io.switchyard.dataplane;
 import io.switchyard.config.Balance;
 import io.switchyard.testkit.Configs;
 import io.switchyard.testkit.RawHttp;
+import io.switchyard.testkit.RecordingUpstream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,15 +21,16 @@ import static org.awaitility.Awaitility.await;
  * The request a target gets, byte for byte: the head the proxy writes from its own parse of the client's (fields in
  * the client's order and spelling, values trimmed, then the proxy's own in a fixed order), every edit it makes
  * (hop-by-hop and Connection-named fields, underscores, forwarding fields, X-Request-Id, path and Host per route),
- * and the body framed from its own parse. The target here logs the exact bytes of each request it reads.
+ * and the body framed from its own parse. The target (the test kit's recording upstream) keeps the exact bytes of
+ * each request it reads.
  */
 class UpstreamRequestBytesTest {
-    private static RawUpstream target;
+    private static RecordingUpstream target;
     private static DataPlane dp;
 
     @BeforeAll
     static void start() throws IOException {
-        target = new RawUpstream();
+        target = new RecordingUpstream();
         dp = DataPlane.start(DataPlaneSettings.loopback(), 2000);
         dp.apply(Configs.snapshot(1, List.of(Configs.upstream("t", Balance.ROUND_ROBIN, target.address())),
                 List.of(Configs.route("plain", "/p", "t"),
@@ -55,7 +45,7 @@ class UpstreamRequestBytesTest {
 
     @BeforeEach
     void clear() {
-        target.requests.clear();
+        target.clear();
     }
 
     /** The fields the proxy adds to a plain request from 127.0.0.1 without a body, in their order. */
@@ -71,7 +61,9 @@ class UpstreamRequestBytesTest {
 
     private static List<String> awaitRequests(int n) {
         await().atMost(Duration.ofSeconds(10)).until(() -> target.requests.size() >= n);
-        return new ArrayList<>(target.requests);
+        List<String> raw = new ArrayList<>();
+        for (RecordingUpstream.Request r : target.requests) raw.add(r.rawText());
+        return raw;
     }
 
     @Test
@@ -167,134 +159,13 @@ class UpstreamRequestBytesTest {
     void a_websocket_handshake_reaches_the_target_as_an_upgrade_request_the_proxy_spells() throws IOException {
         String key = "dGhlIHNhbXBsZSBub25jZQ==";
         try (RawHttp c = new RawHttp(dp.listenAddress())) {
-            c.send("GET /p/ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\nUpgrade: WebSocket\r\n"
+            c.send("GET /p/accept-upgrade HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\nUpgrade: WebSocket\r\n"
                     + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\nX-Request-Id: ws\r\n\r\n");
             RawHttp.Response r = c.read(true);
             assertThat(r.status()).isEqualTo(101);
         }
-        assertThat(awaitRequests(1)).containsExactly("GET /p/ws HTTP/1.1\r\nSec-WebSocket-Version: 13\r\n"
+        assertThat(awaitRequests(1)).containsExactly("GET /p/accept-upgrade HTTP/1.1\r\nSec-WebSocket-Version: 13\r\n"
                 + "Sec-WebSocket-Key: " + key + "\r\n" + added(target.address(), "h", "ws")
                 + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n");
-    }
-
-    /**
-     * A target that logs the exact bytes of each request it reads (head, and body as framed), answers 200 with a
-     * short body, and accepts a WebSocket handshake with 101. One thread per connection; close it.
-     */
-    static final class RawUpstream implements AutoCloseable {
-        final ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
-        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-        private final Thread acceptor = new Thread(this::acceptLoop, "raw-upstream");
-
-        RawUpstream() throws IOException {
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        String address() {
-            return "127.0.0.1:" + server.getLocalPort();
-        }
-
-        private void acceptLoop() {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    sockets.add(s);
-                    Thread t = new Thread(() -> serve(s), "raw-upstream-conn");
-                    t.setDaemon(true);
-                    t.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        private void serve(Socket s) {
-            try (s) {
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                while (true) {
-                    ByteArrayOutputStream raw = new ByteArrayOutputStream();
-                    String l;
-                    String key = null;
-                    long length = 0;
-                    boolean chunked = false;
-                    boolean first = true;
-                    while ((l = line(in, raw)) != null && !l.isEmpty()) {
-                        if (first) {
-                            first = false;
-                            continue;
-                        }
-                        String lower = l.toLowerCase(Locale.ROOT);
-                        if (lower.startsWith("content-length:")) length = Long.parseLong(l.substring(15).trim());
-                        if (lower.startsWith("transfer-encoding:")) chunked = true;
-                        if (lower.startsWith("sec-websocket-key:")) key = l.substring(18).trim();
-                    }
-                    if (l == null) return;
-                    if (chunked) {
-                        while (true) {
-                            String size = line(in, raw);
-                            if (size == null) return;
-                            int n = Integer.parseInt(size.split(";")[0].trim(), 16);
-                            if (n == 0) {
-                                String t;
-                                while ((t = line(in, raw)) != null && !t.isEmpty()) {
-                                    // trailers are logged as bytes only
-                                }
-                                break;
-                            }
-                            raw.write(in.readNBytes(n));
-                            line(in, raw);
-                        }
-                    } else {
-                        raw.write(in.readNBytes((int) length));
-                    }
-                    requests.add(raw.toString(StandardCharsets.ISO_8859_1));
-                    if (key != null) {
-                        out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                                + "Sec-WebSocket-Accept: " + accept(key) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                        out.flush();
-                        in.readAllBytes(); // a tunnel now: until the proxy closes it
-                        return;
-                    }
-                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // the proxy closed the connection
-            } finally {
-                sockets.remove(s);
-            }
-        }
-
-        private static String accept(String key) {
-            try {
-                byte[] d = MessageDigest.getInstance("SHA-1")
-                        .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.ISO_8859_1));
-                return Base64.getEncoder().encodeToString(d);
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** One line without its line end; every byte read (line end included) goes to {@code raw}. */
-        private static String line(InputStream in, ByteArrayOutputStream raw) throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            int c;
-            while ((c = in.read()) != -1) {
-                raw.write(c);
-                if (c == '\n') break;
-                if (c != '\r') b.write(c);
-            }
-            if (c == -1 && b.size() == 0) return null;
-            return b.toString(StandardCharsets.ISO_8859_1);
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket s : sockets) s.close();
-        }
     }
 }

@@ -324,13 +324,7 @@ public final class EchoUpstream implements AutoCloseable {
         private void greet(ChannelHandlerContext ctx, FullHttpRequest req) {
             handshakes.incrementAndGet();
             String key = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
-            String accept;
-            try {
-                accept = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
-                        .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            String accept = WebSocketAccept.of(key);
             byte[] welcome = "welcome".getBytes(StandardCharsets.UTF_8);
             ByteBuf out = ctx.alloc().buffer();
             out.writeCharSequence("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -20,12 +20,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * lines, body by {@code Content-Length} or chunked, keep-alive), and logs exactly what it parsed. A request the
  * proxy let through by mistake, such as one smuggled inside another's body, shows up here as its own entry:
  * tests see it, they do not guess it. Answers {@code 200} with body {@code "ok <method> <target>"}, or, for paths
- * under {@code /head-body}, answers every request (HEAD too) with a 5-byte body. One thread per connection; close it.
+ * under {@code /head-body}, answers every request (HEAD too) with a 5-byte body. A WebSocket handshake to a target
+ * ending in {@code /accept-upgrade} is answered {@code 101} and the connection then only read until it closes. Each
+ * request also keeps the exact bytes it was read from ({@link Request#rawText()}). One thread per connection; close it.
  */
 public final class RecordingUpstream implements AutoCloseable {
     /** One parsed request. Header names keep the case they were sent in. */
     public record Request(String method, String target, String version, List<String[]> headers, byte[] body,
-                          List<String> trailers) {
+                          List<String> trailers, byte[] raw) {
+        /** The request as it came on the wire: head, line ends and body framing included. */
+        public String rawText() {
+            return new String(raw, StandardCharsets.ISO_8859_1);
+        }
+
         public String header(String name) {
             for (String[] h : headers) if (h[0].equalsIgnoreCase(name)) return h[1];
             return null;
@@ -96,9 +103,10 @@ public final class RecordingUpstream implements AutoCloseable {
 
     private void serve(Socket s) {
         try (s) {
-            InputStream in = s.getInputStream();
+            Tee in = new Tee(s.getInputStream());
             OutputStream out = s.getOutputStream();
             while (true) {
+                in.captured.reset();
                 String requestLine = line(in);
                 if (requestLine == null) return;
                 if (requestLine.isEmpty()) continue;
@@ -121,8 +129,16 @@ public final class RecordingUpstream implements AutoCloseable {
                 List<String> trailers = new ArrayList<>();
                 byte[] body = readBody(in, headers, trailers);
                 if (body == null) return;
-                Request r = new Request(parts[0], parts[1], parts[2], headers, body, trailers);
+                Request r = new Request(parts[0], parts[1], parts[2], headers, body, trailers, in.captured.toByteArray());
                 requests.add(r);
+                String key = r.header("Sec-WebSocket-Key");
+                if (key != null && r.target().endsWith("/accept-upgrade")) {
+                    out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + "Sec-WebSocket-Accept: " + WebSocketAccept.of(key) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    in.readAllBytes(); // a tunnel now: until the proxy closes it
+                    return;
+                }
                 boolean close = "close".equalsIgnoreCase(r.header("Connection"));
                 String text = "ok " + r.method() + " " + r.target();
                 byte[] b = r.target().startsWith("/head-body") ? "extra".getBytes(StandardCharsets.US_ASCII)
@@ -170,6 +186,29 @@ public final class RecordingUpstream implements AutoCloseable {
             return b.length == n ? b : null;
         }
         return body.toByteArray();
+    }
+
+    /** The connection's input, keeping a copy of every byte read since the last {@code captured.reset()}. */
+    private static final class Tee extends java.io.FilterInputStream {
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+
+        Tee(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) captured.write(c);
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) captured.write(b, off, n);
+            return n;
+        }
     }
 
     private static String line(InputStream in) throws IOException {
