@@ -1,5 +1,7 @@
 package io.switchyard.dataplane.codec;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.AsciiString;
 
 /**
@@ -155,6 +157,20 @@ public final class HeadBytes {
             start = comma + 1;
         }
         return false;
+    }
+
+    /**
+     * A parser leaving its pipeline hands on the bytes it held: as they came, to the handler after it (a switch to a
+     * tunnel), or released when the connection is gone.
+     */
+    public static void handOn(ChannelHandlerContext ctx, ByteBuf held) {
+        if (held == null) return;
+        if (ctx.channel().isActive()) {
+            ctx.fireChannelRead(held);
+            ctx.fireChannelReadComplete();
+        } else {
+            held.release();
+        }
     }
 
     private static byte lower(byte b) {

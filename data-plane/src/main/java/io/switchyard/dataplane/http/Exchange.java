@@ -487,8 +487,9 @@ final class Exchange implements UpstreamListener {
             // HTTP/1.0 clients must not get 1xx answers (RFC 9110 15.2).
             if (!req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
                 HttpResponse resp = head.toResponse();
+                Hop.stripResponseHeaders(resp.headers());
                 DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, resp.status());
-                Hop.copyResponseHeaders(resp.headers(), r.headers());
+                r.headers().set(resp.headers());
                 ctx.write(r);
             }
             return;

@@ -131,16 +131,10 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancelTimer();
+        // Leaving the pipeline (a switch to a tunnel): the bytes of a head not yet complete go on as they came.
         ByteBuf h = held;
         held = null;
-        if (h == null) return;
-        if (ctx.channel().isActive()) {
-            // Leaving the pipeline (a switch to a tunnel): the bytes of a head not yet complete go on as they came.
-            ctx.fireChannelRead(h);
-            ctx.fireChannelReadComplete();
-        } else {
-            h.release();
-        }
+        HeadBytes.handOn(ctx, h);
     }
 
     @Override

@@ -67,17 +67,6 @@ final class Hop {
         return head.connectionListed(i);
     }
 
-    /** Copies a target's end-to-end response headers; framing is set by the caller. */
-    static void copyResponseHeaders(HttpHeaders from, HttpHeaders to) {
-        List<String> connection = from.contains(HttpHeaderNames.CONNECTION) ? from.getAll(HttpHeaderNames.CONNECTION) : null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence(); it.hasNext(); ) {
-            Map.Entry<CharSequence, CharSequence> e = it.next();
-            CharSequence name = e.getKey();
-            if (isAny(name, HOP_BY_HOP_NAMES) || (connection != null && listHas(connection, name))) continue;
-            to.add(name, e.getValue());
-        }
-    }
-
     // Per header of every message: compared in place, ignoring case, instead of a lower-cased copy per name.
     private static final AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream().map(AsciiString::cached).toArray(AsciiString[]::new);
     private static final AsciiString[] SET_BY_PROXY_NAMES = SET_BY_PROXY.stream().map(AsciiString::cached).toArray(AsciiString[]::new);

@@ -107,16 +107,10 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Replaced after a 101 (a tunnel): what followed the head in the same read goes on as it came.
         ByteBuf h = held;
         held = null;
-        if (h == null) return;
-        if (ctx.channel().isActive()) {
-            // Replaced after a 101 (a tunnel): what followed the head in the same read goes on as it came.
-            ctx.fireChannelRead(h);
-            ctx.fireChannelReadComplete();
-        } else {
-            h.release();
-        }
+        HeadBytes.handOn(ctx, h);
     }
 
     @Override
