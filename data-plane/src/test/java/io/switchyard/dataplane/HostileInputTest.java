@@ -236,6 +236,25 @@ class HostileInputTest {
         assertThat(r.count("X-Inner")).isEqualTo(1);
     }
 
+    @ParameterizedTest
+    @MethodSource("positions")
+    void theRequestWrittenUpstreamCarriesOnlyItsOwnHeadsFieldsInTheirOrderWhateverCameBeforeIt(Position position) throws Exception {
+        // The upstream request is written as bytes from the guard's parse of this head alone: nothing of the head
+        // before it (a body, an upgrade's fields) may leak in, and the client's fields keep their order and spelling.
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send(position.before + "GET /public/bytes HTTP/1.1\r\nX-B: two\r\nHost: h\r\nx-a:  1 \r\nX-Request-Id: pos\r\n\r\n");
+            for (int i = 0; i < position.upstreamSees.size(); i++) assertThat(c.read().status()).isEqualTo(200);
+            assertThat(c.read().text()).isEqualTo("ok GET /public/bytes");
+        }
+        RecordingUpstream.Request r = pub.requests.stream().filter(x -> x.target().equals("/public/bytes")).findFirst().orElseThrow();
+        String raw = r.rawText();
+        assertThat(raw).startsWith("GET /public/bytes HTTP/1.1\r\nX-B: two\r\nx-a: 1\r\n").endsWith("\r\n\r\n");
+        assertThat(raw.split("X-Request-Id: pos\r\n", -1)).hasSize(2);
+        assertThat(raw.toLowerCase(java.util.Locale.ROOT)).doesNotContain("upgrade").doesNotContain("sec-websocket")
+                .doesNotContain("content-length").doesNotContain("hello");
+        assertThat(r.count("Host")).isEqualTo(1);
+    }
+
     @Test
     void absoluteFormReachesTheUpstreamAsOriginFormWithItsAuthorityAsTheHost() throws Exception {
         try (RawHttp c = new RawHttp(dp.listenAddress())) {
