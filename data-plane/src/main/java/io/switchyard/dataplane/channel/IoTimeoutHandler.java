@@ -4,7 +4,9 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
 
+import java.net.SocketAddress;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  * counts as idle. On expiry it fires {@link IoTimeout#READ} or {@link IoTimeout#SEND} as a user event and disarms
  * that limit. Guards client channels (send limit, and the read limit as client_body_timeout while a body streams in)
  * and upstream channels alike.
+ *
+ * <p>On an upstream connection it also holds the connect limit ({@link #connectWithin}): a connect still pending at
+ * its deadline fails with {@link ConnectTimeoutException} and the channel closes, as Netty's own
+ * {@code CONNECT_TIMEOUT_MILLIS} would do with a timer of its own scheduled and cancelled per connect.
  *
  * <p>Cost per message: no listener per write and no timer per request. One timer per channel holds the earliest
  * deadline; it re-checks when it fires and re-arms itself for what is left, as Netty's {@code IdleStateHandler} does.
@@ -34,6 +40,10 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
     private long lastPendingBytes = -1;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
+    private long connectMs;
+    private ChannelPromise connecting;  // a connect in progress under the connect limit
+    private SocketAddress connectingTo;
+    private long connectDeadline;
 
     /** The timeout handler of {@code ch}'s pipeline (client or upstream), or null once removed. */
     public static IoTimeoutHandler of(io.netty.channel.Channel ch) {
@@ -48,6 +58,25 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancel();
+    }
+
+    /** The connect limit of this (upstream) channel's connect, 0 for none; set before connecting. */
+    public IoTimeoutHandler connectWithin(long connectMs) {
+        this.connectMs = connectMs;
+        return this;
+    }
+
+    @Override
+    public void connect(ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local, ChannelPromise promise) {
+        if (connectMs > 0) {
+            connecting = promise;
+            connectingTo = remote;
+            connectDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectMs);
+            timerDeadline = connectDeadline;
+            // The timer is kept once connected: the limits armed next have later deadlines, and it re-checks them.
+            timer = ctx.executor().schedule(this::check, connectMs, TimeUnit.MILLISECONDS);
+        }
+        ctx.connect(remote, local, promise);
     }
 
     /** Sets both limits (0 = off) and restarts their clocks. Event loop only. */
@@ -131,8 +160,23 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
 
     private void check() {
         timer = null;
-        if (!ctx.channel().isActive()) return;
         long now = System.nanoTime();
+        ChannelPromise c = connecting;
+        if (c != null) {
+            connecting = null;
+            if (!c.isDone() && now - connectDeadline < 0) {
+                connecting = c; // early: wait for the rest
+                timerDeadline = connectDeadline;
+                timer = ctx.executor().schedule(this::check, connectDeadline - now, TimeUnit.NANOSECONDS);
+                return;
+            }
+            if (!c.isDone()) {
+                c.tryFailure(new ConnectTimeoutException("connection timed out after " + connectMs + " ms: " + connectingTo));
+                ctx.close();
+                return;
+            }
+        }
+        if (!ctx.channel().isActive()) return;
         if (readNanos > 0 && readWaitSince >= 0 && now - readWaitSince >= readNanos) {
             readWaitSince = -1;
             ctx.fireUserEventTriggered(IoTimeout.READ);

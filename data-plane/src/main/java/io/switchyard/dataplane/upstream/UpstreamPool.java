@@ -102,12 +102,13 @@ public final class UpstreamPool {
         ChannelConfig cfg = ch.config();
         cfg.setAutoRead(false);
         cfg.setAllocator(PooledByteBufAllocator.DEFAULT);
-        cfg.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, connectMs));
+        // The connect limit lives in the channel's IoTimeoutHandler (its one timer), not in a Netty timer per connect.
+        cfg.setConnectTimeoutMillis(0);
         // Netty's socket channels start with TCP_NODELAY on where the platform allows it; set it only otherwise.
         if (!PlatformDependent.canEnableTcpNoDelayByDefault()) cfg.setOption(ChannelOption.TCP_NODELAY, true);
         ChannelPipeline p = ch.pipeline();
         if (upstream.tls()) p.addLast(PipelineNames.UPSTREAM_SSL, sslHandler(ch, upstream, address));
-        p.addLast(PipelineNames.UPSTREAM_TIMEOUT, new IoTimeoutHandler());
+        p.addLast(PipelineNames.UPSTREAM_TIMEOUT, new IoTimeoutHandler().connectWithin(connectMs));
         p.addLast(PipelineNames.UPSTREAM_ENCODER, new UpstreamRequestEncoder());
         p.addLast(PipelineNames.UPSTREAM_CODEC, new UpstreamResponseDecoder());
         p.addLast(PipelineNames.UPSTREAM_HANDLER, new UpstreamHandler());
