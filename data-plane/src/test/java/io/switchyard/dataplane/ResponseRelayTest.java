@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Target responses over raw sockets: an upstream that answers hand-written bytes, so every byte of a response head
@@ -119,6 +120,93 @@ class ResponseRelayTest {
             assertThat(c.send(RawHttp.get("/b", "h")).read().text()).isEqualTo("next");
         }
         assertThat(up.connections()).isEqualTo(2);
+    }
+
+    private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+    private static final String ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+    private static String handshake(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nX-Request-Id: hs-1\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + KEY + "\r\n\r\n";
+    }
+
+    static Stream<Arguments> untrustedSwitches() {
+        return Stream.of(
+                Arguments.of("a wrong accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Accept: " + ACCEPT.replace('s', 't') + "\r\n\r\n"),
+                Arguments.of("no accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
+                Arguments.of("the right accept second", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Accept: wrong\r\nSec-WebSocket-Accept: " + ACCEPT + "\r\n\r\n"),
+                Arguments.of("no Upgrade", "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Accept: " + ACCEPT + "\r\n\r\n"),
+                Arguments.of("another protocol", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Accept: " + ACCEPT + "\r\n\r\n"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("untrustedSwitches")
+    void aSwitchWithoutAValidWebSocketAcceptIsAnswered502AndNoTunnelOpens(String what, String response) throws Exception {
+        up.reply(response);
+        up.reply(ok("next"));
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            RawHttp.Response r = c.send(handshake("/ws")).read();
+            assertThat(r.status()).as(what).isEqualTo(502);
+            assertThat(r.text()).contains("without a valid WebSocket accept");
+            assertThat(dp.openTunnels()).isZero();
+        }
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            assertThat(c.send(RawHttp.get("/b", "h")).read().text()).isEqualTo("next");
+        }
+        assertThat(up.connections()).as("the switched connection is not reused").isEqualTo(2);
+    }
+
+    @Test
+    void aSwitchToAPlainRequestIsAnswered502AndBothConnectionsClose() throws Exception {
+        up.reply("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: " + ACCEPT + "\r\n\r\n\u0081\u0002hi");
+        up.reply(ok("next"));
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            RawHttp.Response r = c.send(RawHttp.get("/a", "h")).read();
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.text()).contains("switched protocols without being asked");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            assertThat(c.send(RawHttp.get("/b", "h")).read().text()).isEqualTo("next");
+        }
+        assertThat(up.connections()).isEqualTo(2);
+        assertThat(dp.openTunnels()).isZero();
+    }
+
+    @Test
+    void an101IsRelayedWithTheTargetsFieldsAsSentItsHopByHopOnesLeftOutAndTheProxysStatusLine() throws Exception {
+        up.reply("HTTP/1.1 101 Web Socket Protocol Handshake\r\nUpgrade: WebSocket\r\nConnection: Upgrade, X-Hop\r\n"
+                + "Sec-WebSocket-Accept: " + ACCEPT + "\r\nSec-WebSocket-Protocol: chat\r\nSet-Cookie: a=1; Path=/\r\n"
+                + "X-Hop: secret\r\nKeep-Alive: timeout=5\r\nSet-Cookie: b=2\r\nX-Request-Id: from-target\r\n"
+                + "X-Spaced:   inner  space \t\r\nContent-Length: 0\r\n\r\n");
+        try (Socket s = client()) {
+            send(s, handshake("/ws"));
+            assertThat(readHead(s.getInputStream())).isEqualTo("HTTP/1.1 101 Switching Protocols\r\n"
+                    + "Sec-WebSocket-Accept: " + ACCEPT + "\r\nSec-WebSocket-Protocol: chat\r\nSet-Cookie: a=1; Path=/\r\n"
+                    + "Set-Cookie: b=2\r\nX-Spaced: inner  space\r\n"
+                    + "upgrade: websocket\r\nconnection: upgrade\r\nX-Request-Id: hs-1\r\n\r\n");
+            await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 1);
+        }
+        await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 0);
+    }
+
+    @Test
+    void framesInTheSameReadAsThe101ReachTheClientInOrderAfterIt() throws Exception {
+        byte[] frames = {(byte) 0x81, 5, 'f', 'i', 'r', 's', 't', (byte) 0x82, 3, 1, 2, 3, (byte) 0x81, 4, 'l', 'a', 's', 't'};
+        up.reply("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: " + ACCEPT + "\r\n\r\n" + new String(frames, StandardCharsets.ISO_8859_1));
+        try (Socket s = client()) {
+            send(s, handshake("/ws"));
+            InputStream in = s.getInputStream();
+            assertThat(readHead(in)).startsWith("HTTP/1.1 101 Switching Protocols\r\n");
+            assertThat(in.readNBytes(frames.length)).isEqualTo(frames);
+        }
+        await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 0);
     }
 
     @Test

@@ -1,13 +1,10 @@
 package io.switchyard.dataplane.http;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -116,7 +113,7 @@ final class Exchange implements UpstreamListener {
     private TargetState picked;
     private Channel up;
     private String poolKey;
-    private HttpResponse upgradeResponse;
+    private ResponseHead upgradeHead;
     private ChannelFuture lastUpWrite;
     private ChannelFuture lastDownWrite;
     private Throwable lastConnectError;
@@ -466,11 +463,10 @@ final class Exchange implements UpstreamListener {
         }
         int code = head.code();
         if (code == 101) {
-            HttpResponse resp = head.toResponse();
-            if (ws && WebSocketHandshake.accepted(wsKey, resp)) {
+            if (ws && WebSocketHandshake.accepted(wsKey, head)) {
                 c.health().succeeded(picked);
                 phase = Phase.UPGRADING;
-                upgradeResponse = resp;
+                upgradeHead = head;
                 return;
             }
             if (ws) c.health().failed(picked, "101 without a valid WebSocket accept");
@@ -777,16 +773,10 @@ final class Exchange implements UpstreamListener {
         Tunnel tunnel = new Tunnel(client, up, new Tunnel.Opened(route.name(), route.route(), picked, conn.clientAddressForLog(),
                 ProxyHandler.loggable(target.originForm(target.path())), route.readMs(), route.sendMs(), requestId, target.host()),
                 c.metrics(), c.tunnels(), c.accessLog());
-        HttpHeaders h = upgradeResponse.headers();
-        Hop.stripResponseHeaders(h); // edited in place: the 101 head is the one relayed from a map
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
-                Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE);
-        r.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
-        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        r.headers().set(X_REQUEST_ID, requestId);
         c.metrics().request(101);
         c.metrics().latency().handshake(route.name(), System.nanoTime() - startNanos);
         conn.handOver();
-        tunnel.install(r);
+        // The 101 is relayed as bytes from the decoder's parse, as any other answer (RelayedHead), with no body after it.
+        tunnel.install(new ResponseEncoder.Relayed(RelayedHead.switching(ctx.alloc(), upgradeHead, requestId), ResponseEncoder.Body.NONE));
     }
 }

@@ -10,6 +10,7 @@ import io.netty.util.AsciiString;
 import io.switchyard.config.OriginPolicy;
 import io.switchyard.dataplane.upstream.ResponseHead;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -18,12 +19,14 @@ import java.util.Map;
  * version, the status as received, every end-to-end field as received (name as sent, value trimmed), then what the
  * proxy sets itself ({@code X-Request-Id}, the CORS fields of a route with an origin policy, the framing it decided,
  * {@code Connection}). Hop-by-hop fields, those the {@code Connection} header names, and the target's framing are
- * left out ({@link Hop}). No header map is built for it (but on a CORS route). Stateless. Internal.
+ * left out ({@link Hop}). No header map is built for it (but on a CORS route). The {@code 101} that opens a tunnel is
+ * written the same way ({@link #switching}). Stateless. Internal.
  */
 final class RelayedHead {
     private static final byte[] HTTP_1_1 = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' '};
     private static final byte[] HTTP_1_0 = {'H', 'T', 'T', 'P', '/', '1', '.', '0', ' '};
     private static final short CRLF = ('\r' << 8) | '\n';
+    private static final byte[] SWITCHING_PROTOCOLS = "HTTP/1.1 101 Switching Protocols\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private RelayedHead() {
     }
@@ -58,6 +61,27 @@ final class RelayedHead {
         if (chunked) ResponseEncoder.writeField(out, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         if (length >= 0) ResponseEncoder.writeField(out, HttpHeaderNames.CONTENT_LENGTH, Long.toString(length));
         if (connection != null) ResponseEncoder.writeField(out, HttpHeaderNames.CONNECTION, connection);
+        out.writeShort(CRLF);
+        return out;
+    }
+
+    /**
+     * The {@code 101} that opens a tunnel, as bytes: the status line the proxy's own ({@code 101 Switching Protocols},
+     * whatever reason phrase the target gave), the target's end-to-end fields as received
+     * (its {@code Sec-WebSocket-Accept}, {@code Sec-WebSocket-Protocol}, {@code Set-Cookie} and the rest; hop-by-hop ones,
+     * those its {@code Connection} names and its own {@code X-Request-Id} left out), then {@code Upgrade},
+     * {@code Connection} and the request's {@code X-Request-Id}. No framing: a 101 has no body.
+     */
+    static ByteBuf switching(ByteBufAllocator alloc, ResponseHead head, String requestId) {
+        ByteBuf out = alloc.buffer(head.size() + requestId.length() + 80);
+        out.writeBytes(SWITCHING_PROTOCOLS);
+        int n = head.fieldCount();
+        for (int i = 0; i < n; i++) {
+            if (!Hop.dropsResponseField(head, i) && !head.nameIs(i, Exchange.X_REQUEST_ID)) head.writeField(i, out);
+        }
+        ResponseEncoder.writeField(out, HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+        ResponseEncoder.writeField(out, HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        ResponseEncoder.writeField(out, Exchange.X_REQUEST_ID, requestId);
         out.writeShort(CRLF);
         return out;
     }

@@ -4,9 +4,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+
+import io.switchyard.dataplane.upstream.ResponseHead;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -54,12 +55,15 @@ final class WebSocketHandshake {
         return new RequestTarget.Refusal(HttpResponseStatus.BAD_REQUEST, why);
     }
 
-    /** The upstream accepted: 101, {@code Upgrade: websocket} and the Accept derived from the client's {@code key}. */
-    static boolean accepted(String key, HttpResponse resp) {
-        if (resp.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) return false;
-        if (!Hop.hasToken(resp.headers(), HttpHeaderNames.UPGRADE, "websocket")) return false;
-        String accept = resp.headers().get(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT);
-        return accept != null && key != null && accept.trim().equals(acceptFor(key.trim()));
+    /**
+     * The upstream accepted: 101, {@code Upgrade: websocket} and, in its first {@code Sec-WebSocket-Accept}, the accept
+     * derived from the client's {@code key}. Checked on the decoder's parse of the head, in place.
+     */
+    static boolean accepted(String key, ResponseHead head) {
+        if (head.code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code() || key == null) return false;
+        if (!head.hasToken(HttpHeaderNames.UPGRADE, "websocket")) return false;
+        int accept = head.indexOf(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT);
+        return accept >= 0 && head.valueIs(accept, acceptFor(key.trim()));
     }
 
     // One digest per event loop: getInstance walks the JCA providers on every call, once per handshake
@@ -71,9 +75,14 @@ final class WebSocketHandshake {
         }
     };
 
-    static String acceptFor(String key) {
+    private static final byte[] GUID_BYTES = GUID.getBytes(StandardCharsets.US_ASCII);
+
+    /** The {@code Sec-WebSocket-Accept} for {@code key} (RFC 6455 4.2.2), as its ASCII bytes. */
+    static byte[] acceptFor(String key) {
         MessageDigest sha1 = SHA1.get();
         sha1.reset();
-        return Base64.getEncoder().encodeToString(sha1.digest((key + GUID).getBytes(StandardCharsets.US_ASCII)));
+        sha1.update(key.getBytes(StandardCharsets.US_ASCII));
+        sha1.update(GUID_BYTES);
+        return Base64.getEncoder().encode(sha1.digest());
     }
 }

@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchyard.config.Route;
 import io.switchyard.dataplane.accesslog.AccessLog;
@@ -202,12 +201,13 @@ public final class Tunnel {
     }
 
     /**
-     * Turns both connections into this tunnel and writes {@code switching} (the 101) to the client. Owns the
+     * Turns both connections into this tunnel and writes {@code switching} (the 101, as the client's response encoder
+     * takes it) to the client. Owns the
      * pipeline rewiring. Order matters: removing a decoder hands the bytes it still holds (frames that came in the
      * same read as the 101, or early client frames) to the next handler at once, so both tunnel handlers must be in
      * place, the 101 written and the upstream encoder gone before either decoder goes. Event loop only.
      */
-    public void install(FullHttpResponse switching) {
+    public void install(Object switching) {
         ChannelPipeline up = upstream.pipeline();
         // Each tunnel handler takes the place of the HTTP handler that ended the pipeline (one operation, not two).
         if (up.replace(PipelineNames.UPSTREAM_HANDLER, PipelineNames.TUNNEL, new TunnelHandler(toClient)) instanceof UpstreamHandler uh)

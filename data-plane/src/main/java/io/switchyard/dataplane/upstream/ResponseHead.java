@@ -11,13 +11,14 @@ import io.netty.util.AsciiString;
 import io.switchyard.dataplane.codec.HeadBytes;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A target's response head as {@link UpstreamResponseDecoder} parsed it: the bytes of its lines as received (no
  * CRLFs) and, per field, where its name and its value (surrounding whitespace trimmed) lie in them, with the framing
- * the parse settled on. It is relayed by copying those byte ranges, never decoded into a header map; the rare heads
- * that are inspected further (1xx, 101) become the HTTP library's response with {@link #toResponse()}. Immutable.
- * Internal.
+ * the parse settled on. It is relayed by copying those byte ranges, never decoded into a header map; a 101 is checked
+ * in place ({@link #hasToken}, {@link #indexOf}, {@link #valueIs}), and only a 1xx becomes the HTTP library's response
+ * with {@link #toResponse()}. Immutable. Internal.
  */
 public final class ResponseHead {
     private static final byte[] COLON_SP = {':', ' '};
@@ -93,6 +94,26 @@ public final class ResponseHead {
         return fields[4 * i + 1] - s >= prefix.length() && HeadBytes.equalsLower(bytes, s, s + prefix.length(), prefix);
     }
 
+    /** The first field named {@code name} (ignoring case), or -1. */
+    public int indexOf(AsciiString name) {
+        for (int i = 0; i < fieldCount; i++) if (nameIs(i, name)) return i;
+        return -1;
+    }
+
+    /** Whether a field named {@code name} lists the lower-case {@code token} (comma-separated, any case, OWS trimmed). */
+    public boolean hasToken(AsciiString name, String token) {
+        for (int i = 0; i < fieldCount; i++) {
+            if (nameIs(i, name) && HeadBytes.listHas(bytes, fields[4 * i + 2], fields[4 * i + 3], token)) return true;
+        }
+        return false;
+    }
+
+    /** Whether field {@code i}'s value (OWS trimmed) is exactly {@code value}, byte for byte. */
+    public boolean valueIs(int i, byte[] value) {
+        int from = fields[4 * i + 2];
+        return fields[4 * i + 3] - from == value.length && Arrays.equals(bytes, from, from + value.length, value, 0, value.length);
+    }
+
     /** Whether the {@code Connection} header names field {@code i} (it is hop-by-hop then, RFC 9110 7.6.1). */
     public boolean connectionListed(int i) {
         if (i < 64) return (connectionListed & (1L << i)) != 0;
@@ -138,7 +159,7 @@ public final class ResponseHead {
         return statusEnd > 13 ? new String(bytes, 13, statusEnd - 13, StandardCharsets.ISO_8859_1) : "";
     }
 
-    /** The head as the HTTP library's response, every field in it (for heads inspected, not relayed: 1xx and 101). */
+    /** The head as the HTTP library's response, every field in it (for an interim 1xx, relayed from a map). */
     public HttpResponse toResponse() {
         HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
         for (int i = 0; i < fieldCount; i++) h.add(name(i), value(i));
