@@ -81,9 +81,15 @@ final class Hop {
         return -1;
     }
 
-    /** Whether a comma-separated header carries {@code token} (any case); scans in place, no split arrays. */
+    /**
+     * Whether a comma-separated header carries {@code token} (any case); its values are walked in the map and scanned in
+     * place (no list of values, no String per value, no split arrays).
+     */
     static boolean hasToken(HttpHeaders h, AsciiString name, String token) {
-        return listHas(h.getAll(name), token);
+        for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(name); it.hasNext(); ) {
+            if (listHas(it.next(), token)) return true;
+        }
+        return false;
     }
 
     /**
@@ -91,26 +97,30 @@ final class Hop {
      * {@code Connection} header's list is checked in place, no lower-cased copies and no set per message.
      */
     static boolean listHas(List<String> values, CharSequence token) {
+        for (String v : values) if (listHas(v, token)) return true;
+        return false;
+    }
+
+    /** Whether the comma-separated value {@code v} carries {@code token} (any case, whitespace around items trimmed). */
+    static boolean listHas(CharSequence v, CharSequence token) {
         int tlen = token.length();
-        for (String v : values) {
-            int start = 0;
-            int len = v.length();
-            while (start <= len) {
-                int comma = v.indexOf(',', start);
-                int end = comma < 0 ? len : comma;
-                int a = start;
-                int b = end;
-                while (a < b && Character.isWhitespace(v.charAt(a))) a++;
-                while (b > a && Character.isWhitespace(v.charAt(b - 1))) b--;
-                if (b - a == tlen && regionEqualsIgnoreCase(v, a, token, tlen)) return true;
-                if (comma < 0) break;
-                start = comma + 1;
-            }
+        int len = v.length();
+        int start = 0;
+        while (start <= len) {
+            int end = start;
+            while (end < len && v.charAt(end) != ',') end++;
+            int a = start;
+            int b = end;
+            while (a < b && Character.isWhitespace(v.charAt(a))) a++;
+            while (b > a && Character.isWhitespace(v.charAt(b - 1))) b--;
+            if (b - a == tlen && regionEqualsIgnoreCase(v, a, token, tlen)) return true;
+            if (end == len) break;
+            start = end + 1;
         }
         return false;
     }
 
-    private static boolean regionEqualsIgnoreCase(String v, int at, CharSequence token, int len) {
+    private static boolean regionEqualsIgnoreCase(CharSequence v, int at, CharSequence token, int len) {
         for (int i = 0; i < len; i++) {
             char x = v.charAt(at + i);
             char y = token.charAt(i);

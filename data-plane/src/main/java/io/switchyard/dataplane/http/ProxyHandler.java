@@ -320,6 +320,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private String lastRealIp;
+    private static final io.netty.util.AsciiString X_FORWARDED_FOR = io.netty.util.AsciiString.cached("X-Forwarded-For");
 
     String clientAddressForLog() {
         return lastRealIp != null ? lastRealIp : clientIp;
@@ -330,7 +331,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
      * is a trusted proxy; then the rightmost address of {@code X-Forwarded-For} that is not one.
      */
     Forwarding forwarding(Config config, HttpHeaders h) {
-        List<String> xff = h.getAll("X-Forwarded-For");
+        // Looked up once by a cached name; no list unless the client sent the field.
+        List<String> xff = h.contains(X_FORWARDED_FOR) ? h.getAll(X_FORWARDED_FOR) : List.of();
         String joined = xff.isEmpty() ? null : String.join(", ", xff);
         String forwardedFor = joined == null ? clientIp : joined + ", " + clientIp;
         List<Cidr> trusted = config.trustedProxyCidrs();

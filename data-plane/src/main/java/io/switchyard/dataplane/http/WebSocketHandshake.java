@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
-import java.util.List;
+import java.util.Iterator;
 
 /** RFC 6455 section 4 checks on both halves of an opening handshake. Stateless. */
 final class WebSocketHandshake {
@@ -38,17 +38,41 @@ final class WebSocketHandshake {
         if (!HttpMethod.GET.equals(req.method())) return bad("WebSocket handshake with method " + req.method() + " (expected: GET)");
         if (!HttpVersion.HTTP_1_1.equals(req.protocolVersion())) return bad("WebSocket handshake over HTTP/1.0 (expected: HTTP/1.1)");
         if (!Hop.hasToken(h, HttpHeaderNames.CONNECTION, "upgrade")) return bad("WebSocket handshake without Connection: upgrade");
-        List<String> versions = h.getAll(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
-        if (versions.size() != 1 || !versions.get(0).trim().equals("13"))
+        CharSequence version = only(h, HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+        if (version == null || !trim(version).equals("13"))
             return new RequestTarget.Refusal(HttpResponseStatus.UPGRADE_REQUIRED, "unsupported WebSocket version (expected: 13)");
-        List<String> keys = h.getAll(HttpHeaderNames.SEC_WEBSOCKET_KEY);
-        if (keys.size() != 1) return bad("WebSocket handshake needs exactly one Sec-WebSocket-Key");
-        try {
-            if (Base64.getDecoder().decode(keys.get(0).trim()).length != 16) return bad("Sec-WebSocket-Key is not 16 bytes of base64");
-        } catch (IllegalArgumentException e) {
-            return bad("Sec-WebSocket-Key is not 16 bytes of base64");
-        }
+        CharSequence key = only(h, HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        if (key == null) return bad("WebSocket handshake needs exactly one Sec-WebSocket-Key");
+        if (!sixteenBytesOfBase64(trim(key))) return bad("Sec-WebSocket-Key is not 16 bytes of base64");
         return null;
+    }
+
+    /** The one value of {@code name}, or null when it has none or several (walked in the map, no list). */
+    private static CharSequence only(HttpHeaders h, CharSequence name) {
+        Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(name);
+        if (!it.hasNext()) return null;
+        CharSequence v = it.next();
+        return it.hasNext() ? null : v;
+    }
+
+    /** {@code v} without leading and trailing characters up to space, as {@link String#trim()}. */
+    private static String trim(CharSequence v) {
+        return v.toString().trim();
+    }
+
+    /**
+     * Whether {@code s} is base64 (RFC 4648 section 4 alphabet) for exactly 16 bytes, as the JDK's basic decoder reads
+     * it: 22 characters of the alphabet, then the two padding characters or none. Checked in place, nothing decoded.
+     */
+    static boolean sixteenBytesOfBase64(String s) {
+        int n = s.length();
+        if (n != 22 && !(n == 24 && s.charAt(22) == '=' && s.charAt(23) == '=')) return false;
+        for (int i = 0; i < 22; i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+            if (!ok) return false;
+        }
+        return true;
     }
 
     private static RequestTarget.Refusal bad(String why) {
