@@ -3,6 +3,7 @@ package io.switchyard.dataplane;
 import io.switchyard.config.Balance;
 import io.switchyard.config.Config;
 import io.switchyard.config.Snapshot;
+import io.switchyard.config.Timeouts;
 import io.switchyard.testkit.Configs;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.RawHttp;
@@ -23,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static io.switchyard.testkit.Configs.routeBuilder;
+import static io.switchyard.testkit.Configs.upstream;
 
 /** Issue 9's limits and trust: trusted_proxies, client_body_timeout, max_connections, max_tunnels, TLS policy, readiness. */
 class EdgeLimitsTest {
@@ -78,6 +81,24 @@ class EdgeLimitsTest {
             }
             // The upstream got a head and 3 of 10 bytes, then its connection closed: it never parsed a whole request.
             await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(3)).until(() -> up.requests.isEmpty());
+        }
+    }
+
+    @Test
+    void aClientThatTakesNoneOfALargeAnswerIsCutAfterTheRoutesSendTimeout() throws Exception {
+        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
+                    List.of(routeBuilder("dl", "/", "app").timeouts(new Timeouts(null, null, 500L)).build())));
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.setReceiveBufferSize(64 * 1024);
+                s.connect(dp.listenAddress());
+                s.getOutputStream().write(RawHttp.get("/bytes?n=" + (256L << 20), "h").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                await().atMost(3, TimeUnit.SECONDS).until(() -> dp.openConnections() == 1);
+                // Never read: the proxy's buffer toward this client fills and stays full, so the send limit cuts it.
+                await().atMost(10, TimeUnit.SECONDS).until(() -> dp.openConnections() == 0);
+                assertThat(dp.metrics().upstreamErrors("send_timeout")).as("the client was slow, not the upstream").isZero();
+            }
         }
     }
 

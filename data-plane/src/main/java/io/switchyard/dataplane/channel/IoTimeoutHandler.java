@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Cost per message: no listener per write and no timer per request. One timer per channel holds the earliest
  * deadline; it re-checks when it fires and re-arms itself for what is left, as Netty's {@code IdleStateHandler} does.
- * Write progress is read off the channel's outbound buffer when the timer fires. Not thread-safe: all state is
+ * It runs only while something can expire: a read waited for under a read limit, or bytes a flush left waiting under
+ * a send limit; a channel whose flushes all leave at once (a client's side of a handshake, most tunnels) schedules
+ * none and reads no clock per write. Write progress is read off the channel's outbound buffer when the timer fires. Not thread-safe: all state is
  * touched on the channel's event loop only. Internal.
  */
 public final class IoTimeoutHandler extends ChannelDuplexHandler {
@@ -36,6 +38,7 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
     private long readNanos;
     private long sendNanos;
     private long readWaitSince = -1;
+    private boolean writeAfterIdle;  // a write found nothing waiting; its flush may start the send clock
     private long lastWriteProgress;
     private long lastPendingBytes = -1;
     private ScheduledFuture<?> timer;
@@ -102,8 +105,12 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
     @Override
     public void read(ChannelHandlerContext ctx) {
         if (readWaitSince < 0) {
-            readWaitSince = System.nanoTime();
-            if (readNanos > 0) schedule();
+            if (readNanos > 0) {
+                readWaitSince = System.nanoTime();
+                schedule();
+            } else {
+                readWaitSince = 0; // waiting, with no limit to time it by (arm() starts the clock if one is set)
+            }
         }
         ctx.read();
     }
@@ -116,15 +123,24 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (sendNanos > 0 && pendingBytes() == 0) {
-            // Nothing was waiting: the send clock starts with this write.
+        // Nothing was waiting: if this write's bytes are still waiting after the flush, the send clock starts then.
+        if (sendNanos > 0 && pendingBytes() == 0) writeAfterIdle = true;
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        ctx.flush();
+        if (sendNanos <= 0) return;
+        // Most flushes leave nothing behind: no clock read and no timer then. Bytes left waiting arm the send limit.
+        boolean fresh = writeAfterIdle;
+        writeAfterIdle = false;
+        if (pendingBytes() == 0) return;
+        if (fresh) {
             lastWriteProgress = System.nanoTime();
             lastPendingBytes = -1;
-            ctx.write(msg, promise);
-            schedule();
-            return;
         }
-        ctx.write(msg, promise);
+        schedule();
     }
 
     @Override
@@ -142,7 +158,8 @@ public final class IoTimeoutHandler extends ChannelDuplexHandler {
         if (ctx == null || !ctx.channel().isActive()) return;
         long deadline = Long.MAX_VALUE;
         if (readNanos > 0 && readWaitSince >= 0) deadline = readWaitSince + readNanos;
-        if (sendNanos > 0) deadline = Math.min(deadline, lastWriteProgress + sendNanos);
+        // The send limit only needs a timer while bytes wait (a flush that leaves some behind schedules it).
+        if (sendNanos > 0 && pendingBytes() > 0) deadline = Math.min(deadline, lastWriteProgress + sendNanos);
         if (deadline == Long.MAX_VALUE) return;
         // One timer per channel; a later deadline is handled when the earlier timer fires and re-checks.
         if (timer != null && timerDeadline <= deadline) return;
