@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * deadline; it re-checks when it fires and re-arms itself for what is left, as Netty's {@code IdleStateHandler} does.
  * It runs only while something can expire: a read waited for under a read limit, or bytes a flush left waiting under
  * a send limit; a channel whose flushes all leave at once (a client's side of a handshake, most tunnels) schedules
- * none and reads no clock per write. Write progress is read off the channel's outbound buffer when the timer fires. Not thread-safe: all state is
- * touched on the channel's event loop only. Internal.
+ * none and reads no clock per write. Write progress is read off the channel's outbound buffer when the timer fires.
+ * Not thread-safe: all state is touched on the channel's event loop only. Internal.
  */
 public final class IoTimeoutHandler extends ChannelDuplexHandler {
     /** A limit that expired. */

@@ -202,10 +202,10 @@ public final class Tunnel {
 
     /**
      * Turns both connections into this tunnel and writes {@code switching} (the 101, as the client's response encoder
-     * takes it) to the client. Owns the
-     * pipeline rewiring. Order matters: removing a decoder hands the bytes it still holds (frames that came in the
-     * same read as the 101, or early client frames) to the next handler at once, so both tunnel handlers must be in
-     * place, the 101 written and the upstream encoder gone before either decoder goes. Event loop only.
+     * takes it) to the client. Owns the pipeline rewiring. Order matters: removing a decoder hands the bytes it still
+     * holds (frames that came in the same read as the 101, or early client frames) to the next handler at once, so
+     * both tunnel handlers must be in place, the 101 written and the upstream encoder gone before either decoder goes.
+     * Event loop only.
      */
     public void install(Object switching) {
         ChannelPipeline up = upstream.pipeline();
