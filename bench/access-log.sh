@@ -9,6 +9,8 @@
 #
 #   bench/access-log.sh                      ROUNDS=5 DURATION=8 WARMUP=3 bench/access-log.sh
 #   QUOTA=1 bench/access-log.sh              the bench's 40% CPU quota on the measured process (cgroup v1, root)
+#   BEFORE=/path/to/other.jar bench/access-log.sh   also text and json with another build ("text-before",
+#                                            "json-before"), in the same rounds: a before/after of a change to the log
 # Needs bench/target/c (bench/run.sh builds it) and dist/switchyard.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,19 +24,25 @@ cat > "$OUT/sy.json" <<JSON
  "routes":[{"name":"r9","path_prefix":"/r9","upstream":"echo"}]}
 JSON
 declare -A PORT PID
-start() { # name, access-log args...
-  local name=$1; shift
+start() { # name, jar, access-log args...
+  local name=$1 jar=$2; shift 2
   PORT[$name]=$(free_port)
-  taskset -c 1 java $OPTS $EXTRA -jar "$JAR" data-plane --config "$OUT/sy.json" "$@" \
+  taskset -c 1 java $OPTS $EXTRA -jar "$jar" data-plane --config "$OUT/sy.json" "$@" \
     --listen "127.0.0.1:${PORT[$name]}" --status "127.0.0.1:$(free_port)" --state-dir "$OUT/state-$name" --node-id "$name" \
     > "$OUT/stdout-$name" 2> "$OUT/stderr-$name" &
   PID[$name]=$!
 }
-start off --access-log off
-start text --access-log "$OUT/access-text.log"
-start json --access-log "$OUT/access-json.log" --access-log-format json
-trap 'kill ${PID[off]} ${PID[text]} ${PID[json]} $ECHO_PID 2>/dev/null; rm -rf $OUT' EXIT
-for name in off text json; do
+NAMES="off text json"
+start off "$JAR" --access-log off
+start text "$JAR" --access-log "$OUT/access-text.log"
+start json "$JAR" --access-log "$OUT/access-json.log" --access-log-format json
+if [ -n "${BEFORE:-}" ]; then
+  NAMES="$NAMES text-before json-before"
+  start text-before "$BEFORE" --access-log "$OUT/access-text-before.log"
+  start json-before "$BEFORE" --access-log "$OUT/access-json-before.log" --access-log-format json
+fi
+trap 'kill ${PID[*]} $ECHO_PID 2>/dev/null; rm -rf $OUT' EXIT
+for name in $NAMES; do
   for _ in $(seq 1 900); do curl -fs "http://127.0.0.1:${PORT[$name]}/r9/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 done
 if [ -n "${QUOTA:-}" ]; then
@@ -51,7 +59,7 @@ args_for() {
 : > "$OUT/rows"
 for r in $(seq 1 "$ROUNDS"); do
   for cell in $CELLS; do
-    for name in off text json; do
+    for name in $NAMES; do
       p=${PID[$name]}
       [ -n "${QUOTA:-}" ] && echo "$p" > $G/cgroup.procs
       taskset -c 0 $BIN/loadgen --port "${PORT[$name]}" $(args_for $cell) --warmup 0 --duration "$WARMUP" > /dev/null
@@ -68,11 +76,11 @@ done
 echo "medians over $ROUNDS rounds:"
 for cell in $CELLS; do
   base=""
-  for name in off text json; do
+  for name in $NAMES; do
     read -r rate cpu < <(awk -v c=$cell -v n=$name -v d="$DURATION" '$2==c && $3==n {print $4/d, $5*10000/$4}' "$OUT/rows" |
       sort -n | awk '{a[NR]=$1; b[NR]=$2} END {m=int((NR+1)/2); print a[m], b[m]}')
     cpus=$(awk -v c=$cell -v n=$name '$2==c && $3==n {print $5*10000/$4}' "$OUT/rows" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     [ -z "$base" ] && base=$rate
-    printf '  %-9s %-4s %8.0f ops/s (%.2fx off)  %6.1f us CPU/op\n' "$cell" "$name" "$rate" "$(echo "$rate / $base" | bc -l)" "$cpus"
+    printf '  %-9s %-11s %8.0f ops/s (%.2fx off)  %6.1f us CPU/op\n' "$cell" "$name" "$rate" "$(echo "$rate / $base" | bc -l)" "$cpus"
   done
 done
