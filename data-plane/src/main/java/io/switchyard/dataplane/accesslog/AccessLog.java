@@ -152,7 +152,8 @@ public final class AccessLog implements AutoCloseable {
     void formatRequest(LineBuffer b, Request r) {
         if (format == Format.JSON) {
             b.append('{');
-            time(b, r.timeMillis()).append(',');
+            b.append("\"time\":\"");
+            time(b, r.timeMillis()).append("\",");
             field(b, "type", "request").append(',');
             field(b, "request_id", r.requestId()).append(',');
             field(b, "client", r.client()).append(',');
@@ -173,7 +174,7 @@ public final class AccessLog implements AutoCloseable {
             b.append('}');
             return;
         }
-        b.append(r.client()).append(" \"").append(r.method()).append(' ').append(r.path()).append(' ').append(r.protocol())
+        time(b, r.timeMillis()).append(' ').append(r.client()).append(" \"").append(r.method()).append(' ').append(r.path()).append(' ').append(r.protocol())
                 .append("\" ").append(r.status()).append(" host=").append(dash(r.host())).append(" route=").append(dash(r.route()))
                 .append(" target=").append(dash(r.target())).append(" bytes_in=").append(r.bytesIn()).append(" bytes_out=")
                 .append(r.bytesOut()).append(" duration_ms=").append(r.durationMs()).append(" request_id=").append(dash(r.requestId()));
@@ -183,7 +184,8 @@ public final class AccessLog implements AutoCloseable {
     void formatTunnel(LineBuffer b, Tunnel t) {
         if (format == Format.JSON) {
             b.append('{');
-            time(b, t.timeMillis()).append(',');
+            b.append("\"time\":\"");
+            time(b, t.timeMillis()).append("\",");
             field(b, "type", "tunnel").append(',');
             field(b, "request_id", t.requestId()).append(',');
             field(b, "client", t.client()).append(',');
@@ -203,7 +205,7 @@ public final class AccessLog implements AutoCloseable {
             b.append('}');
             return;
         }
-        b.append(t.client()).append(" tunnel ").append(t.path()).append(" route=").append(dash(t.route())).append(" target=")
+        time(b, t.timeMillis()).append(' ').append(t.client()).append(" tunnel ").append(t.path()).append(" route=").append(dash(t.route())).append(" target=")
                 .append(dash(t.target())).append(" duration_ms=").append(t.durationMs()).append(" bytes_from_client=")
                 .append(t.bytesIn()).append(" bytes_from_upstream=").append(t.bytesOut()).append(" close=").append(t.closeReason())
                 .append(" close_code=").append(t.closeCode() < 0 ? "-" : Integer.toString(t.closeCode())).append(" closed_by=")
@@ -233,7 +235,7 @@ public final class AccessLog implements AutoCloseable {
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    /** {@code "time":"2026-11-26T22:44:09.123Z"} (UTC, always with milliseconds); the date part is made once a second. */
+    /** {@code 2026-11-26T22:44:09.123Z} (UTC, always with milliseconds); the date and time of day are made once a second. */
     private String timeSecondText;
     private long timeSecond = Long.MIN_VALUE;
 
@@ -244,8 +246,8 @@ public final class AccessLog implements AutoCloseable {
             timeSecond = second;
         }
         int ms = (int) Math.floorMod(millis, 1000);
-        return b.append("\"time\":\"").append(timeSecondText).append('.').append((char) ('0' + ms / 100))
-                .append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10)).append("Z\"");
+        return b.append(timeSecondText).append('.').append((char) ('0' + ms / 100))
+                .append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10)).append('Z');
     }
 
     private static LineBuffer number(LineBuffer b, String name, long value) {

@@ -80,12 +80,17 @@ class AccessLogWriterTest {
         try {
             Thread.sleep(AccessLog.IDLE_PARK_MS + 50); // the writer is parked for its idle interval now
             long offered = System.nanoTime();
-            log.log(request(System.currentTimeMillis(), "/late", 204));
+            long ended = System.currentTimeMillis();
+            log.log(request(ended, "/late", 204));
             await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() -> out.lines().size() == 1);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - offered);
             assertThat(ms).as("ms until the line was written").isLessThan(AccessLog.IDLE_PARK_MS * 5);
-            assertThat(out.lines().get(0)).isEqualTo("127.0.0.1:5000 \"GET /late HTTP/1.1\" 204 host=example.com route=r "
-                    + "target=127.0.0.1:9000 bytes_in=0 bytes_out=12 duration_ms=4 request_id=id-204");
+            String line = out.lines().get(0);
+            String when = line.substring(0, line.indexOf(' '));
+            assertThat(when).as("UTC time with milliseconds first").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+            assertThat(Instant.parse(when).toEpochMilli()).isEqualTo(ended);
+            assertThat(line.substring(when.length() + 1)).isEqualTo("127.0.0.1:5000 \"GET /late HTTP/1.1\" 204 host=example.com "
+                    + "route=r target=127.0.0.1:9000 bytes_in=0 bytes_out=12 duration_ms=4 request_id=id-204");
         } finally {
             log.close();
         }
