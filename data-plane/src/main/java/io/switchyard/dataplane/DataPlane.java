@@ -95,6 +95,7 @@ public final class DataPlane implements AutoCloseable {
                 AccessLog.open(settings.accessLog(),
                         settings.accessLogFormat().equals("json") ? AccessLog.Format.JSON : AccessLog.Format.TEXT),
                 new HealthMonitor(workers, pool, tunnels, () -> serving.get().table()));
+        ctx.metrics().accessLogDropped(ctx.accessLog()::dropped);
     }
 
     /** Where a data plane is in its life; {@code GET /ready} answers 200 only while {@link #SERVING}. */

@@ -81,7 +81,8 @@ class StatusAndShutdownTest {
                             .contains("switchyard_websocket_handshakes_total 1")
                             .contains("switchyard_tunnels_open 1")
                             .contains("switchyard_upstream_errors_total{kind=\"connect_failed\"} 1")
-                            .contains("switchyard_applied_version 1");
+                            .contains("switchyard_applied_version 1")
+                            .contains("switchyard_access_log_dropped_total 0");
                     assertThat(value(m, "switchyard_bytes_in_total")).isGreaterThan(100);
                     assertThat(value(m, "switchyard_bytes_out_total")).isGreaterThan(100);
                 }

@@ -1,23 +1,30 @@
 package io.switchyard.dataplane.accesslog;
 
+import io.netty.util.internal.PlatformDependent;
+
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The access log: one line per request and per tunnel, as text or JSON, to stdout or a file, or off. An event loop
- * only builds a small record and offers it to a bounded queue (never blocks: when the writer falls behind, the entry is
- * dropped and counted); one writer thread formats and writes, flushing whenever the queue runs empty. Thread-safe.
+ * only builds a small record and offers it to a bounded lock-free queue: it never waits, never wakes another thread
+ * and makes no system call for the log (when the writer falls behind, the entry is dropped and counted). One writer
+ * thread of its own wakes every {@link #BUSY_PARK_MS} ms while there is traffic ({@link #IDLE_PARK_MS} ms when idle),
+ * formats whatever is queued as bytes into one buffer and writes it with one system call per
+ * {@link #CHUNK} bytes, so a busy proxy pays a few writes a second instead of a wake-up and a write per line. A line
+ * is on disk at most about {@link #IDLE_PARK_MS} ms after its request ended; closing writes everything queued.
+ * Thread-safe.
  */
 public final class AccessLog implements AutoCloseable {
     /** Line format ({@code --access-log-format}). */
@@ -37,10 +44,15 @@ public final class AccessLog implements AutoCloseable {
 
     public static final AccessLog OFF = new AccessLog();
     private static final int QUEUE = 65_536;
+    /** How long the writer sleeps between batches while lines keep coming, and when none came in the last batch. */
+    static final long BUSY_PARK_MS = 20;
+    static final long IDLE_PARK_MS = 100;
+    /** Bytes formatted before they are written out within one batch. */
+    static final int CHUNK = 64 * 1024;
 
     private final Format format;
-    private final BlockingQueue<Object> queue;
-    private final Writer out;
+    private final Queue<Object> queue;
+    private final OutputStream out;
     private final Thread writer;
     private final LongAdder dropped = new LongAdder();
     private volatile boolean closing;
@@ -54,11 +66,11 @@ public final class AccessLog implements AutoCloseable {
         this.writer = null;
     }
 
-    private AccessLog(Format format, OutputStream stream, boolean ownsStream) {
+    AccessLog(Format format, OutputStream stream, boolean ownsStream) {
         this.format = format;
         this.ownsStream = ownsStream;
-        this.queue = new ArrayBlockingQueue<>(QUEUE);
-        this.out = new OutputStreamWriter(stream, StandardCharsets.UTF_8);
+        this.queue = PlatformDependent.newFixedMpscQueue(QUEUE);
+        this.out = stream;
         this.writer = new Thread(this::drain, "switchyard-access-log");
         this.writer.setDaemon(true);
         this.writer.start();
@@ -115,31 +127,33 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private void drain() {
-        StringBuilder b = new StringBuilder(512);
+        LineBuffer b = new LineBuffer(CHUNK + 4096);
         try {
-            while (!closing || !queue.isEmpty()) {
-                Object e = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (e == null) continue;
-                do {
-                    b.setLength(0);
+            while (true) {
+                // Read before draining: whatever was offered before close() set the flag is written by this batch.
+                boolean last = closing;
+                int lines = 0;
+                for (Object e; (e = queue.poll()) != null; lines++) {
                     if (e instanceof Request r) formatRequest(b, r);
                     else formatTunnel(b, (Tunnel) e);
                     b.append('\n');
-                    out.append(b);
-                } while ((e = queue.poll()) != null);
-                out.flush();
+                    if (b.size() >= CHUNK) b.writeTo(out);
+                }
+                if (b.size() > 0) b.writeTo(out);
+                if (lines > 0) out.flush();
+                if (last) return;
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(lines > 0 ? BUSY_PARK_MS : IDLE_PARK_MS));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (IOException e) {
             System.err.println("switchyard: access log write failed, logging stops: " + e.getMessage());
         }
     }
 
-    void formatRequest(StringBuilder b, Request r) {
+    void formatRequest(LineBuffer b, Request r) {
         if (format == Format.JSON) {
             b.append('{');
-            field(b, "time", Instant.ofEpochMilli(r.timeMillis()).toString()).append(',');
+            b.append("\"time\":\"");
+            time(b, r.timeMillis()).append("\",");
             field(b, "type", "request").append(',');
             field(b, "request_id", r.requestId()).append(',');
             field(b, "client", r.client()).append(',');
@@ -160,17 +174,18 @@ public final class AccessLog implements AutoCloseable {
             b.append('}');
             return;
         }
-        b.append(r.client()).append(" \"").append(r.method()).append(' ').append(r.path()).append(' ').append(r.protocol())
+        time(b, r.timeMillis()).append(' ').append(r.client()).append(" \"").append(r.method()).append(' ').append(r.path()).append(' ').append(r.protocol())
                 .append("\" ").append(r.status()).append(" host=").append(dash(r.host())).append(" route=").append(dash(r.route()))
                 .append(" target=").append(dash(r.target())).append(" bytes_in=").append(r.bytesIn()).append(" bytes_out=")
                 .append(r.bytesOut()).append(" duration_ms=").append(r.durationMs()).append(" request_id=").append(dash(r.requestId()));
         if (r.note() != null) b.append(" note=\"").append(r.note()).append('"');
     }
 
-    void formatTunnel(StringBuilder b, Tunnel t) {
+    void formatTunnel(LineBuffer b, Tunnel t) {
         if (format == Format.JSON) {
             b.append('{');
-            field(b, "time", Instant.ofEpochMilli(t.timeMillis()).toString()).append(',');
+            b.append("\"time\":\"");
+            time(b, t.timeMillis()).append("\",");
             field(b, "type", "tunnel").append(',');
             field(b, "request_id", t.requestId()).append(',');
             field(b, "client", t.client()).append(',');
@@ -190,7 +205,7 @@ public final class AccessLog implements AutoCloseable {
             b.append('}');
             return;
         }
-        b.append(t.client()).append(" tunnel ").append(t.path()).append(" route=").append(dash(t.route())).append(" target=")
+        time(b, t.timeMillis()).append(' ').append(t.client()).append(" tunnel ").append(t.path()).append(" route=").append(dash(t.route())).append(" target=")
                 .append(dash(t.target())).append(" duration_ms=").append(t.durationMs()).append(" bytes_from_client=")
                 .append(t.bytesIn()).append(" bytes_from_upstream=").append(t.bytesOut()).append(" close=").append(t.closeReason())
                 .append(" close_code=").append(t.closeCode() < 0 ? "-" : Integer.toString(t.closeCode())).append(" closed_by=")
@@ -201,29 +216,45 @@ public final class AccessLog implements AutoCloseable {
         return s == null ? "-" : s;
     }
 
-    private static StringBuilder field(StringBuilder b, String name, String value) {
+    private static LineBuffer field(LineBuffer b, String name, String value) {
         b.append('"').append(name).append("\":");
         if (value == null) return b.append("null");
         b.append('"');
+        int from = 0; // start of the run copied as it is (non-ASCII text included, surrogate pairs kept whole)
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
+            if (c != '"' && c != '\\' && c >= 0x20 && c != 0x7f) continue;
+            b.append(value, from, i);
+            from = i + 1;
+            if (c == '"') b.append("\\\"");
+            else if (c == '\\') b.append("\\\\");
+            else b.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
         }
-        return b.append('"');
+        return b.append(value, from, value.length()).append('"');
     }
 
-    private static StringBuilder number(StringBuilder b, String name, long value) {
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    /** {@code 2026-11-26T22:44:09.123Z} (UTC, always with milliseconds); the date and time of day are made once a second. */
+    private String timeSecondText;
+    private long timeSecond = Long.MIN_VALUE;
+
+    private LineBuffer time(LineBuffer b, long millis) {
+        long second = Math.floorDiv(millis, 1000);
+        if (second != timeSecond) {
+            timeSecondText = DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC));
+            timeSecond = second;
+        }
+        int ms = (int) Math.floorMod(millis, 1000);
+        return b.append(timeSecondText).append('.').append((char) ('0' + ms / 100))
+                .append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10)).append('Z');
+    }
+
+    private static LineBuffer number(LineBuffer b, String name, long value) {
         return b.append('"').append(name).append("\":").append(value);
     }
 
-    private static StringBuilder optional(StringBuilder b, String name, long value) {
+    private static LineBuffer optional(LineBuffer b, String name, long value) {
         b.append('"').append(name).append("\":");
         return value < 0 ? b.append("null") : b.append(value);
     }
@@ -233,6 +264,7 @@ public final class AccessLog implements AutoCloseable {
     public void close() {
         if (queue == null) return;
         closing = true;
+        LockSupport.unpark(writer);
         try {
             writer.join(2000);
         } catch (InterruptedException e) {

@@ -27,6 +27,7 @@ public final class Metrics {
     private final ConcurrentHashMap<String, LongAdder> originRefused = new ConcurrentHashMap<>();
 
     private final Latency latency = new Latency();
+    private volatile java.util.function.LongSupplier accessLogDropped = () -> 0;
 
     /** Histograms and per-route tunnel gauges (Prometheus client). */
     public Latency latency() {
@@ -61,6 +62,11 @@ public final class Metrics {
 
     public void upstreamError(UpstreamError kind) {
         upstreamErrors.computeIfAbsent(kind.wire(), k -> new LongAdder()).increment();
+    }
+
+    /** Where {@code switchyard_access_log_dropped_total} is read from (the access log counts what it dropped). */
+    public void accessLogDropped(java.util.function.LongSupplier dropped) {
+        this.accessLogDropped = dropped;
     }
 
     /** Request headers not forwarded because their name has an underscore. */
@@ -143,6 +149,8 @@ public final class Metrics {
         for (Map.Entry<String, LongAdder> e : new TreeMap<>(upstreamErrors).entrySet())
             b.append("switchyard_upstream_errors_total{kind=\"").append(e.getKey()).append("\"} ").append(e.getValue().sum()).append('\n');
         counter(b, "switchyard_headers_dropped_total", "Request headers not forwarded: names with an underscore.", headersDropped.sum());
+        counter(b, "switchyard_access_log_dropped_total", "Access log entries dropped because the log writer fell behind.",
+                accessLogDropped.getAsLong());
         b.append("# HELP switchyard_refused_total New requests or handshakes answered 503 over a node limit, by limit.\n");
         b.append("# TYPE switchyard_refused_total counter\n");
         for (Map.Entry<String, LongAdder> e : new TreeMap<>(refused).entrySet())
