@@ -39,7 +39,7 @@ final class AllInOneCommand implements Callable<Integer> {
         ControlPlaneSettings cpSettings = cp.settings(dp.clusterTokenFile);
         if (takeOver && cpSettings.admin().getPort() == 0)
             throw new IllegalArgumentException("--take-over needs a fixed --admin port (the node dials it before this control plane starts)");
-        Warmup.fromProperty();
+        Warmup.fromProperty(dp.accessLogFormatIfOn());
         // Taking over: the running process holds the database and the admin port until it lets go, so this control plane
         // starts after the node took the sockets; the node's agent retries until it answers.
         java.util.concurrent.atomic.AtomicReference<ControlPlane> planeRef = new java.util.concurrent.atomic.AtomicReference<>();

@@ -41,7 +41,7 @@ final class DataPlaneCommand implements Callable<Integer> {
         if (controlPlane.isEmpty() && config == null && !dp.stateDir.resolve("snapshot.json").toFile().exists())
             throw new IllegalArgumentException("nothing to serve: give --config FILE and/or --control-plane URL");
         String id = nodeId != null ? nodeId : Flags.hostName();
-        Warmup.fromProperty();
+        Warmup.fromProperty(dp.accessLogFormatIfOn());
         // A successor that takes our sockets over makes us drain; then this process exits 0 by itself.
         NodeLifecycle lifecycle = new NodeLifecycle(takeOver, dp.drainTunnels(), () -> System.exit(0));
         Node node = Node.start(dp.settings(id), controlPlane, dp.fleetTls(null), config, dp.stateDir, dp.clusterToken(),

@@ -40,6 +40,11 @@ final class DataPlaneFlags {
             description = "access log format: text, or one JSON object per line (default: ${DEFAULT-VALUE})")
     String accessLogFormat;
 
+    /** The access log's format when it is on (for the start-up warm-up to compile that path too), else null. */
+    String accessLogFormatIfOn() {
+        return "off".equals(accessLog) ? null : accessLogFormat;
+    }
+
     @Option(names = "--drain-tunnels", defaultValue = "close",
             description = "on SIGTERM or handover, what happens to tunnels when --shutdown-grace ends: close (a WebSocket close "
                     + "1001) or wait (left to end by themselves; what is still open closes with the process) (default: ${DEFAULT-VALUE})")

@@ -68,6 +68,19 @@ class WarmupTest {
     }
 
     @Test
+    void withTheAccessLogOnTheWarmUpsDataPlaneWritesItsLinesInThatFormatSoTheirPathIsCompiledToo(@TempDir Path logDir) throws Exception {
+        Path log = logDir.resolve("warmup-access.log");
+        Warmup.Result r = Warmup.run(Duration.ofMillis(1500), "json", log.toString());
+
+        assertThat(r.stoppedBy()).isNull();
+        List<String> lines = Files.readAllLines(log);
+        // One line per request and per tunnel the warm-up proxied (the log is written before its data plane closes).
+        assertThat(lines).hasSizeGreaterThanOrEqualTo((int) r.requests());
+        assertThat(lines).allSatisfy(l -> assertThat(l).startsWith("{\"time\":\"").endsWith("}"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).contains("\"type\":\"tunnel\""));
+    }
+
+    @Test
     void noWarmUpRunsWhenThePropertyIsAbsentZeroOrNotADuration() {
         assertThat(Warmup.fromProperty()).isNull();
         System.setProperty(Warmup.PROPERTY, "0");
