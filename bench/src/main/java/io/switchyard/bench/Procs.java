@@ -114,6 +114,41 @@ final class Procs {
         return tree(pid).mapToDouble(h -> cpuWithReaped(h.pid())).sum();
     }
 
+    /**
+     * CPU ticks (user + system) of each thread of a process so far, by "name/tid" (/proc/PID/task/TID/stat and comm):
+     * which thread took a cell's CPU (the event loop, or a JIT compiler, the collector, a log writer).
+     */
+    static Map<String, Long> threadTicks(long pid) {
+        Map<String, Long> out = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    String name = Files.readString(t.resolve("comm")).trim();
+                    out.put(name + "/" + t.getFileName(), Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process is gone
+        }
+        return out;
+    }
+
+    /** The {@code n} threads that used the most CPU between two {@link #threadTicks} samples, in ms, busiest first. */
+    static Map<String, Long> busiestThreads(Map<String, Long> before, Map<String, Long> after, int n) {
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) * 10))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n)
+                .forEach(e -> out.put(e.getKey().substring(0, e.getKey().lastIndexOf('/')), out.getOrDefault(
+                        e.getKey().substring(0, e.getKey().lastIndexOf('/')), 0L) + e.getValue()));
+        return out;
+    }
+
     /** utime + stime + cutime + cstime of one process from /proc/PID/stat, in seconds (0 when it is gone). */
     static double cpuWithReaped(long pid) {
         try {

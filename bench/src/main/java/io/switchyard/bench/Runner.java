@@ -318,6 +318,7 @@ final class Runner {
         final long proxyPid;
         double proxyCpu0, echoCpu0, proxyCpu, echoCpu;
         long[] load0, proxy0, load1, proxy1, thr0, thr1;
+        Map<String, Long> threads0, threads1;
         long t0, t1;
         Map<Long, Long> foreign0, foreign1;
 
@@ -329,6 +330,7 @@ final class Runner {
             foreign0 = Procs.foreignTicks();
             t0 = System.nanoTime();
             proxyCpu0 = proxyPid > 0 ? Procs.cpuTree(proxyPid) : 0;
+            threads0 = proxyPid > 0 ? Procs.threadTicks(proxyPid) : Map.of();
             echoCpu0 = Procs.cpuTree(echo.process().pid());
             load0 = Procs.coreTicks(firstCpu(s.loadCpus));
             proxy0 = Procs.coreTicks(firstCpu(s.proxyCpus));
@@ -338,6 +340,7 @@ final class Runner {
         void end() {
             t1 = System.nanoTime();
             proxyCpu = proxyPid > 0 ? Procs.cpuTree(proxyPid) - proxyCpu0 : 0;
+            threads1 = proxyPid > 0 ? Procs.threadTicks(proxyPid) : Map.of();
             echoCpu = Procs.cpuTree(echo.process().pid()) - echoCpu0;
             load1 = Procs.coreTicks(firstCpu(s.loadCpus));
             proxy1 = Procs.coreTicks(firstCpu(s.proxyCpus));
@@ -353,6 +356,9 @@ final class Runner {
             double secs = (t1 - t0) / 1e9;
             c.put("proxy_cpu_cores", proxyPid > 0 ? proxyCpu / secs : null);
             c.put("proxy_cpu_us_per_op", proxyPid > 0 && opsInRun > 0 ? proxyCpu * 1e6 / opsInRun : null);
+            // Which of the proxy's threads used that CPU (ms, the three busiest): a JIT compiler or collector busy
+            // inside a cell under the quota takes the event loop's share.
+            if (proxyPid > 0) c.put("proxy_threads_ms", Procs.busiestThreads(threads0, threads1, 3));
             c.put("echo_cpu_cores", echoCpu / secs);
             c.put("load_core_busy", Procs.busy(load0, load1));
             c.put("proxy_core_busy", Procs.busy(proxy0, proxy1));
@@ -494,10 +500,11 @@ final class Runner {
             f.add("INVALID: " + res.path("conns_open").asInt() + " of " + conns + " connections open at the end");
         }
         if (res.path("ops").asLong() == 0) f.add("INVALID: no completed operation");
-        log(String.format("%-10s %-11s %9.0f/s p50 %7.0fus p99 %7.0fus proxy %s us/op, load core %.0f%%, proxy core %.0f%% %s",
+        log(String.format("%-10s %-11s %9.0f/s p50 %7.0fus p99 %7.0fus proxy %s us/op, load core %.0f%%, proxy core %.0f%% %s%s",
                 target, scenario, res.path("per_second").asDouble(), res.path("p50_us").asDouble(), res.path("p99_us").asDouble(),
                 c.get("proxy_cpu_us_per_op") == null ? "-" : String.format("%.1f", (Double) c.get("proxy_cpu_us_per_op")),
-                100 * (Double) c.get("load_core_busy"), 100 * (Double) c.get("proxy_core_busy"), f));
+                100 * (Double) c.get("load_core_busy"), 100 * (Double) c.get("proxy_core_busy"), f,
+                c.get("proxy_threads_ms") == null ? "" : " threads (ms) " + c.get("proxy_threads_ms")));
         return c;
     }
 
