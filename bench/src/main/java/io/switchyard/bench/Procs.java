@@ -126,7 +126,8 @@ final class Procs {
                     String stat = Files.readString(t.resolve("stat"));
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     String name = Files.readString(t.resolve("comm")).trim();
-                    out.put(name + "/" + t.getFileName(), Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                    // user ticks in the low 32 bits, system ticks above: one map, both parts kept
+                    out.put(name + "/" + t.getFileName(), Long.parseLong(f[11]) + (Long.parseLong(f[12]) << 32));
                 } catch (IOException | RuntimeException gone) {
                     // the thread ended meanwhile
                 }
@@ -137,15 +138,24 @@ final class Procs {
         return out;
     }
 
-    /** The {@code n} threads that used the most CPU between two {@link #threadTicks} samples, in ms, busiest first. */
-    static Map<String, Long> busiestThreads(Map<String, Long> before, Map<String, Long> after, int n) {
-        Map<String, Long> out = new java.util.LinkedHashMap<>();
-        after.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) * 10))
-                .filter(e -> e.getValue() > 0)
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n)
-                .forEach(e -> out.put(e.getKey().substring(0, e.getKey().lastIndexOf('/')), out.getOrDefault(
-                        e.getKey().substring(0, e.getKey().lastIndexOf('/')), 0L) + e.getValue()));
+    /**
+     * The {@code n} threads that used the most CPU between two {@link #threadTicks} samples, busiest first, as
+     * "name" to "total ms (user ms + system ms)"; threads of the same name are summed.
+     */
+    static Map<String, String> busiestThreads(Map<String, Long> before, Map<String, Long> after, int n) {
+        Map<String, long[]> byName = new java.util.HashMap<>();
+        after.forEach((k, v) -> {
+            long b = before.getOrDefault(k, 0L);
+            long user = ((v & 0xffffffffL) - (b & 0xffffffffL)) * 10, sys = ((v >>> 32) - (b >>> 32)) * 10;
+            if (user + sys <= 0) return;
+            long[] a = byName.computeIfAbsent(k.substring(0, k.lastIndexOf('/')), x -> new long[2]);
+            a[0] += user;
+            a[1] += sys;
+        });
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        byName.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0] + y.getValue()[1], x.getValue()[0] + x.getValue()[1]))
+                .limit(n).forEach(e -> out.put(e.getKey(), (e.getValue()[0] + e.getValue()[1]) + " (" + e.getValue()[0] + " user + "
+                        + e.getValue()[1] + " sys)"));
         return out;
     }
 

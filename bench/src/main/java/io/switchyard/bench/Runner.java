@@ -504,7 +504,7 @@ final class Runner {
                 target, scenario, res.path("per_second").asDouble(), res.path("p50_us").asDouble(), res.path("p99_us").asDouble(),
                 c.get("proxy_cpu_us_per_op") == null ? "-" : String.format("%.1f", (Double) c.get("proxy_cpu_us_per_op")),
                 100 * (Double) c.get("load_core_busy"), 100 * (Double) c.get("proxy_core_busy"), f,
-                c.get("proxy_threads_ms") == null ? "" : " threads (ms) " + c.get("proxy_threads_ms")));
+                c.get("proxy_threads_ms") == null ? "" : " threads, ms: " + c.get("proxy_threads_ms")));
         return c;
     }
 
