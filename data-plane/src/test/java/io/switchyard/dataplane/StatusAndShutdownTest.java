@@ -113,8 +113,9 @@ class StatusAndShutdownTest {
     @Test
     void gracefulShutdownFinishesRequestsThenClosesTunnelsWith1001() throws Exception {
         DataPlaneSettings settings = new DataPlaneSettings(new InetSocketAddress("127.0.0.1", 0), null,
-                // A grace well past the idle connection's last-request window (1 s) and the 0.7 s request below.
-                new InetSocketAddress("127.0.0.1", 0), "n", 2, Duration.ofMillis(4000));
+                // A grace well past the idle connection's last-request window (1 s) and the 0.7 s request below, with room
+                // for a loaded machine: the tunnel must still be open when the test sends "during" (4 s once ran out).
+                new InetSocketAddress("127.0.0.1", 0), "n", 2, Duration.ofMillis(8000));
         try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(settings)) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
             InetSocketAddress listen = dp.listenAddress();
