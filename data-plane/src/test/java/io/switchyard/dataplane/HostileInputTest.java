@@ -114,16 +114,11 @@ class HostileInputTest {
                         + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 0\r\n\r\n", 400},
                 new Object[]{"WebSocket version 8", "GET /public/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                         + "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 426},
-                new Object[]{"WebSocket key of 4 bytes", "GET /public/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAA==\r\n\r\n", 400},
-                new Object[]{"WebSocket key in the URL-safe alphabet", "GET /public/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhl_HNhbXBsZSBub25jZQ==\r\n\r\n", 400},
-                new Object[]{"WebSocket key of 17 bytes", "GET /public/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n", 400},
-                new Object[]{"WebSocket key with one padding character of two", "GET /public/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
-                        + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=\r\n\r\n", 400},
-                new Object[]{"two WebSocket keys", "GET /public/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 400},
+                new Object[]{"WebSocket key of 4 bytes", upgradeWithKey("AAAAAA=="), 400},
+                new Object[]{"WebSocket key in the URL-safe alphabet", upgradeWithKey("dGhl_HNhbXBsZSBub25jZQ=="), 400},
+                new Object[]{"WebSocket key of 17 bytes", upgradeWithKey("AAAAAAAAAAAAAAAAAAAAAAA="), 400},
+                new Object[]{"WebSocket key with one padding character of two", upgradeWithKey("dGhlIHNhbXBsZSBub25jZQ="), 400},
+                new Object[]{"two WebSocket keys", upgradeWithKey("dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="), 400},
                 new Object[]{"WebSocket upgrade over HTTP/1.0", "GET /public/ws HTTP/1.0\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                         + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 400},
                 new Object[]{"more than 100 headers", "GET /public/x HTTP/1.1\r\nHost: h\r\n" + "X-N: v\r\n".repeat(101) + "\r\n", 431},
@@ -161,6 +156,12 @@ class HostileInputTest {
             assertThat(pub.garbage).isEmpty();
             assertThat(admin.garbage).isEmpty();
         });
+    }
+
+    /** A WebSocket handshake to the public route, valid but for its {@code Sec-WebSocket-Key} field(s). */
+    private static String upgradeWithKey(String key) {
+        return "GET /public/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n\r\n";
     }
 
     static Stream<Position> positions() {

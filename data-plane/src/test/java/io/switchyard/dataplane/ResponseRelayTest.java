@@ -92,12 +92,21 @@ class ResponseRelayTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("hostile")
     void aHostileResponseIsAnswered502AndItsConnectionIsNeverReused(String what, String response) throws Exception {
+        answered502ThenTheNextRequestGetsAFreshConnection(response, RawHttp.get("/a", "h"), what, "malformed response");
+    }
+
+    /**
+     * The target answers {@code request} with {@code response}: the client gets 502 saying {@code reason}, and the
+     * next request is answered on a new upstream connection (the refused one is never reused).
+     */
+    private void answered502ThenTheNextRequestGetsAFreshConnection(String response, String request, String what, String reason)
+            throws Exception {
         up.reply(response);
         up.reply(ok("next"));
         try (RawHttp c = new RawHttp(dp.listenAddress())) {
-            RawHttp.Response r = c.send(RawHttp.get("/a", "h")).read();
+            RawHttp.Response r = c.send(request).read();
             assertThat(r.status()).as(what).isEqualTo(502);
-            assertThat(r.text()).contains("malformed response");
+            assertThat(r.text()).contains(reason);
         }
         try (RawHttp c = new RawHttp(dp.listenAddress())) {
             RawHttp.Response r = c.send(RawHttp.get("/b", "h")).read();
@@ -105,21 +114,6 @@ class ResponseRelayTest {
             assertThat(r.text()).isEqualTo("next");
         }
         assertThat(up.connections()).as("the refused response's connection is not reused").isEqualTo(2);
-    }
-
-    @Test
-    void aSwitchWithoutAValidAcceptIsAnswered502AndItsConnectionIsNeverReused() throws Exception {
-        up.reply("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: wrong\r\n\r\n");
-        up.reply(ok("next"));
-        try (RawHttp c = new RawHttp(dp.listenAddress())) {
-            RawHttp.Response r = c.send("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").read();
-            assertThat(r.status()).isEqualTo(502);
-        }
-        try (RawHttp c = new RawHttp(dp.listenAddress())) {
-            assertThat(c.send(RawHttp.get("/b", "h")).read().text()).isEqualTo("next");
-        }
-        assertThat(up.connections()).isEqualTo(2);
     }
 
     private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -134,6 +128,8 @@ class ResponseRelayTest {
         return Stream.of(
                 Arguments.of("a wrong accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         + "Sec-WebSocket-Accept: " + ACCEPT.replace('s', 't') + "\r\n\r\n"),
+                Arguments.of("an accept that is no digest", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Accept: wrong\r\n\r\n"),
                 Arguments.of("no accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
                 Arguments.of("the right accept second", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         + "Sec-WebSocket-Accept: wrong\r\nSec-WebSocket-Accept: " + ACCEPT + "\r\n\r\n"),
@@ -146,18 +142,8 @@ class ResponseRelayTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("untrustedSwitches")
     void aSwitchWithoutAValidWebSocketAcceptIsAnswered502AndNoTunnelOpens(String what, String response) throws Exception {
-        up.reply(response);
-        up.reply(ok("next"));
-        try (RawHttp c = new RawHttp(dp.listenAddress())) {
-            RawHttp.Response r = c.send(handshake("/ws")).read();
-            assertThat(r.status()).as(what).isEqualTo(502);
-            assertThat(r.text()).contains("without a valid WebSocket accept");
-            assertThat(dp.openTunnels()).isZero();
-        }
-        try (RawHttp c = new RawHttp(dp.listenAddress())) {
-            assertThat(c.send(RawHttp.get("/b", "h")).read().text()).isEqualTo("next");
-        }
-        assertThat(up.connections()).as("the switched connection is not reused").isEqualTo(2);
+        answered502ThenTheNextRequestGetsAFreshConnection(response, handshake("/ws"), what, "without a valid WebSocket accept");
+        assertThat(dp.openTunnels()).isZero();
     }
 
     @Test
@@ -191,6 +177,28 @@ class ResponseRelayTest {
                     + "Set-Cookie: b=2\r\nX-Spaced: inner  space\r\n"
                     + "upgrade: websocket\r\nconnection: upgrade\r\nX-Request-Id: hs-1\r\n\r\n");
             await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 1);
+        }
+        await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 0);
+    }
+
+    @Test
+    void a101OnAPooledConnectionAfterAnAnswerIsCheckedAndRelayedFromItsOwnHeadOnly() throws Exception {
+        // The position after a response: the switch's head is parsed and relayed from where it starts, nothing of the
+        // answer before it (its fields, its body) in the 101 the client gets.
+        up.reply("HTTP/1.1 200 OK\r\nSet-Cookie: first=1\r\nX-Before: yes\r\nContent-Length: 5\r\n\r\nfirst");
+        up.reply("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: " + ACCEPT + "\r\nSec-WebSocket-Protocol: chat\r\n\r\n");
+        try (Socket s = client()) {
+            // One client connection (one event loop, so one pool): an answer, then the handshake.
+            send(s, RawHttp.get("/a", "h"));
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200 OK\r\n");
+            assertThat(s.getInputStream().readNBytes(5)).isEqualTo("first".getBytes(StandardCharsets.US_ASCII));
+            send(s, handshake("/ws"));
+            assertThat(readHead(s.getInputStream())).isEqualTo("HTTP/1.1 101 Switching Protocols\r\n"
+                    + "Sec-WebSocket-Accept: " + ACCEPT + "\r\nSec-WebSocket-Protocol: chat\r\n"
+                    + "upgrade: websocket\r\nconnection: upgrade\r\nX-Request-Id: hs-1\r\n\r\n");
+            await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 1);
+            assertThat(up.connections()).as("the switch came on the pooled connection").isEqualTo(1);
         }
         await().atMost(5, TimeUnit.SECONDS).until(() -> dp.openTunnels() == 0);
     }
