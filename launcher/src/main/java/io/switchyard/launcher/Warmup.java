@@ -109,7 +109,7 @@ final class Warmup {
             return null;
         }
         if (d.isZero() || d.isNegative()) return null;
-        return run(d, logFormat);
+        return run(d, logFormat != null && new java.io.File("/dev/null").canWrite() ? logFormat : null, "/dev/null");
     }
 
     /**
@@ -117,11 +117,7 @@ final class Warmup {
      * stops it early and is logged.
      */
     static Result run(Duration budget) {
-        return run(budget, null);
-    }
-
-    static Result run(Duration budget, String logFormat) {
-        return run(budget, logFormat != null && new java.io.File("/dev/null").canWrite() ? logFormat : null, "/dev/null");
+        return run(budget, null, null);
     }
 
     /** @param logTo where the warm-up's data plane writes its access log when {@code logFormat} is not null */

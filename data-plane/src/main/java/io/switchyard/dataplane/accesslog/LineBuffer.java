@@ -78,11 +78,6 @@ final class LineBuffer {
         size = 0;
     }
 
-    @Override
-    public String toString() {
-        return new String(bytes, 0, size, java.nio.charset.StandardCharsets.UTF_8);
-    }
-
     private void ensure(int more) {
         if (size + more > bytes.length) bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
     }
