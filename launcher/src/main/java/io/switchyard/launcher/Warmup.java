@@ -65,10 +65,21 @@ final class Warmup {
     private static final int[] MESSAGE_SIZES = {32, 1024, 32, 1024, 32, 1024, 32, 16384};
     /** Routes of the throw-away configuration: lookups in a table, not the one-entry shortcut. */
     private static final int ROUTES = 10;
+    /**
+     * After this many requests a keep-alive connection, and every other echo tunnel and every this many handshakes, leaves
+     * as a load generator does at the end of its run: with a request or message in flight, by a plain close or by a reset
+     * (closed with the answer unread). The proxy's paths for a client gone mid-exchange (a read or write error, an
+     * answer for a closed connection, a timer removed twice, a pooled connection dropped) then get compiled with the rest.
+     * Without them the compiled hot paths had never seen those branches: the first time a load ended, the JIT threw away
+     * the event loop's compiled code (measured: 24 methods made not entrant at once, among them the event loop's
+     * {@code processReady}) and compiled it again under the next load, on the core that serves it.
+     */
+    private static final int ABORT_EVERY = 50;
 
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong handshakes = new AtomicLong();
     private final AtomicLong messages = new AtomicLong();
+    private final AtomicLong aborts = new AtomicLong();
     private volatile int port;
 
     /** The access log format the warm-up's data plane writes to /dev/null, or null for none. */
@@ -84,7 +95,7 @@ final class Warmup {
      * What a warm-up proxied and how many snapshots it applied, the loopback port its data plane listened on (closed
      * when it returns), and what stopped it early (null: it ran until compiled or to its budget).
      */
-    record Result(long requests, long handshakes, long messages, long snapshots, int port, String stoppedBy) {
+    record Result(long requests, long handshakes, long messages, long aborts, long snapshots, int port, String stoppedBy) {
     }
 
     /** Runs the warm-up the system property asks for; null when it asks for none (or is not a duration). */
@@ -138,9 +149,10 @@ final class Warmup {
         awaitQuietCompiler(JIT_QUIET_MAX);
         // What the warm-up allocated is garbage now: collect it so the heap starts small.
         System.gc();
-        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} snapshots applied",
-                (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get(), w.snapshots.get());
-        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.snapshots.get(), w.port, stoppedBy);
+        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange, {} snapshots applied",
+                (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(),
+                w.snapshots.get());
+        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(), w.snapshots.get(), w.port, stoppedBy);
     }
 
     private static final Duration JIT_QUIET_MAX = Duration.ofSeconds(5);
@@ -358,6 +370,11 @@ final class Warmup {
         private int state;
         private int sent;
         private boolean goOn;
+        /**
+         * Leaving mid-exchange: 1 closes at the next read (the answer unread, so the kernel resets the connection), 2
+         * has closed already (a plain close with the request or message in flight); the proxy's close is then expected.
+         */
+        private int leaving;
 
         Client(Bootstrap bootstrap, Kind kind, int index, CountDownLatch loops) {
             this.bootstrap = bootstrap;
@@ -394,6 +411,11 @@ final class Warmup {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (leaving != 0) {
+                ((ByteBuf) msg).release();
+                ctx.close();
+                return;
+            }
             append(in, msg);
             try {
                 if (kind == Kind.HTTP) readResponses(ctx);
@@ -433,6 +455,7 @@ final class Warmup {
                 ctx.close();
             } else {
                 sendRequest(ctx);
+                if (sent % ABORT_EVERY == 0) leave(ctx, true);
             }
         }
 
@@ -441,7 +464,12 @@ final class Warmup {
                 String head = takeHead(in);
                 if (head == null) return;
                 if (!head.startsWith("HTTP/1.1 101")) throw new IOException("warm-up handshake answered " + head.lines().findFirst().orElse(""));
-                handshakes.incrementAndGet();
+                long n = handshakes.incrementAndGet();
+                if (kind == Kind.HANDSHAKE && n % ABORT_EVERY == 0 && !over()) {
+                    // A tunnel cut right after its 101, without a close frame.
+                    leave(ctx, false);
+                    return;
+                }
                 if (kind == Kind.HANDSHAKE || over()) {
                     sendClose(ctx);
                 } else {
@@ -462,8 +490,28 @@ final class Warmup {
                 if (state == 2) continue;
                 if (opcode != 0x2) throw new IOException("warm-up echo answered opcode " + opcode);
                 messages.incrementAndGet();
+                if (sent >= MESSAGES_PER_TUNNEL && index % 2 == 1 && !over()) {
+                    sendMessage(ctx);
+                    leave(ctx, true);
+                    return;
+                }
                 if (sent >= MESSAGES_PER_TUNNEL || over()) sendClose(ctx);
                 else sendMessage(ctx);
+            }
+        }
+
+        /**
+         * Leaves with something in flight, in turn by a reset (at the next read, or now when nothing more is coming) and by
+         * a plain close now.
+         */
+        private void leave(ChannelHandlerContext ctx, boolean answerComing) {
+            long turn = aborts.incrementAndGet();
+            if (turn % 2 == 0) ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+            if (turn % 2 == 0 && answerComing) {
+                leaving = 1;
+            } else {
+                leaving = 2;
+                ctx.close();
             }
         }
 
@@ -484,6 +532,11 @@ final class Warmup {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (leaving != 0) {
+                if (!over()) open(bootstrap, kind, index + 1, loops);
+                else loops.countDown();
+                return;
+            }
             if (kind != Kind.HTTP && state != 2 && !over()) {
                 failure.compareAndSet(null, new IOException("warm-up tunnel closed before its close handshake"));
             }
