@@ -220,6 +220,7 @@ final class Warmup {
                     for (long v = 1; System.nanoTime() - stopAt < 0 && failure.get() == null; v++) {
                         swapped.apply(new Snapshot(v, ConfigCodec.readConfig(document(upstreamPort, v))));
                         snapshots.incrementAndGet();
+                        handOver(group);
                         Thread.sleep(CHANGE_EVERY_MS);
                     }
                 } catch (InterruptedException e) {
@@ -282,6 +283,19 @@ final class Warmup {
     private volatile long stopAt;
 
     private static final long CHANGE_EVERY_MS = 20;
+    /** Tasks handed to an event loop at once from another thread, more than the 64 it runs between two clock reads. */
+    private static final int TASKS_AT_ONCE = 100;
+
+    /**
+     * Hands a batch of empty tasks to the event loop from another thread, as a control plane's change, a shutdown or
+     * the end of a load (every closed connection queues its deregistration) do: the loop woken through its event file
+     * descriptor and a task queue longer than one batch. The warm-up's own traffic never queues tasks from outside, and
+     * the compiled event loop was thrown away the first time a real load's 64 connections closed at once.
+     */
+    private static void handOver(EventLoopGroup group) {
+        io.netty.channel.EventLoop loop = group.next();
+        for (int i = 0; i < TASKS_AT_ONCE; i++) loop.execute(() -> { });
+    }
     private final AtomicLong snapshots = new AtomicLong();
 
     /** The throw-away configuration: {@link #ROUTES} routes the traffic uses, and one whose prefix each change moves. */
