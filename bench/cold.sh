@@ -24,7 +24,7 @@ taskset -c 1 java $OPTS $EXTRA -XX:+PrintCompilation -jar "$JAR" data-plane --co
   --listen "127.0.0.1:$LPORT" --status "127.0.0.1:$SPORT" --state-dir "$OUT/state" --node-id cold > "$OUT/log" 2>&1 &
 SY=$!
 trap 'kill $SY $ECHO_PID 2>/dev/null; cp $OUT/log /tmp/cold.log; rm -rf $OUT' EXIT
-for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.02; done
+for _ in $(seq 1 3000); do curl -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.02; done
 T1=$(date +%s%N)
 sleep 1; echo "ready after $(( (T1-T0)/1000000 )) ms; RSS 1 s later: $(grep VmRSS /proc/$SY/status)"
 G=/sys/fs/cgroup/cpu/systest; mkdir -p $G; echo -1 > $G/cpu.cfs_quota_us; echo 2500 > $G/cpu.cfs_period_us; echo ${QUOTA_US:-1000} > $G/cpu.cfs_quota_us

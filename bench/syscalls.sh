@@ -34,7 +34,7 @@ taskset -c 1 java $OPTS $EXTRA -jar "$JAR" data-plane --config "$OUT/sy.json" --
 SY=$!
 trap 'kill $SY $ECHO_PID 2>/dev/null; rm -rf $OUT' EXIT
 fi
-for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 load() { taskset -c 0 $BIN/loadgen --port "$LPORT" "$@"; }
 load --mode http --path /r9/hello --conns 64 --warmup 0 --duration 4 >/dev/null
 load --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 4 >/dev/null

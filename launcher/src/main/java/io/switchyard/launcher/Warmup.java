@@ -54,8 +54,11 @@ import java.util.concurrent.atomic.AtomicReference;
 final class Warmup {
     static final String PROPERTY = "switchyard.warmup";
     private static final Logger LOG = LoggerFactory.getLogger("switchyard.warmup");
-    /** Keep-alive connections sending one request after the other. */
-    private static final int HTTP_CONNECTIONS = 16;
+    /**
+     * Keep-alive connections sending one request after the other: more than a load generator's 64, so that the upstream
+     * pool keeps as many idle connections per target as a real load makes it keep (its queue grows past its first size).
+     */
+    private static final int HTTP_CONNECTIONS = 72;
     /** Tunnels echoing messages of each size in turn, {@link #MESSAGES_PER_TUNNEL} per tunnel, then a new one. */
     private static final int ECHO_CONNECTIONS = 4;
     /** Loops of connect, upgrade, close frame, wait for the close: the handshake path on its own. */
@@ -66,7 +69,8 @@ final class Warmup {
     /** Routes of the throw-away configuration: lookups in a table, not the one-entry shortcut. */
     private static final int ROUTES = 10;
     /**
-     * After this many requests a keep-alive connection, and every other echo tunnel and every this many handshakes, leaves
+     * Every this many requests (of all connections) a keep-alive connection, every other echo tunnel after its messages and
+     * every {@link #HANDSHAKE_ABORT_EVERY}th handshake-loop tunnel leaves
      * as a load generator does at the end of its run: with a request or message in flight, by a plain close or by a reset
      * (closed with the answer unread). The proxy's paths for a client gone mid-exchange (a read or write error, an
      * answer for a closed connection, a timer removed twice, a pooled connection dropped) then get compiled with the rest.
@@ -75,6 +79,7 @@ final class Warmup {
      * {@code processReady}) and compiled it again under the next load, on the core that serves it.
      */
     private static final int ABORT_EVERY = 50;
+    private static final int HANDSHAKE_ABORT_EVERY = 16;
 
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong handshakes = new AtomicLong();
@@ -138,6 +143,12 @@ final class Warmup {
         String stoppedBy = null;
         try {
             w.drive(budget);
+            // A second, short round on a fresh data plane and event loop: the first round's end (its loop shut down, its
+            // channels closed from another thread) and a fresh plane's start (a new thread, pool and table used for the
+            // first time) take branches the compiled code had not seen, and the JIT throws that code away. Without this
+            // round that happened as the real data plane started, and the first seconds of real traffic paid for the
+            // recompilation; now it happens here, and the recompiled code has seen both.
+            w.drive(SECOND_ROUND.compareTo(budget) < 0 ? SECOND_ROUND : budget);
         } catch (Exception e) {
             stoppedBy = Main.oneLine(e);
             LOG.warn("start-up warm-up stopped early: {}", stoppedBy);
@@ -156,6 +167,8 @@ final class Warmup {
     }
 
     private static final Duration JIT_QUIET_MAX = Duration.ofSeconds(5);
+    /** The second round's budget: at least a second of traffic, then until the JIT is quiet (as the first). */
+    private static final Duration SECOND_ROUND = Duration.ofSeconds(3);
 
     /** Returns once the JIT's total compilation time stood still for 400 ms, or after {@code max}. */
     static void awaitQuietCompiler(Duration max) {
@@ -300,7 +313,8 @@ final class Warmup {
 
     /** The throw-away configuration: {@link #ROUTES} routes the traffic uses, and one whose prefix each change moves. */
     private static byte[] document(int upstreamPort, long change) {
-        StringBuilder doc = new StringBuilder("{\"upstreams\":[{\"name\":\"warmup\",\"targets\":[{\"address\":\"127.0.0.1:")
+        StringBuilder doc = new StringBuilder("{").append(TIMEOUTS[(int) (change % TIMEOUTS.length)])
+                .append("\"upstreams\":[{\"name\":\"warmup\",\"targets\":[{\"address\":\"127.0.0.1:")
                 .append(upstreamPort).append("\"}]}],\"routes\":[");
         for (int i = 0; i < ROUTES; i++) {
             doc.append("{\"name\":\"warmup").append(i).append("\",\"path_prefix\":\"/warmup").append(i)
@@ -309,6 +323,14 @@ final class Warmup {
         doc.append("{\"name\":\"changed\",\"path_prefix\":\"/changed/").append(change).append("/\",\"upstream\":\"warmup\"}]}");
         return doc.toString().getBytes(StandardCharsets.UTF_8);
     }
+
+    /**
+     * Timeouts in turn, from one change to the next: the defaults, and limits longer and shorter than them, as real
+     * configurations set them (the timer code takes other branches when a limit is far off than when it is near).
+     */
+    private static final String[] TIMEOUTS = {"",
+            "\"timeouts\":{\"connect_ms\":5000,\"read_ms\":300000,\"send_ms\":300000},",
+            "\"timeouts\":{\"connect_ms\":2000,\"read_ms\":20000,\"send_ms\":10000},"};
 
     private enum Kind { HTTP, ECHO, HANDSHAKE }
 
@@ -464,12 +486,12 @@ final class Warmup {
                 return;
             }
             in.readerIndex(end);
-            requests.incrementAndGet();
+            long n = requests.incrementAndGet();
             if (over()) {
                 ctx.close();
             } else {
                 sendRequest(ctx);
-                if (sent % ABORT_EVERY == 0) leave(ctx, true);
+                if (n % ABORT_EVERY == 0) leave(ctx, true);
             }
         }
 
@@ -479,7 +501,7 @@ final class Warmup {
                 if (head == null) return;
                 if (!head.startsWith("HTTP/1.1 101")) throw new IOException("warm-up handshake answered " + head.lines().findFirst().orElse(""));
                 long n = handshakes.incrementAndGet();
-                if (kind == Kind.HANDSHAKE && n % ABORT_EVERY == 0 && !over()) {
+                if (kind == Kind.HANDSHAKE && n % HANDSHAKE_ABORT_EVERY == 0 && !over()) {
                     // A tunnel cut right after its 101, without a close frame.
                     leave(ctx, false);
                     return;
