@@ -70,8 +70,8 @@ final class Warmup {
     private static final int ROUTES = 10;
     /**
      * Every this many requests (of all connections) a keep-alive connection, every other echo tunnel after its messages and
-     * every {@link #HANDSHAKE_ABORT_EVERY}th handshake-loop tunnel leaves
-     * as a load generator does at the end of its run: with a request or message in flight, by a plain close or by a reset
+     * every {@link #HANDSHAKE_ABORT_EVERY}th handshake-loop tunnel leaves as a load generator's clients do at the end of
+     * its run: with a request or message in flight, by a plain close or by a reset
      * (closed with the answer unread). The proxy's paths for a client gone mid-exchange (a read or write error, an
      * answer for a closed connection, a timer removed twice, a pooled connection dropped) then get compiled with the rest.
      * Without them the compiled hot paths had never seen those branches: the first time a load ended, the JIT threw away
@@ -309,6 +309,7 @@ final class Warmup {
         io.netty.channel.EventLoop loop = group.next();
         for (int i = 0; i < TASKS_AT_ONCE; i++) loop.execute(() -> { });
     }
+
     private final AtomicLong snapshots = new AtomicLong();
 
     /** The throw-away configuration: {@link #ROUTES} routes the traffic uses, and one whose prefix each change moves. */
