@@ -408,10 +408,10 @@ final class Warmup {
         private int sent;
         private boolean goOn;
         /**
-         * Leaving mid-exchange: 1 closes at the next read (the answer unread, so the kernel resets the connection), 2
-         * has closed already (a plain close with the request or message in flight); the proxy's close is then expected.
+         * Leaving mid-exchange (see {@link #leave}): a read that still comes closes the connection with the answer unread,
+         * and its close is expected, not a failure.
          */
-        private int leaving;
+        private boolean leaving;
 
         Client(Bootstrap bootstrap, Kind kind, int index, CountDownLatch loops) {
             this.bootstrap = bootstrap;
@@ -448,7 +448,7 @@ final class Warmup {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (leaving != 0) {
+            if (leaving) {
                 ((ByteBuf) msg).release();
                 ctx.close();
                 return;
@@ -542,14 +542,11 @@ final class Warmup {
          * a plain close now.
          */
         private void leave(ChannelHandlerContext ctx, boolean answerComing) {
-            long turn = aborts.incrementAndGet();
-            if (turn % 2 == 0) ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-            if (turn % 2 == 0 && answerComing) {
-                leaving = 1;
-            } else {
-                leaving = 2;
-                ctx.close();
-            }
+            boolean reset = aborts.incrementAndGet() % 2 == 0;
+            leaving = true;
+            if (reset) ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+            // A reset waits for the answer to arrive, so that it is closed unread, as a load generator's last requests are.
+            if (!reset || !answerComing) ctx.close();
         }
 
         private void sendMessage(ChannelHandlerContext ctx) {
@@ -569,7 +566,7 @@ final class Warmup {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (leaving != 0) {
+            if (leaving) {
                 if (!over()) open(bootstrap, kind, index + 1, loops);
                 else loops.countDown();
                 return;
