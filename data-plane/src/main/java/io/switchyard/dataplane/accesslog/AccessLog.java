@@ -53,7 +53,8 @@ public final class AccessLog implements AutoCloseable {
     private final Format format;
     private final Queue<Object> queue;
     private final OutputStream out;
-    private final Thread writer;
+    /** The writer thread (package-private: a test waits for it to park). */
+    final Thread writer;
     private final LongAdder dropped = new LongAdder();
     private volatile boolean closing;
     private final boolean ownsStream;

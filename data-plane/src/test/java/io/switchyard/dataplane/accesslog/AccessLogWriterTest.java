@@ -78,7 +78,8 @@ class AccessLogWriterTest {
         CountingStream out = new CountingStream();
         AccessLog log = new AccessLog(AccessLog.Format.TEXT, out, true);
         try {
-            Thread.sleep(AccessLog.IDLE_PARK_MS + 50); // the writer is parked for its idle interval now
+            // Nothing logged yet: the writer parks for its idle interval, the longest wait a line can meet.
+            await().atMost(Duration.ofSeconds(5)).until(() -> log.writer.getState() == Thread.State.TIMED_WAITING);
             long offered = System.nanoTime();
             long ended = System.currentTimeMillis();
             log.log(request(ended, "/late", 204));
