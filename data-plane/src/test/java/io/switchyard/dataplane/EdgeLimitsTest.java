@@ -89,9 +89,7 @@ class EdgeLimitsTest {
         try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
                     List.of(routeBuilder("dl", "/", "app").timeouts(new Timeouts(null, null, 500L)).build())));
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.setReceiveBufferSize(64 * 1024);
-                s.connect(dp.listenAddress());
+            try (java.net.Socket s = RawHttp.connect(dp.listenAddress(), 64 * 1024)) {
                 s.getOutputStream().write(RawHttp.get("/bytes?n=" + (256L << 20), "h").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 await().atMost(3, TimeUnit.SECONDS).until(() -> dp.openConnections() == 1);

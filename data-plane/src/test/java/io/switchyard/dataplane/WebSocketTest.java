@@ -177,9 +177,7 @@ class WebSocketTest {
         long limit = 512L << 20; // what the upstream would push if nothing pushed back
         try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, echo.address()));
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.setReceiveBufferSize(64 * 1024);
-                s.connect(dp.listenAddress());
+            try (java.net.Socket s = RawHttp.connect(dp.listenAddress(), 64 * 1024)) {
                 s.setSoTimeout(10_000);
                 var out = s.getOutputStream();
                 var in = s.getInputStream();
@@ -216,9 +214,7 @@ class WebSocketTest {
         try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
             dp.apply(Configs.snapshot(1, List.of(upstream("app", Balance.ROUND_ROBIN, echo.address())),
                     List.of(routeBuilder("push", "/", "app").timeouts(new Timeouts(null, null, 500L)).build())));
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.setReceiveBufferSize(64 * 1024);
-                s.connect(dp.listenAddress());
+            try (java.net.Socket s = RawHttp.connect(dp.listenAddress(), 64 * 1024)) {
                 var out = s.getOutputStream();
                 var in = s.getInputStream();
                 out.write(handshake("/").getBytes(java.nio.charset.StandardCharsets.US_ASCII));

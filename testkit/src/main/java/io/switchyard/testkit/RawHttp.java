@@ -44,7 +44,17 @@ public final class RawHttp implements AutoCloseable {
     }
 
     private static Socket connect(InetSocketAddress address) throws IOException {
+        return connect(address, 0);
+    }
+
+    /**
+     * A plain socket connected to {@code address}, its receive buffer set to {@code receiveBuffer} bytes before it
+     * connects (0: the system's default), as tests of a client that reads slowly or not at all need (the buffer size
+     * is fixed when the connection's window is agreed).
+     */
+    public static Socket connect(InetSocketAddress address, int receiveBuffer) throws IOException {
         Socket s = new Socket();
+        if (receiveBuffer > 0) s.setReceiveBufferSize(receiveBuffer);
         s.connect(address, 5000);
         return s;
     }
