@@ -23,7 +23,7 @@ taskset -c 1 java $OPTS $EXTRA -Xlog:gc:file=$OUT/gc.log -jar "$JAR" data-plane 
 SY=$!
 trap 'kill $SY $ECHO_PID 2>/dev/null; cp $OUT/gc.log /tmp/big.gc.log; [ -n "${JIT:-}" ] && cp $OUT/log /tmp/big.out.log; rm -rf $OUT' EXIT
 # Compilations (PrintCompilation's lines) from line $1 of the process's output; with "c2-dropped", only C2 methods made not entrant.
-compiled() { sed -n "$1,\$p" $OUT/log | awk -v what="${2:-}" '$1 ~ /^[0-9]+$/ { if (what == "") n++; else if (/made not entrant/ && ($3 == 4 || $4 == 4 || $5 == 4)) n++ } END {print n + 0}'; }
+compiled() { sed -n "$1,\$p" $OUT/log | jit_count - "${2:-}"; }
 LAST=/r$((N-1))
 for _ in $(seq 1 1500); do curl -fs "http://127.0.0.1:$LPORT$LAST/ready" >/dev/null 2>&1 && break; sleep 0.05; done
 echo "RSS $(grep VmRSS /proc/$SY/status)"

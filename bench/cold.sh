@@ -35,6 +35,6 @@ taskset -c 0 $BIN/loadgen --port "$LPORT" --mode http --path /r9/hello --conns 6
 echo "cold: $(grep -o '"timeline":\[[^]]*\]' $OUT/cold.json) $(grep -o '"per_second":[0-9.]*' $OUT/cold.json)"
 MARK2=$(grep -c "" $OUT/log)
 sed -n "$((MARK+1)),${MARK2}p" $OUT/log > /tmp/cold.after
-echo "compilations in the cold 10 s: $(grep -c '' /tmp/cold.after); C2 (tier 4): $(awk '$3 ~ /^[0-9]$/ && $3==4 || $4==4' /tmp/cold.after | wc -l); made not entrant: $(grep -c 'made not entrant' /tmp/cold.after)"
+echo "compilations in the cold 10 s: $(grep -c '' /tmp/cold.after); C2 (tier 4): $(jit_count /tmp/cold.after c2); made not entrant: $(grep -c 'made not entrant' /tmp/cold.after)"
 taskset -c 0 $BIN/loadgen --port "$LPORT" --mode http --path /r9/hello --conns 64 --warmup 2 --duration 5 > $OUT/steady.json
 echo "steady: $(grep -o '"per_second":[0-9.]*' $OUT/steady.json)"
