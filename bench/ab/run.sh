@@ -3,8 +3,10 @@
 # C load generator and echo upstream (bench/c), rounds alternating A and B so drift hits both alike.
 #
 #   bench/ab/run.sh REV_A [REV_B]     # REV_B defaults to the working tree's dist/switchyard.jar
+#   JVM_A='...' JVM_B='...' bench/ab/run.sh HEAD HEAD   # one build, two sets of JVM flags
+#   JVM_A=shipped JVM_B='shipped -Dx=y' ...   # "shipped": launcher/src/dist/jvm.options' flags (warm-up included)
 #
-# Cells: WebSocket echo 1 KiB (64 connections) and HTTP keep-alive (64 connections), steady state after a warm-up;
+# Cells: WebSocket echo 1 KiB (ECHO_SIZE=32 for 32 B; 64 connections) and HTTP keep-alive (64 connections), steady state after a warm-up;
 # proxy pinned to BENCH_PROXY_CPUS (default 1), load and upstream to BENCH_LOAD_CPUS (default 0). Prints a Markdown
 # table of medians (msg/s or req/s, p99) and B/A; writes bench/target/ab/ab.json.
 set -euo pipefail
@@ -48,16 +50,24 @@ cat > "$OUT/config.json" <<JSON
  "routes":[{"name":"all","path_prefix":"/","upstream":"echo"}]}
 JSON
 
-cell() { # jar label mode size -> "throughput p99_us"
-  local jar=$1 mode=$2 size=$3 port status state flags
+JVM_DEFAULT="-Xms256m -Xmx512m -XX:+UseParallelGC"
+jvm_flags() { # JVM_A or JVM_B's value -> flags
+  case "${1:-}" in
+    shipped*) echo "$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' launcher/src/dist/jvm.options | tr '\n' ' ') ${1#shipped}" ;;
+    *) echo "${1:-$JVM_DEFAULT}" ;;
+  esac
+}
+cell() { # jar jvm-flags mode size -> "throughput p99_us"
+  local jar=$1 jvm=$2 mode=$3 size=$4 port status state flags
   port=$(free_port); status=$(free_port); state=$(mktemp -d)
   flags=(--config "$OUT/config.json" --listen "127.0.0.1:$port" --status "127.0.0.1:$status" --state-dir "$state")
   # The access log off, as the peers' configs: by flag where the build has it, else by its logger level.
   if unzip -p "$jar" 'io/switchyard/dataplane/accesslog/AccessLog.class' >/dev/null 2>&1; then flags+=(--access-log off); fi
-  taskset -c "$PROXY_CPUS" java -Xms256m -Xmx512m -XX:+UseParallelGC -Dorg.slf4j.simpleLogger.log.switchyard.access=warn \
+  # shellcheck disable=SC2086 # the flags are words on purpose
+  MALLOC_ARENA_MAX=2 taskset -c "$PROXY_CPUS" java $jvm -Dorg.slf4j.simpleLogger.log.switchyard.access=warn \
       -jar "$jar" data-plane "${flags[@]}" > "$state/out.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$status/status" >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$status/status" >/dev/null && break; sleep 0.1; done
   local json cpu0 cpu1
   cpu0=$(awk '{print $14+$15}' "/proc/$pid/stat")
   json=$(taskset -c "$LOAD_CPUS" "$OUT/c/loadgen" --mode "$mode" --port "$port" --path / --conns 64 --size "$size" \
@@ -73,15 +83,16 @@ print(j["per_second"], j["p99_us"], j["errors"], t*1e6/os.sysconf("SC_CLK_TCK")/
 declare -A results
 for r in $(seq 1 "$ROUNDS"); do
   for side in A B; do
-    jar=$JAR_A; [ "$side" = B ] && jar=$JAR_B
-    results[$side,echo,$r]=$(cell "$jar" echo 1024)
-    results[$side,http,$r]=$(cell "$jar" http 0)
+    jar=$JAR_A; jvm=$(jvm_flags "${JVM_A:-}")
+    if [ "$side" = B ]; then jar=$JAR_B; jvm=$(jvm_flags "${JVM_B:-}"); fi
+    results[$side,echo,$r]=$(cell "$jar" "$jvm" echo "${ECHO_SIZE:-1024}")
+    results[$side,http,$r]=$(cell "$jar" "$jvm" http 0)
     echo "round $r $side: echo ${results[$side,echo,$r]} | http ${results[$side,http,$r]}" >&2
   done
 done
 
 python3 - "$A" "$B" "$ROUNDS" "$OUT/ab.json" <<'PY' "$(for k in "${!results[@]}"; do echo "$k=${results[$k]}"; done)"
-import json, statistics, sys
+import json, os, statistics, sys
 a, b, rounds, out, raw = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 vals = {}
 for line in raw.splitlines():
@@ -97,7 +108,7 @@ for cell in ("echo", "http"):
     pa = statistics.median(x[1] for x in vals[("A", cell)]); pb = statistics.median(x[1] for x in vals[("B", cell)])
     err = sum(x[2] for s in "AB" for x in vals[(s, cell)])
     ca = statistics.median(x[3] for x in vals[("A", cell)]); cb = statistics.median(x[3] for x in vals[("B", cell)])
-    name = "WebSocket echo 1 KiB, msg/s" if cell == "echo" else "HTTP keep-alive, req/s"
+    name = f"WebSocket echo {os.environ.get('ECHO_SIZE', '1024')} B, msg/s" if cell == "echo" else "HTTP keep-alive, req/s"
     print(f"| {name} | {ta:,.0f} | {tb:,.0f} | {tb/ta:.3f} | {pa/1000:.2f} ms | {pb/1000:.2f} ms | {ca:.1f} µs | {cb:.1f} µs | {err} |")
     doc[cell] = {"a": ta, "b": tb, "ratio": tb / ta, "p99_us_a": pa, "p99_us_b": pb, "cpu_us_per_op_a": ca,
                  "cpu_us_per_op_b": cb, "errors": err,

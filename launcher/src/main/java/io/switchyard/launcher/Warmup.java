@@ -24,6 +24,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.switchyard.config.ConfigCodec;
 import io.switchyard.config.Snapshot;
 import io.switchyard.dataplane.DataPlane;
+import io.switchyard.dataplane.Handover;
 import io.switchyard.dataplane.DataPlaneSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -85,6 +88,7 @@ final class Warmup {
     private final AtomicLong handshakes = new AtomicLong();
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong aborts = new AtomicLong();
+    private final AtomicLong scrapes = new AtomicLong();
     private volatile int port;
 
     /** The access log format the warm-up's data plane writes to /dev/null, or null for none. */
@@ -100,7 +104,8 @@ final class Warmup {
      * What a warm-up proxied and how many snapshots it applied, the loopback port its data plane listened on (closed
      * when it returns), and what stopped it early (null: it ran until compiled or to its budget).
      */
-    record Result(long requests, long handshakes, long messages, long aborts, long snapshots, int port, String stoppedBy) {
+    record Result(long requests, long handshakes, long messages, long aborts, long snapshots, long scrapes, int port,
+                  String stoppedBy) {
     }
 
     /** Runs the warm-up the system property asks for; null when it asks for none (or is not a duration). */
@@ -160,10 +165,11 @@ final class Warmup {
         awaitQuietCompiler(JIT_QUIET_MAX);
         // What the warm-up allocated is garbage now: collect it so the heap starts small.
         System.gc();
-        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange, {} snapshots applied",
+        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange, {} snapshots applied, {} status pages",
                 (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(),
-                w.snapshots.get());
-        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(), w.snapshots.get(), w.port, stoppedBy);
+                w.snapshots.get(), w.scrapes.get());
+        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(), w.snapshots.get(), w.scrapes.get(),
+                w.port, stoppedBy);
     }
 
     private static final Duration JIT_QUIET_MAX = Duration.ofSeconds(5);
@@ -196,6 +202,8 @@ final class Warmup {
         DefaultThreadFactory threads = new DefaultThreadFactory("switchyard-warmup-loop", true);
         EventLoopGroup group = epoll ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
         DataPlane plane = null;
+        Path handoverDir = null;
+        Handover.Offer offer = null;
         try {
             Channel upstream = new ServerBootstrap().group(group)
                     .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -207,11 +215,20 @@ final class Warmup {
                         }
                     }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             int upstreamPort = ((InetSocketAddress) upstream.localAddress()).getPort();
-            plane = DataPlane.create(new DataPlaneSettings(new InetSocketAddress("127.0.0.1", 0), null, null, "warm-up", 1,
+            // With a status listener, as every node has: its handlers are classes of their own on the same event loop.
+            plane = DataPlane.create(new DataPlaneSettings(new InetSocketAddress("127.0.0.1", 0), null,
+                    new InetSocketAddress("127.0.0.1", 0), "warm-up", 1,
                     Duration.ZERO).withAccessLog(logFormat == null ? "off" : logTo, logFormat == null ? "text" : logFormat));
             plane.logApplies(false);
             plane.apply(new Snapshot(0, ConfigCodec.readConfig(document(upstreamPort, 0))));
             plane.listen();
+            // A node offers a hand-over on its state directory once it serves (a Unix socket on its event loop); so does
+            // the warm-up's plane, before its traffic: the offer is a channel class of its own, and registering it after
+            // the JIT had compiled the traffic's paths for the TCP channels alone threw their compiled code away in the
+            // first second of real load (measured: eight compiled methods at once, the event loop's among them).
+            handoverDir = epoll ? Files.createTempDirectory("switchyard-warmup") : null;
+            offer = handoverDir == null ? null
+                    : plane.offerHandover(Handover.socketIn(handoverDir), () -> { }, DataPlane.DrainTunnels.CLOSE, () -> { });
             int port = plane.listenAddress().getPort();
             this.port = port;
             Bootstrap client = new Bootstrap().group(group)
@@ -228,17 +245,22 @@ final class Warmup {
             // Configuration changes during the traffic, as a control plane pushes them: the decode, compile and swap of a
             // snapshot get compiled too (cold, one costs milliseconds of CPU, on the core that serves).
             DataPlane swapped = plane;
+            InetSocketAddress status = plane.statusAddress();
             Thread changes = new Thread(() -> {
                 try {
                     for (long v = 1; System.nanoTime() - stopAt < 0 && failure.get() == null; v++) {
                         swapped.apply(new Snapshot(v, ConfigCodec.readConfig(document(upstreamPort, v))));
                         snapshots.incrementAndGet();
                         handOver(group);
+                        if (v % SCRAPE_EVERY == 0) {
+                            scrape(status, STATUS_PATHS[(int) (v / SCRAPE_EVERY % STATUS_PATHS.length)]);
+                            scrapes.incrementAndGet();
+                        }
                         Thread.sleep(CHANGE_EVERY_MS);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | IOException e) {
                     failure.compareAndSet(null, e);
                 }
             }, "switchyard-warmup-changes");
@@ -253,6 +275,8 @@ final class Warmup {
             if (!finished) throw new IOException("warm-up connections did not finish within 10 s of the end of the traffic");
             upstream.close().sync();
         } finally {
+            if (offer != null) offer.close();
+            if (handoverDir != null) Files.deleteIfExists(handoverDir);
             if (plane != null) plane.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
@@ -296,6 +320,26 @@ final class Warmup {
     private volatile long stopAt;
 
     private static final long CHANGE_EVERY_MS = 20;
+    /**
+     * Every this many changes (100 ms) the status listener is asked for one of its pages in turn, as a monitor and a
+     * readiness probe do from the first second a node serves: without it, the first scrape threw compiled request
+     * paths away (the status handlers are classes the shared pipeline code had never dispatched to).
+     */
+    private static final int SCRAPE_EVERY = 5;
+    private static final String[] STATUS_PATHS = {"/metrics", "/ready", "/status"};
+
+    /** One GET on a connection of its own, answer read to its end, from the changes thread (blocking, as a monitor). */
+    private static void scrape(InetSocketAddress status, String path) throws IOException {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(status, 2000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] head = s.getInputStream().readAllBytes();
+            if (head.length < 12 || head[9] != '2' && head[9] != '5') // /ready says 503 until it serves
+                throw new IOException("warm-up status " + path + " answered " + new String(head, 0, Math.min(head.length, 40), StandardCharsets.US_ASCII));
+        }
+    }
     /** Tasks handed to an event loop at once from another thread, more than the 64 it runs between two clock reads. */
     private static final int TASKS_AT_ONCE = 100;
 
@@ -315,7 +359,8 @@ final class Warmup {
     /** The throw-away configuration: {@link #ROUTES} routes the traffic uses, and one whose prefix each change moves. */
     private static byte[] document(int upstreamPort, long change) {
         StringBuilder doc = new StringBuilder("{").append(TIMEOUTS[(int) (change % TIMEOUTS.length)])
-                .append("\"upstreams\":[{\"name\":\"warmup\",\"targets\":[{\"address\":\"127.0.0.1:")
+                .append("\"upstreams\":[{\"name\":\"warmup\",\"balance\":\"").append(BALANCES[(int) (change % BALANCES.length)])
+                .append("\",\"targets\":[{\"address\":\"127.0.0.1:")
                 .append(upstreamPort).append("\"}]}],\"routes\":[");
         for (int i = 0; i < ROUTES; i++) {
             doc.append("{\"name\":\"warmup").append(i).append("\",\"path_prefix\":\"/warmup").append(i)
@@ -332,6 +377,13 @@ final class Warmup {
     private static final String[] TIMEOUTS = {"",
             "\"timeouts\":{\"connect_ms\":5000,\"read_ms\":300000,\"send_ms\":300000},",
             "\"timeouts\":{\"connect_ms\":2000,\"read_ms\":20000,\"send_ms\":10000},"};
+
+    /**
+     * Balancing algorithms in turn, from one change to the next: a configuration's own (round robin, say) was a class the
+     * compiled request path had never called when the warm-up used the default alone, and the first real request threw
+     * that path away (a class check at the pick).
+     */
+    private static final String[] BALANCES = {"least_conn", "round_robin", "ip_hash"};
 
     private enum Kind { HTTP, ECHO, HANDSHAKE }
 

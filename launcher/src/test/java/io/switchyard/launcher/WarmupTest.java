@@ -51,7 +51,12 @@ class WarmupTest {
     }
 
     @Test
-    void aWarmUpProxiesRequestsHandshakesAndMessagesThroughALoopbackDataPlaneWhileApplyingSnapshotsThenClosesIt() {
+    void aWarmUpProxiesRequestsHandshakesAndMessagesThroughALoopbackDataPlaneWhileApplyingSnapshotsThenClosesIt() throws Exception {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        List<Path> before;
+        try (var s = Files.list(tmp)) {
+            before = s.filter(p -> p.getFileName().toString().startsWith("switchyard-warmup")).toList();
+        }
         Warmup.Result r = Warmup.run(Duration.ofMillis(1500));
 
         // Every kind of traffic ran without a failure (a wrong answer, a chunked body misread, a tunnel closed early).
@@ -62,6 +67,13 @@ class WarmupTest {
         // Clients also left mid-exchange (reset or closed with a request or message in flight), and the warm-up went on.
         assertThat(r.aborts()).isPositive();
         assertThat(r.snapshots()).isPositive();
+        // Its status listener answered the pages a monitor asks for (each answer checked: 2xx, or 503 from /ready).
+        assertThat(r.scrapes()).isPositive();
+        // The hand-over offer it made, as a node does, is gone with its directory.
+        try (var s = Files.list(tmp)) {
+            assertThat(s.filter(p -> p.getFileName().toString().startsWith("switchyard-warmup")).toList())
+                    .containsExactlyInAnyOrderElementsOf(before);
+        }
         assertThat(r.port()).isPositive();
         assertThatThrownBy(() -> new Socket().connect(new InetSocketAddress("127.0.0.1", r.port()), 1000))
                 .isInstanceOf(ConnectException.class);
