@@ -24,8 +24,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.switchyard.config.ConfigCodec;
 import io.switchyard.config.Snapshot;
 import io.switchyard.dataplane.DataPlane;
-import io.switchyard.dataplane.Handover;
 import io.switchyard.dataplane.DataPlaneSettings;
+import io.switchyard.dataplane.Handover;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -322,8 +322,8 @@ final class Warmup {
     private static final long CHANGE_EVERY_MS = 20;
     /**
      * Every this many changes (100 ms) the status listener is asked for one of its pages in turn, as a monitor and a
-     * readiness probe do from the first second a node serves: without it, the first scrape threw compiled request
-     * paths away (the status handlers are classes the shared pipeline code had never dispatched to).
+     * readiness probe ask a node's from its first second: its handlers are classes of their own that Netty's shared
+     * pipeline code dispatches to, on the event loop that serves, so they belong in the profile the JIT compiles from.
      */
     private static final int SCRAPE_EVERY = 5;
     private static final String[] STATUS_PATHS = {"/metrics", "/ready", "/status"};
@@ -340,6 +340,7 @@ final class Warmup {
                 throw new IOException("warm-up status " + path + " answered " + new String(head, 0, Math.min(head.length, 40), StandardCharsets.US_ASCII));
         }
     }
+
     /** Tasks handed to an event loop at once from another thread, more than the 64 it runs between two clock reads. */
     private static final int TASKS_AT_ONCE = 100;
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One cell in each of N fresh processes of one proxy, to see how much a proxy's cost per operation moves from one
+# process to the next (bench/PROFILE.md, "fast and slow processes"): the proxy on core 1, the C echo upstream and load
+# generator on core 0, no quota; per process: operations per second, the proxy's user and system CPU per operation
+# (clock ticks of the whole process over the measured 6 s), after 5 s of unmeasured load on the same connections.
+#
+#   bench/processes.sh                    8 Switchyard data planes (dist/switchyard.jar with dist/jvm.options, or
+#                                         OPTSFILE), 32 B echo
+#   N=16 MODE=http bench/processes.sh     HTTP keep-alive instead (MODE=echo SIZE=1024 for 1 KiB messages)
+#   TARGET=nginx bench/processes.sh       nginx with the bench's config (bench/peers/nginx.conf.tmpl), one worker
+#   EXTRA_A='...' EXTRA_B='...' bench/processes.sh   Switchyard, alternating two sets of extra JVM flags (A, B, A, ...)
+#   PREFIX='setarch -R' bench/processes.sh           wraps the proxy's command (here: without address-space randomization)
+# Needs bench/target/c (bench/run.sh builds it).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+N=${N:-8}; SIZE=${SIZE:-32}; MODE=${MODE:-echo}; TARGET=${TARGET:-switchyard}
+OUT=$(mktemp -d /tmp/processes.XXXX)
+trap 'kill $ECHO_PID 2>/dev/null; rm -rf $OUT' EXIT
+cat > "$OUT/config.json" <<JSON
+{"upstreams":[{"name":"echo","balance":"round_robin","targets":[{"address":"127.0.0.1:$EPORT"}]}],
+ "routes":[{"name":"r","path_prefix":"/r/","upstream":"echo"}]}
+JSON
+load() { taskset -c 0 "$BIN/loadgen" --mode "$MODE" --port "$1" --path /r/ --conns 64 --size "$SIZE" "${@:2}"; }
+for i in $(seq 1 "$N"); do
+  port=$(free_port); tag=$TARGET
+  if [ "$TARGET" = nginx ]; then
+    mkdir -p "$OUT/n$i"
+    sed -e "s#{{DIR}}#$OUT/n$i#g; s#{{ECHO}}#$EPORT#; s#{{LISTEN}}#$port#; s#{{ROUTE_COUNT}}#1#" \
+        -e "s#{{ROUTES}}#        location /r/ { proxy_pass http://echo; }#" bench/peers/nginx.conf.tmpl > "$OUT/n$i/nginx.conf"
+    # shellcheck disable=SC2086 # PREFIX is words on purpose
+    taskset -c 1 ${PREFIX:-} nginx -p "$OUT/n$i" -c "$OUT/n$i/nginx.conf" > "$OUT/n$i/log" 2>&1 &
+    main=$!
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/r/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+    sleep 0.3; pid=$(pgrep -P "$main" | head -1)
+  else
+    extra=""
+    if [ -n "${EXTRA_A:-}${EXTRA_B:-}" ]; then
+      if [ $((i % 2)) = 1 ]; then extra=${EXTRA_A:-}; tag=A; else extra=${EXTRA_B:-}; tag=B; fi
+    fi
+    # shellcheck disable=SC2086 # the options and PREFIX are words on purpose
+    MALLOC_ARENA_MAX=2 taskset -c 1 ${PREFIX:-} java $OPTS $extra -jar dist/switchyard.jar data-plane \
+      --config "$OUT/config.json" --listen "127.0.0.1:$port" --state-dir "$OUT/state$i" --access-log off > "$OUT/sy$i.log" 2>&1 &
+    main=$!; pid=$main
+    for _ in $(seq 1 1200); do curl -fs "http://127.0.0.1:$port/r/ready" >/dev/null 2>&1 && break; sleep 0.05; done
+  fi
+  load "$port" --warmup 5 --duration 1 > /dev/null
+  read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+  json=$(load "$port" --warmup 0 --duration 6)
+  read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+  python3 -c 'import json, os, sys
+j = json.loads(sys.argv[1]); ops = max(1, sum(j["timeline"])); hz = os.sysconf("SC_CLK_TCK")
+u, s = (int(sys.argv[3]) - int(sys.argv[2])) * 1e6 / hz / ops, (int(sys.argv[5]) - int(sys.argv[4])) * 1e6 / hz / ops
+print("process %s (%s): %.0f ops/s, CPU per op: user %.2f us, system %.2f us, total %.2f us" % (sys.argv[6], sys.argv[7], j["per_second"], u, s, u + s))' \
+    "$json" "$u0" "$u1" "$s0" "$s1" "$i" "$tag"
+  kill "$main" 2>/dev/null; wait "$main" 2>/dev/null
+done
