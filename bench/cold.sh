@@ -7,6 +7,8 @@
 #
 #   bench/cold.sh                                     the shipped settings
 #   EXTRA=-Dswitchyard.warmup=0 bench/cold.sh         another setting (JAR for another build, OPTSFILE for other options)
+#   AT_ONCE=1 bench/cold.sh                           the load from the first answer on, as bench/run.sh's cold cell (by
+#                                                     default it starts 2 s later, after the RSS sample)
 # Needs bench/target/c (bench/run.sh builds it) and root for the quota (cgroup v1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,10 +28,11 @@ SY=$!
 trap 'kill $SY $ECHO_PID 2>/dev/null; cp $OUT/log /tmp/cold.log; rm -rf $OUT' EXIT
 for _ in $(seq 1 3000); do curl -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.02; done
 T1=$(date +%s%N)
-sleep 1; echo "ready after $(( (T1-T0)/1000000 )) ms; RSS 1 s later: $(grep VmRSS /proc/$SY/status)"
+if [ -n "${AT_ONCE:-}" ]; then echo "ready after $(( (T1-T0)/1000000 )) ms"
+else sleep 1; echo "ready after $(( (T1-T0)/1000000 )) ms; RSS 1 s later: $(grep VmRSS /proc/$SY/status)"; fi
 G=/sys/fs/cgroup/cpu/systest; mkdir -p $G; echo -1 > $G/cpu.cfs_quota_us; echo 2500 > $G/cpu.cfs_period_us; echo ${QUOTA_US:-1000} > $G/cpu.cfs_quota_us
 echo $SY > $G/cgroup.procs
-sleep 1
+[ -n "${AT_ONCE:-}" ] || sleep 1
 MARK=$(grep -c "" $OUT/log)
 taskset -c 0 $BIN/loadgen --port "$LPORT" --mode http --path /r9/hello --conns 64 --warmup 0 --duration 10 > $OUT/cold.json
 echo "cold: $(grep -o '"timeline":\[[^]]*\]' $OUT/cold.json) $(grep -o '"per_second":[0-9.]*' $OUT/cold.json)"
