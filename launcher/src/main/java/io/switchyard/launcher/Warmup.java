@@ -336,7 +336,8 @@ final class Warmup {
             s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             byte[] head = s.getInputStream().readAllBytes();
-            if (head.length < 12 || head[9] != '2' && head[9] != '5') // /ready says 503 until it serves
+            boolean ok = head.length >= 12 && (head[9] == '2' || path.equals("/ready") && head[9] == '5'); // 503 until it serves
+            if (!ok)
                 throw new IOException("warm-up status " + path + " answered " + new String(head, 0, Math.min(head.length, 40), StandardCharsets.US_ASCII));
         }
     }
