@@ -9,6 +9,8 @@
 #   EXTRA=-Dswitchyard.warmup=0 bench/cold.sh         another setting (JAR for another build, OPTSFILE for other options)
 #   AT_ONCE=1 bench/cold.sh                           the load from the first answer on, as bench/run.sh's cold cell (by
 #                                                     default it starts 2 s later, after the RSS sample)
+#   CURL_FLAGS=--http2 bench/cold.sh                  the readiness check asks as bench/run.sh's does (the JDK's
+#                                                     HttpClient: an h2c upgrade offer, Content-Length: 0 on a GET)
 # Needs bench/target/c (bench/run.sh builds it) and root for the quota (cgroup v1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ taskset -c 1 java $OPTS $EXTRA -XX:+PrintCompilation -jar "$JAR" data-plane --co
   --listen "127.0.0.1:$LPORT" --status "127.0.0.1:$SPORT" --state-dir "$OUT/state" --node-id cold > "$OUT/log" 2>&1 &
 SY=$!
 trap 'kill $SY $ECHO_PID 2>/dev/null; cp $OUT/log /tmp/cold.log; rm -rf $OUT' EXIT
-for _ in $(seq 1 3000); do curl -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.02; done
+for _ in $(seq 1 3000); do curl ${CURL_FLAGS:-} -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.02; done
 T1=$(date +%s%N)
 if [ -n "${AT_ONCE:-}" ]; then echo "ready after $(( (T1-T0)/1000000 )) ms"
 else sleep 1; echo "ready after $(( (T1-T0)/1000000 )) ms; RSS 1 s later: $(grep VmRSS /proc/$SY/status)"; fi

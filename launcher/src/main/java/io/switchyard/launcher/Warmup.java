@@ -489,13 +489,25 @@ final class Warmup {
 
         private void sendRequest(ChannelHandlerContext ctx) {
             int route = (index + sent) % ROUTES;
-            // Two shapes, as clients send them: a bare one (a load generator's) and a browser-like one with more headers
-            // and a chunked answer from the upstream.
-            String req = sent % 4 == 3
-                    ? "GET /warmup" + route + "/chunked?n=" + sent + " HTTP/1.1\r\nHost: localhost:" + port
-                    + "\r\nUser-Agent: switchyard-warmup\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n"
-                    + "Connection: keep-alive\r\n\r\n"
-                    : "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n";
+            // Shapes as clients send them: a bare one (a load generator's); a browser-like one with more headers and a
+            // chunked answer from the upstream; the JDK's HttpClient's first request on a connection (an h2c upgrade
+            // offer, whose Connection names another field, and Content-Length: 0 on a GET), which health checkers and
+            // Java services send; one whose Connection names a field of its own and with a name the proxy holds back.
+            // A request path that real traffic takes and the warm-up did not throws away the compiled request path
+            // at its first real use, and a node then recompiles it under load.
+            String req = switch (sent % 8) {
+                case 3, 7 -> "GET /warmup" + route + "/chunked?n=" + sent + " HTTP/1.1\r\nHost: localhost:" + port
+                        + "\r\nUser-Agent: switchyard-warmup\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n"
+                        + "Connection: keep-alive\r\n\r\n";
+                case 5 -> "GET /warmup" + route + "/hello HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                        + "Content-Length: 0\r\nHost: 127.0.0.1:" + port + "\r\nHTTP2-Settings: AAEAAEAAAAIAAAAAAAMAAAAAAAQBAAAAAAUAAEAA\r\n"
+                        + "Upgrade: h2c\r\nUser-Agent: Java-http-client/17\r\n\r\n";
+                case 1 -> sent % 16 == 1
+                        ? "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: keep-alive, X-Hop\r\n"
+                        + "X-Hop: 1\r\nX_Real_IP: 10.0.0.1\r\nCookie: a=b\r\nX-Forwarded-For: 10.0.0.2\r\n\r\n"
+                        : "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n";
+                default -> "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n";
+            };
             sent++;
             ctx.writeAndFlush(ascii(req));
         }
