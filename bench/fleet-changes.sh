@@ -8,6 +8,7 @@
 #   bench/fleet-changes.sh
 #   RENICE=19 bench/fleet-changes.sh     every node thread but the event loops reniced to 19 first
 #   FIFO=1 bench/fleet-changes.sh        the event loops at SCHED_FIFO priority 10 (needs root)
+#   SLICE=NS bench/fleet-changes.sh      the event loops' scheduler slice set to NS ns (Linux 6.12+, bench/slice.py)
 #   IDLE='regex' bench/fleet-changes.sh  node threads whose name matches (event loops excepted) at SCHED_IDLE
 #   PERFSCHED=FILE bench/fleet-changes.sh  4 s of the scheduler's switches and wake-ups (perf sched record)
 #   NOJIT=1 bench/fleet-changes.sh       the node's compilers stopped (a compiler directive) before the measured cells
@@ -42,6 +43,9 @@ if [ -n "${IONICE:-}" ]; then
 fi
 if [ -n "${IDLE:-}" ]; then
   for t in /proc/$NODE/task/*; do c=$(cat $t/comm); case "$c" in switchyard-io*) ;; *) if [[ "$c" =~ $IDLE ]]; then chrt -i -p 0 $(basename $t); echo "idle $c"; fi;; esac; done
+fi
+if [ -n "${SLICE:-}" ]; then
+  for t in /proc/$NODE/task/*; do c=$(cat $t/comm); case "$c" in switchyard-io*) python3 bench/slice.py "$SLICE" $(basename $t); echo "slice $SLICE ns $c";; esac; done
 fi
 if [ -n "${FIFO:-}" ]; then
   for t in /proc/$NODE/task/*; do c=$(cat $t/comm); case "$c" in switchyard-io*) chrt -f -p 10 $(basename $t); echo "fifo $c";; esac; done

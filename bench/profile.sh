@@ -5,6 +5,7 @@
 # Needs bench/target/c (bench/run.sh builds it) and dist/switchyard.jar.
 #
 #   bench/profile.sh [OUTDIR]        recordings and text summaries into OUTDIR (default /tmp/switchyard-profile)
+#   SCENARIOS="handshake" bench/profile.sh   other scenarios (echo32, http, handshake; default "echo32 http")
 #
 # SWITCHYARD_JAVA_OPTS overrides the JVM flags (default: the bench's).
 set -euo pipefail
@@ -39,7 +40,7 @@ taskset -c "$PROXY_CPUS" java $JVM_OPTS -XX:+FlightRecorder -jar "$OUT/switchyar
 SY=$!
 cleanup() { kill "$SY" 2>/dev/null || true; kill "$ECHO_PID" 2>/dev/null || true; }
 trap cleanup EXIT
-for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 load() { taskset -c "$LOAD_CPUS" $BIN/loadgen --port "$LPORT" "$@"; }
 echo "profile.sh: warming up (15 s)"
 load --mode http --path /r9/hello --conns 64 --warmup 0 --duration 6 >/dev/null
@@ -47,14 +48,14 @@ load --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 6 >/de
 load --mode handshake --path /r9/ws --conns 16 --warmup 0 --duration 3 >/dev/null
 # User and system CPU ticks of the data plane (all threads): system time is the kernel's share (syscalls, TCP).
 ticks() { awk '{print $14, $15}' "/proc/$SY/stat"; }
-for sc in echo32 http; do
+for sc in ${SCENARIOS:-echo32 http}; do
   read -r U0 S0 < <(ticks)
   jcmd "$SY" JFR.start name="$sc" settings="$OUT/dense.jfc" filename="$OUT/$sc.jfr" >/dev/null
-  if [ "$sc" = echo32 ]; then
-    load --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 20 > "$OUT/$sc.load.json"
-  else
-    load --mode http --path /r9/hello --conns 64 --warmup 0 --duration 20 > "$OUT/$sc.load.json"
-  fi
+  case "$sc" in
+    echo32) load --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 20 > "$OUT/$sc.load.json" ;;
+    handshake) load --mode handshake --path /r9/ws --conns 16 --warmup 0 --duration 20 > "$OUT/$sc.load.json" ;;
+    *) load --mode http --path /r9/hello --conns 64 --warmup 0 --duration 20 > "$OUT/$sc.load.json" ;;
+  esac
   jcmd "$SY" JFR.stop name="$sc" >/dev/null
   read -r U1 S1 < <(ticks)
   OPS=$(sed -e 's/.*"ops":\([0-9]*\).*/\1/' "$OUT/$sc.load.json")

@@ -148,6 +148,7 @@ final class Warmup {
         String stoppedBy = null;
         try {
             w.drive(budget);
+            loopStarts(LOOP_STARTS);
             // A second, short round on a fresh data plane and event loop: the first round's end (its loop shut down, its
             // channels closed from another thread) and a fresh plane's start (a new thread, pool and table used for the
             // first time) take branches the compiled code had not seen, and the JIT throws that code away. Without this
@@ -171,6 +172,66 @@ final class Warmup {
         return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(), w.snapshots.get(), w.scrapes.get(),
                 w.port, stoppedBy);
     }
+
+    /**
+     * Event loops started between the rounds, each making one gathering write (two buffers in one flush) on a
+     * connection of its own and shut down. A fresh event loop's first gathering write finds its vector of buffers not
+     * yet made, a branch the compiled flush path had never taken (the warm-up's loops were made once): the real data
+     * plane's first answer, often a readiness check, threw the compiled flush path away and the first second of traffic
+     * paid for recompiling it. Taken this often, the branch is compiled in (`-XX:+LogCompilation`: no trap there after
+     * the first answer).
+     */
+    static final int LOOP_STARTS = 40;
+
+    /** @return the bytes the sink received: each loop's two buffers, {@link #LOOP_WRITE} bytes in all */
+    static long loopStarts(int n) throws InterruptedException {
+        AtomicLong received = new AtomicLong();
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup sinkGroup = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("switchyard-warmup-sink", true))
+                : new NioEventLoopGroup(1, new DefaultThreadFactory("switchyard-warmup-sink", true));
+        try {
+            Channel sink = new ServerBootstrap().group(sinkGroup)
+                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    received.addAndGet(((ByteBuf) msg).readableBytes());
+                                    ((ByteBuf) msg).release();
+                                }
+                            });
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            for (int i = 0; i < n; i++) {
+                DefaultThreadFactory tf = new DefaultThreadFactory("switchyard-warmup-loop", true);
+                EventLoopGroup g = epoll ? new EpollEventLoopGroup(1, tf) : new NioEventLoopGroup(1, tf);
+                try {
+                    Channel ch = new Bootstrap().group(g).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                            .handler(new ChannelInboundHandlerAdapter())
+                            .connect(sink.localAddress()).sync().channel();
+                    ch.write(ascii(LOOP_WRITE_HEAD));
+                    ch.writeAndFlush(ascii(LOOP_WRITE_REST)).sync();
+                    ch.close().sync();
+                } finally {
+                    g.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).sync();
+                }
+            }
+            // The last bytes may still be on their way to the sink: wait a little for them (a count for the test).
+            long want = (long) n * LOOP_WRITE;
+            for (int i = 0; i < 100 && received.get() < want; i++) Thread.sleep(10);
+            sink.close().sync();
+        } finally {
+            sinkGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).sync();
+        }
+        return received.get();
+    }
+
+    private static final String LOOP_WRITE_HEAD = "GET / HTTP/1.1\r\n";
+    private static final String LOOP_WRITE_REST = "Host: warmup\r\n\r\n";
+    static final int LOOP_WRITE = LOOP_WRITE_HEAD.length() + LOOP_WRITE_REST.length();
 
     private static final Duration JIT_QUIET_MAX = Duration.ofSeconds(5);
     /** The second round's budget: at least a second of traffic, then until the JIT is quiet (as the first). */
