@@ -104,8 +104,8 @@ final class Warmup {
      * What a warm-up proxied and how many snapshots it applied, the loopback port its data plane listened on (closed
      * when it returns), and what stopped it early (null: it ran until compiled or to its budget).
      */
-    record Result(long requests, long handshakes, long messages, long aborts, long snapshots, long scrapes, int port,
-                  String stoppedBy) {
+    record Result(long requests, long handshakes, long messages, long aborts, long snapshots, long scrapes, long listens,
+                  int port, String stoppedBy) {
     }
 
     /** Runs the warm-up the system property asks for; null when it asks for none (or is not a duration). */
@@ -166,11 +166,11 @@ final class Warmup {
         awaitQuietCompiler(JIT_QUIET_MAX);
         // What the warm-up allocated is garbage now: collect it so the heap starts small.
         System.gc();
-        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange, {} snapshots applied, {} status pages",
+        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange, {} snapshots applied, {} status pages, {} listeners opened",
                 (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(),
-                w.snapshots.get(), w.scrapes.get());
+                w.snapshots.get(), w.scrapes.get(), w.listens.get());
         return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(), w.snapshots.get(), w.scrapes.get(),
-                w.port, stoppedBy);
+                w.listens.get(), w.port, stoppedBy);
     }
 
     /**
@@ -258,6 +258,43 @@ final class Warmup {
 
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
+    /** Changes between two listeners opened and closed during the traffic (see {@link #listenBriefly}). */
+    static final int LISTEN_EVERY = 10;
+    private final AtomicLong listens = new AtomicLong();
+
+    /**
+     * Opens and closes a TCP listener and, with epoll, a Unix-socket one (in {@code dir}) on {@code group}, as a node's
+     * start opens its listener, status listener and hand-over offer. A listener starting to read goes through the same
+     * compiled code as every connection asking for its next read; compiled while only connections did, that code met
+     * the real plane's listeners as classes it had never seen and was thrown away at the real start
+     * ({@code -XX:+LogCompilation}: class checks in {@code AbstractEpollChannel.modifyEvents} and
+     * {@code AbstractChannelHandlerContext.executor}).
+     */
+    private void listenBriefly(EventLoopGroup group, Path dir, long v) {
+        boolean epoll = group instanceof EpollEventLoopGroup;
+        ChannelInitializer<Channel> nothing = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+            }
+        };
+        Channel tcp = new ServerBootstrap().group(group).channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .childHandler(nothing).bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+        tcp.close().syncUninterruptibly();
+        if (epoll && dir != null) {
+            Path socket = dir.resolve("listen-" + v + ".sock");
+            Channel unix = new ServerBootstrap().group(group).channel(io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
+                    .childHandler(nothing).bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile()))
+                    .syncUninterruptibly().channel();
+            unix.close().syncUninterruptibly();
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        listens.incrementAndGet();
+    }
+
     private void drive(Duration budget) throws Exception {
         boolean epoll = Epoll.isAvailable();
         DefaultThreadFactory threads = new DefaultThreadFactory("switchyard-warmup-loop", true);
@@ -307,6 +344,7 @@ final class Warmup {
             // snapshot get compiled too (cold, one costs milliseconds of CPU, on the core that serves).
             DataPlane swapped = plane;
             InetSocketAddress status = plane.statusAddress();
+            Path handoverDirFinal = handoverDir;
             Thread changes = new Thread(() -> {
                 try {
                     for (long v = 1; System.nanoTime() - stopAt < 0 && failure.get() == null; v++) {
@@ -317,6 +355,7 @@ final class Warmup {
                             scrape(status, STATUS_PATHS[(int) (v / SCRAPE_EVERY % STATUS_PATHS.length)]);
                             scrapes.incrementAndGet();
                         }
+                        if (v % LISTEN_EVERY == 0) listenBriefly(group, handoverDirFinal, v);
                         Thread.sleep(CHANGE_EVERY_MS);
                     }
                 } catch (InterruptedException e) {

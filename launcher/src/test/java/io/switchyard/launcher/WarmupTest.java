@@ -77,7 +77,9 @@ class WarmupTest {
         assertThat(r.snapshots()).isPositive();
         // Its status listener answered the pages a monitor asks for (each answer checked: 2xx, or 503 from /ready).
         assertThat(r.scrapes()).isPositive();
-        // The hand-over offer it made, as a node does, is gone with its directory.
+        // It opened and closed listeners during the traffic, as a node's start opens its own.
+        assertThat(r.listens()).isPositive();
+        // The hand-over offer it made, as a node does, is gone with its directory (the Unix listeners' sockets too).
         try (var s = Files.list(tmp)) {
             assertThat(s.filter(p -> p.getFileName().toString().startsWith("switchyard-warmup")).toList())
                     .containsExactlyInAnyOrderElementsOf(before);
