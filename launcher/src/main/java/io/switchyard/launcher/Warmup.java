@@ -14,12 +14,14 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.switchyard.config.ConfigCodec;
 import io.switchyard.config.Snapshot;
@@ -30,6 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -178,8 +181,8 @@ final class Warmup {
      * connection of its own and shut down. A fresh event loop's first gathering write finds its vector of buffers not
      * yet made, a branch the compiled flush path had never taken (the warm-up's loops were made once): the real data
      * plane's first answer, often a readiness check, threw the compiled flush path away and the first second of traffic
-     * paid for recompiling it. Taken this often, the branch is compiled in (`-XX:+LogCompilation`: no trap there after
-     * the first answer).
+     * paid for recompiling it. Taken this often, the branch is compiled in ({@code -XX:+LogCompilation}: no trap there
+     * after the first answer).
      */
     static final int LOOP_STARTS = 40;
 
@@ -282,14 +285,14 @@ final class Warmup {
         tcp.close().syncUninterruptibly();
         if (epoll && dir != null) {
             Path socket = dir.resolve("listen-" + v + ".sock");
-            Channel unix = new ServerBootstrap().group(group).channel(io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
-                    .childHandler(nothing).bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile()))
+            Channel unix = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
+                    .childHandler(nothing).bind(new DomainSocketAddress(socket.toFile()))
                     .syncUninterruptibly().channel();
             unix.close().syncUninterruptibly();
             try {
                 Files.deleteIfExists(socket);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
         listens.incrementAndGet();
