@@ -595,7 +595,8 @@ final class Warmup {
             // Shapes as clients send them: a bare one (a load generator's); a browser-like one with more headers and a
             // chunked answer from the upstream; the JDK's HttpClient's first request on a connection (an h2c upgrade
             // offer, whose Connection names another field, and Content-Length: 0 on a GET), which health checkers and
-            // Java services send; one whose Connection names a field of its own and with a name the proxy holds back.
+            // Java services send; one whose Connection names a field of its own and with a name the proxy holds back; and
+            // curl's, end-to-end fields and no Connection at all (every field but Host then reaches the Connection check).
             // A request path that real traffic takes and the warm-up did not throws away the compiled request path
             // at its first real use, and a node then recompiles it under load.
             String req = switch (sent % 8) {
@@ -608,7 +609,8 @@ final class Warmup {
                 case 1 -> sent % 16 == 1
                         ? "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: keep-alive, X-Hop\r\n"
                         + "X-Hop: 1\r\nX_Real_IP: 10.0.0.1\r\nCookie: a=b\r\nX-Forwarded-For: 10.0.0.2\r\n\r\n"
-                        : "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n";
+                        : "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                        + "\r\nUser-Agent: curl/8\r\nAccept: */*\r\n\r\n";
                 default -> "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n";
             };
             sent++;
