@@ -90,6 +90,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             overLimit = true;
             c.metrics().refused("max_connections");
         }
+        // Accepted as a graceful shutdown began: the drain pass (another thread, over the connections it saw) may have
+        // missed this one, so it drains as they do: one request within the last-request window, or closed when idle.
+        if (c.draining().on() && guard != null) guard.expectHead(DRAIN_IDLE_MS);
         ctx.read();
         ctx.fireChannelActive();
     }
