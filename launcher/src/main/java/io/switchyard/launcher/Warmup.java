@@ -12,6 +12,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -189,12 +190,10 @@ final class Warmup {
     /** @return the bytes the sink received: each loop's two buffers, {@link #LOOP_WRITE} bytes in all */
     static long loopStarts(int n) throws InterruptedException {
         AtomicLong received = new AtomicLong();
-        boolean epoll = Epoll.isAvailable();
-        EventLoopGroup sinkGroup = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("switchyard-warmup-sink", true))
-                : new NioEventLoopGroup(1, new DefaultThreadFactory("switchyard-warmup-sink", true));
+        CountDownLatch drained = new CountDownLatch(n); // one per connection the sink read to its end
+        EventLoopGroup sinkGroup = newLoop("switchyard-warmup-sink");
         try {
-            Channel sink = new ServerBootstrap().group(sinkGroup)
-                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+            Channel sink = new ServerBootstrap().group(sinkGroup).channel(listenerClass())
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -204,15 +203,19 @@ final class Warmup {
                                     received.addAndGet(((ByteBuf) msg).readableBytes());
                                     ((ByteBuf) msg).release();
                                 }
+
+                                @Override
+                                public void channelInactive(ChannelHandlerContext ctx) {
+                                    drained.countDown();
+                                }
                             });
                         }
                     })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             for (int i = 0; i < n; i++) {
-                DefaultThreadFactory tf = new DefaultThreadFactory("switchyard-warmup-loop", true);
-                EventLoopGroup g = epoll ? new EpollEventLoopGroup(1, tf) : new NioEventLoopGroup(1, tf);
+                EventLoopGroup g = newLoop("switchyard-warmup-loop");
                 try {
-                    Channel ch = new Bootstrap().group(g).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    Channel ch = new Bootstrap().group(g).channel(connectionClass())
                             .handler(new ChannelInboundHandlerAdapter())
                             .connect(sink.localAddress()).sync().channel();
                     ch.write(ascii(LOOP_WRITE_HEAD));
@@ -222,9 +225,8 @@ final class Warmup {
                     g.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).sync();
                 }
             }
-            // The last bytes may still be on their way to the sink: wait a little for them (a count for the test).
-            long want = (long) n * LOOP_WRITE;
-            for (int i = 0; i < 100 && received.get() < want; i++) Thread.sleep(10);
+            // The last connections' bytes and ends may still be on their way to the sink (the count is the test's).
+            drained.await(1, TimeUnit.SECONDS);
             sink.close().sync();
         } finally {
             sinkGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).sync();
@@ -235,6 +237,30 @@ final class Warmup {
     private static final String LOOP_WRITE_HEAD = "GET / HTTP/1.1\r\n";
     private static final String LOOP_WRITE_REST = "Host: warmup\r\n\r\n";
     static final int LOOP_WRITE = LOOP_WRITE_HEAD.length() + LOOP_WRITE_REST.length();
+
+    /** The transport a node uses here: native epoll when the platform has it (the data plane's choice), else NIO. */
+    private static final boolean EPOLL = Epoll.isAvailable();
+
+    /** One event loop of that transport, its thread a daemon named {@code name}. */
+    private static EventLoopGroup newLoop(String name) {
+        DefaultThreadFactory threads = new DefaultThreadFactory(name, true);
+        return EPOLL ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
+    }
+
+    private static Class<? extends ServerChannel> listenerClass() {
+        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    private static Class<? extends SocketChannel> connectionClass() {
+        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** A listener's child pipeline with nothing in it (the listeners opened briefly take no connection). */
+    private static final ChannelInitializer<Channel> NOTHING = new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(Channel ch) {
+        }
+    };
 
     private static final Duration JIT_QUIET_MAX = Duration.ofSeconds(5);
     /** The second round's budget: at least a second of traffic, then until the JIT is quiet (as the first). */
@@ -274,19 +300,12 @@ final class Warmup {
      * {@code AbstractChannelHandlerContext.executor}).
      */
     private void listenBriefly(EventLoopGroup group, Path dir, long v) {
-        boolean epoll = group instanceof EpollEventLoopGroup;
-        ChannelInitializer<Channel> nothing = new ChannelInitializer<>() {
-            @Override
-            protected void initChannel(Channel ch) {
-            }
-        };
-        Channel tcp = new ServerBootstrap().group(group).channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-                .childHandler(nothing).bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+        Channel tcp = new ServerBootstrap().group(group).channel(listenerClass()).childHandler(NOTHING).bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
         tcp.close().syncUninterruptibly();
-        if (epoll && dir != null) {
+        if (EPOLL && dir != null) {
             Path socket = dir.resolve("listen-" + v + ".sock");
             Channel unix = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
-                    .childHandler(nothing).bind(new DomainSocketAddress(socket.toFile()))
+                    .childHandler(NOTHING).bind(new DomainSocketAddress(socket.toFile()))
                     .syncUninterruptibly().channel();
             unix.close().syncUninterruptibly();
             try {
@@ -299,15 +318,12 @@ final class Warmup {
     }
 
     private void drive(Duration budget) throws Exception {
-        boolean epoll = Epoll.isAvailable();
-        DefaultThreadFactory threads = new DefaultThreadFactory("switchyard-warmup-loop", true);
-        EventLoopGroup group = epoll ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
+        EventLoopGroup group = newLoop("switchyard-warmup-loop");
         DataPlane plane = null;
         Path handoverDir = null;
         Handover.Offer offer = null;
         try {
-            Channel upstream = new ServerBootstrap().group(group)
-                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+            Channel upstream = new ServerBootstrap().group(group).channel(listenerClass())
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -327,13 +343,13 @@ final class Warmup {
             // the warm-up's plane, before its traffic: the offer is a channel class of its own, and registering it after
             // the JIT had compiled the traffic's paths for the TCP channels alone threw their compiled code away in the
             // first second of real load (measured: eight compiled methods at once, the event loop's among them).
-            handoverDir = epoll ? Files.createTempDirectory("switchyard-warmup") : null;
+            handoverDir = EPOLL ? Files.createTempDirectory("switchyard-warmup") : null;
             offer = handoverDir == null ? null
                     : plane.offerHandover(Handover.socketIn(handoverDir), () -> { }, DataPlane.DrainTunnels.CLOSE, () -> { });
             int port = plane.listenAddress().getPort();
             this.port = port;
             Bootstrap client = new Bootstrap().group(group)
-                    .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .channel(connectionClass())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .remoteAddress(new InetSocketAddress("127.0.0.1", port));
             long start = System.nanoTime();

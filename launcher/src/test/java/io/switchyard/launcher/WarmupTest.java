@@ -44,8 +44,8 @@ class WarmupTest {
     void loopStartsWriteAndLeaveNoThreadBehind() throws Exception {
         assertThat(Warmup.loopStarts(5)).isEqualTo(5L * Warmup.LOOP_WRITE);
         // Each loop and the sink it wrote to are shut down and their threads gone (they die right after termination).
-        org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(t -> t.getName().startsWith("switchyard-warmup-loop") || t.getName().startsWith("switchyard-warmup-sink")));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("switchyard-warmup")));
     }
 
     @AfterEach
