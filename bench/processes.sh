@@ -9,6 +9,7 @@
 #   N=16 MODE=http bench/processes.sh     HTTP keep-alive instead (MODE=echo SIZE=1024 for 1 KiB messages)
 #   TARGET=nginx bench/processes.sh       nginx with the bench's config (bench/peers/nginx.conf.tmpl), one worker
 #   EXTRA_A='...' EXTRA_B='...' bench/processes.sh   Switchyard, alternating two sets of extra JVM flags (A, B, A, ...)
+#   JAR_A=old.jar JAR_B=new.jar bench/processes.sh   Switchyard, alternating two builds (either may be left out: dist's)
 #   PREFIX='setarch -R' bench/processes.sh           wraps the proxy's command (here: without address-space randomization)
 # Needs bench/target/c (bench/run.sh builds it).
 set -uo pipefail
@@ -35,11 +36,12 @@ for i in $(seq 1 "$N"); do
     sleep 0.3; pid=$(pgrep -P "$main" | head -1)
   else
     extra=""
-    if [ -n "${EXTRA_A:-}${EXTRA_B:-}" ]; then
-      if [ $((i % 2)) = 1 ]; then extra=${EXTRA_A:-}; tag=A; else extra=${EXTRA_B:-}; tag=B; fi
+    jar=dist/switchyard.jar
+    if [ -n "${EXTRA_A:-}${EXTRA_B:-}${JAR_A:-}${JAR_B:-}" ]; then
+      if [ $((i % 2)) = 1 ]; then extra=${EXTRA_A:-}; jar=${JAR_A:-$jar}; tag=A; else extra=${EXTRA_B:-}; jar=${JAR_B:-$jar}; tag=B; fi
     fi
     # shellcheck disable=SC2086 # the options and PREFIX are words on purpose
-    MALLOC_ARENA_MAX=2 taskset -c 1 ${PREFIX:-} java $OPTS $extra -jar dist/switchyard.jar data-plane \
+    MALLOC_ARENA_MAX=2 taskset -c 1 ${PREFIX:-} java $OPTS $extra -jar "$jar" data-plane \
       --config "$OUT/config.json" --listen "127.0.0.1:$port" --state-dir "$OUT/state$i" --access-log off > "$OUT/sy$i.log" 2>&1 &
     main=$!; pid=$main
     for _ in $(seq 1 1200); do curl -fs "http://127.0.0.1:$port/r/ready" >/dev/null 2>&1 && break; sleep 0.05; done

@@ -5,8 +5,11 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchyard.config.Route;
 import io.switchyard.dataplane.accesslog.AccessLog;
@@ -18,7 +21,9 @@ import io.switchyard.routing.TargetState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,7 +39,9 @@ import java.util.function.BooleanSupplier;
  * <p>Backpressure, the one mechanism used: both channels run with AUTO_READ off and a direction reads its next
  * buffer only after the previous one was written to the other side. A slow peer therefore stops reads from the fast
  * one, and the kernel's TCP window pushes back on the sender; no buffer grows without bound and none is held between
- * reads. Buffers are passed through as received, never copied.
+ * reads. Buffers are passed through as received, never copied. On plain (non-TLS) native channels a buffer goes
+ * straight to the other socket with one send while nothing waits in that channel's outbound buffer; only what the
+ * socket does not take goes through the pipeline's write (and from then on the rest, until it drained).
  *
  * <p>Each direction tracks frame boundaries so a close frame of our own (1001 on drain or shutdown) goes in between
  * two frames: if a frame is half relayed, the close waits until the byte where it ends. Internal.
@@ -45,6 +52,9 @@ public final class Tunnel {
     private static final long CLOSE_LINGER_MS = 1000;
     /** Upper bound on waiting for a frame boundary (a peer stuck mid-frame) once a close was requested. */
     private static final long CLOSE_DEADLINE_MS = 5000;
+    private static final int SENT_ALL = 0;
+    private static final int PARTLY = 1;
+    private static final int FAILED = 2;
 
     /** What a tunnel was opened with; it keeps all of it across any number of snapshots. */
     public record Opened(String routeName, Route route, TargetState target, String clientAddress, String uri,
@@ -58,6 +68,8 @@ public final class Tunnel {
         /** Close frames toward a server must be masked (RFC 6455 5.3). */
         final boolean towardUpstream;
         final FrameTracker frames = new FrameTracker();
+        /** {@code to}'s socket once a write may skip its pipeline ({@link #directSocket}); null: every write takes it. */
+        Socket direct;
         long bytes;
         boolean awaitingWritable;
         boolean closePending;
@@ -94,12 +106,51 @@ public final class Tunnel {
                 if (firstCloser == null && frames.closeSeen()) firstCloser = this;
             }
             if (!towardUpstream) metrics.bytesOut(n);
+            if (direct != null) {
+                int sent = sendDirect(buf);
+                if (sent == SENT_ALL) {
+                    from.read();
+                    return;
+                }
+                if (sent == FAILED) return;
+            }
             // No promise and no listener per message: a failed write surfaces as exceptionCaught on `to`. The next read
             // is asked for at once while `to` takes more, else when it becomes writable again (its outbound buffer
             // drained below the low watermark), so at most a watermark's worth is ever buffered per direction.
             to.writeAndFlush(buf, to.voidPromise());
             if (to.isWritable()) from.read();
             else awaitingWritable = true;
+        }
+
+        /**
+         * Sends {@code buf} straight to {@code to}'s socket when nothing waits in its outbound buffer: one {@code send}
+         * call, none of the pipeline's write and flush machinery (the common case, a peer that keeps up). What the
+         * socket does not take (its buffer is full) stays in {@code buf} for the pipeline's write, which waits for the
+         * socket and starts the send limit; later reads take that path while anything waits, so order is kept.
+         *
+         * @return {@link #SENT_ALL} (buf released), {@link #FAILED} (buf released, the tunnel closing), or
+         * {@link #PARTLY} (buf keeps what is left to write)
+         */
+        private int sendDirect(ByteBuf buf) {
+            ChannelOutboundBuffer out = to.unsafe().outboundBuffer();
+            if (out == null || out.totalPendingWriteBytes() != 0 || !out.isEmpty() || !buf.hasMemoryAddress()) return PARTLY;
+            int r = buf.readerIndex();
+            int w = buf.writerIndex();
+            int sent;
+            try {
+                sent = direct.sendAddress(buf.memoryAddress(), r, w);
+            } catch (IOException e) {
+                // As a failed pipeline write would: the side written to is gone.
+                buf.release();
+                onError(this == toUpstream ? toClient : toUpstream, e);
+                return FAILED;
+            }
+            if (sent == w - r) {
+                buf.release();
+                return SENT_ALL;
+            }
+            buf.readerIndex(r + sent);
+            return PARTLY;
         }
 
         /** {@code to} became writable again: resume reading {@code from} if this direction paused for it. */
@@ -220,6 +271,21 @@ public final class Tunnel {
         down.remove(PipelineNames.CODEC);
         if (down.get(PipelineNames.GUARD) != null) down.remove(PipelineNames.GUARD);
         up.remove(PipelineNames.UPSTREAM_CODEC);
+        toUpstream.direct = directSocket(upstream);
+        toClient.direct = directSocket(client);
+    }
+
+    /**
+     * {@code ch}'s socket when a relayed write may go to it directly: a native (epoll) channel whose pipeline is left
+     * with this tunnel's handler and the timeout handler only, so no handler (TLS above all) would have changed the
+     * bytes on their way out. Null otherwise (TLS, the NIO transport): those writes take the pipeline.
+     */
+    private static Socket directSocket(Channel ch) {
+        if (!(ch instanceof UnixChannel u) || !(u.fd() instanceof Socket s)) return null;
+        for (Map.Entry<String, ChannelHandler> e : ch.pipeline()) {
+            if (!(e.getValue() instanceof IoTimeoutHandler) && !(e.getValue() instanceof TunnelHandler)) return null;
+        }
+        return s;
     }
 
     /** Starts relaying: both handlers must be in place. Event loop only. */
