@@ -6,6 +6,7 @@
 #
 #   bench/profile.sh [OUTDIR]        recordings and text summaries into OUTDIR (default /tmp/switchyard-profile)
 #   SCENARIOS="handshake" bench/profile.sh   other scenarios (echo32, http, handshake; default "echo32 http")
+#   ACCESS_LOG=stdout bench/profile.sh       with the access log on (default off, as the bench runs every proxy)
 #
 # SWITCHYARD_JAVA_OPTS overrides the JVM flags (default: the bench's).
 set -euo pipefail
@@ -36,7 +37,7 @@ cat > "$OUT/switchyard.json" <<JSON
 JSON
 # shellcheck disable=SC2086
 taskset -c "$PROXY_CPUS" java $JVM_OPTS -XX:+FlightRecorder -jar "$OUT/switchyard.jar" data-plane --config "$OUT/switchyard.json" \
-  --listen "127.0.0.1:$LPORT" --status "127.0.0.1:$SPORT" --state-dir "$OUT/state" --node-id profile > "$OUT/switchyard.log" 2>&1 &
+  --listen "127.0.0.1:$LPORT" --status "127.0.0.1:$SPORT" --state-dir "$OUT/state" --node-id profile --access-log "${ACCESS_LOG:-off}" > "$OUT/switchyard.log" 2>&1 &
 SY=$!
 cleanup() { kill "$SY" 2>/dev/null || true; kill "$ECHO_PID" 2>/dev/null || true; }
 trap cleanup EXIT
