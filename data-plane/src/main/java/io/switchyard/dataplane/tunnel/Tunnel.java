@@ -132,6 +132,8 @@ public final class Tunnel {
          * {@link #PARTLY} (buf keeps what is left to write)
          */
         private int sendDirect(ByteBuf buf) {
+            // Null once the channel closes (Netty clears it before it closes the descriptor, on this same loop): a
+            // descriptor number the kernel has since given to another connection is never written here.
             ChannelOutboundBuffer out = to.unsafe().outboundBuffer();
             if (out == null || out.totalPendingWriteBytes() != 0 || !out.isEmpty() || !buf.hasMemoryAddress()) return PARTLY;
             int r = buf.readerIndex();
