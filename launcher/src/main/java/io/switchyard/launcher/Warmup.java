@@ -493,11 +493,17 @@ final class Warmup {
 
     /**
      * Timeouts in turn, from one change to the next: the defaults, and limits longer and shorter than them, as real
-     * configurations set them (the timer code takes other branches when a limit is far off than when it is near).
+     * configurations set them (the timer code takes other branches when a limit is far off than when it is near). One
+     * has a short connect limit: an upstream connection's one timer first fires at its connect deadline and then
+     * re-checks whatever is armed by then, leased or idle in the pool. Under real load that first happens seconds after
+     * the first connects (5 s with a 5 s limit), a path the warm-up's long-lived connections had not taken: the JIT threw
+     * the timer code away then, in the middle of the bench's fixed-rate cells ({@code -XX:+LogCompilation}). A loopback
+     * connect takes microseconds, far below the limit.
      */
     private static final String[] TIMEOUTS = {"",
             "\"timeouts\":{\"connect_ms\":5000,\"read_ms\":300000,\"send_ms\":300000},",
-            "\"timeouts\":{\"connect_ms\":2000,\"read_ms\":20000,\"send_ms\":10000},"};
+            "\"timeouts\":{\"connect_ms\":2000,\"read_ms\":20000,\"send_ms\":10000},",
+            "\"timeouts\":{\"connect_ms\":500,\"read_ms\":60000,\"send_ms\":60000},"};
 
     /**
      * Balancing algorithms in turn, from one change to the next: a configuration's own (round robin, say) was a class the
