@@ -52,9 +52,6 @@ public final class Tunnel {
     private static final long CLOSE_LINGER_MS = 1000;
     /** Upper bound on waiting for a frame boundary (a peer stuck mid-frame) once a close was requested. */
     private static final long CLOSE_DEADLINE_MS = 5000;
-    private static final int SENT_ALL = 0;
-    private static final int PARTLY = 1;
-    private static final int FAILED = 2;
 
     /** What a tunnel was opened with; it keeps all of it across any number of snapshots. */
     public record Opened(String routeName, Route route, TargetState target, String clientAddress, String uri,
@@ -106,14 +103,7 @@ public final class Tunnel {
                 if (firstCloser == null && frames.closeSeen()) firstCloser = this;
             }
             if (!towardUpstream) metrics.bytesOut(n);
-            if (direct != null) {
-                int sent = sendDirect(buf);
-                if (sent == SENT_ALL) {
-                    from.read();
-                    return;
-                }
-                if (sent == FAILED) return;
-            }
+            if (direct != null && sendDirect(buf)) return;
             // No promise and no listener per message: a failed write surfaces as exceptionCaught on `to`. The next read
             // is asked for at once while `to` takes more, else when it becomes writable again (its outbound buffer
             // drained below the low watermark), so at most a watermark's worth is ever buffered per direction.
@@ -128,14 +118,14 @@ public final class Tunnel {
          * socket does not take (its buffer is full) stays in {@code buf} for the pipeline's write, which waits for the
          * socket and starts the send limit; later reads take that path while anything waits, so order is kept.
          *
-         * @return {@link #SENT_ALL} (buf released), {@link #FAILED} (buf released, the tunnel closing), or
-         * {@link #PARTLY} (buf keeps what is left to write)
+         * @return true when {@code buf} is done with (released): all of it sent and the next read asked for, or the send
+         * failed and the tunnel is closing; false when what is left of it is for the pipeline's write
          */
-        private int sendDirect(ByteBuf buf) {
+        private boolean sendDirect(ByteBuf buf) {
             // Null once the channel closes (Netty clears it before it closes the descriptor, on this same loop): a
             // descriptor number the kernel has since given to another connection is never written here.
             ChannelOutboundBuffer out = to.unsafe().outboundBuffer();
-            if (out == null || out.totalPendingWriteBytes() != 0 || !out.isEmpty() || !buf.hasMemoryAddress()) return PARTLY;
+            if (out == null || out.totalPendingWriteBytes() != 0 || !out.isEmpty() || !buf.hasMemoryAddress()) return false;
             int r = buf.readerIndex();
             int w = buf.writerIndex();
             int sent;
@@ -145,14 +135,15 @@ public final class Tunnel {
                 // As a failed pipeline write would: the side written to is gone.
                 buf.release();
                 onError(this == toUpstream ? toClient : toUpstream, e);
-                return FAILED;
+                return true;
             }
             if (sent == w - r) {
                 buf.release();
-                return SENT_ALL;
+                from.read();
+                return true;
             }
             buf.readerIndex(r + sent);
-            return PARTLY;
+            return false;
         }
 
         /** {@code to} became writable again: resume reading {@code from} if this direction paused for it. */
