@@ -11,21 +11,31 @@
 #   EXTRA_A='...' EXTRA_B='...' bench/processes.sh   Switchyard, alternating two sets of extra JVM flags (A, B, A, ...)
 #   JAR_A=old.jar JAR_B=new.jar bench/processes.sh   Switchyard, alternating two builds (either may be left out: dist's)
 #   PREFIX='setarch -R' bench/processes.sh           wraps the proxy's command (here: without address-space randomization)
-# Needs bench/target/c (bench/run.sh builds it).
+#   TARGET=bare bench/processes.sh        the bare Netty relay (io.switchyard.bench.BareRelay: parses nothing, the floor
+#                                         of any proxy on Netty's epoll transport, same Netty as the data plane)
+#   TARGETS='switchyard bare nginx' N=4 MODE=handshake CONNS=16 bench/processes.sh   several, alternating, medians at the end
+# Needs bench/target/c and bench/target/switchyard-bench.jar (bench/run.sh builds both).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-N=${N:-8}; SIZE=${SIZE:-32}; MODE=${MODE:-echo}; TARGET=${TARGET:-switchyard}
+N=${N:-8}; SIZE=${SIZE:-32}; MODE=${MODE:-echo}; TARGETS=${TARGETS:-${TARGET:-switchyard}}; CONNS=${CONNS:-64}
 OUT=$(mktemp -d /tmp/processes.XXXX)
 trap 'kill $ECHO_PID 2>/dev/null; rm -rf $OUT' EXIT
 cat > "$OUT/config.json" <<JSON
 {"upstreams":[{"name":"echo","balance":"round_robin","targets":[{"address":"127.0.0.1:$EPORT"}]}],
  "routes":[{"name":"r","path_prefix":"/r/","upstream":"echo"}]}
 JSON
-load() { taskset -c 0 "$BIN/loadgen" --mode "$MODE" --port "$1" --path /r/ --conns 64 --size "$SIZE" "${@:2}"; }
+load() { taskset -c 0 "$BIN/loadgen" --mode "$MODE" --port "$1" --path /r/ --conns "$CONNS" --size "$SIZE" "${@:2}"; }
 for i in $(seq 1 "$N"); do
+for TARGET in $TARGETS; do
   port=$(free_port); tag=$TARGET
-  if [ "$TARGET" = nginx ]; then
+  if [ "$TARGET" = bare ]; then
+    # shellcheck disable=SC2086 # PREFIX is words on purpose
+    taskset -c 1 ${PREFIX:-} java -XX:+UseSerialGC -Xmx128m -Dio.netty.leakDetection.level=disabled \
+      -cp bench/target/switchyard-bench.jar io.switchyard.bench.BareRelay "$port" "$EPORT" > "$OUT/bare$i.log" 2>&1 &
+    main=$!; pid=$main
+    for _ in $(seq 1 200); do grep -q ready "$OUT/bare$i.log" 2>/dev/null && break; sleep 0.05; done
+  elif [ "$TARGET" = nginx ]; then
     mkdir -p "$OUT/n$i"
     sed -e "s#{{DIR}}#$OUT/n$i#g; s#{{ECHO}}#$EPORT#; s#{{LISTEN}}#$port#; s#{{ROUTE_COUNT}}#1#" \
         -e "s#{{ROUTES}}#        location /r/ { proxy_pass http://echo; }#" bench/peers/nginx.conf.tmpl > "$OUT/n$i/nginx.conf"
@@ -54,6 +64,15 @@ for i in $(seq 1 "$N"); do
 j = json.loads(sys.argv[1]); ops = max(1, sum(j["timeline"])); hz = os.sysconf("SC_CLK_TCK")
 u, s = (int(sys.argv[3]) - int(sys.argv[2])) * 1e6 / hz / ops, (int(sys.argv[5]) - int(sys.argv[4])) * 1e6 / hz / ops
 print("process %s (%s): %.0f ops/s, CPU per op: user %.2f us, system %.2f us, total %.2f us" % (sys.argv[6], sys.argv[7], j["per_second"], u, s, u + s))' \
-    "$json" "$u0" "$u1" "$s0" "$s1" "$i" "$tag"
+    "$json" "$u0" "$u1" "$s0" "$s1" "$i" "$tag" | tee -a "$OUT/summary"
   kill "$main" 2>/dev/null; wait "$main" 2>/dev/null
 done
+done
+python3 -c 'import re, statistics, sys, collections
+by = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    m = re.match(r"process \d+ \((\S+)\): (\d+) ops/s, CPU per op: user ([\d.]+) us, system ([\d.]+) us, total ([\d.]+) us", line)
+    if m: by[m.group(1)].append([float(x) for x in m.groups()[1:]])
+for tag, rows in by.items():
+    med = [statistics.median(c) for c in zip(*rows)]
+    print("median (%s, %d processes): %.0f ops/s, CPU per op: user %.2f us, system %.2f us, total %.2f us (fastest process %.2f)" % (tag, len(rows), *med, min(r[3] for r in rows)))' "$OUT/summary"

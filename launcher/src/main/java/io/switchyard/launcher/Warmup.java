@@ -87,12 +87,21 @@ final class Warmup {
      */
     private static final int ABORT_EVERY = 50;
     private static final int HANDSHAKE_ABORT_EVERY = 16;
+    /**
+     * Every fourth echo tunnel leaves after one message of each size so that the proxy finds the client gone and an
+     * answer for it from the upstream in the same turn of its event loop, in that order (see {@link HeldAnswer}): a load
+     * generator's 64 connections closing together with messages in flight do that, and the tunnel's relay had never seen
+     * a write toward a side that closed a moment before: the JIT threw its compiled code away at the end of a load and
+     * compiled it again under the next one, on the core that serves.
+     */
+    private static final int ANSWER_AFTER_CLOSE_EVERY = 4;
 
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong handshakes = new AtomicLong();
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong aborts = new AtomicLong();
     private final AtomicLong scrapes = new AtomicLong();
+    private final AtomicLong answersAfterClose = new AtomicLong();
     private volatile int port;
 
     /** The access log format the warm-up's data plane writes to /dev/null, or null for none. */
@@ -108,8 +117,8 @@ final class Warmup {
      * What a warm-up proxied and how many snapshots it applied, the loopback port its data plane listened on (closed
      * when it returns), and what stopped it early (null: it ran until compiled or to its budget).
      */
-    record Result(long requests, long handshakes, long messages, long aborts, long snapshots, long scrapes, long listens,
-                  int port, String stoppedBy) {
+    record Result(long requests, long handshakes, long messages, long aborts, long answersAfterClose, long snapshots, long scrapes,
+                  long listens, int port, String stoppedBy) {
     }
 
     /** Runs the warm-up the system property asks for; null when it asks for none (or is not a duration). */
@@ -170,11 +179,11 @@ final class Warmup {
         awaitQuietCompiler(JIT_QUIET_MAX);
         // What the warm-up allocated is garbage now: collect it so the heap starts small.
         System.gc();
-        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange, {} snapshots applied, {} status pages, {} listeners opened",
+        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange ({} of them with an answer on its way), {} snapshots applied, {} status pages, {} listeners opened",
                 (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(),
-                w.snapshots.get(), w.scrapes.get(), w.listens.get());
-        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(), w.snapshots.get(), w.scrapes.get(),
-                w.listens.get(), w.port, stoppedBy);
+                w.answersAfterClose.get(), w.snapshots.get(), w.scrapes.get(), w.listens.get());
+        return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(), w.answersAfterClose.get(),
+                w.snapshots.get(), w.scrapes.get(), w.listens.get(), w.port, stoppedBy);
     }
 
     /**
@@ -319,6 +328,8 @@ final class Warmup {
 
     private void drive(Duration budget) throws Exception {
         EventLoopGroup group = newLoop("switchyard-warmup-loop");
+        held.upstream = null; // a round's end can leave a wait unfinished (its loop shut down)
+        held.waiting = false;
         DataPlane plane = null;
         Path handoverDir = null;
         Handover.Offer offer = null;
@@ -328,7 +339,7 @@ final class Warmup {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new Upstream());
+                            ch.pipeline().addLast(new Upstream(held));
                         }
                     }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             int upstreamPort = ((InetSocketAddress) upstream.localAddress()).getPort();
@@ -720,6 +731,10 @@ final class Warmup {
                 if (state == 2) continue;
                 if (opcode != 0x2) throw new IOException("warm-up echo answered opcode " + opcode);
                 messages.incrementAndGet();
+                if (sent >= MESSAGE_SIZES.length && index % ANSWER_AFTER_CLOSE_EVERY == 3 && !held.waiting && !over()) {
+                    leaveBeforeAnswer(ctx, System.nanoTime());
+                    return;
+                }
                 if (sent >= MESSAGES_PER_TUNNEL && index % 2 == 1 && !over()) {
                     sendMessage(ctx);
                     leave(ctx, true);
@@ -740,6 +755,31 @@ final class Warmup {
             if (reset) ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
             // A reset waits for the answer to arrive, so that it is closed unread, as a load generator's last requests are.
             if (!reset || !answerComing) ctx.close();
+        }
+
+        /**
+         * Sends a ping the upstream holds instead of answering, waits until the upstream has it, then closes this
+         * connection and has the upstream send a message toward it at once: the proxy's next turn finds this side closed,
+         * then that message. Both ends are on the warm-up's one event loop, so nothing runs between the two.
+         */
+        private void leaveBeforeAnswer(ChannelHandlerContext ctx, long since) {
+            if (!leaving) {
+                leaving = true;
+                held.waiting = true;
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(HOLD_FRAME));
+            }
+            Channel up = held.upstream;
+            if (up == null && !over() && System.nanoTime() - since < TimeUnit.SECONDS.toNanos(1)) {
+                ctx.executor().schedule(() -> leaveBeforeAnswer(ctx, since), 1, TimeUnit.MILLISECONDS);
+                return;
+            }
+            held.upstream = null;
+            held.waiting = false;
+            ctx.close();
+            if (up != null) {
+                up.writeAndFlush(Unpooled.wrappedBuffer(ANSWER_FRAME));
+                answersAfterClose.incrementAndGet();
+            }
         }
 
         private void sendMessage(ChannelHandlerContext ctx) {
@@ -796,6 +836,14 @@ final class Warmup {
     /** Masked binary client frames of each size (one mask for all: the warm-up's bytes are not secret). */
     private static final byte[][] FRAMES = new byte[MESSAGE_SIZES.length][];
     private static final byte[] CLOSE_FRAME = maskedFrame(0x8, new byte[]{0x03, (byte) 0xE8});
+    /** A ping the warm-up's upstream holds (see {@link HeldAnswer}), and the unmasked message it sends instead, later. */
+    private static final byte[] HOLD_FRAME = maskedFrame(0x9, new byte[]{1, 2, 3, 4});
+    private static final byte[] ANSWER_FRAME = new byte[34];
+
+    static {
+        ANSWER_FRAME[0] = (byte) 0x82;
+        ANSWER_FRAME[1] = 32;
+    }
 
     static {
         for (int i = 0; i < MESSAGE_SIZES.length; i++) {
@@ -827,14 +875,34 @@ final class Warmup {
     private static final byte[] OK_CHUNKED = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "3\r\nok\n\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
+    private final HeldAnswer held = new HeldAnswer();
+
+    /**
+     * The upstream side of the one tunnel (at a time) whose client is about to leave before its answer: the upstream
+     * holds a ping instead of answering it, and the client, once the upstream has it, closes and has the answer sent
+     * ({@code Client.leaveBeforeAnswer}). Confined to the warm-up's event loop.
+     */
+    private static final class HeldAnswer {
+        /** The held ping's upstream connection, once it came (only while a client waits for one). */
+        Channel upstream;
+        /** A client has sent its ping and waits. */
+        boolean waiting;
+    }
+
     /**
      * The loopback upstream, non-blocking like the clients: 200 "ok" to any request (chunked for paths with
      * {@code /chunked}), on an upgrade a 101 with the right accept key and then every frame echoed with server framing
-     * (its payload bytes as they came), a close answered and the connection closed.
+     * (its payload bytes as they came), a ping held instead ({@link HeldAnswer}), a close answered and the connection
+     * closed.
      */
     private static final class Upstream extends ChannelInboundHandlerAdapter {
+        private final HeldAnswer held;
         private ByteBuf in;
         private boolean tunnel;
+
+        Upstream(HeldAnswer held) {
+            this.held = held;
+        }
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
@@ -861,6 +929,12 @@ final class Warmup {
             while (tunnel && (f = frameAt(in)) != null) {
                 int b0 = in.getUnsignedByte(in.readerIndex());
                 int len = f[1];
+                if ((b0 & 0x0f) == 0x9) {
+                    // A ping: held for its client, which leaves before the answer (HeldAnswer).
+                    in.skipBytes(f[0] + len);
+                    if (held.waiting) held.upstream = ctx.channel();
+                    continue;
+                }
                 // The payload goes back as it came (still masked: its content is no test here), unmasked framing.
                 ByteBuf frameHead = ctx.alloc().buffer(4);
                 frameHead.writeByte(b0);
