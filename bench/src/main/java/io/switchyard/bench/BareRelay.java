@@ -34,10 +34,25 @@ public final class BareRelay {
             System.err.println("usage: BareRelay LISTEN_PORT UPSTREAM_PORT");
             System.exit(2);
         }
-        int listen = Integer.parseInt(args[0]);
-        int upstream = Integer.parseInt(args[1]);
+        Running relay = start(Integer.parseInt(args[0]), Integer.parseInt(args[1]));
+        System.out.println("ready");
+        System.out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(relay::close));
+        Thread.currentThread().join();
+    }
+
+    /** A started relay: the port it listens on (127.0.0.1), and its stop. */
+    public record Running(int port, EpollEventLoopGroup loop) implements AutoCloseable {
+        @Override
+        public void close() {
+            loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Listens on 127.0.0.1:{@code listen} (0: any free port), relaying each connection to 127.0.0.1:{@code upstream}. */
+    public static Running start(int listen, int upstream) throws InterruptedException {
         EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
-        new ServerBootstrap().group(loop).channel(EpollServerSocketChannel.class)
+        Channel server = new ServerBootstrap().group(loop).channel(EpollServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -59,11 +74,8 @@ public final class BareRelay {
                                 });
                     }
                 })
-                .bind("127.0.0.1", listen).sync();
-        System.out.println("ready");
-        System.out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(loop::shutdownGracefully));
-        Thread.currentThread().join();
+                .bind("127.0.0.1", listen).sync().channel();
+        return new Running(((java.net.InetSocketAddress) server.localAddress()).getPort(), loop);
     }
 
     /** Relays what one side reads to the other; pauses reading while the other side is not writable. */
