@@ -88,11 +88,14 @@ final class Warmup {
     private static final int ABORT_EVERY = 50;
     private static final int HANDSHAKE_ABORT_EVERY = 16;
     /**
-     * Every fourth echo tunnel leaves after one message of each size so that the proxy finds the client gone and an
-     * answer for it from the upstream in the same turn of its event loop, in that order (see {@link HeldAnswer}): a load
-     * generator's 64 connections closing together with messages in flight do that, and the tunnel's relay had never seen
-     * a write toward a side that closed a moment before: the JIT threw its compiled code away at the end of a load and
-     * compiled it again under the next one, on the core that serves.
+     * Every fourth echo tunnel, instead of leaving with a message in flight, leaves so that the proxy finds the client gone
+     * and an answer for it from the upstream in the same turn of its event loop, in that order (see {@link HeldAnswer}):
+     * a load generator's 64 connections closing together with messages in flight do that, and the tunnel's relay had
+     * never seen a write toward a side that closed a moment before: the JIT threw its compiled code away at the end of a
+     * load and compiled it again under the next one, on the core that serves. The first such tunnel leaves after one
+     * message of each size (early, so that even a short warm-up has one), the others after their messages. More of them
+     * (every fourth tunnel cut short) was tried: many more handshakes in the warm-up, and in some processes the first
+     * real load then paid for dozens of C2 compilations (bench/PROFILE.md).
      */
     private static final int ANSWER_AFTER_CLOSE_EVERY = 4;
 
@@ -731,7 +734,8 @@ final class Warmup {
                 if (state == 2) continue;
                 if (opcode != 0x2) throw new IOException("warm-up echo answered opcode " + opcode);
                 messages.incrementAndGet();
-                if (sent >= MESSAGE_SIZES.length && index % ANSWER_AFTER_CLOSE_EVERY == 3 && !held.waiting && !over()) {
+                if (sent >= (answersAfterClose.get() == 0 ? MESSAGE_SIZES.length : MESSAGES_PER_TUNNEL)
+                        && index % ANSWER_AFTER_CLOSE_EVERY == 3 && !held.waiting && !over()) {
                     leaveBeforeAnswer(ctx, System.nanoTime());
                     return;
                 }
