@@ -779,6 +779,7 @@ final class Warmup {
             }
             held.upstream = null;
             held.waiting = false;
+            aborts.incrementAndGet();
             ctx.close();
             if (up != null) {
                 up.writeAndFlush(Unpooled.wrappedBuffer(ANSWER_FRAME));
