@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,7 +43,7 @@ class BareRelayTest {
                 writer.start();
                 byte[] got = client.getInputStream().readNBytes(sent.length);
                 writer.join(10_000);
-                assertThat(Arrays.equals(got, sent)).isTrue();
+                assertThat(got).isEqualTo(sent);
                 client.close();
                 echo.join(10_000);
                 assertThat(echo.isAlive()).as("the relay closed the upstream connection after the client's close").isFalse();

@@ -331,8 +331,7 @@ final class Warmup {
 
     private void drive(Duration budget) throws Exception {
         EventLoopGroup group = newLoop("switchyard-warmup-loop");
-        held.upstream = null; // a round's end can leave a wait unfinished (its loop shut down)
-        held.waiting = false;
+        held.client = null; // a round's end can leave a wait unfinished (its loop shut down)
         DataPlane plane = null;
         Path handoverDir = null;
         Handover.Offer offer = null;
@@ -605,6 +604,7 @@ final class Warmup {
          * and its close is expected, not a failure.
          */
         private boolean leaving;
+        private Channel channel;
 
         Client(Bootstrap bootstrap, Kind kind, int index, CountDownLatch loops) {
             this.bootstrap = bootstrap;
@@ -615,6 +615,7 @@ final class Warmup {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
             in = ctx.alloc().buffer(4096);
             String host = "Host: 127.0.0.1:" + port + "\r\n";
             if (kind == Kind.HTTP) {
@@ -735,8 +736,11 @@ final class Warmup {
                 if (opcode != 0x2) throw new IOException("warm-up echo answered opcode " + opcode);
                 messages.incrementAndGet();
                 if (sent >= (answersAfterClose.get() == 0 ? MESSAGE_SIZES.length : MESSAGES_PER_TUNNEL)
-                        && index % ANSWER_AFTER_CLOSE_EVERY == 3 && !held.waiting && !over()) {
-                    leaveBeforeAnswer(ctx, System.nanoTime());
+                        && index % ANSWER_AFTER_CLOSE_EVERY == 3 && held.client == null && !over()) {
+                    // A ping the upstream holds instead of answering; when it has it, it calls leaveBeforeAnswer.
+                    leaving = true;
+                    held.client = this;
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(HOLD_FRAME));
                     return;
                 }
                 if (sent >= MESSAGES_PER_TUNNEL && index % 2 == 1 && !over()) {
@@ -762,29 +766,15 @@ final class Warmup {
         }
 
         /**
-         * Sends a ping the upstream holds instead of answering, waits until the upstream has it, then closes this
-         * connection and has the upstream send a message toward it at once: the proxy's next turn finds this side closed,
-         * then that message. Both ends are on the warm-up's one event loop, so nothing runs between the two.
+         * Called by the upstream holding this client's ping ({@link HeldAnswer}): closes this connection, then has the
+         * upstream send a message toward it at once. Both ends are on the warm-up's one event loop, so nothing runs
+         * between the two: the proxy's next turn finds this side closed, then that message.
          */
-        private void leaveBeforeAnswer(ChannelHandlerContext ctx, long since) {
-            if (!leaving) {
-                leaving = true;
-                held.waiting = true;
-                ctx.writeAndFlush(Unpooled.wrappedBuffer(HOLD_FRAME));
-            }
-            Channel up = held.upstream;
-            if (up == null && !over() && System.nanoTime() - since < TimeUnit.SECONDS.toNanos(1)) {
-                ctx.executor().schedule(() -> leaveBeforeAnswer(ctx, since), 1, TimeUnit.MILLISECONDS);
-                return;
-            }
-            held.upstream = null;
-            held.waiting = false;
+        void leaveBeforeAnswer(Channel upstream) {
             aborts.incrementAndGet();
-            ctx.close();
-            if (up != null) {
-                up.writeAndFlush(Unpooled.wrappedBuffer(ANSWER_FRAME));
-                answersAfterClose.incrementAndGet();
-            }
+            channel.close();
+            upstream.writeAndFlush(Unpooled.wrappedBuffer(ANSWER_FRAME));
+            answersAfterClose.incrementAndGet();
         }
 
         private void sendMessage(ChannelHandlerContext ctx) {
@@ -804,6 +794,7 @@ final class Warmup {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (held.client == this) held.client = null; // closed before its ping reached the upstream
             if (leaving) {
                 if (!over()) open(bootstrap, kind, index + 1, loops);
                 else loops.countDown();
@@ -884,14 +875,12 @@ final class Warmup {
 
     /**
      * The upstream side of the one tunnel (at a time) whose client is about to leave before its answer: the upstream
-     * holds a ping instead of answering it, and the client, once the upstream has it, closes and has the answer sent
+     * holds a ping instead of answering it and, when it has it, has that client close and then sends the answer
      * ({@code Client.leaveBeforeAnswer}). Confined to the warm-up's event loop.
      */
     private static final class HeldAnswer {
-        /** The held ping's upstream connection, once it came (only while a client waits for one). */
-        Channel upstream;
-        /** A client has sent its ping and waits. */
-        boolean waiting;
+        /** The client whose ping is on its way to the upstream, or null. */
+        Client client;
     }
 
     /**
@@ -937,7 +926,9 @@ final class Warmup {
                 if ((b0 & 0x0f) == 0x9) {
                     // A ping: held for its client, which leaves before the answer (HeldAnswer).
                     in.skipBytes(f[0] + len);
-                    if (held.waiting) held.upstream = ctx.channel();
+                    Client c = held.client;
+                    held.client = null;
+                    if (c != null) c.leaveBeforeAnswer(ctx.channel());
                     continue;
                 }
                 // The payload goes back as it came (still masked: its content is no test here), unmasked framing.
