@@ -7,6 +7,8 @@ import io.switchyard.controlplane.ControlPlane;
 import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
+import io.switchyard.launcher.node.NodeAgent;
+import io.switchyard.launcher.support.SilentRelay;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,6 +82,31 @@ class NodeFailoverTest {
         Path state = dir.resolve("state-n1").resolve("snapshot.json");
         await().atMost(Duration.ofSeconds(5)).until(() -> java.nio.file.Files.exists(state));
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(state))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void aNodeLeavesAControlPlaneThatWentSilentForTheNext() throws Exception {
+        ControlPlane cp = controlPlane("cp.db");
+        SilentRelay path = track(new SilentRelay(cp.adminAddress()));
+        URI throughPath = URI.create("http://127.0.0.1:" + path.port());
+        String before = System.getProperty(NodeAgent.HEARTBEAT_PROPERTY);
+        System.setProperty(NodeAgent.HEARTBEAT_PROPERTY, "200");
+        Node n;
+        try {
+            n = node("n1", throughPath, url(cp));
+        } finally {
+            if (before == null) System.clearProperty(NodeAgent.HEARTBEAT_PROPERTY);
+            else System.setProperty(NodeAgent.HEARTBEAT_PROPERTY, before);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> throughPath.equals(n.agent().connectedTo()));
+        long first = AdminClient.at(url(cp).toString()).write("POST", "/api/v1/upstreams", "{\"name\":\"u\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> n.dataPlane().appliedVersion() == first);
+        // Heartbeats keep going out and an answer stays away through several of them (no FIN, no reset): the node
+        // must give that control plane up and take the next, not wait on a connection that looks open.
+        path.goSilent();
+        await().atMost(Duration.ofSeconds(10)).until(() -> url(cp).equals(n.agent().connectedTo()));
+        long second = AdminClient.at(url(cp).toString()).write("POST", "/api/v1/upstreams", "{\"name\":\"v\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> n.dataPlane().appliedVersion() == second);
     }
 
     @Test

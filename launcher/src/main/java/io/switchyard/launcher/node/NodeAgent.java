@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * one database, the one it fails over to may not have seen the newest version yet).
  *
  * <p>Several control planes may be given: the agent holds one connection, to the first that answers.
- * When it is lost, the next one in the list is tried at once, then the one after; only when every
+ * When it is lost (closed, failed, a send failed, or nothing heard back for {@value #SILENT_HEARTBEATS} heartbeats,
+ * each of which carries a ping), the next one in the list is tried at once, then the one after; only when every
  * control plane failed in a row does it wait, with capped exponential backoff and full jitter,
  * before the next round. The data plane serves its last snapshot throughout.
  *
@@ -43,7 +44,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NodeAgent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("switchyard.node");
+    /** System property: the heartbeat interval in milliseconds (default 5000). */
+    public static final String HEARTBEAT_PROPERTY = "switchyard.fleet.heartbeat-ms";
     static final Duration HEARTBEAT = Duration.ofSeconds(5);
+    /**
+     * Heartbeats in a row with nothing heard back (no message, no pong to the ping each heartbeat carries) before the
+     * connection counts as lost: a path that went silent (power lost, a firewall dropping) gives no FIN or reset, and
+     * TCP alone would take many minutes to give up on it.
+     */
+    static final int SILENT_HEARTBEATS = 3;
     static final long BACKOFF_BASE_MS = 100;
     static final long BACKOFF_CAP_MS = 5_000;
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -71,6 +80,7 @@ public final class NodeAgent implements AutoCloseable {
     private String lastError;
     private Instant lastContact;
     private ScheduledFuture<?> heartbeat;
+    private final Duration heartbeatEvery = heartbeatSetting();
     private boolean closed;
     private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
 
@@ -151,12 +161,36 @@ public final class NodeAgent implements AutoCloseable {
                     log.info("connected to control plane {} as node {} (holding version {})", controlPlane, nodeId, dataPlane.appliedVersion());
                     send(new FleetMessage.Hello(nodeId, softwareVersion, dataPlane.advertisedListen(),
                             dataPlane.appliedVersion(), dataPlane.openTunnels()));
-                    heartbeat = agent.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+                    heartbeat = agent.scheduleAtFixedRate(this::heartbeat, heartbeatEvery.toMillis(), heartbeatEvery.toMillis(), TimeUnit.MILLISECONDS);
                 }, agent);
     }
 
+    private static Duration heartbeatSetting() {
+        String v = System.getProperty(HEARTBEAT_PROPERTY);
+        if (v == null || v.isBlank()) return HEARTBEAT;
+        try {
+            long ms = Long.parseLong(v.trim());
+            if (ms > 0) return Duration.ofMillis(ms);
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        log.warn("-D{}={}: not a positive number of milliseconds; heartbeat every {} ms", HEARTBEAT_PROPERTY, v, HEARTBEAT.toMillis());
+        return HEARTBEAT;
+    }
+
     private void heartbeat() {
-        if (socket != null) send(new FleetMessage.Heartbeat(dataPlane.appliedVersion(), dataPlane.openTunnels()));
+        WebSocket ws = socket;
+        if (ws == null) return;
+        long quietMs = Duration.between(lastContact, Instant.now()).toMillis();
+        if (quietMs > heartbeatEvery.toMillis() * SILENT_HEARTBEATS) {
+            ws.abort();
+            onDisconnected(new java.io.IOException("nothing heard for " + quietMs + " ms (" + SILENT_HEARTBEATS
+                    + " heartbeats unanswered)"), true);
+            return;
+        }
+        send(new FleetMessage.Heartbeat(dataPlane.appliedVersion(), dataPlane.openTunnels()));
+        // The control plane's WebSocket answers a ping with a pong at once, whatever else it is doing.
+        chain(ws, () -> ws.sendPing(java.nio.ByteBuffer.allocate(0)));
     }
 
     /** @param wasConnected the connection had been established (so the next control plane is tried at once) */
@@ -300,7 +334,19 @@ public final class NodeAgent implements AutoCloseable {
         WebSocket ws = socket;
         if (ws == null) return;
         String text = FleetMessage.encode(m);
-        sendChain = sendChain.handle((x, e) -> null).thenCompose(x -> ws.sendText(text, true));
+        chain(ws, () -> ws.sendText(text, true));
+    }
+
+    /** Queues a send behind the ones before it; one that fails ends the connection (the next control plane is tried). */
+    private void chain(WebSocket ws, java.util.function.Supplier<CompletableFuture<WebSocket>> sending) {
+        CompletableFuture<WebSocket> sent = sendChain.handle((x, e) -> null).thenCompose(x -> sending.get());
+        sendChain = sent;
+        sent.whenCompleteAsync((x, e) -> {
+            if (e != null && socket == ws) {
+                ws.abort();
+                onDisconnected(e, true);
+            }
+        }, agent);
     }
 
     private void publishStatus() {
@@ -364,6 +410,15 @@ public final class NodeAgent implements AutoCloseable {
                 partial.setLength(0);
                 agent.execute(() -> onMessage(text));
             }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, java.nio.ByteBuffer message) {
+            agent.execute(() -> {
+                if (socket == webSocket) lastContact = Instant.now();
+            });
             webSocket.request(1);
             return null;
         }
