@@ -8,7 +8,7 @@ import io.switchyard.controlplane.ControlPlaneSettings;
 import io.switchyard.dataplane.DataPlaneSettings;
 import io.switchyard.launcher.node.Node;
 import io.switchyard.launcher.node.NodeAgent;
-import io.switchyard.launcher.support.SilentRelay;
+import io.switchyard.testkit.SilentRelay;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -177,6 +177,14 @@ public final class AdminApi {
         r.exception(ConfigException.class, (e, ctx) -> problem(ctx, ApiException.invalid(e)));
         r.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e)));
         r.exception(Exception.class, (e, ctx) -> {
+            if (io.switchyard.controlplane.store.Database.unreachable(e)) {
+                String why = io.switchyard.controlplane.store.Database.rootMessage(e);
+                LOG.warn("{} {}: database unreachable: {}", ctx.method(), ctx.path(), why);
+                ctx.header("Retry-After", "1");
+                problem(ctx, new ApiException(503, "database-unavailable", "Database unavailable",
+                        "the control plane could not reach its database (" + why + "); read the current version before repeating a write"));
+                return;
+            }
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             problem(ctx, new ApiException(500, "internal", "Internal error", "the control plane failed to answer; see its log"));
         });

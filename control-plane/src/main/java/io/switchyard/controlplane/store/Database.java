@@ -96,6 +96,13 @@ public final class Database implements AutoCloseable {
         hc.setMaximumPoolSize(10);
         hc.setMinimumIdle(1);
         hc.setConnectionTimeout(5_000);
+        // A path to the database that goes silent (no FIN, no reset: a machine gone, a firewall dropping) must not hold
+        // a request, or the write lock, for the many minutes TCP takes to give up: a read waits at most 30 s, and the
+        // server ends a session left idle inside a transaction for 30 s, so the advisory write lock it held is free
+        // again for the other control planes. URL parameters of the same names win (--db ...?socketTimeout=60).
+        hc.addDataSourceProperty("socketTimeout", String.valueOf(SOCKET_TIMEOUT_S));
+        hc.addDataSourceProperty("tcpKeepAlive", "true");
+        hc.addDataSourceProperty("options", "-c idle_in_transaction_session_timeout=" + SOCKET_TIMEOUT_S * 1000);
         // Fail at start with the server's own message, not after the pool's first timeout.
         hc.setInitializationFailTimeout(1);
         HikariDataSource ds;
@@ -208,7 +215,23 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    static String rootMessage(Throwable t) {
+    /** Seconds a read from PostgreSQL may wait, and a session may idle inside a transaction (see openPostgres). */
+    static final int SOCKET_TIMEOUT_S = 30;
+
+    /**
+     * Whether {@code t} comes from the database being out of reach: a connection that failed, timed out or was ended
+     * by the server (SQL states of class 08 and 57P), or no connection to be had from the pool.
+     */
+    public static boolean unreachable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.sql.SQLTransientConnectionException || c instanceof java.sql.SQLNonTransientConnectionException) return true;
+            if (c instanceof SQLException e && e.getSQLState() != null
+                    && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) return true;
+        }
+        return false;
+    }
+
+    public static String rootMessage(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         String m = t.getMessage();
         if (m == null) return t.getClass().getSimpleName();
