@@ -16,14 +16,16 @@
 #   CPUPROF=FILE bench/fleet-changes.sh  4 s of call stacks sampled on the node's core (perf record)
 #   JAR=PATH bench/fleet-changes.sh      another build (default dist/switchyard.jar)
 #   IONICE=-10 bench/fleet-changes.sh    the event loops reniced (a negative value needs root)
+#   CP_CPUS=0 bench/fleet-changes.sh     the control plane and the changer on that core instead of the node's
 # Needs bench/target/c (bench/run.sh builds it), dist/switchyard.jar, chrt and /dev/shm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=$(mktemp -d /tmp/fleet.XXXX)
 . bench/lib.sh
+CP_CPUS=${CP_CPUS:-1}
 AP=$(free_port); LP=$(free_port); SP=$(free_port)
 mkdir -p /dev/shm/fleetx; rm -rf /dev/shm/fleetx/*
-taskset -c 1 chrt --idle 0 java $OPTS -Dswitchyard.warmup=0 -jar ${JAR:-dist/switchyard.jar} control-plane --admin 127.0.0.1:$AP --db /dev/shm/fleetx/cp.db > $OUT/cp.log 2>&1 &
+taskset -c $CP_CPUS chrt --idle 0 java $OPTS -Dswitchyard.warmup=0 -jar ${JAR:-dist/switchyard.jar} control-plane --admin 127.0.0.1:$AP --db /dev/shm/fleetx/cp.db > $OUT/cp.log 2>&1 &
 CP=$!
 trap 'kill $CP $NODE $ECHO_PID 2>/dev/null; rm -rf /dev/shm/fleetx' EXIT
 for _ in $(seq 1 300); do curl -fs http://127.0.0.1:$AP/api/v1/snapshots/current >/dev/null 2>&1 && break; sleep 0.1; done
@@ -51,7 +53,7 @@ if [ -n "${FIFO:-}" ]; then
   for t in /proc/$NODE/task/*; do c=$(cat $t/comm); case "$c" in switchyard-io*) chrt -f -p 10 $(basename $t); echo "fifo $c";; esac; done
 fi
 # changes before JFR, to warm the fleet path a little
-taskset -c 1 chrt --idle 0 $BIN/changer --mode put --port $AP --every-ms 100 --duration ${WARMCHANGES:-5} --start 1 > $OUT/ch0.json
+taskset -c $CP_CPUS chrt --idle 0 $BIN/changer --mode put --port $AP --every-ms 100 --duration ${WARMCHANGES:-5} --start 1 > $OUT/ch0.json
 if [ -n "${NOJIT:-}" ]; then
   echo '[{ match: "*.*", Exclude: true }]' > $OUT/nojit.json
   jcmd $NODE Compiler.directives_add $OUT/nojit.json >/dev/null && echo "no compilation from here on"
@@ -63,7 +65,7 @@ L=$!
 if [ -n "${PERFSCHED:-}" ]; then perf sched record -o "$PERFSCHED" -- sleep 4 >/dev/null 2>&1 & fi
 if [ -n "${CPUPROF:-}" ]; then perf record -q -o "$CPUPROF" -C 1 -g -F 4999 -- sleep 4 >/dev/null 2>&1 & fi
 if [ -n "${SLOWCALLS:-}" ]; then timeout 4 perf trace --duration 0.3 -p $CP,$NODE -o "$SLOWCALLS" >/dev/null 2>&1 & fi
-taskset -c 1 chrt --idle 0 $BIN/changer --mode put --port $AP --every-ms 100 --duration 10 --start 100 > $OUT/ch.json
+taskset -c $CP_CPUS chrt --idle 0 $BIN/changer --mode put --port $AP --every-ms 100 --duration 10 --start 100 > $OUT/ch.json
 wait $L
 for t in /proc/$NODE/task/*; do echo "$(basename $t) $(awk '{print $14+$15}' $t/stat) $(cat $t/comm | tr ' ' _)"; done | sort > $OUT/th1
 join $OUT/th0 $OUT/th1 | awk '{d=$4-$2; if (d>0) print "   thread", $3, d}' | sort -k3 -n -r | head -8
@@ -72,7 +74,7 @@ cat $OUT/ch.json; grep -o '"p99_us":[0-9.]*' $OUT/l.json
 echo "no changes, control plane up: $(taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0.5 --duration 5 --rate 10000 | grep -o '"p99_us":[0-9.]*')"
 echo "again: $(taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0.5 --duration 5 --rate 10000 | grep -o '"p99_us":[0-9.]*')"
 if [ -n "${PERFSCHED:-}" ]; then perf sched record -o "$PERFSCHED.2" -- sleep 4 >/dev/null 2>&1 & fi
-echo "changes again, the echo path just warm: $( (taskset -c 1 chrt --idle 0 $BIN/changer --mode put --port $AP --every-ms 100 --duration 10 --start 300 >/dev/null &) ; taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 10 --rate 10000 | grep -o '"p99_us":[0-9.]*')"
+echo "changes again, the echo path just warm: $( (taskset -c $CP_CPUS chrt --idle 0 $BIN/changer --mode put --port $AP --every-ms 100 --duration 10 --start 300 >/dev/null &) ; taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 10 --rate 10000 | grep -o '"p99_us":[0-9.]*')"
 kill -STOP $CP
 echo "control plane stopped (SIGSTOP): $(taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0.5 --duration 5 --rate 10000 | grep -o '"p99_us":[0-9.]*')"
 kill -CONT $CP
