@@ -190,6 +190,7 @@ public final class AdminApi {
         });
 
         r.get("/openapi.yaml", ctx -> ctx.contentType("application/yaml").result(openapi));
+        r.get(READY_PATH, this::ready);
         for (Map.Entry<String, Dashboard> file : dashboard.entrySet()) {
             r.get(file.getKey(), ctx -> ctx
                     // Its own files only: no inline script, no other origin, no framing.
@@ -255,6 +256,27 @@ public final class AdminApi {
         });
     }
 
+    /** Readiness for a load balancer or an orchestrator in front of control planes: no token, nothing secret. */
+    static final String READY_PATH = "/ready";
+    /** How long the readiness check waits for the database's answer. */
+    private static final int READY_DATABASE_MS = 2_000;
+
+    record Ready(String status, String database, long version) {
+    }
+
+    private void ready(Context ctx) {
+        try {
+            store.checkDatabase(READY_DATABASE_MS);
+        } catch (Exception e) {
+            String why = io.switchyard.controlplane.store.Database.rootMessage(e);
+            LOG.warn("{}: database not answering: {}", READY_PATH, why);
+            ctx.header("Retry-After", "1");
+            throw new ApiException(503, "database-unavailable", "Database unavailable",
+                    "the control plane's " + store.databaseKind() + " database did not answer (" + why + ")");
+        }
+        json(ctx, new Ready("ready", store.databaseKind(), store.current().version()));
+    }
+
     // ---- guards: origin and bearer token --------------------------------------------------------
 
     private void guard(Context ctx) {
@@ -265,7 +287,7 @@ public final class AdminApi {
         // Fail closed: everything but the public paths (the OpenAPI document, the fleet channel with its
         // own token, GET of the dashboard's files) needs the admin token, so no spelling
         // of a path that the router might normalise differently can slip past this check.
-        boolean open = ctx.path().equals("/openapi.yaml") || ctx.path().equals(FleetMessage.STREAM_PATH)
+        boolean open = ctx.path().equals("/openapi.yaml") || ctx.path().equals(READY_PATH) || ctx.path().equals(FleetMessage.STREAM_PATH)
                 || (dashboard.containsKey(ctx.path()) && ctx.method() == io.javalin.http.HandlerType.GET);
         if (!open && adminToken != null && !bearerMatches(ctx.header("Authorization"), adminToken)) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"switchyard-admin\"");

@@ -143,6 +143,16 @@ public final class ConfigStore {
         return current;
     }
 
+    /** The database's kind, as {@code --db} names it: sqlite or postgresql. */
+    public String databaseKind() {
+        return db.dialect() == Database.Dialect.POSTGRESQL ? "postgresql" : "sqlite";
+    }
+
+    /** Whether the database answers a trivial query within {@code limitMs}; see {@link Database#check}. */
+    public void checkDatabase(int limitMs) throws java.sql.SQLException {
+        db.check(limitMs);
+    }
+
     /**
      * Applies {@code change} to the current configuration (with private keys) and, when the result
      * differs, commits rows and a new snapshot in one transaction. Exceptions from {@code change}

@@ -215,6 +215,21 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the database for a trivial answer, waiting at most {@code limitMs} for it (on PostgreSQL; a connection from
+     * the pool may take up to its 5 s to come). Throws when it cannot answer.
+     */
+    public void check(int limitMs) throws SQLException {
+        try (Handle h = jdbi.open()) {
+            Connection c = h.getConnection();
+            // The pool puts the connection's own limit back when it returns.
+            if (dialect == Dialect.POSTGRESQL) c.setNetworkTimeout(Runnable::run, limitMs);
+            try (var st = c.createStatement()) {
+                st.execute("SELECT 1");
+            }
+        }
+    }
+
     /** Seconds a read from PostgreSQL may wait, and a session may idle inside a transaction (see openPostgres). */
     static final int SOCKET_TIMEOUT_S = 30;
 

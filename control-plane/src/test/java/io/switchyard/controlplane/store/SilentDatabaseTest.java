@@ -60,6 +60,33 @@ class SilentDatabaseTest {
     }
 
     @Test
+    void readyNeedsNoTokenAndTurnsUnavailableWithinSecondsWhenTheDatabaseGoesSilent() throws Exception {
+        PostgresServer.Database db = PostgresServer.shared().createDatabase();
+        try (SilentRelay path = new SilentRelay(new InetSocketAddress(db.host(), db.port()));
+             ControlPlane cp = ControlPlane.start(new ControlPlaneSettings(new InetSocketAddress("127.0.0.1", 0),
+                     new StoreLocation.Postgres("127.0.0.1", path.port(), db.database(), db.user(), db.password(), Map.of()),
+                     "admin-secret", null))) {
+            AdminClient anyone = AdminClient.at(cp.adminAddress());
+            long v = anyone.withToken("admin-secret").post("/api/v1/upstreams", "{\"name\":\"u\"}").version();
+            assertThat(anyone.get("/api/v1/upstreams").status()).as("the API itself still needs the token").isEqualTo(401);
+            AdminClient.Response ready = anyone.get("/ready");
+            assertThat(ready.status()).as(ready.toString()).isEqualTo(200);
+            assertThat(ready.json().get("status").asText()).isEqualTo("ready");
+            assertThat(ready.json().get("database").asText()).isEqualTo("postgresql");
+            assertThat(ready.json().get("version").asLong()).isEqualTo(v);
+
+            path.goSilent();
+            long start = System.nanoTime();
+            AdminClient.Response silent = anyone.get("/ready");
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(silent.status()).as(silent.toString()).isEqualTo(503);
+            assertThat(silent.body()).contains("urn:switchyard:problem:database-unavailable", "postgresql");
+            assertThat(silent.header("Retry-After")).isEqualTo("1");
+            assertThat(tookMs).as("the check waits 2 s for the database, not the 30 s a request may").isLessThan(8_000L);
+        }
+    }
+
+    @Test
     void everyPooledConnectionCarriesTheLimitsAndTheDatabaseUrlMayChangeThem() throws Exception {
         PostgresServer.Database db = PostgresServer.shared().createDatabase();
         try (Database shipped = Database.open(TestStore.postgres(db))) {
