@@ -181,10 +181,7 @@ class WebSocketTest {
                 s.setSoTimeout(10_000);
                 var out = s.getOutputStream();
                 var in = s.getInputStream();
-                out.write(handshake("/").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                StringBuilder head = new StringBuilder();
-                while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
-                assertThat(head.toString()).startsWith("HTTP/1.1 101");
+                upgrade(out, in, "/");
                 out.write(DrainTest.maskedText("flood " + limit));
                 out.flush();
                 // The client reads nothing: once the socket buffers of both hops are full, the upstream must stall.
@@ -217,9 +214,7 @@ class WebSocketTest {
             try (java.net.Socket s = RawHttp.connect(dp.listenAddress(), 64 * 1024)) {
                 var out = s.getOutputStream();
                 var in = s.getInputStream();
-                out.write(handshake("/").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                StringBuilder head = new StringBuilder();
-                while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
+                upgrade(out, in, "/");
                 out.write(DrainTest.maskedText("flood " + (256L << 20)));
                 out.flush();
                 await().atMost(10, TimeUnit.SECONDS).until(() -> dp.metrics().tunnelsClosed("push", "idle_timeout") == 1);
@@ -275,10 +270,7 @@ class WebSocketTest {
                 s.setSoTimeout(15_000);
                 var out = s.getOutputStream();
                 var in = s.getInputStream();
-                out.write(handshake("/leaving").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                StringBuilder head = new StringBuilder();
-                while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
-                assertThat(head.toString()).startsWith("HTTP/1.1 101");
+                upgrade(out, in, "/leaving");
                 out.write(DrainTest.maskedText("hi"));
                 out.flush();
                 assertThat(in.read()).as("a final text frame").isEqualTo(0x81);
@@ -297,6 +289,19 @@ class WebSocketTest {
                 assertThat(dp.metrics().tunnelsClosed("kept", "upstream_closed")).isZero();
             }
         }
+    }
+
+    /** Sends the upgrade for {@code path} on a plain socket and reads the answer's head, which must be a 101. */
+    private static void upgrade(java.io.OutputStream out, java.io.InputStream in, String path) throws java.io.IOException {
+        out.write(handshake(path).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.flush();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) throw new AssertionError("closed during the upgrade: " + head);
+            head.append((char) c);
+        }
+        assertThat(head.toString()).startsWith("HTTP/1.1 101");
     }
 
     private static String sha(byte[] b) throws Exception {

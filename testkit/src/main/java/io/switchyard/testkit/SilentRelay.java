@@ -25,6 +25,7 @@ public final class SilentRelay implements AutoCloseable {
     private volatile byte[] trigger;
     private final java.util.concurrent.CountDownLatch wentSilent = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean closed;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
 
     public SilentRelay(InetSocketAddress target) throws IOException {
         this.target = target;
@@ -86,11 +87,11 @@ public final class SilentRelay implements AutoCloseable {
                         // Silent before these bytes go on, so that no answer to them can slip through; they still go.
                         trigger = null;
                         goSilent();
-                    } else {
+                    } else if (silent) {
                         // What arrives once silent is held here for good: it never reaches the other end.
-                        while (silent && !closed) Thread.sleep(20);
+                        closing.await();
+                        return;
                     }
-                    if (closed) return;
                     o.write(buf, 0, n);
                     o.flush();
                 }
@@ -115,6 +116,7 @@ public final class SilentRelay implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
+        closing.countDown();
         server.close();
         for (Socket s : sockets) s.close();
     }

@@ -180,8 +180,7 @@ public final class AdminApi {
             if (io.switchyard.controlplane.store.Database.unreachable(e)) {
                 String why = io.switchyard.controlplane.store.Database.rootMessage(e);
                 LOG.warn("{} {}: database unreachable: {}", ctx.method(), ctx.path(), why);
-                ctx.header("Retry-After", "1");
-                problem(ctx, new ApiException(503, "database-unavailable", "Database unavailable",
+                problem(ctx, databaseUnavailable(ctx,
                         "the control plane could not reach its database (" + why + "); read the current version before repeating a write"));
                 return;
             }
@@ -264,15 +263,19 @@ public final class AdminApi {
     record Ready(String status, String database, long version) {
     }
 
+    /** The one answer for a database out of reach: 503, to be tried again in a second. */
+    private static ApiException databaseUnavailable(Context ctx, String detail) {
+        ctx.header("Retry-After", "1");
+        return new ApiException(503, "database-unavailable", "Database unavailable", detail);
+    }
+
     private void ready(Context ctx) {
         try {
             store.checkDatabase(READY_DATABASE_MS);
         } catch (Exception e) {
             String why = io.switchyard.controlplane.store.Database.rootMessage(e);
             LOG.warn("{}: database not answering: {}", READY_PATH, why);
-            ctx.header("Retry-After", "1");
-            throw new ApiException(503, "database-unavailable", "Database unavailable",
-                    "the control plane's " + store.databaseKind() + " database did not answer (" + why + ")");
+            throw databaseUnavailable(ctx, "the control plane's " + store.databaseKind() + " database did not answer (" + why + ")");
         }
         json(ctx, new Ready("ready", store.databaseKind(), store.current().version()));
     }
