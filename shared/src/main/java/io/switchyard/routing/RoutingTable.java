@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A snapshot compiled for the request path: host lookup through one {@link HostMapping} (exact, then
- * {@code *.} wildcard, then routes without hosts as the fallback), then the longest segment-aware path prefix through a {@link PathTrie}.
+ * {@code *.} wildcard, then routes without hosts as the fallback), then the longest segment-aware path prefix through a {@link PrefixTable} per host group.
  * Balancers are built here, once. Immutable and thread-safe: the data plane publishes one instance
  * through a single atomic reference and each request or handshake reads it once.
  *
@@ -32,7 +32,7 @@ public final class RoutingTable {
 
     private final Snapshot snapshot;
     /** Exact and wildcard hosts' tries; the fallback is the any-host trie (never null). */
-    private final HostMapping<PathTrie> hosts;
+    private final HostMapping<PrefixTable> hosts;
     private final Set<String> targetKeys;
     private final Map<String, AtomicInteger> counters;
     private final Map<String, TargetHealth> healths;
@@ -41,7 +41,7 @@ public final class RoutingTable {
 
     private RoutingTable() {
         this.snapshot = null;
-        this.hosts = HostMapping.<PathTrie>builder().fallback(new PathTrie()).build();
+        this.hosts = HostMapping.<PrefixTable>builder().fallback(new PrefixTable()).build();
         this.targetKeys = Set.of();
         this.counters = Map.of();
         this.healths = Map.of();
@@ -79,8 +79,8 @@ public final class RoutingTable {
             }
             balancers.put(u.name(), Balancers.of(u.balance(), targets, u.panic()));
         }
-        Map<String, PathTrie> byPattern = new HashMap<>();
-        PathTrie any = new PathTrie();
+        Map<String, PrefixTable> byPattern = new HashMap<>();
+        PrefixTable any = new PrefixTable();
         Map<String, Upstream> upstreams = config.upstreamsByName();
         for (Route r : config.routes()) {
             Upstream u = upstreams.get(r.upstream());
@@ -88,9 +88,9 @@ public final class RoutingTable {
             if (r.hosts().isEmpty()) {
                 any.put(r.pathPrefix(), cr);
             }
-            for (String h : r.hosts()) byPattern.computeIfAbsent(h, k -> new PathTrie()).put(r.pathPrefix(), cr);
+            for (String h : r.hosts()) byPattern.computeIfAbsent(h, k -> new PrefixTable()).put(r.pathPrefix(), cr);
         }
-        HostMapping.Builder<PathTrie> mapping = HostMapping.<PathTrie>builder().fallback(any);
+        HostMapping.Builder<PrefixTable> mapping = HostMapping.<PrefixTable>builder().fallback(any);
         byPattern.forEach(mapping::add);
         this.hosts = mapping.build();
         this.targetKeys = keys;
@@ -137,7 +137,7 @@ public final class RoutingTable {
      */
     public CompiledRoute match(String host, String path) {
         String h = HostNames.normalize(host);
-        PathTrie t = hosts.exact(h);
+        PrefixTable t = hosts.exact(h);
         if (t != null) {
             CompiledRoute r = t.longest(path);
             if (r != null) return r;

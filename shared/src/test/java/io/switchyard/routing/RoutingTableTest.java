@@ -235,4 +235,72 @@ class RoutingTableTest {
         }
         assertThat(t.match(null, "/svc1")).isNull();
     }
+
+    @Test
+    void tellsApartPrefixesWhoseHashesCollide() {
+        // "Aa" and "BB" have the same String.hashCode, so "/Aa" and "/BB" land on one slot of the prefix table.
+        assertThat("/Aa".hashCode()).isEqualTo("/BB".hashCode());
+        assertThat("/x/AaBB".hashCode()).isEqualTo("/x/BBAa".hashCode());
+        RoutingTable t = table(List.of(up("u", null, "h:1")), List.of(
+                new Route("aa", null, "/Aa", "u"),
+                new Route("bb", null, "/BB", "u"),
+                new Route("x1", null, "/x/AaBB", "u")));
+        assertThat(name(t.match(null, "/Aa/1"))).isEqualTo("aa");
+        assertThat(name(t.match(null, "/BB"))).isEqualTo("bb");
+        assertThat(name(t.match(null, "/x/AaBB/y"))).isEqualTo("x1");
+        assertThat(t.match(null, "/x/BBAa")).isNull();
+        assertThat(t.match(null, "/AaBB")).isNull();
+    }
+
+    /**
+     * The table against the rule it implements, checked by a plain scan: the longest prefix {@code p} with the path
+     * equal to {@code p} or starting with {@code p + "/"} ({@code /} matches every path starting with '/'). Prefixes of
+     * one to four segments, some nested under others and some under segments no route has; paths with empty and
+     * dotted segments, trailing slashes and near misses.
+     */
+    @Test
+    void agreesWithAPlainScanOnRandomPrefixesAndPaths() {
+        Random rnd = new Random(12);
+        String[] words = {"a", "b", "ab", "api", "v1", "v2", "ws", "Aa", "BB", "x.y", "%41"};
+        for (int round = 0; round < 30; round++) {
+            Map<String, String> prefixes = new HashMap<>();
+            if (round % 3 == 0) prefixes.put("/", "root");
+            int n = 1 + rnd.nextInt(round < 10 ? 5 : 60);
+            for (int i = 0; i < n; i++) {
+                StringBuilder p = new StringBuilder();
+                for (int d = 1 + rnd.nextInt(4); d > 0; d--) p.append('/').append(words[rnd.nextInt(words.length)]);
+                prefixes.putIfAbsent(p.toString(), "r" + i);
+            }
+            List<Route> routes = new ArrayList<>();
+            prefixes.forEach((p, name) -> routes.add(new Route(name, null, p, "u")));
+            RoutingTable t = table(List.of(up("u", null, "h:1")), routes);
+            for (int k = 0; k < 400; k++) {
+                StringBuilder path = new StringBuilder();
+                for (int d = rnd.nextInt(6); d > 0; d--) {
+                    path.append('/');
+                    int pick = rnd.nextInt(words.length + 2);
+                    if (pick < words.length) path.append(words[pick]);
+                    else if (pick == words.length) path.append(words[rnd.nextInt(words.length)]).append('z');
+                    // else: an empty segment
+                }
+                if (path.length() == 0 || rnd.nextInt(8) == 0) path.append('/');
+                String p = path.toString();
+                assertThat(name(t.match(null, p))).as("%s in %s", p, prefixes.keySet()).isEqualTo(scan(prefixes, p));
+            }
+        }
+    }
+
+    private static String scan(Map<String, String> prefixes, String path) {
+        String best = null;
+        int bestLength = -1;
+        for (Map.Entry<String, String> e : prefixes.entrySet()) {
+            String p = e.getKey();
+            boolean matches = p.equals("/") ? path.startsWith("/") : path.equals(p) || path.startsWith(p + "/");
+            if (matches && p.length() > bestLength) {
+                best = e.getValue();
+                bestLength = p.length();
+            }
+        }
+        return best;
+    }
 }
