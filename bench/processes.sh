@@ -2,7 +2,10 @@
 # One cell in each of N fresh processes of one proxy, to see how much a proxy's cost per operation moves from one
 # process to the next (bench/PROFILE.md, "fast and slow processes"): the proxy on core 1, the C echo upstream and load
 # generator on core 0, no quota; per process: operations per second, the proxy's user and system CPU per operation
-# (clock ticks of the whole process over the measured 6 s), after 5 s of unmeasured load on the same connections.
+# (clock ticks of the whole process over the measured 6 s), after 5 s of unmeasured load on the same connections,
+# and for a Java process the heap it allocated per operation over the same 6 s (from jstat: young collections x eden
+# capacity + the change in eden use). Allocation per operation moves far less from process to process than CPU time
+# does, so it tells two builds apart on a machine where time per operation is too noisy to.
 #
 #   bench/processes.sh                    8 Switchyard data planes (dist/switchyard.jar with dist/jvm.options, or
 #                                         OPTSFILE), 32 B echo
@@ -25,6 +28,9 @@ cat > "$OUT/config.json" <<JSON
 {"upstreams":[{"name":"echo","balance":"round_robin","targets":[{"address":"127.0.0.1:$EPORT"}]}],
  "routes":[{"name":"r","path_prefix":"/r/","upstream":"echo"}]}
 JSON
+# A Java process's eden capacity, eden used (KB) and young collections so far; empty for others. Eden's size is fixed
+# by the shipped -Xmn, so what the heap took between two readings is collections x capacity + the change in use.
+heap_used() { [ -d "/proc/$1" ] && jstat -gc "$1" 2>/dev/null | awk 'NR == 2 {print $5, $6, $13}'; }
 load() { taskset -c 0 "$BIN/loadgen" --mode "$MODE" --port "$1" --path /r/ --conns "$CONNS" --size "$SIZE" "${@:2}"; }
 for i in $(seq 1 "$N"); do
 for TARGET in $TARGETS; do
@@ -57,22 +63,31 @@ for TARGET in $TARGETS; do
     for _ in $(seq 1 1200); do curl -fs "http://127.0.0.1:$port/r/ready" >/dev/null 2>&1 && break; sleep 0.05; done
   fi
   load "$port" --warmup 5 --duration 1 > /dev/null
+  a0=$(heap_used "$pid")
   read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
   json=$(load "$port" --warmup 0 --duration 6)
   read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+  a1=$(heap_used "$pid")
   python3 -c 'import json, os, sys
 j = json.loads(sys.argv[1]); ops = max(1, sum(j["timeline"])); hz = os.sysconf("SC_CLK_TCK")
 u, s = (int(sys.argv[3]) - int(sys.argv[2])) * 1e6 / hz / ops, (int(sys.argv[5]) - int(sys.argv[4])) * 1e6 / hz / ops
-print("process %s (%s): %.0f ops/s, CPU per op: user %.2f us, system %.2f us, total %.2f us" % (sys.argv[6], sys.argv[7], j["per_second"], u, s, u + s))' \
-    "$json" "$u0" "$u1" "$s0" "$s1" "$i" "$tag" | tee -a "$OUT/summary"
+a = ""
+if sys.argv[8] and sys.argv[9]:
+    (ec, eu0, y0), (_, eu1, y1) = [[float(x) for x in v.split()] for v in sys.argv[8:10]]
+    a = ", heap allocated per op %.0f B" % (((y1 - y0) * ec + eu1 - eu0) * 1024 / ops)
+print("process %s (%s): %.0f ops/s, CPU per op: user %.2f us, system %.2f us, total %.2f us%s" % (sys.argv[6], sys.argv[7], j["per_second"], u, s, u + s, a))' \
+    "$json" "$u0" "$u1" "$s0" "$s1" "$i" "$tag" "$a0" "$a1" | tee -a "$OUT/summary"
   kill "$main" 2>/dev/null; wait "$main" 2>/dev/null
 done
 done
 python3 -c 'import re, statistics, sys, collections
-by = collections.defaultdict(list)
+by = collections.defaultdict(list); alloc = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     m = re.match(r"process \d+ \((\S+)\): (\d+) ops/s, CPU per op: user ([\d.]+) us, system ([\d.]+) us, total ([\d.]+) us", line)
     if m: by[m.group(1)].append([float(x) for x in m.groups()[1:]])
+    a = re.search(r"\((\S+)\):.*heap allocated per op (\d+) B", line)
+    if a: alloc[a.group(1)].append(float(a.group(2)))
 for tag, rows in by.items():
     med = [statistics.median(c) for c in zip(*rows)]
-    print("median (%s, %d processes): %.0f ops/s, CPU per op: user %.2f us, system %.2f us, total %.2f us (fastest process %.2f)" % (tag, len(rows), *med, min(r[3] for r in rows)))' "$OUT/summary"
+    a = ", heap allocated per op %.0f B" % statistics.median(alloc[tag]) if alloc[tag] else ""
+    print("median (%s, %d processes): %.0f ops/s, CPU per op: user %.2f us, system %.2f us, total %.2f us (fastest process %.2f)%s" % (tag, len(rows), *med, min(r[3] for r in rows), a))' "$OUT/summary"

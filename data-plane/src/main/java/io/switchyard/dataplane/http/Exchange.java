@@ -96,7 +96,10 @@ final class Exchange implements UpstreamListener {
     private long connectedNanos = -1;
     private long firstByteNanos = -1;
     private final List<TargetState> tried = new ArrayList<>(2);
-    private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+    /** Body parts that came before the upstream connection; made on first use (a pooled connection needs none). */
+    private ArrayDeque<HttpContent> pendingBody;
+    /** Whether the request goes upstream chunked (its end then writes the last chunk). */
+    private boolean upChunked;
 
     Phase phase = Phase.ROUTING;
     boolean requestDone;
@@ -272,12 +275,13 @@ final class Exchange implements UpstreamListener {
         up = ch;
         reused = fromPool;
         phase = Phase.AWAITING;
-        UpstreamHandler.of(ch).attach(this);
-        IoTimeoutHandler.of(ch).arm(route.readMs(), route.sendMs());
-        UpstreamResponseDecoder.of(ch).expectResponseTo(req.method().equals(HttpMethod.HEAD));
+        UpstreamHandler handler = UpstreamHandler.of(ch);
+        handler.attach(this);
+        handler.timeout().arm(route.readMs(), route.sendMs());
+        handler.decoder().expectResponseTo(req.method().equals(HttpMethod.HEAD));
         lastUpWrite = ch.write(upstreamRequest()); // written again, whole, on a retried connection
         HttpContent p;
-        while ((p = pendingBody.poll()) != null) writeUp(p);
+        while (pendingBody != null && (p = pendingBody.poll()) != null) writeUp(p);
         ch.flush();
         // Read the upstream from the start, not only once the body is sent: a 100 Continue (which the
         // client waits for before sending its body) or an early error answer must get through.
@@ -294,6 +298,7 @@ final class Exchange implements UpstreamListener {
         String path = route.route().mergeSlashes() ? target.path() : target.unmergedPath();
         HttpHeaders h = req.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+        upChunked = chunked;
         long length = chunked ? 0 : HttpUtil.getContentLength(req, 0L);
         ProxyHandler.Forwarding f = conn.forwarding(serving.table().config(), h);
         String proto = conn.tls() ? "https" : "http";
@@ -334,6 +339,11 @@ final class Exchange implements UpstreamListener {
         return new UpstreamRequestEncoder.Head(u.end(), chunked);
     }
 
+    private void pend(HttpContent content) {
+        if (pendingBody == null) pendingBody = new ArrayDeque<>(4);
+        pendingBody.add(content);
+    }
+
     private void writeUp(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
         if (last && !((LastHttpContent) content).trailingHeaders().isEmpty()) {
@@ -345,7 +355,12 @@ final class Exchange implements UpstreamListener {
             l.release();
             content = bare;
         }
-        lastUpWrite = up.write(content);
+        if (last && !upChunked && !content.content().isReadable()) {
+            // The end of a request framed by its length (or bodyless) carries no bytes: nothing to write, no promise.
+            content.release();
+        } else {
+            lastUpWrite = up.write(content);
+        }
         if (last) {
             requestSent = true;
             up.flush();
@@ -391,7 +406,7 @@ final class Exchange implements UpstreamListener {
             return;
         }
         if (up == null) {
-            pendingBody.add(content);
+            pend(content);
             return;
         }
         writeUp(content);
@@ -593,7 +608,7 @@ final class Exchange implements UpstreamListener {
             up = null;
             requestSent = false;
             phase = Phase.CONNECTING;
-            pendingBody.add(LastHttpContent.EMPTY_LAST_CONTENT); // the bodyless request's end, written again
+            pend(LastHttpContent.EMPTY_LAST_CONTENT); // the bodyless request's end, written again
             connect(serving.address(picked));
             return;
         }
@@ -727,7 +742,7 @@ final class Exchange implements UpstreamListener {
         boolean responseComplete = phase == Phase.STREAMING;
         phase = Phase.DONE;
         HttpContent p;
-        while ((p = pendingBody.poll()) != null) p.release();
+        while (pendingBody != null && (p = pendingBody.poll()) != null) p.release();
         if (picked != null) picked.closed();
         if (up != null) {
             UpstreamHandler h = UpstreamHandler.of(up);

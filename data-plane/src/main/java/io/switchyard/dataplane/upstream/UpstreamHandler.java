@@ -19,15 +19,36 @@ import io.switchyard.dataplane.channel.IoTimeoutHandler;
  * pooled, and the next client never reads another's leftovers. Event-loop confined. Internal.
  */
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    private final IoTimeoutHandler timeout;
+    private final UpstreamResponseDecoder decoder;
     private UpstreamListener listener;
     private boolean inRead;
     private UpstreamPool releaseTo;
     private String releaseKey;
     private boolean trailing;
 
-    /** The handler of {@code ch}'s pipeline, or null once removed. */
+    /** @param timeout and {@code decoder}: the handlers of the same pipeline, so a request never walks it to find them */
+    UpstreamHandler(IoTimeoutHandler timeout, UpstreamResponseDecoder decoder) {
+        this.timeout = timeout;
+        this.decoder = decoder;
+    }
+
+    /**
+     * The handler of {@code ch}'s pipeline, or null once removed (a tunnel replaced it). It is the pipeline's last
+     * handler, so this is one read, not a walk of the pipeline.
+     */
     public static UpstreamHandler of(Channel ch) {
-        return ch.pipeline().get(UpstreamHandler.class);
+        return ch.pipeline().last() instanceof UpstreamHandler h ? h : null;
+    }
+
+    /** The connection's timeout handler. */
+    public IoTimeoutHandler timeout() {
+        return timeout;
+    }
+
+    /** The connection's response decoder. */
+    public UpstreamResponseDecoder decoder() {
+        return decoder;
     }
 
     public void attach(UpstreamListener l) {
@@ -122,8 +143,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         UpstreamPool pool = releaseTo;
         if (pool != null) {
             releaseTo = null;
-            UpstreamResponseDecoder d = UpstreamResponseDecoder.of(ctx.channel());
-            if (trailing || d == null || d.buffered() > 0 || !ctx.channel().isActive()) ctx.close();
+            if (trailing || decoder.buffered() > 0 || !ctx.channel().isActive()) ctx.close();
             else pool.release(ctx.channel(), releaseKey);
             return;
         }

@@ -22,8 +22,6 @@ import io.netty.util.concurrent.Promise;
 import io.switchyard.config.ConfigException;
 import io.switchyard.config.Upstream;
 import io.switchyard.config.Violation;
-import io.switchyard.dataplane.channel.PipelineNames;
-import io.switchyard.dataplane.channel.Transport;
 import io.switchyard.dataplane.tls.ServerCertificates;
 
 import javax.net.ssl.SSLEngine;
@@ -81,9 +79,8 @@ public final class UpstreamPool {
         while ((ch = q.pollLast()) != null) {
             UpstreamHandler h = UpstreamHandler.of(ch);
             if (h != null) h.leftPool();
-            UpstreamResponseDecoder d = UpstreamResponseDecoder.of(ch);
             // Bytes that arrived while it idled (a late body on HEAD, say) belong to no request: not reusable.
-            if (ch.isActive() && d != null && d.buffered() == 0) return ch;
+            if (ch.isActive() && h != null && h.decoder().buffered() == 0) return ch;
             ch.close();
         }
         return null;
@@ -108,10 +105,12 @@ public final class UpstreamPool {
         if (!PlatformDependent.canEnableTcpNoDelayByDefault()) cfg.setOption(ChannelOption.TCP_NODELAY, true);
         ChannelPipeline p = ch.pipeline();
         if (upstream.tls()) p.addLast(PipelineNames.UPSTREAM_SSL, sslHandler(ch, upstream, address));
-        p.addLast(PipelineNames.UPSTREAM_TIMEOUT, new IoTimeoutHandler().connectWithin(connectMs));
+        IoTimeoutHandler timeout = new IoTimeoutHandler().connectWithin(connectMs);
+        UpstreamResponseDecoder decoder = new UpstreamResponseDecoder();
+        p.addLast(PipelineNames.UPSTREAM_TIMEOUT, timeout);
         p.addLast(PipelineNames.UPSTREAM_ENCODER, new UpstreamRequestEncoder());
-        p.addLast(PipelineNames.UPSTREAM_CODEC, new UpstreamResponseDecoder());
-        p.addLast(PipelineNames.UPSTREAM_HANDLER, new UpstreamHandler());
+        p.addLast(PipelineNames.UPSTREAM_CODEC, decoder);
+        p.addLast(PipelineNames.UPSTREAM_HANDLER, new UpstreamHandler(timeout, decoder));
         loop.register(ch).addListener((ChannelFuture r) -> {
             if (!r.isSuccess()) {
                 if (ch.isRegistered()) ch.close();
@@ -133,16 +132,14 @@ public final class UpstreamPool {
 
     /** Puts a connection whose exchange ended cleanly back for reuse. Event loop only. */
     public void release(Channel ch, String key) {
-        UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
-        IoTimeoutHandler t = ch.pipeline().get(IoTimeoutHandler.class);
-        UpstreamResponseDecoder d = UpstreamResponseDecoder.of(ch);
+        UpstreamHandler h = UpstreamHandler.of(ch);
         // Bytes the decoder holds past the last response: an upstream out of step with us is never reused.
-        if (h == null || t == null || d == null || d.buffered() > 0 || !ch.isActive()) {
+        if (h == null || h.decoder().buffered() > 0 || !ch.isActive()) {
             ch.close();
             return;
         }
         h.detach();
-        t.disarm();
+        h.timeout().disarm();
         ArrayDeque<Channel> q = idle.get().computeIfAbsent(key, k -> new ArrayDeque<>());
         if (q.size() >= MAX_IDLE_PER_TARGET) {
             ch.close();

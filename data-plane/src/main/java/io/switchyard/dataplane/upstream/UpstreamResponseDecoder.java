@@ -2,7 +2,6 @@ package io.switchyard.dataplane.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -15,7 +14,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
-import io.switchyard.dataplane.channel.PipelineNames;
 import io.switchyard.dataplane.codec.HeadBytes;
 
 import java.util.ArrayList;
@@ -83,11 +81,6 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
     private int connectionFields; // how many Connection fields (their ranges are found again at the head's end)
     private long remaining;
     private HttpHeaders trailers;
-
-    /** The decoder of {@code ch}'s pipeline, or null once removed (a tunnel). */
-    public static UpstreamResponseDecoder of(Channel ch) {
-        return (UpstreamResponseDecoder) ch.pipeline().get(PipelineNames.UPSTREAM_CODEC);
-    }
 
     /** A request went out: the next response answers it ({@code head}: a HEAD request, whose answers carry no body). */
     public void expectResponseTo(boolean head) {
