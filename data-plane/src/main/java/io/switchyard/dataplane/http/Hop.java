@@ -86,6 +86,7 @@ final class Hop {
      * place (no list of values, no String per value, no split arrays).
      */
     static boolean hasToken(HttpHeaders h, AsciiString name, String token) {
+        if (!h.contains(name)) return false; // most heads lack the field (Upgrade on every request): no iterator then
         for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(name); it.hasNext(); ) {
             if (listHas(it.next(), token)) return true;
         }

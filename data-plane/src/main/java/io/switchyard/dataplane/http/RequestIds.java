@@ -1,5 +1,6 @@
 package io.switchyard.dataplane.http;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -8,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * upstream, back to the client and into the access log. Stateless.
  */
 final class RequestIds {
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private RequestIds() {
     }
@@ -16,14 +17,14 @@ final class RequestIds {
     static String of(String fromClient) {
         if (fromClient != null && sane(fromClient)) return fromClient;
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        char[] out = new char[32];
+        byte[] out = new byte[32]; // bytes, not chars: half the scratch for the one copy the String makes
         long a = r.nextLong();
         long b = r.nextLong();
         for (int i = 0; i < 16; i++) {
             out[i] = HEX[(int) (a >>> (60 - 4 * i)) & 0xf];
             out[16 + i] = HEX[(int) (b >>> (60 - 4 * i)) & 0xf];
         }
-        return new String(out);
+        return new String(out, StandardCharsets.ISO_8859_1);
     }
 
     static boolean sane(String s) {
