@@ -5,7 +5,8 @@
 # (clock ticks of the whole process over the measured 6 s), after 5 s of unmeasured load on the same connections,
 # and for a Java process the heap it allocated per operation over the same 6 s (from jstat: young collections x eden
 # capacity + the change in eden use). Allocation per operation moves far less from process to process than CPU time
-# does, so it tells two builds apart on a machine where time per operation is too noisy to.
+# does, so it tells two builds apart on a machine where time per operation is too noisy to; and the CPU time the C2
+# compiler threads took in that window (a process still compiling pays for it there).
 #
 #   bench/processes.sh                    8 Switchyard data planes (dist/switchyard.jar with dist/jvm.options, or
 #                                         OPTSFILE), 32 B echo
@@ -31,6 +32,9 @@ JSON
 # A Java process's eden capacity, eden used (KB) and young collections so far; empty for others. Eden's size is fixed
 # by the shipped -Xmn, so what the heap took between two readings is collections x capacity + the change in use.
 heap_used() { [ -d "/proc/$1" ] && jstat -gc "$1" 2>/dev/null | awk 'NR == 2 {print $5, $6, $13}'; }
+# CPU clock ticks of a JVM's C2 compiler threads so far (empty for other processes): a process whose measured window
+# still had the JIT compiling paid for it in that window's CPU per operation.
+jit_ticks() { cat /proc/"$1"/task/*/stat 2>/dev/null | awk '$2 ~ /^\(C2/ {s += $14 + $15; n++} END {if (n) print s}'; }
 load() { taskset -c 0 "$BIN/loadgen" --mode "$MODE" --port "$1" --path /r/ --conns "$CONNS" --size "$SIZE" "${@:2}"; }
 for i in $(seq 1 "$N"); do
 for TARGET in $TARGETS; do
@@ -63,11 +67,11 @@ for TARGET in $TARGETS; do
     for _ in $(seq 1 1200); do curl -fs "http://127.0.0.1:$port/r/ready" >/dev/null 2>&1 && break; sleep 0.05; done
   fi
   load "$port" --warmup 5 --duration 1 > /dev/null
-  a0=$(heap_used "$pid")
+  a0=$(heap_used "$pid"); j0=$(jit_ticks "$pid")
   read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
   json=$(load "$port" --warmup 0 --duration 6)
   read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
-  a1=$(heap_used "$pid")
+  a1=$(heap_used "$pid"); j1=$(jit_ticks "$pid")
   python3 -c 'import json, os, sys
 j = json.loads(sys.argv[1]); ops = max(1, sum(j["timeline"])); hz = os.sysconf("SC_CLK_TCK")
 u, s = (int(sys.argv[3]) - int(sys.argv[2])) * 1e6 / hz / ops, (int(sys.argv[5]) - int(sys.argv[4])) * 1e6 / hz / ops
@@ -75,8 +79,10 @@ a = ""
 if sys.argv[8] and sys.argv[9]:
     (ec, eu0, y0), (_, eu1, y1) = [[float(x) for x in v.split()] for v in sys.argv[8:10]]
     a = ", heap allocated per op %.0f B" % (((y1 - y0) * ec + eu1 - eu0) * 1024 / ops)
+if sys.argv[10] and sys.argv[11]:
+    a += ", C2 compiler %.0f ms" % ((int(sys.argv[11]) - int(sys.argv[10])) * 1e3 / hz)
 print("process %s (%s): %.0f ops/s, CPU per op: user %.2f us, system %.2f us, total %.2f us%s" % (sys.argv[6], sys.argv[7], j["per_second"], u, s, u + s, a))' \
-    "$json" "$u0" "$u1" "$s0" "$s1" "$i" "$tag" "$a0" "$a1" | tee -a "$OUT/summary"
+    "$json" "$u0" "$u1" "$s0" "$s1" "$i" "$tag" "$a0" "$a1" "$j0" "$j1" | tee -a "$OUT/summary"
   kill "$main" 2>/dev/null; wait "$main" 2>/dev/null
 done
 done
