@@ -64,15 +64,16 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
     private String problem;
     private int finalHeadAt;       // index in out of this read's final response head, or -1
 
-    // The head (or trailer section) being parsed.
-    private byte[] head = new byte[512];
+    // The head (or trailer section) being parsed. Sized for a 101 and a small answer (a connection made for one WebSocket
+    // handshake parses one head and leaves); both arrays double when a head needs more, once per connection.
+    private byte[] head = new byte[256];
     private int headLen;
     private int lineStart;
     private boolean sawCr;
     private int lineNo;
     private int sectionBytes;
     private int statusEnd;
-    private int[] fields = new int[64];
+    private int[] fields = new int[32];
     private int fieldCount;
     private int code;
     private boolean http10;
