@@ -3,6 +3,7 @@ package io.switchyard.dataplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.config.Balance;
+import io.switchyard.testkit.ClosedPort;
 import io.switchyard.testkit.Configs;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.RawHttp;
@@ -10,7 +11,6 @@ import io.switchyard.testkit.WsClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,12 +37,9 @@ class AccessLogTest {
     @Test
     void writesOneJsonObjectPerRequestAndPerTunnelWithTheirFields() throws Exception {
         Path file = dir.resolve("access.log");
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
-        try (EchoUpstream echo = new EchoUpstream("a");
+        try (ClosedPort closed = new ClosedPort(); EchoUpstream echo = new EchoUpstream("a");
              DataPlane dp = DataPlane.start(DataPlaneSettings.loopback().withAccessLog(file.toString(), "json"))) {
+            int closedPort = closed.port(); // refuses every connection while held
             dp.apply(Configs.snapshot(1,
                     List.of(Configs.upstream("app", Balance.ROUND_ROBIN, echo.address()),
                             Configs.upstream("dead", Balance.ROUND_ROBIN, "127.0.0.1:" + closedPort)),

@@ -5,6 +5,7 @@ import io.switchyard.config.Config;
 import io.switchyard.config.Snapshot;
 import io.switchyard.config.Timeouts;
 import io.switchyard.config.Upstream;
+import io.switchyard.testkit.ClosedPort;
 import io.switchyard.testkit.Configs;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.RawHttp;
@@ -328,11 +329,8 @@ class HttpProxyTest {
 
     @Test
     void answers502WhenEveryTargetRefusesAndTriesTheNextTargetFirst() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
-        try (EchoUpstream echo = new EchoUpstream("live"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (ClosedPort closed = new ClosedPort(); EchoUpstream echo = new EchoUpstream("live"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            int dead = closed.port(); // refuses every connection while held
             dp.apply(Configs.simple(1, Balance.ROUND_ROBIN, "127.0.0.1:" + dead));
             try (RawHttp c = new RawHttp(dp.listenAddress())) {
                 RawHttp.Response r = c.send(RawHttp.get("/", "h")).read();

@@ -3,6 +3,7 @@ package io.switchyard.dataplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchyard.config.Balance;
 import io.switchyard.config.ConfigCodec;
+import io.switchyard.testkit.ClosedPort;
 import io.switchyard.testkit.Configs;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.RawHttp;
@@ -55,11 +56,8 @@ class StatusAndShutdownTest {
 
     @Test
     void metricsCountRequestsByClassHandshakesTunnelsBytesAndUpstreamErrors() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
-        try (EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+        try (ClosedPort closed = new ClosedPort(); EchoUpstream echo = new EchoUpstream("a"); DataPlane dp = DataPlane.start(DataPlaneSettings.loopback())) {
+            int dead = closed.port(); // refuses every connection while held
             dp.apply(Configs.snapshot(1, java.util.List.of(Configs.upstream("app", Balance.ROUND_ROBIN, echo.address()),
                             Configs.upstream("dead", Balance.ROUND_ROBIN, "127.0.0.1:" + dead)),
                     java.util.List.of(Configs.route("app", "/", "app"), Configs.route("dead", "/dead", "dead"))));

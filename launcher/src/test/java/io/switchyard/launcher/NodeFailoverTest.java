@@ -1,5 +1,6 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.ClosedPort;
 import io.switchyard.testkit.Closer;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.AdminClient;
@@ -17,7 +18,6 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,10 +69,7 @@ class NodeFailoverTest {
 
     @Test
     void aNodeSkipsAControlPlaneThatIsDownAndUsesTheNext() throws Exception {
-        int deadPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            deadPort = s.getLocalPort();
-        }
+        int deadPort = track(new ClosedPort()).port(); // refuses every connection while the test runs
         ControlPlane up = controlPlane("cp.db");
         Node n = node("n1", URI.create("http://127.0.0.1:" + deadPort), url(up));
         await().atMost(Duration.ofSeconds(5)).until(() -> url(up).equals(n.agent().connectedTo()));

@@ -1,5 +1,6 @@
 package io.switchyard.launcher;
 
+import io.switchyard.testkit.ClosedPort;
 import io.switchyard.testkit.Closer;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.AdminClient;
@@ -135,7 +136,7 @@ class StartupTest {
         Prober p = new Prober(port);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !p.outcomes.isEmpty());
         // The control plane is not up: the cached snapshot is served, and only then is the port opened.
-        Node node = track(Node.start(settings(port), java.net.URI.create("http://127.0.0.1:" + freePort()), null,
+        Node node = track(Node.start(settings(port), java.net.URI.create("http://" + track(new ClosedPort()).address()), null,
                 dir.resolve("state"), null, "test", Duration.ofSeconds(5)));
         assertThat(p.awaitRouted()).containsExactly("refused", "200");
         assertThat(node.dataPlane().appliedVersion()).isEqualTo(7);
