@@ -298,6 +298,40 @@ class ResponseRelayTest {
         }
     }
 
+    /**
+     * Heads longer than the decoder's first arrays (256 bytes, 8 fields), which grow once per connection: at every
+     * position on one upstream connection (its first answer, after an answer with a body, as the answer to a handshake
+     * the target refused, and after that) each field and body reaches the client as sent, and the connection stays
+     * pooled (its decoder parsed each head exactly).
+     */
+    @Test
+    void headsLargerThanTheDecodersFirstArraysAreRelayedWholeAtEveryPosition() throws Exception {
+        for (String name : List.of("first", "small", "after-body", "refused", "after-refusal"))
+            up.reply(name.equals("small") ? ok(name) : longHead(name));
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            assertLongHead(c.send(RawHttp.get("/1", "h")).read(), "first");
+            assertThat(c.send(RawHttp.get("/2", "h")).read().text()).isEqualTo("small");
+            assertLongHead(c.send(RawHttp.get("/3", "h")).read(), "after-body");
+            assertLongHead(c.send(handshake("/ws")).read(), "refused");
+            assertLongHead(c.send(RawHttp.get("/5", "h")).read(), "after-refusal");
+        }
+        assertThat(dp.openTunnels()).isZero();
+        assertThat(up.connections()).isEqualTo(1);
+    }
+
+    /** A 200 with 20 fields of about 40 bytes each, then {@code body}. */
+    private static String longHead(String body) {
+        StringBuilder b = new StringBuilder("HTTP/1.1 200 OK\r\n");
+        for (int i = 0; i < 20; i++) b.append("X-Field-").append(i).append(": ").append(body).append('-').append("v".repeat(20 + i)).append("\r\n");
+        return b.append("Content-Length: ").append(body.length()).append("\r\n\r\n").append(body).toString();
+    }
+
+    private static void assertLongHead(RawHttp.Response r, String body) {
+        assertThat(r.status()).isEqualTo(200);
+        for (int i = 0; i < 20; i++) assertThat(r.header("x-field-" + i)).isEqualTo(body + "-" + "v".repeat(20 + i));
+        assertThat(r.text()).isEqualTo(body);
+    }
+
     @Test
     void severalResponsesInARowShareOnePooledUpstreamConnection() throws Exception {
         for (int i = 0; i < 5; i++) up.reply(i % 2 == 0 ? ok("r" + i) : "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nr" + i + "\r\n0\r\n\r\n");

@@ -168,4 +168,40 @@ class UpstreamRequestBytesTest {
                 + "Sec-WebSocket-Key: " + key + "\r\n" + added(target.address(), "h", "ws")
                 + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n");
     }
+
+    /**
+     * A request whose end carries no bytes ({@code Content-Length: 0}, or no body at all) sends nothing after its head:
+     * at every position on a connection (first, pipelined behind another, right after a body, after a refused
+     * upgrade) the target reads exactly one head per request and nothing between them.
+     */
+    @Test
+    void a_request_with_an_empty_body_sends_its_head_alone_at_every_position_on_a_connection() throws IOException {
+        String key = "dGhlIHNhbXBsZSBub25jZQ==";
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("POST /p/first HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nX-Request-Id: first\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            c.send("GET /p/a HTTP/1.1\r\nHost: h\r\nX-Request-Id: a\r\n\r\n"
+                    + "POST /p/pipelined HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nX-Request-Id: pipelined\r\n\r\n"
+                    + "POST /p/body HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nX-Request-Id: body\r\n\r\nabc"
+                    + "POST /p/after-body HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nX-Request-Id: after-body\r\n\r\n");
+            for (int i = 0; i < 4; i++) assertThat(c.read().status()).isEqualTo(200);
+            // The target refuses the upgrade (it answers 200): the connection stays HTTP.
+            c.send("GET /p/refused HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\nX-Request-Id: refused\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            c.send("POST /p/after-refusal HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nX-Request-Id: after-refusal\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        // A zero length is no body: no framing field goes on (RFC 9112 6.3), and no byte follows the head.
+        assertThat(awaitRequests(7)).containsExactly(
+                "POST /p/first HTTP/1.1\r\n" + added(target.address(), "h", "first") + "\r\n",
+                "GET /p/a HTTP/1.1\r\n" + added(target.address(), "h", "a") + "\r\n",
+                "POST /p/pipelined HTTP/1.1\r\n" + added(target.address(), "h", "pipelined") + "\r\n",
+                "POST /p/body HTTP/1.1\r\ncontent-length: 3\r\n" + added(target.address(), "h", "body") + "\r\nabc",
+                "POST /p/after-body HTTP/1.1\r\n" + added(target.address(), "h", "after-body") + "\r\n",
+                "GET /p/refused HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n"
+                        + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n",
+                "POST /p/after-refusal HTTP/1.1\r\n" + added(target.address(), "h", "after-refusal") + "\r\n");
+    }
 }
+
