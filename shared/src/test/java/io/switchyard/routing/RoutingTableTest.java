@@ -32,13 +32,18 @@ class RoutingTableTest {
         return RoutingTable.compile(new Snapshot(1, new Config(null, ups, routes, null)), RoutingTable.EMPTY);
     }
 
+    /** {@code routes}, all to one upstream {@code u}. */
+    static RoutingTable onU(List<Route> routes) {
+        return table(List.of(up("u", null, "h:1")), routes);
+    }
+
     static String name(CompiledRoute r) {
         return r == null ? null : r.name();
     }
 
     @Test
     void matchesLongestSegmentAwarePrefix() {
-        RoutingTable t = table(List.of(up("u", null, "h:1")), List.of(
+        RoutingTable t = onU(List.of(
                 new Route("root", null, "/", "u"),
                 new Route("wss", null, "/wss", "u"),
                 new Route("deep", null, "/wss/admin/x", "u")));
@@ -54,7 +59,7 @@ class RoutingTableTest {
 
     @Test
     void answersNullWithoutAMatchingRoute() {
-        RoutingTable t = table(List.of(up("u", null, "h:1")), List.of(new Route("a", null, "/api", "u")));
+        RoutingTable t = onU(List.of(new Route("a", null, "/api", "u")));
         assertThat(t.match("x", "/")).isNull();
         assertThat(t.match("x", "/apix")).isNull();
         assertThat(RoutingTable.EMPTY.match("x", "/")).isNull();
@@ -63,7 +68,7 @@ class RoutingTableTest {
 
     @Test
     void prefersExactHostThenWildcardOfOneLabelThenAnyHost() {
-        RoutingTable t = table(List.of(up("u", null, "h:1")), List.of(
+        RoutingTable t = onU(List.of(
                 new Route("exact", List.of("api.example.com"), "/", "u"),
                 new Route("wild", List.of("*.example.com"), "/", "u"),
                 new Route("any", null, "/", "u"),
@@ -96,7 +101,7 @@ class RoutingTableTest {
 
     @Test
     void aWildcardHostOfOneLabelDoesNotMatchItsApexOrDeeperNames() {
-        RoutingTable t = table(List.of(up("u", null, "h:1")), List.of(
+        RoutingTable t = onU(List.of(
                 new Route("wild", List.of("*.example.com"), "/", "u")));
         assertThat(name(t.match("a.example.com", "/"))).isEqualTo("wild");
         assertThat(name(t.match("A.EXAMPLE.COM.:443", "/"))).isEqualTo("wild");
@@ -221,7 +226,7 @@ class RoutingTableTest {
             List<String> hosts = i % 2 == 0 ? List.of("h" + (i % 1000) + ".example.com") : List.of();
             routes.add(new Route("r" + i, hosts, "/svc" + i + "/v" + (i % 7), "u"));
         }
-        RoutingTable t = table(List.of(up("u", null, "h:1")), routes);
+        RoutingTable t = onU(routes);
         assertThat(t.routeCount()).isEqualTo(n);
         assertThat(name(t.match(null, "/svc99999/v" + (99999 % 7) + "/deep/path"))).isEqualTo("r99999");
         assertThat(name(t.match("h998.example.com", "/svc99998/v" + (99998 % 7)))).isEqualTo("r99998");
@@ -241,7 +246,7 @@ class RoutingTableTest {
         // "Aa" and "BB" have the same String.hashCode, so "/Aa" and "/BB" land on one slot of the prefix table.
         assertThat("/Aa".hashCode()).isEqualTo("/BB".hashCode());
         assertThat("/x/AaBB".hashCode()).isEqualTo("/x/BBAa".hashCode());
-        RoutingTable t = table(List.of(up("u", null, "h:1")), List.of(
+        RoutingTable t = onU(List.of(
                 new Route("aa", null, "/Aa", "u"),
                 new Route("bb", null, "/BB", "u"),
                 new Route("x1", null, "/x/AaBB", "u")));
@@ -273,7 +278,7 @@ class RoutingTableTest {
             }
             List<Route> routes = new ArrayList<>();
             prefixes.forEach((p, name) -> routes.add(new Route(name, null, p, "u")));
-            RoutingTable t = table(List.of(up("u", null, "h:1")), routes);
+            RoutingTable t = onU(routes);
             for (int k = 0; k < 400; k++) {
                 StringBuilder path = new StringBuilder();
                 for (int d = rnd.nextInt(6); d > 0; d--) {

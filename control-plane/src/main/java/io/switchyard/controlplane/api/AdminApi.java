@@ -17,6 +17,7 @@ import io.switchyard.controlplane.certificate.CertificateInspector;
 import io.switchyard.controlplane.fleet.FleetHub;
 import io.switchyard.controlplane.snapshot.ConfigDiff;
 import io.switchyard.controlplane.store.ConfigStore;
+import io.switchyard.controlplane.store.Database;
 import io.switchyard.fleet.FleetMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -177,8 +178,8 @@ public final class AdminApi {
         r.exception(ConfigException.class, (e, ctx) -> problem(ctx, ApiException.invalid(e)));
         r.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromJavalin(e)));
         r.exception(Exception.class, (e, ctx) -> {
-            if (io.switchyard.controlplane.store.Database.unreachable(e)) {
-                String why = io.switchyard.controlplane.store.Database.rootMessage(e);
+            if (Database.unreachable(e)) {
+                String why = Database.rootMessage(e);
                 LOG.warn("{} {}: database unreachable: {}", ctx.method(), ctx.path(), why);
                 problem(ctx, databaseUnavailable(ctx,
                         "the control plane could not reach its database (" + why + "); read the current version before repeating a write"));
@@ -273,7 +274,7 @@ public final class AdminApi {
         try {
             store.checkDatabase(READY_DATABASE_MS);
         } catch (Exception e) {
-            String why = io.switchyard.controlplane.store.Database.rootMessage(e);
+            String why = Database.rootMessage(e);
             LOG.warn("{}: database not answering: {}", READY_PATH, why);
             throw databaseUnavailable(ctx, "the control plane's " + store.databaseKind() + " database did not answer (" + why + ")");
         }
