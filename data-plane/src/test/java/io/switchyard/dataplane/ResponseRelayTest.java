@@ -332,6 +332,48 @@ class ResponseRelayTest {
         assertThat(r.text()).isEqualTo(body);
     }
 
+    /**
+     * A client that pipelines many requests for answers small enough to go out whole in one send, then stops reading
+     * (8 MB of answers, more than the socket buffers on both sides take: loopback's grow to 4 MB). Its socket fills,
+     * so one answer goes out in part, and the rest of it and every answer after it while anything waits take the
+     * pipeline's write; once more than the high watermark waits, the proxy takes no next request from that client
+     * (and so no answer from the target) until it reads again, instead of holding every answer it asked for. Each
+     * answer must still arrive whole, once, in the order asked; then the connection serves on.
+     */
+    @Test
+    void answersToAClientThatStopsReadingArriveWholeAndInOrder() throws Exception {
+        int n = 2000;
+        for (int i = 0; i < n; i++) up.reply(ok(bodyOf(i)));
+        try (RawHttp c = new RawHttp(RawHttp.connect(dp.listenAddress(), 4096))) {
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < n; i++) all.append(RawHttp.get("/p" + i, "h"));
+            c.send(all.toString());
+            // The proxy's answers fill the client's window and the proxy's socket buffer, and it stops taking answers
+            // from the target: the replies it has not asked for stop going down, with most of them still there.
+            int[] last = {-1};
+            await().atMost(10, TimeUnit.SECONDS).pollInterval(300, TimeUnit.MILLISECONDS).until(() -> {
+                int left = up.unanswered();
+                boolean still = left == last[0];
+                last[0] = left;
+                return still;
+            });
+            assertThat(last[0]).as("answers the proxy has not taken while the client does not read").isGreaterThan(n / 2);
+            for (int i = 0; i < n; i++) {
+                RawHttp.Response r = c.read();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.header("content-length")).isEqualTo(Integer.toString(bodyOf(i).length()));
+                assertThat(r.text()).as("answer %d", i).isEqualTo(bodyOf(i));
+            }
+            up.reply(ok("after"));
+            assertThat(c.send(RawHttp.get("/after", "h")).read().text()).isEqualTo("after");
+        }
+    }
+
+    /** About 4 KB, different for each {@code i}: an answer that is sent whole, and that tells one answer from another. */
+    private static String bodyOf(int i) {
+        return ("answer-" + i + "-").repeat(600).substring(0, 4000 - (i % 7));
+    }
+
     @Test
     void severalResponsesInARowShareOnePooledUpstreamConnection() throws Exception {
         for (int i = 0; i < 5; i++) up.reply(i % 2 == 0 ? ok("r" + i) : "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nr" + i + "\r\n0\r\n\r\n");
@@ -427,6 +469,11 @@ class ResponseRelayTest {
 
         int connections() {
             return connections.get();
+        }
+
+        /** Replies queued and not yet sent: the requests still to come. */
+        int unanswered() {
+            return replies.size();
         }
 
         void reply(String raw) {

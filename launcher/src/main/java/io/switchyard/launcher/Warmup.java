@@ -98,6 +98,14 @@ final class Warmup {
      * real load then paid for dozens of C2 compilations (bench/PROFILE.md).
      */
     private static final int ANSWER_AFTER_CLOSE_EVERY = 4;
+    /**
+     * Every this many requests, half-way between two {@link #ABORT_EVERY}, a keep-alive connection does the same with
+     * a request (see {@link HeldAnswer}): its answer reaches the proxy in the turn that finds the client gone, and
+     * the proxy meets a client connection already closed where it would send a whole answer. Without it, the first
+     * load to end threw away the compiled response path (an unstable branch in the check that nothing waits to go to
+     * the client) and compiled it again under the next load.
+     */
+    private static final int REQUEST_AFTER_CLOSE_EVERY = ABORT_EVERY;
 
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong handshakes = new AtomicLong();
@@ -105,6 +113,7 @@ final class Warmup {
     private final AtomicLong aborts = new AtomicLong();
     private final AtomicLong scrapes = new AtomicLong();
     private final AtomicLong answersAfterClose = new AtomicLong();
+    private final AtomicLong requestsAnsweredAfterClose = new AtomicLong();
     private volatile int port;
 
     /** The access log format the warm-up's data plane writes to /dev/null, or null for none. */
@@ -120,8 +129,8 @@ final class Warmup {
      * What a warm-up proxied and how many snapshots it applied, the loopback port its data plane listened on (closed
      * when it returns), and what stopped it early (null: it ran until compiled or to its budget).
      */
-    record Result(long requests, long handshakes, long messages, long aborts, long answersAfterClose, long snapshots, long scrapes,
-                  long listens, int port, String stoppedBy) {
+    record Result(long requests, long handshakes, long messages, long aborts, long answersAfterClose,
+                  long requestsAnsweredAfterClose, long snapshots, long scrapes, long listens, int port, String stoppedBy) {
     }
 
     /** Runs the warm-up the system property asks for; null when it asks for none (or is not a duration). */
@@ -182,11 +191,11 @@ final class Warmup {
         awaitQuietCompiler(JIT_QUIET_MAX);
         // What the warm-up allocated is garbage now: collect it so the heap starts small.
         System.gc();
-        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange ({} of them with an answer on its way), {} snapshots applied, {} status pages, {} listeners opened",
+        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange ({} tunnels and {} requests with an answer on its way), {} snapshots applied, {} status pages, {} listeners opened",
                 (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(),
-                w.answersAfterClose.get(), w.snapshots.get(), w.scrapes.get(), w.listens.get());
+                w.answersAfterClose.get(), w.requestsAnsweredAfterClose.get(), w.snapshots.get(), w.scrapes.get(), w.listens.get());
         return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(), w.answersAfterClose.get(),
-                w.snapshots.get(), w.scrapes.get(), w.listens.get(), w.port, stoppedBy);
+                w.requestsAnsweredAfterClose.get(), w.snapshots.get(), w.scrapes.get(), w.listens.get(), w.port, stoppedBy);
     }
 
     /**
@@ -698,6 +707,12 @@ final class Warmup {
             long n = requests.incrementAndGet();
             if (over()) {
                 ctx.close();
+            } else if (n % REQUEST_AFTER_CLOSE_EVERY == REQUEST_AFTER_CLOSE_EVERY / 2 && held.client == null) {
+                // A request the upstream holds instead of answering; when it has it, it calls leaveBeforeAnswer.
+                leaving = true;
+                held.client = this;
+                ctx.writeAndFlush(ascii("GET /warmup" + (index % ROUTES) + HOLD_PATH + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                        + "\r\n\r\n"));
             } else {
                 sendRequest(ctx);
                 if (n % ABORT_EVERY == 0) leave(ctx, true);
@@ -766,15 +781,16 @@ final class Warmup {
         }
 
         /**
-         * Called by the upstream holding this client's ping ({@link HeldAnswer}): closes this connection, then has the
-         * upstream send a message toward it at once. Both ends are on the warm-up's one event loop, so nothing runs
-         * between the two: the proxy's next turn finds this side closed, then that message.
+         * Called by the upstream holding this client's ping or request ({@link HeldAnswer}): closes this connection,
+         * then has the upstream send the answer toward it at once (a message, or a whole 200). Both ends are on the
+         * warm-up's one event loop, so nothing runs between the two: the proxy's next turn finds this side closed, then
+         * that answer.
          */
         void leaveBeforeAnswer(Channel upstream) {
             aborts.incrementAndGet();
             channel.close();
-            upstream.writeAndFlush(Unpooled.wrappedBuffer(ANSWER_FRAME));
-            answersAfterClose.incrementAndGet();
+            upstream.writeAndFlush(Unpooled.wrappedBuffer(kind == Kind.HTTP ? OK : ANSWER_FRAME));
+            (kind == Kind.HTTP ? requestsAnsweredAfterClose : answersAfterClose).incrementAndGet();
         }
 
         private void sendMessage(ChannelHandlerContext ctx) {
@@ -835,6 +851,8 @@ final class Warmup {
     /** A ping the warm-up's upstream holds (see {@link HeldAnswer}), and the unmasked message it sends instead, later. */
     private static final byte[] HOLD_FRAME = maskedFrame(0x9, new byte[]{1, 2, 3, 4});
     private static final byte[] ANSWER_FRAME = new byte[34];
+    /** The path of a request the warm-up's upstream holds (see {@link HeldAnswer}). */
+    private static final String HOLD_PATH = "/held";
 
     static {
         ANSWER_FRAME[0] = (byte) 0x82;
@@ -874,9 +892,10 @@ final class Warmup {
     private final HeldAnswer held = new HeldAnswer();
 
     /**
-     * The upstream side of the one tunnel (at a time) whose client is about to leave before its answer: the upstream
-     * holds a ping instead of answering it and, when it has it, has that client close and then sends the answer
-     * ({@code Client.leaveBeforeAnswer}). Confined to the warm-up's event loop.
+     * The upstream side of the one tunnel or keep-alive connection (at a time) whose client is about to leave before its
+     * answer: the upstream holds a ping or a request for {@link #HOLD_PATH} instead of answering it and, when it has it,
+     * has that client close and then sends the answer ({@code Client.leaveBeforeAnswer}). Confined to the warm-up's
+     * event loop.
      */
     private static final class HeldAnswer {
         /** The client whose ping is on its way to the upstream, or null. */
@@ -885,9 +904,9 @@ final class Warmup {
 
     /**
      * The loopback upstream, non-blocking like the clients: 200 "ok" to any request (chunked for paths with
-     * {@code /chunked}), on an upgrade a 101 with the right accept key and then every frame echoed with server framing
-     * (its payload bytes as they came), a ping held instead ({@link HeldAnswer}), a close answered and the connection
-     * closed.
+     * {@code /chunked}, held for {@link #HOLD_PATH}), on an upgrade a 101 with the right accept key and then every
+     * frame echoed with server framing (its payload bytes as they came), a ping held instead ({@link HeldAnswer}), a
+     * close answered and the connection closed.
      */
     private static final class Upstream extends ChannelInboundHandlerAdapter {
         private final HeldAnswer held;
@@ -916,6 +935,13 @@ final class Warmup {
                     tunnel = true;
                 } else {
                     String line = head.lines().findFirst().orElse("");
+                    if (line.contains(HOLD_PATH)) {
+                        // Held for its client, which leaves before the answer (HeldAnswer).
+                        Client c = held.client;
+                        held.client = null;
+                        if (c != null) c.leaveBeforeAnswer(ctx.channel());
+                        continue;
+                    }
                     ctx.write(Unpooled.wrappedBuffer(line.contains("/chunked") ? OK_CHUNKED : OK));
                 }
             }

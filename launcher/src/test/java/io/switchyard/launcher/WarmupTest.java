@@ -74,8 +74,10 @@ class WarmupTest {
         assertThat(r.messages()).isPositive();
         // Clients also left mid-exchange (reset or closed with a request or message in flight), and the warm-up went on.
         assertThat(r.aborts()).isPositive();
-        // Some left just before an answer the upstream then sent toward them (the proxy meets both in one turn).
+        // Some tunnels and keep-alive connections left just before an answer the upstream then sent toward them (the
+        // proxy meets both in one turn).
         assertThat(r.answersAfterClose()).isPositive();
+        assertThat(r.requestsAnsweredAfterClose()).isPositive();
         assertThat(r.snapshots()).isPositive();
         // Its status listener answered the pages a monitor asks for (each answer checked: 2xx, or 503 from /ready).
         assertThat(r.scrapes()).isPositive();

@@ -119,6 +119,12 @@ final class Exchange implements UpstreamListener {
     private ResponseHead upgradeHead;
     private ChannelFuture lastUpWrite;
     private ChannelFuture lastDownWrite;
+    /**
+     * The answer's head, held back (not yet written) in the hope that the whole body follows in the same read: then
+     * head and body go out in one send ({@link ResponseEncoder#sendWhole}). Written through the pipeline before
+     * anything else goes to the client, at the latest when the read ends.
+     */
+    private ResponseEncoder.Relayed heldHead;
     private Throwable lastConnectError;
     private int status;
 
@@ -546,8 +552,18 @@ final class Exchange implements UpstreamListener {
             connection = HttpHeaderValues.CLOSE;
             closeAnnounced = true;
         } else if (http10) connection = HttpHeaderValues.KEEP_ALIVE;
-        lastDownWrite = ctx.write(new ResponseEncoder.Relayed(
-                RelayedHead.write(ctx.alloc(), head, http10, requestId, route.route().origin(), origin, chunkedOut, length, connection), body));
+        ResponseEncoder.Relayed relayed = new ResponseEncoder.Relayed(
+                RelayedHead.write(ctx.alloc(), head, http10, requestId, route.route().origin(), origin, chunkedOut, length, connection), body);
+        if (conn.encoder().sendsWhole()) heldHead = relayed;
+        else lastDownWrite = ctx.write(relayed);
+    }
+
+    /** Writes the held answer head through the pipeline (the body did not come whole with it). */
+    private void writeHeldHead() {
+        ResponseEncoder.Relayed h = heldHead;
+        if (h == null) return;
+        heldHead = null;
+        lastDownWrite = ctx.write(h);
     }
 
     private void onResponseContent(HttpContent content) {
@@ -573,6 +589,14 @@ final class Exchange implements UpstreamListener {
             return;
         }
         bytesOut += content.content().readableBytes();
+        ResponseEncoder.Relayed h = heldHead;
+        if (h != null && last && conn.encoder().canSendWhole(h, (LastHttpContent) content)) {
+            heldHead = null;
+            lastDownWrite = conn.encoder().sendWhole(h, (LastHttpContent) content);
+            responseDone();
+            return;
+        }
+        writeHeldHead();
         lastDownWrite = ctx.write(content);
         if (last) {
             ctx.flush();
@@ -583,6 +607,7 @@ final class Exchange implements UpstreamListener {
     @Override
     public void onUpstreamReadComplete() {
         if (phase != Phase.AWAITING && phase != Phase.STREAMING) return;
+        writeHeldHead();
         ctx.flush();
         ChannelFuture f = lastDownWrite;
         Channel u = up;
@@ -739,6 +764,7 @@ final class Exchange implements UpstreamListener {
 
     private void end() {
         if (phase == Phase.DONE) return;
+        writeHeldHead(); // an answer cut short: the client gets its head, then the connection's end
         boolean responseComplete = phase == Phase.STREAMING;
         phase = Phase.DONE;
         HttpContent p;

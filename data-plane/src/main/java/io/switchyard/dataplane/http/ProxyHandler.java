@@ -47,8 +47,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private HeadGuardHandler guard;
     private IoTimeoutHandler clientTimeout;
+    private ResponseEncoder encoder;
     private Exchange current;
     private boolean closing;
+    /** The last exchange ended with more answer bytes waiting than the high watermark: the next waits for them. */
+    private boolean awaitingWritable;
     private HeadGuardHandler.BadHead pendingBad;
     private boolean overLimit;
     private String clientIp = "-";
@@ -72,6 +75,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.guard = ctx.pipeline().get(HeadGuardHandler.class);
         this.clientTimeout = ctx.pipeline().get(IoTimeoutHandler.class);
+        this.encoder = ctx.pipeline().get(ResponseEncoder.class);
+    }
+
+    /** The connection's response encoder. */
+    ResponseEncoder encoder() {
+        return encoder;
     }
 
     @Override
@@ -103,15 +112,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (current == null) {
+        if (current == null && !awaitingWritable) {
             if (o instanceof HttpRequest req) {
                 startExchange(req);
             } else {
                 // The rest of a request already answered and forgotten (e.g. the body after a local reply).
                 ReferenceCountUtil.release(o);
             }
-        } else if (current.requestDone) {
-            queue.add(o); // pipelined: waits for the current exchange to end
+        } else if (current == null || current.requestDone) {
+            queue.add(o); // pipelined: waits for the current exchange to end, or for the client to take the answers
         } else {
             current.onRequestContent((HttpContent) o);
         }
@@ -121,7 +130,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (closing) return;
         if (current != null) current.clientReadComplete();
-        else if (queue.isEmpty()) ctx.read(); // a head is still incomplete: keep reading
+        else if (queue.isEmpty() && !awaitingWritable) ctx.read(); // a head is still incomplete: keep reading
     }
 
     @Override
@@ -264,7 +273,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.flush();
-        // Feed the pipelined objects until an exchange has its whole request (its end marker included).
+        if (!ctx.channel().isWritable()) {
+            // The client has not taken the answers so far (more than the high watermark waits): no next request, and
+            // no more reading, until it does. Else a client that pipelines requests and never reads would have the
+            // proxy hold every answer; the send limit closes the connection if it never reads again.
+            awaitingWritable = true;
+            return;
+        }
+        serveNext();
+    }
+
+    /** Feeds the pipelined objects until an exchange has its whole request (its end marker included), or reads on. */
+    private void serveNext() {
         while (!closing && !queue.isEmpty() && (current == null || !current.requestDone)) channelRead(ctx, queue.poll());
         if (current == null && !closing) {
             if (pendingBad != null) {
@@ -277,6 +297,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             ctx.read();
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (awaitingWritable && ctx.channel().isWritable() && !closing) {
+            awaitingWritable = false;
+            serveNext();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     // ---- what an exchange asks of its connection ----

@@ -3,8 +3,10 @@ package io.switchyard.dataplane.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.unix.Socket;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -14,8 +16,11 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import io.switchyard.dataplane.channel.DirectSend;
 import io.switchyard.dataplane.codec.Chunks;
+import io.switchyard.dataplane.status.Metrics;
 
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Map;
@@ -29,7 +34,8 @@ import java.util.Map;
  * <p>The {@link HeadGuardHandler} decodes the requests, so it tells this encoder each request's method as it passes
  * one on ({@link #requestDecoded}); the encoder takes them in order, one per response head, and knows a response to
  * {@code HEAD} has no body whatever its framing headers say (and a 2xx to {@code CONNECT} no Transfer-Encoding), as
- * the server codec of the HTTP library does. Event-loop confined. Internal.
+ * the server codec of the HTTP library does. On a plain connection, an answer whose body is small and all here goes
+ * out in one {@code send} past the pipeline ({@link #sendWhole}). Event-loop confined. Internal.
  */
 public final class ResponseEncoder extends HttpResponseEncoder {
     /** How a relayed response's body is written: nothing of it, its bytes as they are, or as chunks. */
@@ -42,9 +48,76 @@ public final class ResponseEncoder extends HttpResponseEncoder {
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] COLON_SP = {':', ' '};
 
+    /** Largest body copied behind its head into one send ({@link #sendWhole}); a larger one takes the pipeline. */
+    static final int MAX_WHOLE_BODY = 4096;
+
     private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(2);
+    private final boolean plain;
+    private final Metrics metrics;
+    private ChannelHandlerContext ctx;
+    /** The client's socket when whole answers may be sent to it directly: plain (no TLS) and native; else null. */
+    private Socket direct;
     private HttpMethod method;
     private Body relaying; // null: no relayed body in progress
+
+    /**
+     * @param plain   whether the connection's bytes go out as written (no TLS handler below this encoder)
+     * @param metrics counts the bytes of answers sent past the pipeline (the guard counts those that take it)
+     */
+    public ResponseEncoder(boolean plain, Metrics metrics) {
+        this.plain = plain;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        super.handlerAdded(ctx);
+        this.ctx = ctx;
+        if (plain) direct = DirectSend.socketOf(ctx.channel());
+    }
+
+    /** Whether answers on this connection may ever be sent whole ({@link #sendWhole}): a plain native connection. */
+    boolean sendsWhole() {
+        return direct != null;
+    }
+
+    /**
+     * Whether {@link #sendWhole} may take this answer now: its body is all here ({@code last}), sent as it is (or
+     * none), at most {@link #MAX_WHOLE_BODY} bytes, no body of an earlier answer is still being relayed and nothing else
+     * waits to go to the client (so no byte overtakes another).
+     */
+    boolean canSendWhole(Relayed r, LastHttpContent last) {
+        return direct != null && relaying == null && r.body() != Body.CHUNKED && r.head().hasMemoryAddress()
+                && (r.body() == Body.NONE || last.content().readableBytes() <= MAX_WHOLE_BODY)
+                && last.trailingHeaders().isEmpty() && DirectSend.idle(ctx.channel());
+    }
+
+    /**
+     * Sends an answer {@link #canSendWhole} took as one {@code send} on the client's socket, the body copied behind
+     * the head: none of the pipeline's write and flush per part, and one system call where the pipeline makes a
+     * gathering write. What the socket does not take, or all of it when the send fails, is written and flushed through
+     * the pipeline, as any answer is: its send limit and its failure then work as for any other write.
+     *
+     * @return null when all of it went; else that pipeline write's future
+     */
+    ChannelFuture sendWhole(Relayed r, LastHttpContent last) {
+        methods.poll(); // this answer's request, as a Relayed head's write takes it
+        ByteBuf head = r.head();
+        ByteBuf body = last.content();
+        if (r.body() == Body.RAW && body.isReadable()) head.writeBytes(body, body.readerIndex(), body.readableBytes());
+        last.release();
+        int size = head.readableBytes();
+        try {
+            if (DirectSend.send(direct, head)) {
+                metrics.bytesOut(size);
+                return null;
+            }
+        } catch (IOException e) {
+            // Left whole for the pipeline's write, which fails the same way and closes the connection as any failed write does.
+        }
+        metrics.bytesOut(size - head.readableBytes());
+        return ctx.writeAndFlush(head);
+    }
 
     /** A request with {@code m} was passed on; its response is the next one not yet matched. */
     void requestDecoded(HttpMethod m) {

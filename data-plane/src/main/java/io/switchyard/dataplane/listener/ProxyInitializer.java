@@ -46,7 +46,7 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
 
     private void addHttpHandlers(ChannelPipeline p) {
         // The guard is the request decoder (one strict parse per head); the codec only encodes the answers.
-        ResponseEncoder encoder = new ResponseEncoder();
+        ResponseEncoder encoder = new ResponseEncoder(!tls, c.metrics());
         p.addLast(PipelineNames.TIMEOUT, new IoTimeoutHandler());
         p.addLast(PipelineNames.GUARD, new HeadGuardHandler(c.headerTimeoutMs(), c.metrics(), encoder));
         p.addLast(PipelineNames.CODEC, encoder);

@@ -9,10 +9,10 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.unix.Socket;
-import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchyard.config.Route;
 import io.switchyard.dataplane.accesslog.AccessLog;
+import io.switchyard.dataplane.channel.DirectSend;
 import io.switchyard.dataplane.channel.IoTimeoutHandler;
 import io.switchyard.dataplane.channel.PipelineNames;
 import io.switchyard.dataplane.status.Metrics;
@@ -122,28 +122,18 @@ public final class Tunnel {
          * failed and the tunnel is closing; false when what is left of it is for the pipeline's write
          */
         private boolean sendDirect(ByteBuf buf) {
-            // Null once the channel closes (Netty clears it before it closes the descriptor, on this same loop): a
-            // descriptor number the kernel has since given to another connection is never written here.
-            ChannelOutboundBuffer out = to.unsafe().outboundBuffer();
-            if (out == null || out.totalPendingWriteBytes() != 0 || !out.isEmpty() || !buf.hasMemoryAddress()) return false;
-            int r = buf.readerIndex();
-            int w = buf.writerIndex();
-            int sent;
+            if (!DirectSend.idle(to) || !buf.hasMemoryAddress()) return false;
+            boolean all;
             try {
-                sent = direct.sendAddress(buf.memoryAddress(), r, w);
+                all = DirectSend.send(direct, buf);
             } catch (IOException e) {
                 // As a failed pipeline write would: the side written to is gone.
                 buf.release();
                 onError(this == toUpstream ? toClient : toUpstream, e);
                 return true;
             }
-            if (sent == w - r) {
-                buf.release();
-                from.read();
-                return true;
-            }
-            buf.readerIndex(r + sent);
-            return false;
+            if (all) from.read();
+            return all;
         }
 
         /** {@code to} became writable again: resume reading {@code from} if this direction paused for it. */
@@ -274,7 +264,8 @@ public final class Tunnel {
      * bytes on their way out. Null otherwise (TLS, the NIO transport): those writes take the pipeline.
      */
     private static Socket directSocket(Channel ch) {
-        if (!(ch instanceof UnixChannel u) || !(u.fd() instanceof Socket s)) return null;
+        Socket s = DirectSend.socketOf(ch);
+        if (s == null) return null;
         for (Map.Entry<String, ChannelHandler> e : ch.pipeline()) {
             if (!(e.getValue() instanceof IoTimeoutHandler) && !(e.getValue() instanceof TunnelHandler)) return null;
         }
