@@ -56,9 +56,25 @@ public final class RecordingUpstream implements AutoCloseable {
     /** Requests the parser could not make sense of (what a confused origin would see). */
     public final ConcurrentLinkedQueue<String> garbage = new ConcurrentLinkedQueue<>();
 
+    /** How long each connection waits before its first read (0: none). */
+    private final long firstReadDelayMs;
+
     public RecordingUpstream() {
+        this(0, 0);
+    }
+
+    /**
+     * A target that reads slowly at first: its connections get a receive buffer of {@code receiveBuffer} bytes (0: the
+     * system's), so that the proxy's socket toward it fills after a few KiB, and each waits {@code firstReadDelayMs}
+     * before its first read.
+     */
+    public RecordingUpstream(int receiveBuffer, long firstReadDelayMs) {
+        this.firstReadDelayMs = firstReadDelayMs;
         try {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            server = new ServerSocket();
+            // Set before bind: accepted sockets inherit it, and the window is agreed at the handshake.
+            if (receiveBuffer > 0) server.setReceiveBufferSize(receiveBuffer);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -103,6 +119,7 @@ public final class RecordingUpstream implements AutoCloseable {
 
     private void serve(Socket s) {
         try (s) {
+            if (firstReadDelayMs > 0) Thread.sleep(firstReadDelayMs);
             Tee in = new Tee(s.getInputStream());
             OutputStream out = s.getOutputStream();
             while (true) {
@@ -153,6 +170,8 @@ public final class RecordingUpstream implements AutoCloseable {
             }
         } catch (IOException e) {
             // the proxy closed the connection
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             sockets.remove(s);
         }

@@ -285,10 +285,17 @@ final class Exchange implements UpstreamListener {
         handler.attach(this);
         handler.timeout().arm(route.readMs(), route.sendMs());
         handler.decoder().expectResponseTo(req.method().equals(HttpMethod.HEAD));
-        lastUpWrite = ch.write(upstreamRequest()); // written again, whole, on a retried connection
+        // Written again, whole, on a retried connection. Straight to the socket when nothing waits there (a pooled or
+        // fresh connection always: the previous exchange's bytes are gone or it was not reused); its body follows.
+        UpstreamRequestEncoder.Head head = upstreamRequest();
+        lastUpWrite = handler.encoder().sendHead(head) ? null : ch.write(head);
+        boolean written = lastUpWrite != null;
         HttpContent p;
-        while (pendingBody != null && (p = pendingBody.poll()) != null) writeUp(p);
-        ch.flush();
+        while (pendingBody != null && (p = pendingBody.poll()) != null) {
+            writeUp(p);
+            written = true;
+        }
+        if (written) ch.flush();
         // Read the upstream from the start, not only once the body is sent: a 100 Continue (which the
         // client waits for before sending its body) or an early error answer must get through.
         ch.read();

@@ -20,6 +20,7 @@ import io.switchyard.dataplane.channel.IoTimeoutHandler;
  */
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final IoTimeoutHandler timeout;
+    private final UpstreamRequestEncoder encoder;
     private final UpstreamResponseDecoder decoder;
     private UpstreamListener listener;
     private boolean inRead;
@@ -27,9 +28,10 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private String releaseKey;
     private boolean trailing;
 
-    /** @param timeout and {@code decoder}: the handlers of the same pipeline, so a request never walks it to find them */
-    UpstreamHandler(IoTimeoutHandler timeout, UpstreamResponseDecoder decoder) {
+    /** @param timeout, {@code encoder} and {@code decoder}: the handlers of the same pipeline, so a request never walks it to find them */
+    UpstreamHandler(IoTimeoutHandler timeout, UpstreamRequestEncoder encoder, UpstreamResponseDecoder decoder) {
         this.timeout = timeout;
+        this.encoder = encoder;
         this.decoder = decoder;
     }
 
@@ -44,6 +46,11 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     /** The connection's timeout handler. */
     public IoTimeoutHandler timeout() {
         return timeout;
+    }
+
+    /** The connection's request encoder. */
+    public UpstreamRequestEncoder encoder() {
+        return encoder;
     }
 
     /** The connection's response decoder. */

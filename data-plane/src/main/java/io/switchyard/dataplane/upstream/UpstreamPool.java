@@ -108,9 +108,10 @@ public final class UpstreamPool {
         IoTimeoutHandler timeout = new IoTimeoutHandler().connectWithin(connectMs);
         UpstreamResponseDecoder decoder = new UpstreamResponseDecoder();
         p.addLast(PipelineNames.UPSTREAM_TIMEOUT, timeout);
-        p.addLast(PipelineNames.UPSTREAM_ENCODER, new UpstreamRequestEncoder());
+        UpstreamRequestEncoder encoder = new UpstreamRequestEncoder(!upstream.tls());
+        p.addLast(PipelineNames.UPSTREAM_ENCODER, encoder);
         p.addLast(PipelineNames.UPSTREAM_CODEC, decoder);
-        p.addLast(PipelineNames.UPSTREAM_HANDLER, new UpstreamHandler(timeout, decoder));
+        p.addLast(PipelineNames.UPSTREAM_HANDLER, new UpstreamHandler(timeout, encoder, decoder));
         loop.register(ch).addListener((ChannelFuture r) -> {
             if (!r.isSuccess()) {
                 if (ch.isRegistered()) ch.close();
