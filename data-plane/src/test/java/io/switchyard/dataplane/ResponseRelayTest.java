@@ -369,6 +369,27 @@ class ResponseRelayTest {
         }
     }
 
+    /**
+     * An interim answer (100 Continue) answers a request that still waits for its final answer: the response encoder
+     * must not take it as that request's answer, or the next answer made here is framed for the wrong request. Here
+     * the pipelined request after it is a HEAD the proxy refuses itself (two Host fields): its 400 must carry no body.
+     */
+    @Test
+    void anInterimAnswerLeavesTheNextLocalAnswerFramedForItsOwnRequest() throws Exception {
+        up.reply("HTTP/1.1 100 Continue\r\n\r\n" + ok("first"));
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi"
+                    + "HEAD /b HTTP/1.1\r\nHost: h\r\nHost: other\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(100);
+            assertThat(c.read().text()).isEqualTo("first");
+            RawHttp.Response refused = c.read(true);
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.header("content-length")).isNotNull();
+            // Nothing after the head of an answer to HEAD: the connection ends right there (a refusal closes it).
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
     /** About 4 KB, different for each {@code i}: an answer that is sent whole, and that tells one answer from another. */
     private static String bodyOf(int i) {
         return ("answer-" + i + "-").repeat(600).substring(0, 4000 - (i % 7));

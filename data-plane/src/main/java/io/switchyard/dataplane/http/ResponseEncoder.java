@@ -184,6 +184,11 @@ public final class ResponseEncoder extends HttpResponseEncoder {
 
     @Override
     protected boolean isContentAlwaysEmpty(HttpResponse msg) {
+        if (msg.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+            // An interim answer (100 Continue, 103): its request still waits for its final answer, which takes it.
+            method = methods.peek();
+            return true;
+        }
         method = methods.poll();
         return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
     }
