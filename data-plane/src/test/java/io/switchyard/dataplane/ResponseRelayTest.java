@@ -395,6 +395,23 @@ class ResponseRelayTest {
         return ("answer-" + i + "-").repeat(600).substring(0, 4000 - (i % 7));
     }
 
+    /**
+     * Pipelined requests (all in one write) are answered one after the other over one upstream connection, as
+     * requests one at a time are: each exchange hands its connection back when the target's answer has been read, and
+     * the next pipelined request takes it from the pool instead of connecting again.
+     */
+    @Test
+    void pipelinedRequestsShareOnePooledUpstreamConnection() throws Exception {
+        for (int i = 0; i < 5; i++) up.reply(ok("p" + i));
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < 5; i++) all.append(RawHttp.get("/" + i, "h"));
+            c.send(all.toString());
+            for (int i = 0; i < 5; i++) assertThat(c.read().text()).isEqualTo("p" + i);
+        }
+        assertThat(up.connections()).isEqualTo(1);
+    }
+
     @Test
     void severalResponsesInARowShareOnePooledUpstreamConnection() throws Exception {
         for (int i = 0; i < 5; i++) up.reply(i % 2 == 0 ? ok("r" + i) : "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nr" + i + "\r\n0\r\n\r\n");

@@ -52,6 +52,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     /** The last exchange ended with more answer bytes waiting than the high watermark: the next waits for them. */
     private boolean awaitingWritable;
+    /** The next pipelined request starts in a task of its own ({@link #exchangeEnded}); until then nothing starts. */
+    private boolean nextQueued;
     private HeadGuardHandler.BadHead pendingBad;
     private boolean overLimit;
     private String clientIp = "-";
@@ -112,7 +114,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (current == null && !awaitingWritable) {
+        if (current == null && !awaitingWritable && !nextQueued) {
             if (o instanceof HttpRequest req) {
                 startExchange(req);
             } else {
@@ -130,7 +132,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (closing) return;
         if (current != null) current.clientReadComplete();
-        else if (queue.isEmpty() && !awaitingWritable) ctx.read(); // a head is still incomplete: keep reading
+        else if (queue.isEmpty() && !awaitingWritable && !nextQueued) ctx.read(); // a head is still incomplete: keep reading
     }
 
     @Override
@@ -280,7 +282,19 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             awaitingWritable = true;
             return;
         }
+        if (!queue.isEmpty()) {
+            // A pipelined request waits: it starts in a task after this one, when the read under way has ended and the
+            // ended exchange's upstream connection (handed back at the end of that read) is in the pool for it.
+            nextQueued = true;
+            ctx.executor().execute(this::serveQueued);
+            return;
+        }
         serveNext();
+    }
+
+    private void serveQueued() {
+        nextQueued = false;
+        if (!closing && !awaitingWritable && current == null) serveNext();
     }
 
     /** Feeds the pipelined objects until an exchange has its whole request (its end marker included), or reads on. */
