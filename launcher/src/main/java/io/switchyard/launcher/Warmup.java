@@ -289,21 +289,20 @@ final class Warmup {
     private static final Duration SECOND_ROUND = Duration.ofSeconds(3);
 
     /**
-     * Returns once the compilers were idle for 400 ms (their threads' CPU time moved by at most a clock tick per 200 ms;
-     * where that cannot be read, the JIT's total compilation time stood still), or after {@code max}.
+     * Returns once the compilers were idle for 400 ms (their work, {@link #compilerClock}, moved by at most a clock tick
+     * of 10 ms per 200 ms), or after {@code max}.
      */
     static void awaitQuietCompiler(Duration max) {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        boolean threads = compilerCpuMillis() >= 0;
-        if (!threads && (jit == null || !jit.isCompilationTimeMonitoringSupported())) return;
+        java.util.function.LongSupplier clock = compilerClock();
+        if (clock == null) return;
         long deadline = System.nanoTime() + max.toNanos();
-        long last = threads ? compilerCpuMillis() : jit.getTotalCompilationTime();
+        long last = clock.getAsLong();
         int still = 0;
         try {
             while (still < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(200);
-                long now = threads ? compilerCpuMillis() : jit.getTotalCompilationTime();
-                still = now - last <= (threads ? 10 : 0) ? still + 1 : 0;
+                long now = clock.getAsLong();
+                still = now - last <= 10 ? still + 1 : 0;
                 last = now;
             }
         } catch (InterruptedException e) {
@@ -443,17 +442,15 @@ final class Warmup {
      * and the cold load then paid for 180 to 230 compilations, against 50 to 70).
      */
     private void stopWhenCompiled(long start, CountDownLatch loops) throws InterruptedException {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        boolean threads = compilerCpuMillis() >= 0;
-        boolean measurable = threads || (jit != null && jit.isCompilationTimeMonitoringSupported());
+        java.util.function.LongSupplier clock = compilerClock();
         long[] window = new long[STEPS_PER_SECOND];
-        long last = !measurable ? 0 : threads ? compilerCpuMillis() : jit.getTotalCompilationTime();
+        long last = clock == null ? 0 : clock.getAsLong();
         int step = 0;
         while (!loops.await(1000 / STEPS_PER_SECOND, TimeUnit.MILLISECONDS)) {
             long now = System.nanoTime();
             if (now - stopAt >= 0) return; // the budget is over: the loops are stopping
-            if (!measurable) continue;
-            long total = threads ? compilerCpuMillis() : jit.getTotalCompilationTime();
+            if (clock == null) continue;
+            long total = clock.getAsLong();
             // A compiler thread that exits takes its time out of the sum: that step counts as none, not as less.
             window[step++ % STEPS_PER_SECOND] = Math.max(0, total - last);
             last = total;
@@ -464,6 +461,17 @@ final class Warmup {
                 return;
             }
         }
+    }
+
+    /**
+     * The compilers' work so far, in ms: their threads' CPU time ({@link #compilerCpuMillis}) where the system says it,
+     * else the JVM's total compilation time (which counts a compilation only once it finished); null where neither can
+     * be read.
+     */
+    private static java.util.function.LongSupplier compilerClock() {
+        if (compilerCpuMillis() >= 0) return Warmup::compilerCpuMillis;
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit::getTotalCompilationTime : null;
     }
 
     /**

@@ -57,4 +57,18 @@ public final class DirectSend {
         buf.readerIndex(r + sent);
         return false;
     }
+
+    /**
+     * {@link #send}, for a caller that hands whatever is left to the pipeline's write in every case: a failed send
+     * leaves the buffer whole, and that write then fails the same way and closes the channel as any failed write does.
+     *
+     * @return true when all of it went (the buffer is then released); false when some or all of it is left
+     */
+    public static boolean sendOrLeave(Socket socket, ByteBuf buf) {
+        try {
+            return send(socket, buf);
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

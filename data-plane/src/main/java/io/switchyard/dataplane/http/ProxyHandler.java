@@ -114,7 +114,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (current == null && !awaitingWritable && !nextQueued) {
+        if (current == null && !waitingToServe()) {
             if (o instanceof HttpRequest req) {
                 startExchange(req);
             } else {
@@ -132,7 +132,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (closing) return;
         if (current != null) current.clientReadComplete();
-        else if (queue.isEmpty() && !awaitingWritable && !nextQueued) ctx.read(); // a head is still incomplete: keep reading
+        else if (queue.isEmpty() && !waitingToServe()) ctx.read(); // a head is still incomplete: keep reading
     }
 
     @Override
@@ -290,6 +290,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         serveNext();
+    }
+
+    /** Whether no next request may start now: the client has answers to take first, or the next one's task is queued. */
+    private boolean waitingToServe() {
+        return awaitingWritable || nextQueued;
     }
 
     private void serveQueued() {

@@ -20,7 +20,6 @@ import io.switchyard.dataplane.channel.DirectSend;
 import io.switchyard.dataplane.codec.Chunks;
 import io.switchyard.dataplane.status.Metrics;
 
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Map;
@@ -107,13 +106,9 @@ public final class ResponseEncoder extends HttpResponseEncoder {
         if (r.body() == Body.RAW && body.isReadable()) head.writeBytes(body, body.readerIndex(), body.readableBytes());
         last.release();
         int size = head.readableBytes();
-        try {
-            if (DirectSend.send(direct, head)) {
-                metrics.bytesOut(size);
-                return null;
-            }
-        } catch (IOException e) {
-            // Left whole for the pipeline's write, which fails the same way and closes the connection as any failed write does.
+        if (DirectSend.sendOrLeave(direct, head)) {
+            metrics.bytesOut(size);
+            return null;
         }
         metrics.bytesOut(size - head.readableBytes());
         return ctx.writeAndFlush(head);

@@ -10,8 +10,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.switchyard.dataplane.channel.DirectSend;
 import io.switchyard.dataplane.codec.Chunks;
 
-import java.io.IOException;
-
 /**
  * Encodes the requests on an upstream connection. The exchange hands it each request's head already as bytes
  * ({@link Head}: it wrote them from the guard's parse of the client's head, edited for the target), then the body's
@@ -53,11 +51,7 @@ public final class UpstreamRequestEncoder extends ChannelOutboundHandlerAdapter 
     public boolean sendHead(Head h) {
         if (direct == null || !h.bytes().hasMemoryAddress() || !DirectSend.idle(ctx.channel())) return false;
         chunked = h.chunked();
-        try {
-            return DirectSend.send(direct, h.bytes());
-        } catch (IOException e) {
-            return false; // left whole for the pipeline's write, which fails the same way
-        }
+        return DirectSend.sendOrLeave(direct, h.bytes());
     }
 
     @Override
