@@ -94,6 +94,10 @@ class StartupTest {
 
         private static String once(int port) {
             try (Socket s = new Socket()) {
+                // From another loopback address: the prober connects many times a second while the port is closed, and
+                // an ephemeral port the kernel gives its socket on 127.0.0.1 can be the very port the node is about to
+                // bind (seen once in CI: "cannot bind (address already in use)"); on 127.0.0.2 it never collides.
+                s.bind(new InetSocketAddress("127.0.0.2", 0));
                 s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
                 s.setSoTimeout(5000);
                 s.getOutputStream().write("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
