@@ -115,6 +115,10 @@ final class Warmup {
     private final AtomicLong scrapes = new AtomicLong();
     private final AtomicLong answersAfterClose = new AtomicLong();
     private final AtomicLong requestsAnsweredAfterClose = new AtomicLong();
+    /** Requests the proxy answered itself: no route (404), a CORS preflight (204) or one it refused (403). */
+    private final AtomicLong localAnswers = new AtomicLong();
+    /** Keep-alive connections the upstream closed after an answer (see {@link #UPSTREAM_CLOSE_EVERY}). */
+    private final AtomicLong upstreamCloses = new AtomicLong();
     private volatile int port;
 
     /** The access log format the warm-up's data plane writes to /dev/null, or null for none. */
@@ -131,7 +135,8 @@ final class Warmup {
      * when it returns), and what stopped it early (null: it ran until compiled or to its budget).
      */
     record Result(long requests, long handshakes, long messages, long aborts, long answersAfterClose,
-                  long requestsAnsweredAfterClose, long snapshots, long scrapes, long listens, int port, String stoppedBy) {
+                  long requestsAnsweredAfterClose, long localAnswers, long upstreamCloses, long snapshots, long scrapes,
+                  long listens, int port, String stoppedBy) {
     }
 
     /** Runs the warm-up the system property asks for; null when it asks for none (or is not a duration). */
@@ -192,11 +197,13 @@ final class Warmup {
         awaitQuietCompiler(JIT_QUIET_MAX);
         // What the warm-up allocated is garbage now: collect it so the heap starts small.
         System.gc();
-        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange ({} tunnels and {} requests with an answer on its way), {} snapshots applied, {} status pages, {} listeners opened",
+        LOG.info("start-up warm-up done in {} ms ({} ms of traffic): {} HTTP requests, {} WebSocket handshakes, {} messages, {} clients left mid-exchange ({} tunnels and {} requests with an answer on its way), {} answered by the proxy itself, {} upstream connections closed by the upstream, {} snapshots applied, {} status pages, {} listeners opened",
                 (System.nanoTime() - t0) / 1_000_000, traffic, w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(),
-                w.answersAfterClose.get(), w.requestsAnsweredAfterClose.get(), w.snapshots.get(), w.scrapes.get(), w.listens.get());
+                w.answersAfterClose.get(), w.requestsAnsweredAfterClose.get(), w.localAnswers.get(), w.upstreamCloses.get(),
+                w.snapshots.get(), w.scrapes.get(), w.listens.get());
         return new Result(w.requests.get(), w.handshakes.get(), w.messages.get(), w.aborts.get(), w.answersAfterClose.get(),
-                w.requestsAnsweredAfterClose.get(), w.snapshots.get(), w.scrapes.get(), w.listens.get(), w.port, stoppedBy);
+                w.requestsAnsweredAfterClose.get(), w.localAnswers.get(), w.upstreamCloses.get(), w.snapshots.get(), w.scrapes.get(),
+                w.listens.get(), w.port, stoppedBy);
     }
 
     /**
@@ -354,7 +361,7 @@ final class Warmup {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new Upstream(held));
+                            ch.pipeline().addLast(new Upstream(held, upstreamCloses));
                         }
                     }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             int upstreamPort = ((InetSocketAddress) upstream.localAddress()).getPort();
@@ -550,7 +557,11 @@ final class Warmup {
 
     private final AtomicLong snapshots = new AtomicLong();
 
-    /** The throw-away configuration: {@link #ROUTES} routes the traffic uses, and one whose prefix each change moves. */
+    /**
+     * The throw-away configuration: {@link #ROUTES} routes the traffic uses, and one whose prefix each change moves. The
+     * routes take the settings real configurations take ({@link #ROUTE_SETTINGS}); two more give a host a root route and
+     * put a key in the path table whose hash and length equal another path's ({@code Aa} and {@code BB} hash alike).
+     */
     private static byte[] document(int upstreamPort, long change) {
         StringBuilder doc = new StringBuilder("{").append(TIMEOUTS[(int) (change % TIMEOUTS.length)])
                 .append("\"upstreams\":[{\"name\":\"warmup\",\"balance\":\"").append(BALANCES[(int) (change % BALANCES.length)])
@@ -558,11 +569,36 @@ final class Warmup {
                 .append(upstreamPort).append("\"}]}],\"routes\":[");
         for (int i = 0; i < ROUTES; i++) {
             doc.append("{\"name\":\"warmup").append(i).append("\",\"path_prefix\":\"/warmup").append(i)
-                    .append("/\",\"upstream\":\"warmup\"},");
+                    .append("/\",\"upstream\":\"warmup\"")
+                    // Every other change has no wildcard host at all, as most configurations: the host lookup skips it then.
+                    .append(i == WILDCARD_HOST_ROUTE && change % 2 == 1 ? "" : ROUTE_SETTINGS[i]).append("},");
         }
+        doc.append("{\"name\":\"root\",\"hosts\":[\"").append(ROOT_HOST).append("\"],\"path_prefix\":\"/\",\"upstream\":\"warmup\"},");
+        doc.append("{\"name\":\"collides\",\"path_prefix\":\"/warmup0/Aa\",\"upstream\":\"warmup\"},");
         doc.append("{\"name\":\"changed\",\"path_prefix\":\"/changed/").append(change).append("/\",\"upstream\":\"warmup\"}]}");
         return doc.toString().getBytes(StandardCharsets.UTF_8);
     }
+
+    /**
+     * Route settings by route, as operators set them: the compiled request path branches on each (routing by exact and
+     * by wildcard host, a path prefix taken off, the client's Host kept, slashes kept as sent, a CORS and WebSocket
+     * origin policy), and a real configuration that used one the warm-up never did threw that path away at its first
+     * request ({@code bench/traps.sh}: the host table's lookup, the prefix table's, the response head's CORS fields).
+     */
+    private static final String[] ROUTE_SETTINGS = {"",
+            ",\"strip_prefix\":true",
+            ",\"preserve_host\":true",
+            ",\"merge_slashes\":false",
+            ",\"origin\":{\"allow\":[\"https://*.warmup.test\",\"http://localhost:8080\"],\"credentials\":true,\"headers\":[\"X-Token\"]}",
+            ",\"hosts\":[\"app.warmup.test\"]",
+            ",\"hosts\":[\"*.warmup.test\"]",
+            "", "", ""};
+    /** The host whose root route takes every path sent to it (an exact host: before the wildcard above). */
+    private static final String ROOT_HOST = "root.warmup.test";
+    /** Routes of {@link #ROUTE_SETTINGS} that only a request for their host reaches. */
+    private static final int EXACT_HOST_ROUTE = 5;
+    private static final int WILDCARD_HOST_ROUTE = 6;
+    private static final int ORIGIN_ROUTE = 4;
 
     /**
      * Timeouts in turn, from one change to the next: the defaults, and limits longer and shorter than them, as real
@@ -584,6 +620,24 @@ final class Warmup {
      * that path away (a class check at the pick).
      */
     private static final String[] BALANCES = {"least_conn", "round_robin", "ip_hash"};
+
+    /**
+     * Request paths after a route's prefix, in turn: one segment, deeper than the deepest route (the prefix table's
+     * lookup stops early), a query, segments no key has (probes that meet other keys), slashes and dot segments to
+     * normalize (one that goes up a level), an escaped character, under {@code /warmup0} a segment whose prefix hashes like a route's key, and a
+     * trailing slash (a directory's path, as real sites have).
+     */
+    private static final String[] TAILS = {"/hello", "/hello/a/b", "/x", "/hello?n=1", "/h7/i", "//hello", "/./hello",
+            "/%68ello", "/BB/x", "/", "/hello/", "/ab/../hello"};
+    /**
+     * The warm-up's upstream closes the keep-alive connection of one answer in this many ({@code Upstream.closeSoon}):
+     * without it the compiled code had never seen a pooled connection closed by its upstream, nor a loop's pool empty,
+     * and a real node threw that code away the first time (a few seconds into real traffic with upstreams that close
+     * idle connections).
+     */
+    private static final int UPSTREAM_CLOSE_EVERY = 200;
+    /** One request in this many has a path no route takes (answered 404 by the proxy). */
+    private static final int NOT_FOUND_EVERY = 37;
 
     private enum Kind { HTTP, ECHO, HANDSHAKE }
 
@@ -658,6 +712,8 @@ final class Warmup {
         /** 0: waiting for a response head (or the 101), 1: echoing, 2: our close frame sent. */
         private int state;
         private int sent;
+        /** The status the request in flight is answered with. */
+        private int expect = 200;
         private boolean goOn;
         /**
          * Leaving mid-exchange (see {@link #leave}): a read that still comes closes the connection with the answer unread,
@@ -677,39 +733,87 @@ final class Warmup {
         public void channelActive(ChannelHandlerContext ctx) {
             channel = ctx.channel();
             in = ctx.alloc().buffer(4096);
-            String host = "Host: 127.0.0.1:" + port + "\r\n";
             if (kind == Kind.HTTP) {
                 sendRequest(ctx);
             } else {
-                ctx.writeAndFlush(ascii("GET /warmup" + (index % ROUTES) + "/ws HTTP/1.1\r\n" + host
+                int route = index % ROUTES;
+                // A browser's handshake names its page's origin; the origin route's policy allows this one.
+                ctx.writeAndFlush(ascii("GET /warmup" + route + "/ws HTTP/1.1\r\nHost: " + host(route, index) + "\r\n"
+                        + (route == ORIGIN_ROUTE ? "Origin: https://chat.warmup.test\r\n" : "")
                         + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + newKey()
                         + "\r\nSec-WebSocket-Version: 13\r\n\r\n"));
             }
         }
 
+        /**
+         * The Host of the {@code n}th request for {@code route}: the routes bound to a host get theirs (in any case, with
+         * or without a port); the others get, in turn, hosts without a port (a browser's on a default port), with a
+         * trailing dot, bound to routes that do not have the path (the lookup falls through from the exact host to the
+         * wildcard to the routes for any host), or with a root route that takes every path.
+         */
+        private String host(int route, int n) {
+            if (route == EXACT_HOST_ROUTE) return n % 2 == 0 ? "app.warmup.test" : "APP.Warmup.Test:" + port;
+            if (route == WILDCARD_HOST_ROUTE) return "t" + (n % 3) + ".warmup.test" + (n % 2 == 0 ? "" : ":" + port);
+            return switch (n % 6) {
+                case 0 -> "localhost";
+                case 1 -> "App.Warmup.Test.";
+                case 2 -> "t.warmup.test:" + port;
+                case 3 -> route == ORIGIN_ROUTE ? "localhost:" + port : ROOT_HOST; // the root route has no origin policy
+                default -> "127.0.0.1:" + port;
+            };
+        }
+
         private void sendRequest(ChannelHandlerContext ctx) {
             int route = (index + sent) % ROUTES;
+            String host = host(route, sent);
+            String tail = TAILS[sent % TAILS.length];
+            expect = 200;
             // Shapes as clients send them: a bare one (a load generator's); a browser-like one with more headers and a
             // chunked answer from the upstream; the JDK's HttpClient's first request on a connection (an h2c upgrade
             // offer, whose Connection names another field, and Content-Length: 0 on a GET), which health checkers and
             // Java services send; one whose Connection names a field of its own and with a name the proxy holds back; and
             // curl's, end-to-end fields and no Connection at all (every field but Host then reaches the Connection check).
+            // Paths of every depth and shape (TAILS), now and then one no route takes, and on the origin route a
+            // browser's preflights and requests from its own and other origins.
             // A request path that real traffic takes and the warm-up did not throws away the compiled request path
             // at its first real use, and a node then recompiles it under load.
-            String req = switch (sent % 8) {
-                case 3, 7 -> "GET /warmup" + route + "/chunked?n=" + sent + " HTTP/1.1\r\nHost: localhost:" + port
-                        + "\r\nUser-Agent: switchyard-warmup\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n"
-                        + "Connection: keep-alive\r\n\r\n";
-                case 5 -> "GET /warmup" + route + "/hello HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                        + "Content-Length: 0\r\nHost: 127.0.0.1:" + port + "\r\nHTTP2-Settings: AAEAAEAAAAIAAAAAAAMAAAAAAAQBAAAAAAUAAEAA\r\n"
-                        + "Upgrade: h2c\r\nUser-Agent: Java-http-client/17\r\n\r\n";
-                case 1 -> sent % 16 == 1
-                        ? "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: keep-alive, X-Hop\r\n"
-                        + "X-Hop: 1\r\nX_Real_IP: 10.0.0.1\r\nCookie: a=b\r\nX-Forwarded-For: 10.0.0.2\r\n\r\n"
-                        : "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port
-                        + "\r\nUser-Agent: curl/8\r\nAccept: */*\r\n\r\n";
-                default -> "GET /warmup" + route + "/hello HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n";
-            };
+            String req;
+            if (sent % NOT_FOUND_EVERY == NOT_FOUND_EVERY - 1) {
+                expect = 404;
+                req = "GET /nowhere" + tail + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: scanner\r\n\r\n";
+            } else if (route == ORIGIN_ROUTE && sent % 5 < 4) {
+                String path = "/warmup" + route + tail;
+                req = switch (sent % 5) {
+                    case 0 -> {
+                        expect = 204;
+                        yield "OPTIONS " + path + " HTTP/1.1\r\nHost: " + host + "\r\nOrigin: https://chat.warmup.test\r\n"
+                                + "Access-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: x-token\r\n\r\n";
+                    }
+                    case 1 -> {
+                        expect = 403;
+                        yield "OPTIONS " + path + " HTTP/1.1\r\nHost: " + host + "\r\nOrigin: https://elsewhere.test\r\n"
+                                + "Access-Control-Request-Method: DELETE\r\n\r\n";
+                    }
+                    case 2 -> "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nOrigin: https://chat.warmup.test\r\n"
+                            + "Cookie: s=1\r\nX-Token: t\r\n\r\n";
+                    default -> "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nOrigin: https://elsewhere.test\r\n\r\n";
+                };
+            } else {
+                req = switch (sent % 8) {
+                    case 3, 7 -> "GET /warmup" + route + "/chunked?n=" + sent + " HTTP/1.1\r\nHost: " + host
+                            + "\r\nUser-Agent: switchyard-warmup\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n"
+                            + "Connection: keep-alive\r\n\r\n";
+                    case 5 -> "GET /warmup" + route + tail + " HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                            + "Content-Length: 0\r\nHost: " + host + "\r\nHTTP2-Settings: AAEAAEAAAAIAAAAAAAMAAAAAAAQBAAAAAAUAAEAA\r\n"
+                            + "Upgrade: h2c\r\nUser-Agent: Java-http-client/17\r\n\r\n";
+                    case 1 -> sent % 16 == 1
+                            ? "GET /warmup" + route + tail + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: keep-alive, X-Hop\r\n"
+                            + "X-Hop: 1\r\nX_Real_IP: 10.0.0.1\r\nCookie: a=b\r\nX-Forwarded-For: 10.0.0.2\r\n\r\n"
+                            : "GET /warmup" + route + tail + " HTTP/1.1\r\nHost: " + host
+                            + "\r\nUser-Agent: curl/8\r\nAccept: */*\r\n\r\n";
+                    default -> "GET /warmup" + route + tail + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+                };
+            }
             sent++;
             ctx.writeAndFlush(ascii(req));
         }
@@ -741,11 +845,15 @@ final class Warmup {
             int start = in.readerIndex();
             String head = takeHead(in);
             if (head == null) return;
-            if (!head.startsWith("HTTP/1.1 200")) throw new IOException("warm-up request answered " + head.lines().findFirst().orElse(""));
+            if (!head.startsWith("HTTP/1.1 " + expect + " ")) {
+                throw new IOException("warm-up request answered " + head.lines().findFirst().orElse("") + " (expected " + expect + ")");
+            }
             String length = header(head, "Content-Length");
             int end;
             if (length != null) {
                 end = in.readerIndex() + Integer.parseInt(length);
+            } else if (expect == 204) {
+                end = in.readerIndex();
             } else {
                 int last = ByteBufUtil.indexOf(CHUNKED_END, in);
                 end = last < 0 ? -1 : last + CHUNKED_END.readableBytes();
@@ -755,6 +863,7 @@ final class Warmup {
                 return;
             }
             in.readerIndex(end);
+            if (expect != 200) localAnswers.incrementAndGet();
             long n = requests.incrementAndGet();
             if (over()) {
                 ctx.close();
@@ -762,8 +871,9 @@ final class Warmup {
                 // A request the upstream holds instead of answering; when it has it, it calls leaveBeforeAnswer.
                 leaving = true;
                 held.client = this;
-                ctx.writeAndFlush(ascii("GET /warmup" + (index % ROUTES) + HOLD_PATH + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
-                        + "\r\n\r\n"));
+                expect = 200;
+                ctx.writeAndFlush(ascii("GET /warmup" + (index % ROUTES) + HOLD_PATH + " HTTP/1.1\r\nHost: "
+                        + host(index % ROUTES, sent) + "\r\n\r\n"));
             } else {
                 sendRequest(ctx);
                 if (n % ABORT_EVERY == 0) leave(ctx, true);
@@ -951,6 +1061,8 @@ final class Warmup {
     private static final class HeldAnswer {
         /** The client whose ping is on its way to the upstream, or null. */
         Client client;
+        /** Requests the upstream answered so far, on all its connections (see {@link #UPSTREAM_CLOSE_EVERY}). */
+        long answered;
     }
 
     /**
@@ -961,16 +1073,31 @@ final class Warmup {
      */
     private static final class Upstream extends ChannelInboundHandlerAdapter {
         private final HeldAnswer held;
+        private final AtomicLong closes;
         private ByteBuf in;
         private boolean tunnel;
 
-        Upstream(HeldAnswer held) {
+        Upstream(HeldAnswer held, AtomicLong closes) {
             this.held = held;
+            this.closes = closes;
         }
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             in = ctx.alloc().buffer(4096);
+        }
+
+        /**
+         * Closes this keep-alive connection a moment after its answer, as upstreams do when their keep-alive timeout
+         * ends (Node.js's is 5 s): by then the proxy has put it back in its pool, where it sees the close, or leased it
+         * for a next request, which it sends again on another connection.
+         */
+        private void closeSoon(ChannelHandlerContext ctx) {
+            ctx.executor().schedule(() -> {
+                if (tunnel || !ctx.channel().isActive()) return;
+                closes.incrementAndGet();
+                ctx.close();
+            }, 1, TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -994,6 +1121,7 @@ final class Warmup {
                         continue;
                     }
                     ctx.write(Unpooled.wrappedBuffer(line.contains("/chunked") ? OK_CHUNKED : OK));
+                    if (++held.answered % UPSTREAM_CLOSE_EVERY == 0) closeSoon(ctx);
                 }
             }
             int[] f;

@@ -78,6 +78,10 @@ class WarmupTest {
         // proxy meets both in one turn).
         assertThat(r.answersAfterClose()).isPositive();
         assertThat(r.requestsAnsweredAfterClose()).isPositive();
+        // Some requests the proxy answered itself (no route, a CORS preflight allowed or refused: each status checked),
+        // and the upstream closed some keep-alive connections after an answer, with the warm-up going on.
+        assertThat(r.localAnswers()).isPositive();
+        assertThat(r.upstreamCloses()).isPositive();
         assertThat(r.snapshots()).isPositive();
         // Its status listener answered the pages a monitor asks for (each answer checked: 2xx, or 503 from /ready).
         assertThat(r.scrapes()).isPositive();

@@ -17,7 +17,7 @@ import java.util.Map;
  * @param <V> the value kept per pattern (a path trie, a TLS context, ...)
  */
 public final class HostMapping<V> {
-    private static final HostMapping<?> EMPTY = new HostMapping<>(Map.of(), Map.of(), null);
+    private static final HostMapping<?> EMPTY = new HostMapping<>(new HashMap<>(), new HashMap<>(), null);
 
     private final Map<String, V> exact;
     /** Keyed by the domain after {@code *.}. */
@@ -115,7 +115,9 @@ public final class HostMapping<V> {
         }
 
         public HostMapping<V> build() {
-            return new HostMapping<>(Map.copyOf(exact), Map.copyOf(wildcard), fallback);
+            // HashMaps whatever their size (Map.copyOf picks a class by size): a lookup then calls one map class in every
+            // mapping, and code compiled for one configuration is not thrown away when another has one host more or less.
+            return new HostMapping<>(new HashMap<>(exact), new HashMap<>(wildcard), fallback);
         }
     }
 }

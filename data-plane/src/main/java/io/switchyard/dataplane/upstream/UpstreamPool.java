@@ -46,6 +46,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UpstreamPool {
     private static final int MAX_IDLE_PER_TARGET = 64;
+    /** What {@link #poll} finds for a target with no idle connection yet; always empty (nothing is ever added to it). */
+    private static final ArrayDeque<Channel> NONE_IDLE = new ArrayDeque<>(0);
     /** An idle pooled connection is closed after this long (below common upstream keep-alive limits). */
     private static final long IDLE_TIMEOUT_MS = 50_000;
 
@@ -73,8 +75,9 @@ public final class UpstreamPool {
     /** An idle pooled connection for {@code key}, or null. Must run on {@code loop}. */
     public Channel poll(EventLoop loop, String key) {
         assert loop.inEventLoop();
-        ArrayDeque<Channel> q = idle.get().get(key);
-        if (q == null) return null;
+        // No null for a target not pooled yet (a loop's first request to it): compiled code that had only met pooled
+        // targets treated null as impossible here, and a real node's first request to a target threw the request path away.
+        ArrayDeque<Channel> q = idle.get().getOrDefault(key, NONE_IDLE);
         Channel ch;
         while ((ch = q.pollLast()) != null) {
             UpstreamHandler h = UpstreamHandler.of(ch);
