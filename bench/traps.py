@@ -2,6 +2,7 @@
 """Lists the JIT's uncommon traps in compiled code after a point in time, from a -XX:+LogCompilation file.
 
     bench/traps.py LOGFILE SINCE_S [PREFIX ...]
+    bench/traps.py --c2 LOGFILE SINCE_S        C2's compilations before SINCE_S, by package (time from task to done)
 
 SINCE_S is seconds since the JVM started (the log's stamps); PREFIX (default io.switchyard. and io.netty.) keeps the
 traps whose innermost or any inlining frame starts with it. One line per trap: its time, reason, action and the frames
@@ -29,7 +30,34 @@ def traps(path):
         yield float(attr.get("stamp", "0")), attr.get("reason", "?"), attr.get("action", "?"), frames
 
 
+def c2_by_package(path, until):
+    with open(path, errors="replace") as f:
+        text = f.read()
+    levels = {}
+    for head in re.findall(r"<task ([^>]*)>", text):
+        attr = dict(re.findall(r"(\w+)='([^']*)'", head))
+        if "compile_id" in attr:
+            levels[attr["compile_id"]] = attr.get("level", "4")
+    spent, count = {}, {}
+    for cid, method, start, done in re.findall(
+            r"<task [^>]*?compile_id='(\d+)'[^>]*?method='([^' ]+)[^>]*?stamp='([0-9.]+)'[^>]*>.*?<task_done[^>]*stamp='([0-9.]+)'",
+            text, re.S):
+        if levels.get(cid, "4") != "4" or float(start) >= until:
+            continue
+        parts = method.split(".")
+        pkg = ".".join(parts[:3])
+        spent[pkg] = spent.get(pkg, 0.0) + float(done) - float(start)
+        count[pkg] = count.get(pkg, 0) + 1
+    total = sum(spent.values())
+    print(f"C2 before {until:.1f} s: {sum(count.values())} compilations, {total:.1f} s from task to done")
+    for pkg in sorted(spent, key=spent.get, reverse=True)[:12]:
+        print(f"  {pkg:32s} {spent[pkg]:6.2f} s {count[pkg]:5d}")
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--c2":
+        c2_by_package(sys.argv[2], float(sys.argv[3]))
+        return 0
     if len(sys.argv) < 3:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2

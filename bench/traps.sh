@@ -5,6 +5,7 @@
 # from the first answer on (bench/traps.py). Each such trap throws compiled code away at a real client's request, and
 # the process serves slower code until the JIT, on the serving core, has compiled it again: the warm-up's traffic
 # should have taken that branch first. The count does not depend on the machine's speed, unlike a cold timeline.
+# Also prints what C2 compiled before ready, by package (where the warm-up spent the compiler).
 #
 #   bench/traps.sh                 SHAPE=bench: the bench's ten routes /r0/ .. /r9/ (one segment, no hosts)
 #   SHAPE=site bench/traps.sh      also routes by exact and wildcard host, a root route, a two-segment prefix with
@@ -97,4 +98,5 @@ sleep 1
 # The JVM writes the compilers' part of the log as it exits.
 kill $SY; wait $SY 2>/dev/null || true
 grep "warm-up done" "$OUT/log" | sed 's/.*start-up/start-up/' | cut -c1-160
+python3 bench/traps.py --c2 "$OUT/jit.log" "$SINCE"
 python3 bench/traps.py "$OUT/jit.log" "$SINCE"
