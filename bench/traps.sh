@@ -10,6 +10,7 @@
 #   bench/traps.sh                 SHAPE=bench: the bench's ten routes /r0/ .. /r9/ (one segment, no hosts)
 #   SHAPE=site bench/traps.sh      also routes by exact and wildcard host, a root route, a two-segment prefix with
 #                                  strip_prefix, preserve_host, an origin policy, merge_slashes off; requests for each
+#   SHAPE=big bench/traps.sh       the ten routes and 100,000 more (/b0/ .. /b99999/), as bench/big-table.sh's table
 #   JAR=... OPTSFILE=... EXTRA=... as bench/cold.sh. The whole log stays in /tmp/traps.jit.log.
 # Needs bench/target/c (bench/run.sh builds it).
 set -euo pipefail
@@ -21,12 +22,13 @@ LPORT=$(free_port); SPORT=$(free_port)
 R10=$(for i in $(seq 0 9); do printf '%s{"name":"r%d","path_prefix":"/r%d/","upstream":"echo"}' "$([ "$i" -gt 0 ] && echo ,)" "$i" "$i"; done)
 case "$SHAPE" in
   bench) MORE="" ;;
+  big) MORE=$(python3 -c 'print("".join(",{\"name\":\"b%d\",\"path_prefix\":\"/b%d/\",\"upstream\":\"echo\"}" % (i, i) for i in range(100000)))') ;;
   site) MORE=',{"name":"site","hosts":["www.example.test"],"path_prefix":"/","upstream":"echo"}
     ,{"name":"api","hosts":["www.example.test"],"path_prefix":"/api/v1/","upstream":"echo","strip_prefix":true}
     ,{"name":"tenants","hosts":["*.example.test"],"path_prefix":"/ws","upstream":"echo","preserve_host":true,
       "origin":{"allow":["https://*.example.test"],"credentials":true}}
     ,{"name":"legacy","path_prefix":"/legacy/app","upstream":"echo","merge_slashes":false}' ;;
-  *) echo "SHAPE: bench or site" >&2; exit 2 ;;
+  *) echo "SHAPE: bench, site or big" >&2; exit 2 ;;
 esac
 cat > "$OUT/sy.json" <<JSON
 {"timeouts":{"connect_ms":5000,"read_ms":300000,"send_ms":300000},
