@@ -17,6 +17,7 @@
 #   JAR=PATH bench/fleet-changes.sh      another build (default dist/switchyard.jar)
 #   IONICE=-10 bench/fleet-changes.sh    the event loops reniced (a negative value needs root)
 #   CP_CPUS=0 bench/fleet-changes.sh     the control plane and the changer on that core instead of the node's
+#   NODE_EXTRA=... bench/fleet-changes.sh  more JVM flags for the node (e.g. -XX:+LogCompilation, for bench/traps.py)
 # Needs bench/target/c (bench/run.sh builds it), dist/switchyard.jar, chrt and /dev/shm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ python3 -c "
 import json
 print(json.dumps({'timeouts':{'connect_ms':5000,'read_ms':300000,'send_ms':300000},'upstreams':[{'name':'echo','balance':'round_robin','targets':[{'address':'127.0.0.1:$EPORT','weight':1}]}],'routes':[{'name':'r%d'%i,'path_prefix':'/r%d'%i,'upstream':'echo'} for i in range(10)]+[{'name':'swap','path_prefix':'/swap/0','upstream':'echo'}]}))" > $OUT/doc.json
 curl -fs -X PUT -H 'Content-Type: application/json' --data-binary @$OUT/doc.json http://127.0.0.1:$AP/api/v1/config >/dev/null
-taskset -c 1 java $OPTS -jar ${JAR:-dist/switchyard.jar} data-plane --control-plane http://127.0.0.1:$AP --listen 127.0.0.1:$LP --status 127.0.0.1:$SP --state-dir /dev/shm/fleetx/state --node-id fx --access-log off > $OUT/node.log 2>&1 &
+taskset -c 1 java $OPTS ${NODE_EXTRA:-} -jar ${JAR:-dist/switchyard.jar} data-plane --control-plane http://127.0.0.1:$AP --listen 127.0.0.1:$LP --status 127.0.0.1:$SP --state-dir /dev/shm/fleetx/state --node-id fx --access-log off > $OUT/node.log 2>&1 &
 NODE=$!
 for _ in $(seq 1 600); do curl -fs http://127.0.0.1:$LP/r9/ready >/dev/null 2>&1 && break; sleep 0.1; done
 taskset -c 0 $BIN/loadgen --port $LP --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 5 >/dev/null
