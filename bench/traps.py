@@ -59,7 +59,7 @@ def main():
         c2_by_package(sys.argv[2], float(sys.argv[3]))
         return 0
     if len(sys.argv) < 3:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        print("\n".join(line.strip() for line in __doc__.strip().splitlines()[2:4]), file=sys.stderr)
         return 2
     since = float(sys.argv[2])
     prefixes = tuple(sys.argv[3:]) or ("io.switchyard.", "io.netty.")

@@ -46,8 +46,7 @@ for _ in $(seq 1 3000); do
   sleep 0.02
 done
 # Seconds since the JVM started, as the log's stamps count them.
-SINCE=$(awk -v t="$(date +%s.%N)" -v hz="$(getconf CLK_TCK)" -v up="$(cut -d' ' -f1 /proc/uptime)" \
-  '{ print up - $22 / hz }' "/proc/$SY/stat")
+SINCE=$(awk -v hz="$(getconf CLK_TCK)" -v up="$(cut -d' ' -f1 /proc/uptime)" '{ print up - $22 / hz }' "/proc/$SY/stat")
 echo "ready after ${SINCE} s ($SHAPE)"
 taskset -c 0 $BIN/loadgen --port "$LPORT" --mode http --path /r9/hello --conns 64 --warmup 0 --duration 3 >/dev/null
 taskset -c 0 python3 - "$LPORT" "$SHAPE" <<'PY'

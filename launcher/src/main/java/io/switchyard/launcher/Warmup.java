@@ -361,7 +361,7 @@ final class Warmup {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new Upstream(held, upstreamCloses));
+                            ch.pipeline().addLast(new Upstream());
                         }
                     }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             int upstreamPort = ((InetSocketAddress) upstream.localAddress()).getPort();
@@ -1079,6 +1079,11 @@ final class Warmup {
             + "3\r\nok\n\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
     private final HeldAnswer held = new HeldAnswer();
+    /**
+     * Requests the upstream answered so far, on all its connections (see {@link #UPSTREAM_CLOSE_EVERY}). Confined to
+     * the warm-up's event loop.
+     */
+    private long upstreamAnswers;
 
     /**
      * The upstream side of the one tunnel or keep-alive connection (at a time) whose client is about to leave before its
@@ -1089,8 +1094,6 @@ final class Warmup {
     private static final class HeldAnswer {
         /** The client whose ping is on its way to the upstream, or null. */
         Client client;
-        /** Requests the upstream answered so far, on all its connections (see {@link #UPSTREAM_CLOSE_EVERY}). */
-        long answered;
     }
 
     /**
@@ -1099,16 +1102,9 @@ final class Warmup {
      * frame echoed with server framing (its payload bytes as they came), a ping held instead ({@link HeldAnswer}), a
      * close answered and the connection closed.
      */
-    private static final class Upstream extends ChannelInboundHandlerAdapter {
-        private final HeldAnswer held;
-        private final AtomicLong closes;
+    private final class Upstream extends ChannelInboundHandlerAdapter {
         private ByteBuf in;
         private boolean tunnel;
-
-        Upstream(HeldAnswer held, AtomicLong closes) {
-            this.held = held;
-            this.closes = closes;
-        }
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
@@ -1123,7 +1119,7 @@ final class Warmup {
         private void closeSoon(ChannelHandlerContext ctx) {
             ctx.executor().schedule(() -> {
                 if (tunnel || !ctx.channel().isActive()) return;
-                closes.incrementAndGet();
+                upstreamCloses.incrementAndGet();
                 ctx.close();
             }, 1, TimeUnit.MILLISECONDS);
         }
@@ -1149,7 +1145,7 @@ final class Warmup {
                         continue;
                     }
                     ctx.write(Unpooled.wrappedBuffer(line.contains("/chunked") ? OK_CHUNKED : OK));
-                    if (++held.answered % UPSTREAM_CLOSE_EVERY == 0) closeSoon(ctx);
+                    if (++upstreamAnswers % UPSTREAM_CLOSE_EVERY == 0) closeSoon(ctx);
                 }
             }
             int[] f;
