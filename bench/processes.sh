@@ -11,6 +11,7 @@
 #   bench/processes.sh                    8 Switchyard data planes (dist/switchyard.jar with dist/jvm.options, or
 #                                         OPTSFILE), 32 B echo
 #   N=16 MODE=http bench/processes.sh     HTTP keep-alive instead (MODE=echo SIZE=1024 for 1 KiB messages)
+#   LOAD_EXTRA=--browser MODE=http bench/processes.sh   requests with a browser's head (about 960 bytes) instead of a bare GET
 #   TARGET=nginx bench/processes.sh       nginx with the bench's config (bench/peers/nginx.conf.tmpl), one worker
 #   EXTRA_A='...' EXTRA_B='...' bench/processes.sh   Switchyard, alternating two sets of extra JVM flags (A, B, A, ...)
 #   JAR_A=old.jar JAR_B=new.jar bench/processes.sh   Switchyard, alternating two builds (either may be left out: dist's)
@@ -35,7 +36,7 @@ heap_used() { [ -d "/proc/$1" ] && jstat -gc "$1" 2>/dev/null | awk 'NR == 2 {pr
 # CPU clock ticks of a JVM's C2 compiler threads so far (empty for other processes): a process whose measured window
 # still had the JIT compiling paid for it in that window's CPU per operation.
 jit_ticks() { cat /proc/"$1"/task/*/stat 2>/dev/null | awk '$2 ~ /^\(C2/ {s += $14 + $15; n++} END {if (n) print s}'; }
-load() { taskset -c 0 "$BIN/loadgen" --mode "$MODE" --port "$1" --path /r/ --conns "$CONNS" --size "$SIZE" "${@:2}"; }
+load() { taskset -c 0 "$BIN/loadgen" --mode "$MODE" --port "$1" --path /r/ --conns "$CONNS" --size "$SIZE" ${LOAD_EXTRA:-} "${@:2}"; }
 for i in $(seq 1 "$N"); do
 for TARGET in $TARGETS; do
   port=$(free_port); tag=$TARGET

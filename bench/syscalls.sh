@@ -7,7 +7,7 @@
 #   TARGET=nginx bench/syscalls.sh http                  nginx with the bench's config (bench/peers/nginx.conf.tmpl)
 # Environment: JAR (another build), EXTRA (more JVM flags), QUOTA=1 (the bench's 40% CPU quota, cgroup v1),
 # PERFREC=N (perf record; top N symbols to /tmp/perfrec.TARGET.MODE, PSORT=dso for the user/kernel split),
-# STRACE="-e trace=..." (strace to /tmp/strace.TARGET.MODE), JFR=1 (a JFR recording to /tmp/jfr.MODE.jfr).
+# LOAD_EXTRA (more load generator flags: --browser for HTTP requests with a browser's head), STRACE="-e trace=..." (strace to /tmp/strace.TARGET.MODE), JFR=1 (a JFR recording to /tmp/jfr.MODE.jfr).
 # Needs bench/target/c (bench/run.sh builds it), perf, and root for the quota.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ SY=$!
 trap 'kill $SY $ECHO_PID 2>/dev/null; rm -rf $OUT' EXIT
 fi
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$LPORT/r9/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-load() { taskset -c 0 $BIN/loadgen --port "$LPORT" "$@"; }
+load() { taskset -c 0 $BIN/loadgen --port "$LPORT" ${LOAD_EXTRA:-} "$@"; }
 load --mode http --path /r9/hello --conns 64 --warmup 0 --duration 4 >/dev/null
 load --mode echo --path /r9/ws --conns 64 --size 32 --warmup 0 --duration 4 >/dev/null
 load --mode handshake --path /r9/ws --conns 16 --warmup 0 --duration 3 >/dev/null

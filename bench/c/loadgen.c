@@ -6,6 +6,9 @@
  *              frames of --size bytes; every answer must be one unmasked binary frame with the
  *              same payload (compared byte for byte).
  *   http       HTTP/1.1 keep-alive GETs of --path; every answer must be 200 with a complete body. A
+ *              bare GET (request line and Host) by default; with --browser, a head of about 960 bytes with
+ *              the fields a browser sends to a site it has cookies for (user agent, client hints, Accept*,
+ *              Sec-Fetch-*, Referer, a 330-byte Cookie). A
  *              keep-alive connection the server closes between answers is reopened and the request
  *              sent again, as HTTP clients do (counted in stale_retries; latency from the first send).
  *   handshake  --conns loops of: connect, upgrade, check 101 + Sec-WebSocket-Accept, send a masked
@@ -65,12 +68,13 @@ static int mode, nconns = 64, size = 32, port;
 static double warmup_s = 0, duration_s = 5, rate = 0;
 static uint64_t rate_interval;   /* --rate: ns between two ops of one connection (0: closed loop) */
 static const char *host = "127.0.0.1", *path = "/";
+static int browser;
 static int ep;
 static lc *conns;
 static unsigned char *frame, *payload;   /* the masked frame we send, the payload we expect back */
 static size_t frame_len;
 static unsigned char close_frame[8];
-static char http_req[1024];
+static char http_req[2048];
 static size_t http_req_len;
 static struct sockaddr_in dst;
 static uint64_t t_start, t_warm, t_end;
@@ -420,6 +424,7 @@ int main(int argc, char **argv) {
     const char *m = "echo";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--browser")) { browser = 1; continue; }
         if (!v) { fprintf(stderr, "loadgen: %s needs a value\n", a); return 2; }
         if (!strcmp(a, "--mode")) m = v;
         else if (!strcmp(a, "--host")) host = v;
@@ -432,7 +437,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--rate")) rate = arg_d(v);
         else {
             fprintf(stderr, "loadgen: unknown option %s (expected --mode echo|http|handshake|idle --host --port"
-                            " --path --conns --size --warmup --duration --rate)\n", a);
+                            " --path --browser --conns --size --warmup --duration --rate)\n", a);
             return 2;
         }
         i++;
@@ -474,7 +479,23 @@ int main(int argc, char **argv) {
     size_t ch = ws_header(close_frame, 0x8, 2, cmask);
     unsigned char code[2] = {0x03, 0xE8};  /* 1000, normal closure */
     ws_unmask(close_frame + ch, code, 2, cmask);
-    http_req_len = (size_t) snprintf(http_req, sizeof http_req, "GET %s HTTP/1.1\r\nHost: %s:%d\r\n\r\n", path, host, port);
+    if (browser) {
+        char cookie[331];
+        for (int i = 0; i < 330; i++) cookie[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[rng() % 36];
+        cookie[330] = 0;
+        memcpy(cookie, "_ga=", 4); memcpy(cookie + 40, "; session=", 10); memcpy(cookie + 200, "; prefs=", 8);
+        http_req_len = (size_t) snprintf(http_req, sizeof http_req,
+            "GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: keep-alive\r\n"
+            "sec-ch-ua: \"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"\r\nsec-ch-ua-mobile: ?0\r\n"
+            "sec-ch-ua-platform: \"Linux\"\r\nUpgrade-Insecure-Requests: 1\r\n"
+            "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n"
+            "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n"
+            "Sec-Fetch-Site: same-origin\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-User: ?1\r\nSec-Fetch-Dest: document\r\n"
+            "Referer: http://%s:%d/\r\nAccept-Encoding: gzip, deflate, br, zstd\r\nAccept-Language: en-US,en;q=0.9\r\n"
+            "Cookie: %s\r\n\r\n", path, host, port, host, port, cookie);
+    } else {
+        http_req_len = (size_t) snprintf(http_req, sizeof http_req, "GET %s HTTP/1.1\r\nHost: %s:%d\r\n\r\n", path, host, port);
+    }
 
     ep = epoll_create1(0);
     conns = calloc((size_t) nconns, sizeof *conns);

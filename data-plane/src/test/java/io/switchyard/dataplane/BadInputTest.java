@@ -1,6 +1,7 @@
 package io.switchyard.dataplane;
 
 import io.switchyard.config.Balance;
+import io.switchyard.dataplane.http.HeadGuardHandler;
 import io.switchyard.testkit.Configs;
 import io.switchyard.testkit.EchoUpstream;
 import io.switchyard.testkit.RawHttp;
@@ -63,6 +64,44 @@ class BadInputTest {
             for (int i = 0; i < 30; i++) b.append("X-Filler-").append(i).append(": ").append("v".repeat(1000)).append("\r\n");
             assertThat(c.send(b.append("\r\n").toString()).read().status()).isEqualTo(200);
         }
+    }
+
+    /** A request line of {@code len} bytes (CRLF not counted): {@code GET /aaa...a HTTP/1.1}. */
+    private static String requestLineOf(int len) {
+        return "GET /" + "a".repeat(len - "GET / HTTP/1.1".length()) + " HTTP/1.1\r\n";
+    }
+
+    /** Header lines, with the empty line that ends them, of {@code len} bytes in all (CRLFs counted). */
+    private static String headerBlockOf(int len) {
+        StringBuilder b = new StringBuilder("Host: h\r\n");
+        int left = len - b.length() - 2;
+        for (int i = 0; left > 0; i++) {
+            String name = "X-Filler-" + i + ": ";
+            int value = Math.min(1000, left - name.length() - 2);
+            if (value < 1) { // too little left for another field: lengthen the last one
+                b.insert(b.length() - 2, "v".repeat(left));
+                break;
+            }
+            b.append(name).append("v".repeat(value)).append("\r\n");
+            left -= name.length() + value + 2;
+        }
+        return b.append("\r\n").toString();
+    }
+
+    @Test
+    void takesARequestLineAndAHeaderBlockExactlyAtTheLimitsAndRefusesOneByteMore() throws Exception {
+        // The head parser copies runs of plain bytes in one go and checks the limits on each run: to the byte, a head
+        // exactly at a limit passes and one byte more gets the limit's status, as when every byte had its own check.
+        String atLimitHeaders = headerBlockOf(HeadGuardHandler.MAX_HEAD);
+        assertThat(atLimitHeaders).hasSize(HeadGuardHandler.MAX_HEAD);
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            assertThat(c.send(requestLineOf(HeadGuardHandler.MAX_REQUEST_LINE) + "Host: h\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            assertThat(c.send("GET / HTTP/1.1\r\n" + atLimitHeaders).read().status()).isEqualTo(200);
+        }
+        assertRejected(requestLineOf(HeadGuardHandler.MAX_REQUEST_LINE + 1) + "Host: h\r\n\r\n", 414);
+        assertRejected("GET / HTTP/1.1\r\n" + headerBlockOf(HeadGuardHandler.MAX_HEAD + 1), 431);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.switchyard.dataplane;
 
 import io.switchyard.config.Balance;
+import io.switchyard.dataplane.upstream.UpstreamResponseDecoder;
 import io.switchyard.testkit.Configs;
 import io.switchyard.testkit.RawHttp;
 import org.junit.jupiter.api.AfterAll;
@@ -93,6 +94,21 @@ class ResponseRelayTest {
     @MethodSource("hostile")
     void aHostileResponseIsAnswered502AndItsConnectionIsNeverReused(String what, String response) throws Exception {
         answered502ThenTheNextRequestGetsAFreshConnection(response, RawHttp.get("/a", "h"), what, "malformed response");
+    }
+
+    @Test
+    void aStatusLineExactlyAtItsLimitIsRelayedAndOneByteMoreIsRefused() throws Exception {
+        // The parser copies runs of plain bytes in one go and checks the limit on each run: to the byte, as when every
+        // byte had its own check.
+        String phrase = "a".repeat(UpstreamResponseDecoder.MAX_STATUS_LINE - "HTTP/1.1 200 ".length());
+        up.reply("HTTP/1.1 200 " + phrase + "\r\nContent-Length: 2\r\n\r\nok");
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            RawHttp.Response r = c.send(RawHttp.get("/a", "h")).read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("ok");
+        }
+        answered502ThenTheNextRequestGetsAFreshConnection("HTTP/1.1 200 a" + phrase + "\r\nContent-Length: 2\r\n\r\nok",
+                RawHttp.get("/a", "h"), "a status line one byte over", "malformed response");
     }
 
     /**

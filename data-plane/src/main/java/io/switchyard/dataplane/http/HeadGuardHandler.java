@@ -18,8 +18,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
-import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchyard.dataplane.codec.HeadBytes;
 import io.switchyard.dataplane.status.Metrics;
@@ -79,7 +79,6 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private final long timeoutMs;
     private final Metrics metrics;
     private final ResponseEncoder encoder;
-    private final ByteProcessor stepper = this::step; // one per connection, not one per read; false stops a pass
     private ChannelHandlerContext ctx;
     private State state = State.HEAD;
     private byte[] line = new byte[256];
@@ -292,13 +291,14 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
 
     // ---- the parser: one byte at a time, false stops at a problem ----
 
-    private int cursor;              // buffer index of the byte being stepped (forEachByte does not pass it)
+    private static final FastThreadLocal<byte[]> PIECES = HeadBytes.pieces();
+    private int cursor;              // buffer index of the byte being stepped
     private int lastMessageEnd;      // buffer index just past the last complete message in this read
     private boolean inBodyProblem;
 
     /**
-     * Steps through heads, chunk-size lines and trailers byte by byte (one forEachByte pass each, one access record
-     * under leak detection), and skips body bytes in one jump: a large upload costs no per-byte work here.
+     * Steps through heads, chunk-size lines and trailers byte by byte (copied a piece at a time, see
+     * {@link HeadBytes#pieces()}), and skips body bytes in one jump: a large upload costs no per-byte work here.
      */
     private void scan(ByteBuf buf, int from, int to) {
         int i = from;
@@ -323,10 +323,55 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
                 continue;
             }
             cursor = i - 1;
-            int stopped = buf.forEachByte(i, to - i, stepper);
+            int stopped = stepAll(buf, i, to);
             if (stopped < 0) return;
             i = stopped + 1; // stopped at a problem (loop ends) or on entering a body (skipped above)
         }
+    }
+
+    /** Steps {@code buf[from, to)} until a step returns false: that byte's index, or -1 if none did. */
+    private int stepAll(ByteBuf buf, int from, int to) {
+        byte[] piece = PIECES.get();
+        for (int i = from; i < to; ) {
+            int n = Math.min(to - i, HeadBytes.pieceLength(i - from));
+            buf.getBytes(i, piece, 0, n);
+            for (int k = 0; k < n; ) {
+                int run = plainRun(piece, k, n);
+                if (run > 0) {
+                    k += run;
+                } else if (step(piece[k])) {
+                    k++;
+                } else {
+                    return i + k;
+                }
+            }
+            i += n;
+        }
+        return -1;
+    }
+
+    /**
+     * Takes the bytes from {@code piece[k]} on that {@link #lineByte} would only store, in one copy: inside a head or
+     * trailer line already started (the head's clock armed, no CR pending), up to the next control byte (CR, LF, HTAB
+     * and the ones refused) and no further than the line's array and the limits allow. What it stops at gets a step
+     * of its own, so every check, its order and every answer stay those of {@link #lineByte}. Returns how many bytes
+     * it took, 0 when {@code piece[k]} needs its step.
+     */
+    private int plainRun(byte[] piece, int k, int n) {
+        if (sawCr || !(state == State.TRAILER || (state == State.HEAD && headStarted))) return 0;
+        int room = Math.min(MAX_HEAD - headBytes, line.length - lineLen);
+        if (state == State.HEAD && lineNo == 0) room = Math.min(room, MAX_REQUEST_LINE - lineLen);
+        int end = Math.min(n, k + room);
+        int j = k;
+        while (j < end && !HeadBytes.isControlOrTab(piece[j])) j++;
+        int run = j - k;
+        if (run > 0) {
+            System.arraycopy(piece, k, line, lineLen, run);
+            lineLen += run;
+            headBytes += run;
+            cursor += run;
+        }
+        return run;
     }
 
     private boolean step(byte b) {

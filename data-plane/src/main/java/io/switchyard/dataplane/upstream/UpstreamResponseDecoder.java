@@ -12,8 +12,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
-import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.switchyard.dataplane.codec.HeadBytes;
 
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
     /** Trailer fields are checked here before they are added, so the headers need not check them again. */
     private static final HttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory().withValidation(false);
 
-    private final ByteProcessor stepper = this::step;
+    private static final FastThreadLocal<byte[]> PIECES = HeadBytes.pieces();
     private final ArrayList<Object> out = new ArrayList<>(4);
     private ChannelHandlerContext ctx;
     private State state = State.IDLE;
@@ -231,13 +231,57 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
                     return to;
                 }
                 default -> {
-                    int stopped = buf.forEachByte(i, to - i, stepper);
+                    int stopped = stepAll(buf, i, to);
                     if (stopped < 0) return to;
                     i = stopped + 1; // stopped at a problem, or where the next part is not stepped
                 }
             }
         }
         return problem != null ? to : i;
+    }
+
+    /** Steps {@code buf[from, to)} (a piece at a time, see {@link HeadBytes#pieces()}) until a step returns false: that byte's index, or -1. */
+    private int stepAll(ByteBuf buf, int from, int to) {
+        byte[] piece = PIECES.get();
+        for (int i = from; i < to; ) {
+            int n = Math.min(to - i, HeadBytes.pieceLength(i - from));
+            buf.getBytes(i, piece, 0, n);
+            for (int k = 0; k < n; ) {
+                int run = plainRun(piece, k, n);
+                if (run > 0) {
+                    k += run;
+                } else if (step(piece[k])) {
+                    k++;
+                } else {
+                    return i + k;
+                }
+            }
+            i += n;
+        }
+        return -1;
+    }
+
+    /**
+     * Takes the bytes from {@code piece[k]} on that {@link #lineByte} would only store, in one copy: inside a head or
+     * trailer line (no CR pending), up to the next control byte (CR, LF, HTAB and the ones refused) and no further
+     * than the head's array and the limits allow. What it stops at gets a step of its own, so every check, its order
+     * and every answer stay those of {@link #lineByte}. Returns how many bytes it took, 0 when {@code piece[k]} needs
+     * its step.
+     */
+    private int plainRun(byte[] piece, int k, int n) {
+        if (sawCr || (state != State.HEAD && state != State.TRAILER)) return 0;
+        boolean statusLine = lineNo == 0 && state == State.HEAD;
+        int room = Math.min(head.length - headLen, statusLine ? MAX_STATUS_LINE - (headLen - lineStart) : MAX_HEAD - sectionBytes);
+        int end = Math.min(n, k + room);
+        int j = k;
+        while (j < end && !HeadBytes.isControlOrTab(piece[j])) j++;
+        int run = j - k;
+        if (run > 0) {
+            System.arraycopy(piece, k, head, headLen, run);
+            headLen += run;
+            if (!statusLine) sectionBytes += run;
+        }
+        return run;
     }
 
     private boolean step(byte b) {
