@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the JIT threw away when real traffic met the shipped process after its start-up warm-up: dist/switchyard.jar
 # with dist/jvm.options plus -XX:+LogCompilation on core 1, then, once it answers, traffic of the shapes a real
-# configuration and its clients send (from core 0), and the uncommon traps hit in compiled io.switchyard / io.netty code
+# configuration and its clients send (from core 0; HTTP with bare and with browser-sized heads), and the uncommon traps hit in compiled io.switchyard / io.netty code
 # from the first answer on (bench/traps.py). Each such trap throws compiled code away at a real client's request, and
 # the process serves slower code until the JIT, on the serving core, has compiled it again: the warm-up's traffic
 # should have taken that branch first. The count does not depend on the machine's speed, unlike a cold timeline.
@@ -95,6 +95,7 @@ PY
 taskset -c 0 $BIN/loadgen --port "$LPORT" --mode echo --path /r9/ws --size 32 --conns 64 --warmup 0 --duration 2 >/dev/null
 taskset -c 0 $BIN/loadgen --port "$LPORT" --mode handshake --path /r9/ws --conns 16 --warmup 0 --duration 2 >/dev/null
 taskset -c 0 $BIN/loadgen --port "$LPORT" --mode http --path /r9/hello --conns 64 --warmup 0 --duration 2 >/dev/null
+taskset -c 0 $BIN/loadgen --port "$LPORT" --mode http --path /r9/hello --browser --conns 64 --warmup 0 --duration 2 >/dev/null
 sleep 1
 # The JVM writes the compilers' part of the log as it exits.
 kill $SY; wait $SY 2>/dev/null || true

@@ -781,13 +781,27 @@ final class Warmup {
             };
         }
 
+        /**
+         * The fields a browser sends to a site it has cookies for, as {@code loadgen --browser} in bench/ does: long
+         * names (hashed and compared past the short names' branches) and a Cookie line longer than a head parser's
+         * first line array (which then grows), so real browsers' first requests meet compiled code.
+         */
+        private static final String BROWSER_FIELDS = "Connection: keep-alive\r\n"
+                + "sec-ch-ua: \"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"\r\nsec-ch-ua-mobile: ?0\r\nsec-ch-ua-platform: \"Linux\"\r\n"
+                + "Upgrade-Insecure-Requests: 1\r\n"
+                + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n"
+                + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n"
+                + "Sec-Fetch-Site: same-origin\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-User: ?1\r\nSec-Fetch-Dest: document\r\n"
+                + "Referer: http://warmup.test/\r\nAccept-Encoding: gzip, deflate, br, zstd\r\nAccept-Language: en-US,en;q=0.9\r\n"
+                + "Cookie: _ga=GA1.1.1234567890.1700000000; session=" + "s".repeat(160) + "; prefs=" + "p".repeat(120) + "\r\n\r\n";
+
         private void sendRequest(ChannelHandlerContext ctx) {
             int route = (index + sent) % ROUTES;
             String host = host(route, sent);
             String tail = TAILS[sent % TAILS.length];
             expect = 200;
-            // Shapes as clients send them: a bare one (a load generator's); a browser-like one with more headers and a
-            // chunked answer from the upstream; the JDK's HttpClient's first request on a connection (an h2c upgrade
+            // Shapes as clients send them: a bare one (a load generator's); a browser's (BROWSER_FIELDS) and a shorter
+            // one with more headers, both with a chunked answer from the upstream; the JDK's HttpClient's first request on a connection (an h2c upgrade
             // offer, whose Connection names another field, and Content-Length: 0 on a GET), which health checkers and
             // Java services send; one whose Connection names a field of its own and with a name the proxy holds back; and
             // curl's, end-to-end fields and no Connection at all (every field but Host then reaches the Connection check).
@@ -818,7 +832,8 @@ final class Warmup {
                 };
             } else {
                 req = switch (sent % 8) {
-                    case 3, 7 -> "GET /warmup" + route + "/chunked?n=" + sent + " HTTP/1.1\r\nHost: " + host
+                    case 3 -> "GET /warmup" + route + "/chunked?n=" + sent + " HTTP/1.1\r\nHost: " + host + "\r\n" + BROWSER_FIELDS;
+                    case 7 -> "GET /warmup" + route + "/chunked?n=" + sent + " HTTP/1.1\r\nHost: " + host
                             + "\r\nUser-Agent: switchyard-warmup\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n"
                             + "Connection: keep-alive\r\n\r\n";
                     case 5 -> "GET /warmup" + route + tail + " HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
