@@ -72,7 +72,10 @@ final class CTools {
         return new Upstream(p, Integer.parseInt(line.substring(6).trim()));
     }
 
-    /** One closed-loop run ({@code echo}, {@code http} or {@code handshake}); the loadgen's JSON. */
+    /**
+     * One closed-loop run ({@code echo}, {@code http}, {@code http-browser}: HTTP with a browser's request head, or
+     * {@code handshake}); the loadgen's JSON.
+     */
     JsonNode run(String mode, int port, String path, int conns, int size, double warmupS, double durationS)
             throws IOException, InterruptedException {
         return run(mode, port, path, conns, size, warmupS, durationS, 0);
@@ -81,10 +84,12 @@ final class CTools {
     /** As above; {@code rate > 0}: the connections together send that many ops per second on a fixed schedule. */
     JsonNode run(String mode, int port, String path, int conns, int size, double warmupS, double durationS, double rate)
             throws IOException, InterruptedException {
-        List<String> cmd = command(List.of(bin.resolve("loadgen").toString(), "--mode", mode, "--port",
-                Integer.toString(port), "--path", path, "--conns", Integer.toString(conns), "--size",
+        List<String> args = new ArrayList<>(List.of(bin.resolve("loadgen").toString(), "--mode", mode.equals("http-browser") ? "http" : mode,
+                "--port", Integer.toString(port), "--path", path, "--conns", Integer.toString(conns), "--size",
                 Integer.toString(size), "--warmup", Double.toString(warmupS), "--duration", Double.toString(durationS),
                 "--rate", Double.toString(rate)));
+        if (mode.equals("http-browser")) args.add("--browser");
+        List<String> cmd = command(args);
         Process p = Procs.track(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
         String out;
         try {

@@ -48,11 +48,18 @@ final class Report {
             new Row("p99 at 16 KiB (fixed rate, no quota)", "p99-echo-16384", "p99_us", Kind.LATENCY, null),
             new Row("handshakes/s (16 loops)", "handshake", "per_second", Kind.RATE, "handshake"),
             new Row("HTTP keep-alive req/s (64 conns)", "http", "per_second", Kind.RATE, "http"),
+            new Row("HTTP keep-alive, a browser's 960-byte head (req/s)", "http-browser", "per_second", Kind.RATE, "http-browser"),
             new Row("HTTP cold: first 10 s after start (req/s)", "cold-http", "per_second", Kind.RATE, "http"),
             new Row("RSS, fresh process", "fresh", "rss_bytes", Kind.MEMORY, null),
             new Row("RSS with 4,000 idle tunnels", "idle", "rss_bytes", Kind.MEMORY, null));
 
-    static final List<String> LOAD_SCENARIOS = List.of("echo-32", "echo-1024", "echo-16384", "handshake", "http");
+    static final List<String> LOAD_SCENARIOS = List.of("echo-32", "echo-1024", "echo-16384", "handshake", "http", "http-browser");
+
+    /** The headline row of {@code scenario}. */
+    static Row row(String scenario) {
+        for (Row r : ROWS) if (r.scenario().equals(scenario)) return r;
+        throw new IllegalArgumentException("no row for " + scenario);
+    }
 
     /** The scale and change scenarios; each is held to the proxy-bound rule against its direct scenario. */
     static final List<String> EXTRA_SCENARIOS = List.of("http-big");
@@ -279,7 +286,7 @@ final class Report {
         md.append("- **Load**: a C epoll load generator (`bench/c/loadgen.c`, one thread) and a C epoll echo upstream (`bench/c/echo.c`, one thread, WebSocket echo and HTTP/1.1 keep-alive), both built by `run.sh` with `gcc -O2` and pinned to core ")
                 .append(meta.path("load_cpus").asText("0")).append(". Each proxy runs one worker pinned to core ").append(meta.path("proxy_cpus").asText("1"))
                 .append(". Access logs are off everywhere.\n");
-        md.append("- **Closed loop**: every connection has one message in flight and sends the next when the answer is complete (WebSocket: masked binary frames, the echo is compared byte for byte; HTTP: `GET` answered `200`). Latency percentiles come from a log-linear histogram (64 sub-buckets per power of two, under 1.6% error).\n");
+        md.append("- **Closed loop**: every connection has one message in flight and sends the next when the answer is complete (WebSocket: masked binary frames, the echo is compared byte for byte; HTTP: `GET` answered `200`, with a bare head of request line and `Host`, or in the browser row the 960-byte head Chromium sends to a site it has cookies for: client hints, `Accept*`, `Sec-Fetch-*`, `Referer`, a 330-byte `Cookie`). Latency percentiles come from a log-linear histogram (64 sub-buckets per power of two, under 1.6% error).\n");
         md.append("- **Direct** is the same load generator talking to the same echo upstream with no proxy, both still on the load core. It is the load side's own ceiling in exactly the placement the proxied runs have, so it shows whether the load core could have gone faster than what a proxy got. " + (meta.path("direct_rounds").asInt(meta.path("rounds").asInt()) >= meta.path("rounds").asInt() ? "It runs in every round."
                 : "It runs in the first " + meta.path("direct_rounds").asInt() + " of the " + meta.path("rounds").asInt() + " rounds (`--direct-rounds`; the load's ceiling moves little), and again at the end for any scenario where it was below the rule.") + "\n");
         md.append(String.format(Locale.ROOT, "- **Proxy-bound rule**: a cell counts only if direct reached at least %.0fx the fastest proxy's figure. A direct run below that is run again; if it stays below, the cell shows *invalid* and no number (the raw file keeps them).%n", MIN_DIRECT_FACTOR));
@@ -291,7 +298,7 @@ final class Report {
             md.append("- **CPU quota**: every proxy, peers and Switchyard alike, runs inside the same CPU quota: ").append(quota)
                     .append(". Why: on this 2-core machine one core of C load does, per round trip, the same kernel work a minimal proxy does (the load generator and the upstream each send and receive once; the proxy receives and sends twice), so with whole cores the load reached only 1.1 to 1.5x the fastest proxy and no throughput cell could pass the proxy-bound rule. Holding every proxy to the same fraction of its core makes the load core at least twice as fast as any of them, and ranks the proxies by what each does with an equal CPU budget, which is the comparison the rule is there to protect. The short period keeps throttling fine-grained: a proxy that used up its quota waits at most the rest of the period (the raw file counts throttled periods per cell). Throughput under the quota is what a proxy does with that share of a core, the same share for all; latency under it includes those waits for every proxy alike, which is why p99 has cells of its own without the quota (below).\n");
         }
-        md.append(String.format(Locale.ROOT, "- **Steady state**: each cell runs %s s of warm-up (handshakes: %s s) and then %s s measured, after the proxy has already served %.0f s of cold HTTP and %.0f s of unmeasured HTTP and 1 KiB echo (half each, with the quota lifted so that a JIT compiles on a whole core); the handshake cell comes after %.0f s of unmeasured handshakes, also with the quota lifted. Order per proxy: fresh RSS, cold HTTP, echo 32 B / 1 KiB / 16 KiB, HTTP, the p99 cells, the changes every 100 ms (nginx), handshakes, idle tunnels; then, in processes of their own, Switchyard's changes every 100 ms and the 100,000-route cells. **Cold**: HTTP keep-alive for the first %.0f s after the proxy first answered (start-up time not included, shown apart), under the quota like the steady cells: a JIT that is still compiling does so inside the same quota (cold without a quota is in `bench/JVM-TUNING.md`).%n",
+        md.append(String.format(Locale.ROOT, "- **Steady state**: each cell runs %s s of warm-up (handshakes: %s s) and then %s s measured, after the proxy has already served %.0f s of cold HTTP and %.0f s of unmeasured HTTP and 1 KiB echo (half each, with the quota lifted so that a JIT compiles on a whole core); the handshake cell comes after %.0f s of unmeasured handshakes, also with the quota lifted. Order per proxy: fresh RSS, cold HTTP, echo 32 B / 1 KiB / 16 KiB, HTTP, HTTP with a browser's head, the p99 cells, the changes every 100 ms (nginx), handshakes, idle tunnels; then, in processes of their own, Switchyard's changes every 100 ms and the 100,000-route cells. **Cold**: HTTP keep-alive for the first %.0f s after the proxy first answered (start-up time not included, shown apart), under the quota like the steady cells: a JIT that is still compiling does so inside the same quota (cold without a quota is in `bench/JVM-TUNING.md`).%n",
                 secs(meta.path("warmup_s").asDouble()), secs(Math.max(meta.path("warmup_s").asDouble(), 2)), secs(meta.path("duration_s").asDouble()),
                 meta.path("cold_s").asDouble(), meta.path("prime_s").asDouble(), meta.path("prime_s").asDouble() / 4, meta.path("cold_s").asDouble()));
         md.append(String.format(Locale.ROOT, "- **p99** comes from its own cells: the same 64 connections send a fixed %s msg/s in all (16 KiB: %s), each message due on a schedule and its latency counted from when it was due (a proxy that stalls is charged for what it held back), %s for the cell (%s). That rate is far below what any proxy does on a whole core, so p99 is the proxy's own delay: neither the queue of a closed loop (64 messages in flight at saturation) nor the quota's throttling, which in the closed-loop cells adds waits of up to a period to every proxy alike (their p99 is in the raw file). A cell where the proxy fell behind the rate is invalid; *direct* in the p99 rows is the load's own latency at the same rate.%n",
@@ -382,14 +389,14 @@ final class Report {
             Double ours = value(row, US), ng = value(row, "nginx");
             goalRow(md, row.label() + " <= nginx's", ours == null || ng == null ? null : ours / ng, r -> r <= 1.0, loadBoundWhy(row));
         }
-        Row idle = ROWS.get(10), fresh = ROWS.get(9);
+        Row idle = row("idle"), fresh = row("fresh");
         Double oi = value(idle, US), ni = value(idle, "nginx");
         goalRow(md, "RSS with 4,000 idle tunnels <= nginx's", oi == null || ni == null ? null : oi / ni, r -> r <= 1.0, null);
         Double of = value(fresh, US);
         md.append("| RSS of a fresh process <= 64 MB | ").append(of == null ? "–" : fmt(fresh, of)).append(" | ")
                 .append(of == null ? "not measured" : of <= 64e6 ? "met" : "**MISSED**").append(" |\n");
         Double cold = med(US, "cold-http", "per_second"), warm = med(US, "http", "per_second");
-        String coldWhy = loadBoundWhy(ROWS.get(8));
+        String coldWhy = loadBoundWhy(row("cold-http"));
         md.append("| cold: first 10 s >= 80% of steady HTTP req/s | ")
                 .append(cold == null || warm == null ? "–" : String.format(Locale.ROOT, "%.0f%% (%s of %s)", 100 * cold / warm, num(cold), num(warm)))
                 .append(" | ").append(cold == null || warm == null ? "not measured" : coldWhy != null ? "invalid (" + coldWhy + ")"
@@ -620,7 +627,7 @@ final class Report {
             md.append(".\n");
             n++;
         }
-        Row coldRow = ROWS.get(8);
+        Row coldRow = row("cold-http");
         Double cold = med(US, "cold-http", "per_second"), warm = med(US, "http", "per_second");
         if (cold != null && warm != null && cold / warm < 0.8 && loadBoundWhy(coldRow) == null) {
             md.append(String.format(Locale.ROOT, "- **Cold start**: the first %s s run at %.0f%% of Switchyard's own steady HTTP rate (goal: 80%%).%n",

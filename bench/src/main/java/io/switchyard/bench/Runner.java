@@ -260,8 +260,8 @@ final class Runner {
             echoCell(round, "direct", scenario, -1, echo.port(), "/ws", Integer.parseInt(scenario.substring(5)));
         } else if (scenario.equals("handshake")) {
             loadCell(round, "direct", "handshake", -1, "handshake", echo.port(), "/ws", s.handshakeConcurrency, 0);
-        } else if (scenario.equals("http")) {
-            loadCell(round, "direct", "http", -1, "http", echo.port(), "/hello", CONNECTIONS, 0);
+        } else if (scenario.equals("http") || scenario.equals("http-browser")) {
+            loadCell(round, "direct", scenario, -1, scenario, echo.port(), "/hello", CONNECTIONS, 0);
         }
     }
 
@@ -511,6 +511,7 @@ final class Runner {
     private void runDirect(int round) throws Exception {
         if (wants("echo")) for (int size : SIZES) directCell(round, "echo-" + size);
         if (wants("http")) directCell(round, "http");
+        if (wants("http")) directCell(round, "http-browser");
         // The load's own latency at the p99 cells' fixed rates: the floor under every proxy's p99.
         if (wants("echo")) for (int size : SIZES) rateCell(round, "direct", "p99-echo-" + size, -1, "echo", echo.port(), "/ws", size);
         if (wants("http")) rateCell(round, "direct", "p99-http", -1, "http", echo.port(), "/hello", 0);
@@ -543,6 +544,8 @@ final class Runner {
             prime(r, "echo", prefix + "/ws", 1024, s.primeS / 2);
             if (wants("echo")) for (int size : SIZES) echoCell(round, p.name, "echo-" + size, r.pid(), r.port(), prefix + "/ws", size);
             if (wants("http")) loadCell(round, p.name, "http", r.pid(), "http", r.port(), prefix + "/hello", CONNECTIONS, 0);
+            // The same with the head a browser sends to a site it has cookies for (loadgen --browser): per-byte work on heads.
+            if (wants("http")) loadCell(round, p.name, "http-browser", r.pid(), "http-browser", r.port(), prefix + "/hello", CONNECTIONS, 0);
             if (wants("echo")) {
                 for (int size : SIZES) rateCell(round, p.name, "p99-echo-" + size, r.pid(), "echo", r.port(), prefix + "/ws", size);
             }
