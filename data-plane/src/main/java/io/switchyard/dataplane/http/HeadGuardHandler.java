@@ -289,7 +289,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         ctx.write(msg, promise);
     }
 
-    // ---- the parser: one byte at a time, false stops at a problem ----
+    // ---- the parser: runs of plain bytes in one copy, every other byte checked on its own; false stops at a problem ----
 
     private static final FastThreadLocal<byte[]> PIECES = HeadBytes.pieces();
     private int cursor;              // buffer index of the byte being stepped

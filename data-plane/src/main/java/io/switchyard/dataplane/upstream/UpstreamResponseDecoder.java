@@ -200,7 +200,7 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
         ctx.fireChannelInactive();
     }
 
-    // ---- the parser: heads, chunk-size lines and trailers byte by byte, bodies in one jump ----
+    // ---- the parser: heads, chunk-size lines and trailers byte by byte (plain runs in one copy), bodies in one jump ----
 
     /** Parses {@code buf[from, to)}; returns where it stopped (at {@code to}, or after a response, a 101 or a problem). */
     private int scan(ByteBuf buf, int from, int to) {
