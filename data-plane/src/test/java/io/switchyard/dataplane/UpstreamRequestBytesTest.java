@@ -242,5 +242,41 @@ class UpstreamRequestBytesTest {
                         + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n",
                 "POST /p/after-refusal HTTP/1.1\r\n" + added(target.address(), "h", "after-refusal") + "\r\n");
     }
-}
+    /**
+     * A browser's fields: long names, a value with an HTAB inside, and a cookie line longer than the parser's first line
+     * array and than its first piece, so plain runs stop at pieces' ends, at the array's end and at control bytes.
+     */
+    private static final String BROWSER = "sec-ch-ua: \"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"\r\n"
+            + "sec-ch-ua-platform: \"Linux\"\r\nUpgrade-Insecure-Requests: 1\r\n"
+            + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n"
+            + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nX-Tab: a\tb\r\n"
+            + "Cookie: session=" + "0123456789abcdef".repeat(21) + "; prefs=dark\r\n";
 
+    @Test
+    void a_browsers_head_reaches_the_target_field_for_field_at_every_position_on_a_connection() throws IOException {
+        String key = "dGhlIHNhbXBsZSBub25jZQ==";
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("GET /p/first HTTP/1.1\r\nHost: h\r\n" + BROWSER + "X-Request-Id: first\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            // Three heads in one send: pieces and runs cross from one head into the next; a body between two of them.
+            c.send("GET /p/pipelined HTTP/1.1\r\nHost: h\r\n" + BROWSER + "X-Request-Id: pipelined\r\n\r\n"
+                    + "POST /p/body HTTP/1.1\r\nHost: h\r\n" + BROWSER + "Content-Length: 3\r\nX-Request-Id: body\r\n\r\nabc"
+                    + "GET /p/after-body HTTP/1.1\r\nHost: h\r\n" + BROWSER + "X-Request-Id: after-body\r\n\r\n");
+            for (int i = 0; i < 3; i++) assertThat(c.read().status()).isEqualTo(200);
+            // The target refuses the upgrade (it answers 200): the connection stays HTTP.
+            c.send("GET /p/refused HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + BROWSER + "X-Request-Id: refused\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            c.send("GET /p/after-refusal HTTP/1.1\r\nHost: h\r\n" + BROWSER + "X-Request-Id: after-refusal\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(awaitRequests(6)).containsExactly(
+                "GET /p/first HTTP/1.1\r\n" + BROWSER + added(target.address(), "h", "first") + "\r\n",
+                "GET /p/pipelined HTTP/1.1\r\n" + BROWSER + added(target.address(), "h", "pipelined") + "\r\n",
+                "POST /p/body HTTP/1.1\r\n" + BROWSER + "content-length: 3\r\n" + added(target.address(), "h", "body") + "\r\nabc",
+                "GET /p/after-body HTTP/1.1\r\n" + BROWSER + added(target.address(), "h", "after-body") + "\r\n",
+                "GET /p/refused HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + BROWSER
+                        + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n",
+                "GET /p/after-refusal HTTP/1.1\r\n" + BROWSER + added(target.address(), "h", "after-refusal") + "\r\n");
+    }
+}

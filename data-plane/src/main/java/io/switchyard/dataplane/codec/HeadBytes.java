@@ -24,20 +24,20 @@ public final class HeadBytes {
     private static final int FIRST_PIECE = 128;
 
     /**
-     * How many bytes to copy next, when {@code stepped} bytes of this pass were stepped already: 128, then as many as
-     * were stepped, up to {@link #PIECE}. A pass that stops early (at a head's end, at a chunk's data) has copied at most
-     * 128 bytes more than it stepped, so a body of many tiny chunks costs no kilobyte copy per chunk.
+     * What a head parser does with the bytes of a read ({@link #stepAll}): a run of plain bytes in one copy, or one byte
+     * with every check of its own. Two parsers implement it (requests and responses), so the calls stay inlinable.
      */
-    public static int pieceLength(int stepped) {
-        return Math.min(PIECE, Math.max(FIRST_PIECE, stepped));
+    public interface Steps {
+        /** Takes plain bytes from {@code piece[k]}, before {@code n}, in one copy: how many, 0 when that byte needs its step. */
+        int plainRun(byte[] piece, int k, int n);
+
+        /** One byte with its checks; false stops the pass (a problem, or where the parser takes over: a body). */
+        boolean step(byte b);
     }
 
     /**
-     * A per-thread array for one parser class to copy a read into, a piece at a time ({@link #pieceLength}), and step through in a
-     * loop of its own. Each parser's step is then a direct call the JIT inlines into that loop, where
-     * {@code ByteBuf.forEachByte} calls a {@code ByteProcessor} per byte through one call site that every processor in
-     * the process shares (a virtual call per byte, never inlined). One per parser class, so that no parser's pass can
-     * overwrite another's piece on the same thread.
+     * A per-thread array for one parser class to copy a read into ({@link #stepAll}). One per parser class, so that no
+     * parser's pass can overwrite another's piece on the same thread.
      */
     public static FastThreadLocal<byte[]> pieces() {
         return new FastThreadLocal<>() {
@@ -46,6 +46,40 @@ public final class HeadBytes {
                 return new byte[PIECE];
             }
         };
+    }
+
+    /**
+     * Steps {@code buf[from, to)} through {@code steps} until a step returns false: that byte's index, or -1 if none did.
+     * The read is copied into {@code piece} a piece at a time and stepped in this loop: {@code ByteBuf.forEachByte} would
+     * call a {@code ByteProcessor} per byte through one call site that every processor in the process shares (a virtual
+     * call per byte, never inlined). A piece is 128 bytes, then as many as were stepped, up to {@link #PIECE}: a pass that
+     * stops early (at a head's end, at a chunk's data) has copied at most 128 bytes more than it stepped, so a body of many
+     * tiny chunks costs no kilobyte copy per chunk.
+     */
+    public static int stepAll(ByteBuf buf, int from, int to, byte[] piece, Steps steps) {
+        for (int i = from; i < to; ) {
+            int n = Math.min(to - i, Math.min(PIECE, Math.max(FIRST_PIECE, i - from)));
+            buf.getBytes(i, piece, 0, n);
+            for (int k = 0; k < n; ) {
+                int run = steps.plainRun(piece, k, n);
+                if (run > 0) {
+                    k += run;
+                } else if (steps.step(piece[k])) {
+                    k++;
+                } else {
+                    return i + k;
+                }
+            }
+            i += n;
+        }
+        return -1;
+    }
+
+    /** Where the run of plain bytes from {@code piece[k]} ends: the first control byte or HTAB before {@code end}, or {@code end}. */
+    public static int plainEnd(byte[] piece, int k, int end) {
+        int j = k;
+        while (j < end && !isControlOrTab(piece[j])) j++;
+        return j;
     }
 
     private static final boolean[] TCHAR = new boolean[128];

@@ -292,13 +292,24 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     // ---- the parser: runs of plain bytes in one copy, every other byte checked on its own; false stops at a problem ----
 
     private static final FastThreadLocal<byte[]> PIECES = HeadBytes.pieces();
+    private final HeadBytes.Steps steps = new HeadBytes.Steps() { // one per connection, as the scan's entry into this parser
+        @Override
+        public int plainRun(byte[] piece, int k, int n) {
+            return HeadGuardHandler.this.plainRun(piece, k, n);
+        }
+
+        @Override
+        public boolean step(byte b) {
+            return HeadGuardHandler.this.step(b);
+        }
+    };
     private int cursor;              // buffer index of the byte being stepped
     private int lastMessageEnd;      // buffer index just past the last complete message in this read
     private boolean inBodyProblem;
 
     /**
      * Steps through heads, chunk-size lines and trailers byte by byte (copied a piece at a time, see
-     * {@link HeadBytes#pieces()}), and skips body bytes in one jump: a large upload costs no per-byte work here.
+     * {@link HeadBytes#stepAll}), and skips body bytes in one jump: a large upload costs no per-byte work here.
      */
     private void scan(ByteBuf buf, int from, int to) {
         int i = from;
@@ -323,31 +334,10 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
                 continue;
             }
             cursor = i - 1;
-            int stopped = stepAll(buf, i, to);
+            int stopped = HeadBytes.stepAll(buf, i, to, PIECES.get(), steps);
             if (stopped < 0) return;
             i = stopped + 1; // stopped at a problem (loop ends) or on entering a body (skipped above)
         }
-    }
-
-    /** Steps {@code buf[from, to)} until a step returns false: that byte's index, or -1 if none did. */
-    private int stepAll(ByteBuf buf, int from, int to) {
-        byte[] piece = PIECES.get();
-        for (int i = from; i < to; ) {
-            int n = Math.min(to - i, HeadBytes.pieceLength(i - from));
-            buf.getBytes(i, piece, 0, n);
-            for (int k = 0; k < n; ) {
-                int run = plainRun(piece, k, n);
-                if (run > 0) {
-                    k += run;
-                } else if (step(piece[k])) {
-                    k++;
-                } else {
-                    return i + k;
-                }
-            }
-            i += n;
-        }
-        return -1;
     }
 
     /**
@@ -362,9 +352,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         int room = Math.min(MAX_HEAD - headBytes, line.length - lineLen);
         if (state == State.HEAD && lineNo == 0) room = Math.min(room, MAX_REQUEST_LINE - lineLen);
         int end = Math.min(n, k + room);
-        int j = k;
-        while (j < end && !HeadBytes.isControlOrTab(piece[j])) j++;
-        int run = j - k;
+        int run = HeadBytes.plainEnd(piece, k, end) - k;
         if (run > 0) {
             System.arraycopy(piece, k, line, lineLen, run);
             lineLen += run;

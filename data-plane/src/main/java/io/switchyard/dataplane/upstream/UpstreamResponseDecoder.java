@@ -54,6 +54,17 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
     private static final HttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory().withValidation(false);
 
     private static final FastThreadLocal<byte[]> PIECES = HeadBytes.pieces();
+    private final HeadBytes.Steps steps = new HeadBytes.Steps() { // one per connection, as the scan's entry into this parser
+        @Override
+        public int plainRun(byte[] piece, int k, int n) {
+            return UpstreamResponseDecoder.this.plainRun(piece, k, n);
+        }
+
+        @Override
+        public boolean step(byte b) {
+            return UpstreamResponseDecoder.this.step(b);
+        }
+    };
     private final ArrayList<Object> out = new ArrayList<>(4);
     private ChannelHandlerContext ctx;
     private State state = State.IDLE;
@@ -231,34 +242,13 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
                     return to;
                 }
                 default -> {
-                    int stopped = stepAll(buf, i, to);
+                    int stopped = HeadBytes.stepAll(buf, i, to, PIECES.get(), steps);
                     if (stopped < 0) return to;
                     i = stopped + 1; // stopped at a problem, or where the next part is not stepped
                 }
             }
         }
         return problem != null ? to : i;
-    }
-
-    /** Steps {@code buf[from, to)} (a piece at a time, see {@link HeadBytes#pieces()}) until a step returns false: that byte's index, or -1. */
-    private int stepAll(ByteBuf buf, int from, int to) {
-        byte[] piece = PIECES.get();
-        for (int i = from; i < to; ) {
-            int n = Math.min(to - i, HeadBytes.pieceLength(i - from));
-            buf.getBytes(i, piece, 0, n);
-            for (int k = 0; k < n; ) {
-                int run = plainRun(piece, k, n);
-                if (run > 0) {
-                    k += run;
-                } else if (step(piece[k])) {
-                    k++;
-                } else {
-                    return i + k;
-                }
-            }
-            i += n;
-        }
-        return -1;
     }
 
     /**
@@ -273,9 +263,7 @@ public final class UpstreamResponseDecoder extends ChannelInboundHandlerAdapter 
         boolean statusLine = lineNo == 0 && state == State.HEAD;
         int room = Math.min(head.length - headLen, statusLine ? MAX_STATUS_LINE - (headLen - lineStart) : MAX_HEAD - sectionBytes);
         int end = Math.min(n, k + room);
-        int j = k;
-        while (j < end && !HeadBytes.isControlOrTab(piece[j])) j++;
-        int run = j - k;
+        int run = HeadBytes.plainEnd(piece, k, end) - k;
         if (run > 0) {
             System.arraycopy(piece, k, head, headLen, run);
             headLen += run;
