@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -80,7 +79,7 @@ final class Exchange implements UpstreamListener {
     private final ProxyHandler conn;
     private final ChannelHandlerContext ctx;
     private final Context c;
-    final HttpRequest req;
+    final ClientRequest req;
     private final RequestTarget target;
     private final boolean ws;
     private final boolean clientKeepAlive;
@@ -128,7 +127,7 @@ final class Exchange implements UpstreamListener {
     private Throwable lastConnectError;
     private int status;
 
-    Exchange(ProxyHandler conn, ChannelHandlerContext ctx, Context c, HttpRequest req, RequestTarget target, boolean ws) {
+    Exchange(ProxyHandler conn, ChannelHandlerContext ctx, Context c, ClientRequest req, RequestTarget target, boolean ws) {
         this.conn = conn;
         this.ctx = ctx;
         this.c = c;
@@ -309,7 +308,7 @@ final class Exchange implements UpstreamListener {
      */
     private UpstreamRequestEncoder.Head upstreamRequest() {
         String path = route.route().mergeSlashes() ? target.path() : target.unmergedPath();
-        HttpHeaders h = req.headers();
+        RequestFields h = req.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
         upChunked = chunked;
         long length = chunked ? 0 : HttpUtil.getContentLength(req, 0L);

@@ -7,17 +7,12 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -26,6 +21,7 @@ import io.switchyard.dataplane.status.Metrics;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,12 +65,9 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
 
     private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, BAD }
 
-    /**
-     * Fields are checked here before they are added (names tchar only, no control character anywhere in a head), so
-     * the headers need not check them again. What the proxy sets on them later comes from this parse or from validated
-     * configuration (target addresses, normalized hosts, request ids).
-     */
-    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    /** A head's first field lines ({@link RequestFields}) fit this many bytes and fields before their arrays grow. */
+    private static final int FIRST_BLOCK = 512;
+    private static final int FIRST_FIELDS = 16;
 
     private final long timeoutMs;
     private final Metrics metrics;
@@ -101,7 +94,15 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     // The message being decoded, and what one read produced: objects up to outComplete belong to complete messages.
     private HttpMethod method;
     private String uri;
-    private HttpHeaders headers;
+    // Fields are checked here before they are stored (names tchar only, no control character anywhere in a head), so
+    // nothing checks them again; the request gets these arrays (RequestFields) and the next head starts new ones.
+    private boolean lineRead;      // the current head's request line is parsed (its fields are being stored)
+    private byte[] block;          // the head's field lines, "name: value CRLF" each
+    private int blockLen;
+    private int[] fieldAt;         // per field: its colon's index in block, its value's end
+    private int fieldCount;
+    private int blockSize = FIRST_BLOCK;
+    private int fieldsSize = 2 * FIRST_FIELDS;
     private final ArrayList<Object> out = new ArrayList<>(4);
     private int outComplete;
     private ByteBuf held;          // raw bytes of a head still incomplete at the end of a read (for a switch)
@@ -140,11 +141,10 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimer();
         releaseHeld();
-        if (state == State.HEAD && lineNo > 0 && headers != null) {
+        if (state == State.HEAD && lineNo > 0 && lineRead) {
             // A head cut short by the close (or by the header timeout): the proxy answers and logs it as a bad request.
-            DefaultHttpRequest r = new DefaultHttpRequest(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, method, uri, headers);
+            ClientRequest r = request();
             r.setDecoderResult(DecoderResult.failure(new PrematureChannelClosureException("Connection closed before received headers")));
-            headers = null;
             lineNo = 0;
             if (encoder != null) encoder.requestDecoded(method);
             ctx.fireChannelRead(r);
@@ -247,7 +247,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         // Pass what was complete before the bad message; drop the rest, now and later.
         for (int i = outComplete; i < out.size(); i++) ReferenceCountUtil.release(out.get(i));
         releaseHeld();
-        headers = null;
+        lineRead = false;
         state = State.BAD;
         disarm();
         if (lastMessageEnd > start) gotBytes = true;
@@ -449,7 +449,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private boolean requestLine() {
         // method SP request-target SP HTTP-version, single spaces, nothing else (RFC 9112 3)
         int sp1 = indexOf((byte) ' ', 0);
-        headers = null;
+        lineRead = false;
         if (sp1 <= 0) return fail(400, "malformed request line");
         for (int i = 0; i < sp1; i++) if (!HeadBytes.isTchar(line[i])) return fail(400, "malformed request method");
         int sp2 = indexOf((byte) ' ', sp1 + 1);
@@ -463,7 +463,13 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         method = sp1 == 3 && line[0] == 'G' && line[1] == 'E' && line[2] == 'T' ? HttpMethod.GET
                 : HttpMethod.valueOf(new String(line, 0, sp1, StandardCharsets.US_ASCII));
         uri = new String(line, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.US_ASCII);
-        headers = HEADERS.newHeaders();
+        lineRead = true;
+        if (block == null) {
+            block = new byte[blockSize];
+            fieldAt = new int[fieldsSize];
+        }
+        blockLen = 0;
+        fieldCount = 0;
         return true;
     }
 
@@ -485,21 +491,52 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         } else if (nameIs(colon, "sec-websocket-key1") || nameIs(colon, "sec-websocket-key2")) {
             return fail(400, "obsolete WebSocket draft handshake (expected: RFC 6455)");
         }
-        // The field as decoded: the name as sent, the value with its surrounding whitespace (OWS) trimmed. Both are
-        // AsciiStrings (a byte copy): relayed, they are encoded by one bulk copy each, where a String is written
-        // char by char.
+        // The field as decoded, stored as the line it is relayed as: the name as sent, ": ", the value with its
+        // surrounding whitespace (OWS) trimmed, CRLF.
         int a = HeadBytes.trimStart(line, colon + 1, lineLen);
         int z = HeadBytes.trimEnd(line, a, lineLen);
-        headers.add(new AsciiString(line, 0, colon, true), new AsciiString(line, a, z - a, true));
+        store(colon, a, z);
         return true;
+    }
+
+    private void store(int colon, int a, int z) {
+        int need = blockLen + colon + (z - a) + 4;
+        if (need > block.length) block = Arrays.copyOf(block, Math.max(need, 2 * block.length));
+        if (2 * fieldCount + 2 > fieldAt.length) fieldAt = Arrays.copyOf(fieldAt, 2 * fieldAt.length);
+        System.arraycopy(line, 0, block, blockLen, colon);
+        blockLen += colon;
+        fieldAt[2 * fieldCount] = blockLen;
+        block[blockLen++] = ':';
+        block[blockLen++] = ' ';
+        System.arraycopy(line, a, block, blockLen, z - a);
+        blockLen += z - a;
+        fieldAt[2 * fieldCount + 1] = blockLen;
+        block[blockLen++] = '\r';
+        block[blockLen++] = '\n';
+        fieldCount++;
+    }
+
+    /**
+     * The head parsed so far as a request, its fields handed over with their arrays: the next head gets new ones, as
+     * large as these grew (a client that sends large heads gets arrays that fit them from its second on).
+     */
+    private ClientRequest request() {
+        RequestFields fields = fieldCount == 0 ? RequestFields.NONE : new RequestFields(block, fieldAt, fieldCount);
+        if (fieldCount > 0) {
+            blockSize = block.length;
+            fieldsSize = fieldAt.length;
+            block = null;
+            fieldAt = null;
+        }
+        lineRead = false;
+        return new ClientRequest(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, method, uri, fields);
     }
 
     private boolean headEnd() {
         if (chunked && contentLength >= 0) return fail(400, "both Content-Length and Transfer-Encoding");
         if (chunked && http10) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
         disarm();
-        out.add(new DefaultHttpRequest(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, method, uri, headers));
-        headers = null;
+        out.add(request());
         if (chunked) {
             state = State.CHUNK_SIZE;
         } else if (contentLength > 0) {

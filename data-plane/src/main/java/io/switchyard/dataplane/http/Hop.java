@@ -3,6 +3,7 @@ package io.switchyard.dataplane.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.switchyard.dataplane.codec.HeadBytes;
 import io.switchyard.dataplane.upstream.ResponseHead;
 
 import java.util.ArrayList;
@@ -22,26 +23,34 @@ final class Hop {
     private static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
             "proxy-authenticate", "proxy-authorization", "http2-settings", "content-length");
-    /** Request headers the proxy writes itself (framing, Host, forwarding): the client's are not copied. */
+    /** Request headers the proxy writes itself (framing, Host, forwarding, the request id): the client's are not copied. */
     private static final Set<String> SET_BY_PROXY = Set.of("host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto",
-            "x-forwarded-host", "x-forwarded-port", "forwarded");
+            "x-forwarded-host", "x-forwarded-port", "forwarded", "x-request-id");
 
     private Hop() {
     }
 
     /**
-     * Whether a client's request field stays behind, by its name only (ignoring case): hop-by-hop, one the proxy sets
-     * itself, or one the client's {@code Connection} values ({@code connection}, null for none) name. Names with
-     * {@code _} stay behind as well ({@link #hasUnderscore}, counted apart: nginx's {@code underscores_in_headers off},
-     * as {@code X_Real_IP} is the twin of {@code X-Real-IP} for every framework that maps both to one variable).
+     * Whether field {@code i} of a client's request stays behind, by its name only (ignoring case): hop-by-hop, one
+     * the proxy sets itself, or one the client's {@code Connection} values name ({@code listed}: from
+     * {@link RequestFields#listedBy}, null without a {@code Connection} field). Names with {@code _} stay behind as well ({@link #hasUnderscore}, counted apart:
+     * nginx's {@code underscores_in_headers off}, as {@code X_Real_IP} is the twin of {@code X-Real-IP} for every
+     * framework that maps both to one variable). Compared in the head's bytes: a table by name length, no copy.
      */
-    static boolean dropsRequestField(CharSequence name, List<String> connection) {
-        return hasUnderscore(name) || isAny(name, HOP_BY_HOP_NAMES) || isAny(name, SET_BY_PROXY_NAMES)
-                || (connection != null && listHas(connection, name));
+    static boolean dropsRequestField(RequestFields f, int i, boolean[] listed) {
+        byte[] b = f.bytes();
+        int from = f.start(i);
+        int to = f.nameEnd(i);
+        if (hasUnderscore(f, i)) return true;
+        int len = to - from;
+        if (len < REQUEST_DROPS.length) {
+            for (AsciiString n : REQUEST_DROPS[len]) if (HeadBytes.equalsIgnoreCase(b, from, to, n)) return true;
+        }
+        return listed != null && listed[i];
     }
 
-    static boolean hasUnderscore(CharSequence name) {
-        return indexOf(name, '_') >= 0;
+    static boolean hasUnderscore(RequestFields f, int i) {
+        return HeadBytes.indexOf(f.bytes(), (byte) '_', f.start(i), f.nameEnd(i)) >= 0;
     }
 
     /** Removes a target's hop-by-hop response headers in place (framing among them: the caller sets it). */
@@ -69,16 +78,22 @@ final class Hop {
 
     // Per header of every message: compared in place, ignoring case, instead of a lower-cased copy per name.
     private static final AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream().map(AsciiString::cached).toArray(AsciiString[]::new);
-    private static final AsciiString[] SET_BY_PROXY_NAMES = SET_BY_PROXY.stream().map(AsciiString::cached).toArray(AsciiString[]::new);
+    /** What a client's request field named so never crosses the hop as: index = name length. */
+    private static final AsciiString[][] REQUEST_DROPS = byLength(HOP_BY_HOP_NAMES,
+            SET_BY_PROXY.stream().map(AsciiString::cached).toArray(AsciiString[]::new));
+
+    private static AsciiString[][] byLength(AsciiString[]... groups) {
+        int longest = 0;
+        for (AsciiString[] g : groups) for (AsciiString n : g) longest = Math.max(longest, n.length());
+        List<List<AsciiString>> by = new ArrayList<>();
+        for (int i = 0; i <= longest; i++) by.add(new ArrayList<>());
+        for (AsciiString[] g : groups) for (AsciiString n : g) by.get(n.length()).add(n);
+        return by.stream().map(l -> l.toArray(AsciiString[]::new)).toArray(AsciiString[][]::new);
+    }
 
     private static boolean isAny(CharSequence name, AsciiString[] names) {
         for (AsciiString n : names) if (n.length() == name.length() && n.contentEqualsIgnoreCase(name)) return true;
         return false;
-    }
-
-    private static int indexOf(CharSequence s, char c) {
-        for (int i = 0; i < s.length(); i++) if (s.charAt(i) == c) return i;
-        return -1;
     }
 
     /**

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -115,7 +114,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (current == null && !waitingToServe()) {
-            if (o instanceof HttpRequest req) {
+            if (o instanceof ClientRequest req) {
                 startExchange(req);
             } else {
                 // The rest of a request already answered and forgotten (e.g. the body after a local reply).
@@ -210,7 +209,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                     bad.status(), null, null, null, 0, r.content().readableBytes(), -1, -1, 0, bad.reason()));
     }
 
-    private void startExchange(HttpRequest req) {
+    private void startExchange(ClientRequest req) {
         DecoderResult dr = req.decoderResult();
         if (dr.isFailure()) {
             // The guard refuses first what it can see; this is what only the decoder noticed.
@@ -252,7 +251,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A request refused before routing: answered, then the connection closes. */
-    private void refuse(HttpRequest req, HttpResponseStatus s, String reason) {
+    private void refuse(ClientRequest req, HttpResponseStatus s, String reason) {
         if (s.code() == 400) c.metrics().badRequest();
         Exchange e = new Exchange(this, ctx, c, req, null, false);
         e.note(reason);
