@@ -6,7 +6,8 @@
 #   bench/syscalls.sh [http] [echo32] [echo1k] [handshake]   Switchyard (dist/switchyard.jar with dist/jvm.options)
 #   TARGET=nginx bench/syscalls.sh http                  nginx with the bench's config (bench/peers/nginx.conf.tmpl)
 # Environment: JAR (another build), EXTRA (more JVM flags), QUOTA=1 (the bench's 40% CPU quota, cgroup v1),
-# PERFREC=N (perf record; top N symbols to /tmp/perfrec.TARGET.MODE, PSORT=dso for the user/kernel split),
+# PERFREC=N (perf record; top N symbols to /tmp/perfrec.TARGET.MODE, PSORT=dso for the user/kernel split; PERFG=1
+# records call graphs too and keeps the recording as /tmp/perfrec.TARGET.MODE.data for perf report -i),
 # LOAD_EXTRA (more load generator flags: --browser for HTTP requests with a browser's head), STRACE="-e trace=..." (strace to /tmp/strace.TARGET.MODE), JFR=1 (a JFR recording to /tmp/jfr.MODE.jfr).
 # Needs bench/target/c (bench/run.sh builds it), perf, and root for the quota.
 set -euo pipefail
@@ -56,7 +57,7 @@ for m in $MODES; do
   for t in /proc/$SY/task/*; do echo "$(basename $t) $(awk '{print $14+$15}' $t/stat) $(cat $t/comm | tr ' ' _)"; done > $OUT/th0.$m
   nstat -n >/dev/null
   if [ -n "${STRACE:-}" ]; then (timeout 3 strace ${STRACE} -f -p $SY -o $OUT/strace.$m || true) & fi
-  if [ -n "${PERFREC:-}" ]; then (perf record -q -e cpu-clock -F 5000 -p $SY -o $OUT/rec.$m -- sleep 4 >/dev/null 2>&1 || true) & fi
+  if [ -n "${PERFREC:-}" ]; then (perf record -q ${PERFG:+-g} -e cpu-clock -F 5000 -p $SY -o $OUT/rec.$m -- sleep 4 >/dev/null 2>&1 || true) & fi
   if [ -n "${JFR:-}" ]; then
     sed -e '/name="jdk.ExecutionSample"/,/<\/event>/s/<setting name="period"[^>]*>[^<]*</<setting name="period">1 ms</' "$(dirname "$(readlink -f "$(command -v java)")")/../lib/jfr/profile.jfc" > $OUT/dense.jfc
     jcmd $SY JFR.start name=$m settings=$OUT/dense.jfc filename=/tmp/jfr.$m.jfr >/dev/null
@@ -75,6 +76,6 @@ for m in $MODES; do
   echo "== $m ops=$OPS cpu/op(us)=$(( (U1-U0+S1-S0)*10000000/OPS ))  user=$(( (U1-U0)*10000000/OPS )) sys=$(( (S1-S0)*10000000/OPS )) schedstat_ns/op=$(( (R1-R0)/OPS ))"
   awk -F, -v ops=$OPS '/syscalls|faults|switches|migrations|task-clock/ {split($3,a,":"); n=a[2]; sub("sys_enter_","",n); if ($1>0) printf "  %-16s %8.2f\n", n, $1/ops}' $OUT/perf.$m
   [ -n "${STRACE:-}" ] && cp $OUT/strace.$m /tmp/strace.${TARGET:-sy}.$m
-  if [ -n "${PERFREC:-}" ]; then sleep 1; [ "${TARGET:-sy}" = sy ] && jcmd $SY Compiler.perfmap >/dev/null; perf report -i $OUT/rec.$m --sort ${PSORT:-dso,sym} --stdio 2>/dev/null | grep -v "^#" | grep -v "^$" | head -${PERFREC} > /tmp/perfrec.${TARGET:-sy}.$m; fi
+  if [ -n "${PERFREC:-}" ]; then sleep 1; [ "${TARGET:-sy}" = sy ] && jcmd $SY Compiler.perfmap >/dev/null; perf report -i $OUT/rec.$m --sort ${PSORT:-dso,sym} --stdio -g none 2>/dev/null | grep -v "^#" | grep -v "^$" | head -${PERFREC} > /tmp/perfrec.${TARGET:-sy}.$m || true; [ -n "${PERFG:-}" ] && cp $OUT/rec.$m /tmp/perfrec.${TARGET:-sy}.$m.data; fi
   awk -v ops=$OPS '{printf "  %-20s %8.2f\n", $1, $2/ops}' $OUT/nstat.$m
 done

@@ -65,7 +65,7 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
 
     private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, BAD }
 
-    /** A head's first field lines ({@link RequestFields}) fit this many bytes and fields before their arrays grow. */
+    /** A connection's field lines ({@link RequestFields}) fit this many bytes and fields before its arrays grow. */
     private static final int FIRST_BLOCK = 512;
     private static final int FIRST_FIELDS = 16;
 
@@ -95,14 +95,12 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private HttpMethod method;
     private String uri;
     // Fields are checked here before they are stored (names tchar only, no control character anywhere in a head), so
-    // nothing checks them again; the request gets these arrays (RequestFields) and the next head starts new ones.
+    // nothing checks them again; the request gets a copy of them (RequestFields) and the next head reuses the arrays.
     private boolean lineRead;      // the current head's request line is parsed (its fields are being stored)
     private byte[] block;          // the head's field lines, "name: value CRLF" each
     private int blockLen;
     private int[] fieldAt;         // per field: its colon's index in block, its value's end
     private int fieldCount;
-    private int blockSize = FIRST_BLOCK;
-    private int fieldsSize = 2 * FIRST_FIELDS;
     private final ArrayList<Object> out = new ArrayList<>(4);
     private int outComplete;
     private ByteBuf held;          // raw bytes of a head still incomplete at the end of a read (for a switch)
@@ -465,8 +463,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         uri = new String(line, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.US_ASCII);
         lineRead = true;
         if (block == null) {
-            block = new byte[blockSize];
-            fieldAt = new int[fieldsSize];
+            block = new byte[FIRST_BLOCK];
+            fieldAt = new int[2 * FIRST_FIELDS];
         }
         blockLen = 0;
         fieldCount = 0;
@@ -517,17 +515,12 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * The head parsed so far as a request, its fields handed over with their arrays: the next head gets new ones, as
-     * large as these grew (a client that sends large heads gets arrays that fit them from its second on).
+     * The head parsed so far as a request, with a copy of its fields in arrays of their exact size: the request may
+     * outlive the next head on the connection, which reuses this connection's arrays.
      */
     private ClientRequest request() {
-        RequestFields fields = fieldCount == 0 ? RequestFields.NONE : new RequestFields(block, fieldAt, fieldCount);
-        if (fieldCount > 0) {
-            blockSize = block.length;
-            fieldsSize = fieldAt.length;
-            block = null;
-            fieldAt = null;
-        }
+        RequestFields fields = fieldCount == 0 ? RequestFields.NONE
+                : new RequestFields(Arrays.copyOf(block, blockLen), Arrays.copyOf(fieldAt, 2 * fieldCount), fieldCount);
         lineRead = false;
         return new ClientRequest(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, method, uri, fields);
     }

@@ -36,7 +36,7 @@ final class RequestFields extends HttpHeaders {
     private final int[] at; // per field: its colon's index, then its value's end (its CRLF's start)
     private final int count;
 
-    /** Takes the arrays as they are (the parser hands them over and never touches them again). */
+    /** Takes the arrays as they are (the parser hands over copies and never touches them again). */
     RequestFields(byte[] bytes, int[] at, int count) {
         this.bytes = bytes;
         this.at = at;
