@@ -33,9 +33,10 @@ final class Hop {
     /**
      * Whether field {@code i} of a client's request stays behind, by its name only (ignoring case): hop-by-hop, one
      * the proxy sets itself, or one the client's {@code Connection} values name ({@code listed}: from
-     * {@link RequestFields#listedBy}, null without a {@code Connection} field). Names with {@code _} stay behind as well ({@link #hasUnderscore}, counted apart:
-     * nginx's {@code underscores_in_headers off}, as {@code X_Real_IP} is the twin of {@code X-Real-IP} for every
-     * framework that maps both to one variable). Compared in the head's bytes: a table by name length, no copy.
+     * {@link RequestFields#listedBy}, null without a {@code Connection} field). Names with {@code _} stay behind as
+     * well ({@link #hasUnderscore}, counted apart: nginx's {@code underscores_in_headers off}, as {@code X_Real_IP} is
+     * the twin of {@code X-Real-IP} for every framework that maps both to one variable). Compared in the head's
+     * bytes, against a table by name length: no copy.
      */
     static boolean dropsRequestField(RequestFields f, int i, boolean[] listed) {
         byte[] b = f.bytes();
