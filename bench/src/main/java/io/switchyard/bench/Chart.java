@@ -51,7 +51,7 @@ final class Chart {
                 rel.put(t, base.value() / v.value());
                 approx |= v.approximate();
             }
-            if (!rel.isEmpty()) out.add(new Group((approx ? "≈ " : "") + "CPU/op " + sc, true, rel));
+            if (!rel.isEmpty()) out.add(new Group((approx ? "≈ " : "") + "CPU/op " + sc.replace("echo-1024", "echo-1k").replace("echo-16384", "echo-16k").replace("handshake", "hs"), true, rel));
         }
         return out;
     }
@@ -59,7 +59,7 @@ final class Chart {
     private static String short_(String label) {
         int i = label.indexOf(" (");
         String s = i > 0 ? label.substring(0, i) : label;
-        return s.replace("HTTP keep-alive req/s", "HTTP req/s").replace("HTTP cold: first 10 s after start", "HTTP cold 10 s")
+        return s.replace("HTTP keep-alive req/s", "HTTP req/s").replace("HTTP keep-alive, a browser's 960-byte head", "HTTP browser").replace("HTTP cold: first 10 s after start", "HTTP cold 10 s")
                 .replace("RSS with 4,000 idle tunnels", "RSS 4k idle").replace("RSS, fresh process", "RSS fresh")
                 .replace(", 64 conns", "");
     }
