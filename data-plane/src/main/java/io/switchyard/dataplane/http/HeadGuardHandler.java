@@ -68,6 +68,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     /** A connection's field lines ({@link RequestFields}) fit this many bytes and fields before its arrays grow. */
     private static final int FIRST_BLOCK = 512;
     private static final int FIRST_FIELDS = 16;
+    /** Arrays grown past this for one large head are dropped after it: a keep-alive connection does not keep them. */
+    private static final int KEPT_BLOCK = 4096;
 
     private final long timeoutMs;
     private final Metrics metrics;
@@ -521,6 +523,10 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private ClientRequest request() {
         RequestFields fields = fieldCount == 0 ? RequestFields.NONE
                 : new RequestFields(Arrays.copyOf(block, blockLen), Arrays.copyOf(fieldAt, 2 * fieldCount), fieldCount);
+        if (block.length > KEPT_BLOCK) {
+            block = null; // the next head starts small again
+            fieldAt = null;
+        }
         lineRead = false;
         return new ClientRequest(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, method, uri, fields);
     }
