@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
@@ -134,8 +133,8 @@ final class Exchange implements UpstreamListener {
         this.req = req;
         this.target = target;
         this.ws = ws;
-        this.clientKeepAlive = HttpUtil.isKeepAlive(req);
-        this.requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
+        this.clientKeepAlive = req.keepAlive(); // framing and persistence as the guard's parse settled them
+        this.requestHasBody = req.hasBody();
         this.requestId = RequestIds.of(req.headers().get(X_REQUEST_ID));
         // Read once from the client's head (its headers are never edited: the target's head is written from them as bytes).
         this.origin = req.headers().get(HttpHeaderNames.ORIGIN);
@@ -309,9 +308,9 @@ final class Exchange implements UpstreamListener {
     private UpstreamRequestEncoder.Head upstreamRequest() {
         String path = route.route().mergeSlashes() ? target.path() : target.unmergedPath();
         RequestFields h = req.headers();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+        boolean chunked = req.chunked();
         upChunked = chunked;
-        long length = chunked ? 0 : HttpUtil.getContentLength(req, 0L);
+        long length = chunked ? 0 : Math.max(0, req.contentLength());
         ProxyHandler.Forwarding f = conn.forwarding(serving.table().config(), h);
         String proto = conn.tls() ? "https" : "http";
         int[] dropped = new int[1];

@@ -85,6 +85,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
     private boolean http10;
     private long contentLength = -1;
     private boolean chunked;
+    private boolean connectionClose;     // a Connection field lists "close"
+    private boolean connectionKeepAlive; // a Connection field lists "keep-alive"
     private long remaining;
     private int problemStatus;
     private String problem;
@@ -495,6 +497,10 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         // surrounding whitespace (OWS) trimmed, CRLF.
         int a = HeadBytes.trimStart(line, colon + 1, lineLen);
         int z = HeadBytes.trimEnd(line, a, lineLen);
+        if (nameIs(colon, "connection")) {
+            connectionClose |= HeadBytes.listHas(line, a, z, "close");
+            connectionKeepAlive |= HeadBytes.listHas(line, a, z, "keep-alive");
+        }
         store(colon, a, z);
         return true;
     }
@@ -528,7 +534,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
             fieldAt = null;
         }
         lineRead = false;
-        return new ClientRequest(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, method, uri, fields);
+        return new ClientRequest(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, method, uri, fields, contentLength,
+                chunked, !connectionClose && (!http10 || connectionKeepAlive));
     }
 
     private boolean headEnd() {
@@ -585,6 +592,8 @@ public final class HeadGuardHandler extends ChannelDuplexHandler {
         headerCount = 0;
         contentLength = -1;
         chunked = false;
+        connectionClose = false;
+        connectionKeepAlive = false;
         http10 = false;
         headStarted = false;
     }

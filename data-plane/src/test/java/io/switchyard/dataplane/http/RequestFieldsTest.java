@@ -111,6 +111,55 @@ class RequestFieldsTest {
         assertThat(f.listedBy(HttpHeaderNames.UPGRADE)).isNull();
     }
 
+    /** The framing and persistence the guard's parse hands on are what Netty's helpers would read from the fields. */
+    @Test
+    void framing_and_keep_alive_from_the_parse_agree_with_nettys_reading_of_the_fields() {
+        String[] heads = {
+                "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nconnection:  X-Hop ,CLOSE \r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: h\r\nConnection: closed, keep-alive\r\n\r\n",
+                "GET / HTTP/1.0\r\n\r\n",
+                "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
+                "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n",
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+        };
+        for (String head : heads) {
+            ClientRequest req = parse(head);
+            assertThat(req.keepAlive()).as(head).isEqualTo(HttpUtil.isKeepAlive(req));
+            assertThat(req.chunked()).as(head).isFalse().isEqualTo(HttpUtil.isTransferEncodingChunked(req));
+            assertThat(req.contentLength()).as(head).isEqualTo(HttpUtil.getContentLength(req, -1L));
+        }
+        assertThat(parse(heads[0]).keepAlive()).isTrue();
+        assertThat(parse(heads[2]).keepAlive()).isFalse();
+        assertThat(parse(heads[3]).keepAlive()).isTrue();
+        assertThat(parse(heads[5]).keepAlive()).isTrue();
+        assertThat(parse(heads[6]).keepAlive()).isFalse();
+        EmbeddedChannel ch = new EmbeddedChannel(new HeadGuardHandler(10_000, new Metrics(), null));
+        try {
+            // a chunked request with a Connection field in its trailer, then a plain one: neither leaks into the next
+            ch.writeInbound(Unpooled.copiedBuffer("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "3\r\nabc\r\n0\r\nConnection: close\r\n\r\n"
+                    + "POST /l HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    + "GET /n HTTP/1.1\r\nHost: h\r\n\r\n", StandardCharsets.ISO_8859_1));
+            List<ClientRequest> reqs = new ArrayList<>();
+            for (Object o; (o = ch.readInbound()) != null; ) {
+                if (o instanceof ClientRequest r) reqs.add(r);
+                else io.netty.util.ReferenceCountUtil.release(o);
+            }
+            assertThat(reqs).hasSize(3);
+            assertThat(reqs.get(0).chunked()).isTrue().isEqualTo(HttpUtil.isTransferEncodingChunked(reqs.get(0)));
+            assertThat(reqs.get(0).contentLength()).isEqualTo(-1);
+            assertThat(reqs.get(0).keepAlive()).isTrue(); // the trailer's Connection is not the head's
+            assertThat(reqs.get(1).contentLength()).isEqualTo(2);
+            assertThat(reqs.get(1).keepAlive()).isFalse();
+            assertThat(reqs.get(2).keepAlive()).isTrue();
+            assertThat(reqs.get(2).hasBody()).isFalse();
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
     @Test
     void the_lines_are_the_fields_as_relayed_and_each_field_is_found_in_them() {
         RequestFields f = parse(HEAD).headers();
