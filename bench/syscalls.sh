@@ -5,6 +5,7 @@
 #
 #   bench/syscalls.sh [http] [echo32] [echo1k] [handshake]   Switchyard (dist/switchyard.jar with dist/jvm.options)
 #   TARGET=nginx bench/syscalls.sh http                  nginx with the bench's config (bench/peers/nginx.conf.tmpl)
+#   TARGET=haproxy bench/syscalls.sh http                HAProxy with the bench's config (bench/peers/haproxy.cfg.tmpl)
 # Environment: JAR (another build), EXTRA (more JVM flags), QUOTA=1 (the bench's 40% CPU quota, cgroup v1),
 # PERFREC=N (perf record; top N symbols to /tmp/perfrec.TARGET.MODE, PSORT=dso for the user/kernel split; PERFG=1
 # records call graphs too and keeps the recording as /tmp/perfrec.TARGET.MODE.data for perf report -i),
@@ -29,6 +30,12 @@ if [ "${TARGET:-sy}" = nginx ]; then
   MASTER=$!
   sleep 1; SY=$(pgrep -P $MASTER | head -1)
   trap 'kill $MASTER $ECHO_PID 2>/dev/null; sleep 0.5; rm -rf $OUT' EXIT
+elif [ "${TARGET:-sy}" = haproxy ]; then
+  echo "/r9/ echo" > $OUT/haproxy-routes.map
+  sed -e "s#{{DIR}}#$OUT#g" -e "s#{{ECHO}}#$EPORT#g" -e "s#{{LISTEN}}#$LPORT#g" -e "s#{{ROUTE_COUNT}}#1#" bench/peers/haproxy.cfg.tmpl > $OUT/haproxy.cfg
+  taskset -c 1 haproxy -db -f $OUT/haproxy.cfg > $OUT/log 2>&1 &
+  SY=$!
+  trap 'kill $SY $ECHO_PID 2>/dev/null; sleep 0.5; rm -rf $OUT' EXIT
 else
 taskset -c 1 java $OPTS $EXTRA -jar "$JAR" data-plane --config "$OUT/sy.json" --access-log off \
   --listen "127.0.0.1:$LPORT" --status "127.0.0.1:$SPORT" --state-dir "$OUT/state" --node-id sys > "$OUT/log" 2>&1 &
