@@ -71,7 +71,9 @@ for m in $MODES; do
   fi
   perf stat -x, -e "${EV}page-faults,context-switches,cpu-migrations,task-clock" -p $SY -o $OUT/perf.$m -- sleep 5 &
   P=$!
-  load $args --warmup 0 --duration 5 > $OUT/$m.json
+  E0=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$ECHO_PID/status)
+  /usr/bin/time -f '%w' -o $OUT/loadcs.$m taskset -c 0 $BIN/loadgen --port "$LPORT" ${LOAD_EXTRA:-} $args --warmup 0 --duration 5 > $OUT/$m.json
+  E1=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$ECHO_PID/status)
   wait $P || true
   [ -n "${JFR:-}" ] && jcmd $SY JFR.stop name=$m >/dev/null
   nstat -z TcpOutSegs TcpExtDelayedACKs TcpExtTCPHPAcks TcpExtTCPPureAcks 2>/dev/null | awk '/^Tcp/ {print $1, $2}' > $OUT/nstat.$m
@@ -85,4 +87,6 @@ for m in $MODES; do
   [ -n "${STRACE:-}" ] && cp $OUT/strace.$m /tmp/strace.${TARGET:-sy}.$m
   if [ -n "${PERFREC:-}" ]; then sleep 1; [ "${TARGET:-sy}" = sy ] && jcmd $SY Compiler.perfmap >/dev/null; perf report -i $OUT/rec.$m --sort ${PSORT:-dso,sym} --stdio -g none 2>/dev/null | grep -v "^#" | grep -v "^$" | head -${PERFREC} > /tmp/perfrec.${TARGET:-sy}.$m || true; [ -n "${PERFG:-}" ] && cp $OUT/rec.$m /tmp/perfrec.${TARGET:-sy}.$m.data; fi
   awk -v ops=$OPS '{printf "  %-20s %8.2f\n", $1, $2/ops}' $OUT/nstat.$m
+  # How often the peers on the load core went to sleep per operation (each such sleep costs a wake-up in a send).
+  awk -v ops=$OPS -v e=$((E1-E0)) -v l="$(tail -1 $OUT/loadcs.$m)" 'BEGIN {printf "  %-20s %8.2f\n  %-20s %8.2f\n", "echo sleeps/op", e/ops, "loadgen sleeps/op", l/ops}' 
 done
