@@ -279,4 +279,44 @@ class UpstreamRequestBytesTest {
                         + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n",
                 "GET /p/after-refusal HTTP/1.1\r\n" + BROWSER + added(target.address(), "h", "after-refusal") + "\r\n");
     }
+
+    /**
+     * The guard's reading of {@code Connection} at every position on a connection: the fields it names never reach the
+     * target, whatever the spelling, and its {@code close} token ends the connection after that answer (the one head
+     * that carries it, the last).
+     */
+    @Test
+    void fields_the_connection_header_names_stay_behind_and_its_close_is_heard_at_every_position_on_a_connection() throws IOException {
+        String key = "dGhlIHNhbXBsZSBub25jZQ==";
+        String hop = "X-Hop: secret\r\nX-Keep: k\r\n";
+        try (RawHttp c = new RawHttp(dp.listenAddress())) {
+            c.send("GET /p/first HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Hop\r\n" + hop + "X-Request-Id: first\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            c.send("GET /p/pipelined HTTP/1.1\r\nHost: h\r\nconnection: x-hop\r\n" + hop + "X-Request-Id: pipelined\r\n\r\n"
+                    + "POST /p/body HTTP/1.1\r\nHost: h\r\n" + hop + "Content-Length: 3\r\nCONNECTION:  X-HOP , keep-alive \r\n"
+                    + "X-Request-Id: body\r\n\r\nabc"
+                    + "GET /p/after-body HTTP/1.1\r\nHost: h\r\n" + hop + "Connection: X-Hop\r\nX-Request-Id: after-body\r\n\r\n");
+            for (int i = 0; i < 3; i++) {
+                RawHttp.Response r = c.read();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.header("Connection")).isNull();
+            }
+            c.send("GET /p/refused HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, X-Hop\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + hop + "X-Request-Id: refused\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            c.send("GET /p/last HTTP/1.1\r\nHost: h\r\n" + hop + "Connection: X-Hop, close\r\nX-Request-Id: last\r\n\r\n");
+            RawHttp.Response last = c.read();
+            assertThat(last.status()).isEqualTo(200);
+            assertThat(last.header("Connection")).isEqualToIgnoringCase("close");
+            await().atMost(Duration.ofSeconds(5)).until(c::closedByPeer);
+        }
+        assertThat(awaitRequests(6)).containsExactly(
+                "GET /p/first HTTP/1.1\r\nX-Keep: k\r\n" + added(target.address(), "h", "first") + "\r\n",
+                "GET /p/pipelined HTTP/1.1\r\nX-Keep: k\r\n" + added(target.address(), "h", "pipelined") + "\r\n",
+                "POST /p/body HTTP/1.1\r\nX-Keep: k\r\ncontent-length: 3\r\n" + added(target.address(), "h", "body") + "\r\nabc",
+                "GET /p/after-body HTTP/1.1\r\nX-Keep: k\r\n" + added(target.address(), "h", "after-body") + "\r\n",
+                "GET /p/refused HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\nX-Keep: k\r\n"
+                        + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n",
+                "GET /p/last HTTP/1.1\r\nX-Keep: k\r\n" + added(target.address(), "h", "last") + "\r\n");
+    }
 }
