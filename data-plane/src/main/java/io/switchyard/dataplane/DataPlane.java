@@ -165,7 +165,7 @@ public final class DataPlane implements AutoCloseable {
         }
         listening = true;
         LOG.info("data plane {} ready: listen={} tls={} status={} transport={} tls_provider={} version={}{}", settings.nodeId(),
-                listenAddress, tlsAddress, statusAddress, transport.name(), ServerCertificates.provider(), appliedVersion,
+                listenAddress, tlsAddress, statusAddress, transport.name(), tlsAddress == null ? ServerCertificates.providerName() : ServerCertificates.provider(), appliedVersion,
                 taken == null ? "" : " (listening sockets taken over)");
         return this;
     }
@@ -452,7 +452,7 @@ public final class DataPlane implements AutoCloseable {
         }
         m.put("uptime_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
         m.put("transport", transport.name());
-        m.put("tls_provider", ServerCertificates.provider() == io.netty.handler.ssl.SslProvider.OPENSSL ? "openssl" : "jdk");
+        m.put("tls_provider", ServerCertificates.providerName());
         m.put("state", state().wire());
         m.put("draining", ctx.draining().on());
         m.put("targets", targets());

@@ -90,6 +90,7 @@ class TlsTest {
             try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "B.Example.com")) {
                 assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=b.example.com");
             }
+            assertThat(dp.statusJson()).contains("\"tls_provider\":\"" + (io.netty.handler.ssl.OpenSsl.isAvailable() ? "openssl" : "jdk") + "\"");
             try (SSLSocket s = TestCerts.connect(dp.tlsAddress(), "x.wild.example.net")) {
                 assertThat(TestCerts.presentedCn(s)).isEqualTo("CN=wild.example.net");
             }

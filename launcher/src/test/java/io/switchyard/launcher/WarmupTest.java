@@ -122,14 +122,15 @@ class WarmupTest {
     }
 
     @Test
-    void aDataPlaneStartedWithAWarmUpWarmsUpBeforeItListensAndSendsNoWarmUpTrafficToConfiguredUpstreams() throws Exception {
+    void aDataPlaneStartedWithAWarmUpWarmsUpBeforeItListensSendsNoWarmUpTrafficToConfiguredUpstreamsAndLoadsNoTlsLibraryWithoutTls() throws Exception {
         echo = new EchoUpstream("app");
         Path file = dir.resolve("config.json");
         Files.write(file, ConfigCodec.writeBytes(new Config(null, List.of(new Upstream("app", null, List.of(new Target(echo.address())))),
                 List.of(new Route("all", List.of(), "/", "app")), null)));
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
-                "-D" + Warmup.PROPERTY + "=1s", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "-D" + Warmup.PROPERTY + "=1s",
+                "-Xlog:class+load=info:file=" + dir.resolve("classes.txt"), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "data-plane", "--config", file.toString(), "--listen", "127.0.0.1:" + port, "--status", "127.0.0.1:0",
                 "--state-dir", dir.resolve("state").toString(), "--node-id", "warm", "--access-log", "off"));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -155,6 +156,11 @@ class WarmupTest {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(res.statusCode()).isEqualTo(200);
         assertThat(echo.requests.get()).isEqualTo(1);
+        // No certificate, no TLS listener, no upstream over TLS: the TLS provider (a native library and a few hundred
+        // classes, about 7 MB of the process) is never loaded, not by the warm-up and not by the status page.
+        List<String> classes = Files.readAllLines(dir.resolve("classes.txt"));
+        assertThat(classes).as("classes loaded").anySatisfy(l -> assertThat(l).contains(" io.switchyard.dataplane.DataPlane "));
+        assertThat(classes).noneSatisfy(l -> assertThat(l).containsAnyOf(" io.netty.handler.ssl.OpenSsl ", " io.netty.internal.tcnative."));
     }
 
     private static boolean anyContains(List<String> lines, String s) {

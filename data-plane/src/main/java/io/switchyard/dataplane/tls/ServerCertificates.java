@@ -51,9 +51,23 @@ public final class ServerCertificates {
         this.sni = sni;
     }
 
-    /** "OpenSSL" (netty-tcnative BoringSSL) when its native library loads here, else "JDK". */
+    private static volatile SslProvider resolved;
+
+    /**
+     * "OpenSSL" (netty-tcnative BoringSSL) when its native library loads here, else "JDK". The first call loads the
+     * library and the TLS classes (about 7 MB of a process's memory), so it is made only when TLS is first needed: a
+     * TLS listener, a certificate, an upstream over TLS.
+     */
     public static SslProvider provider() {
-        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        SslProvider p = resolved;
+        if (p == null) resolved = p = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        return p;
+    }
+
+    /** The status page's name of the provider: {@code openssl} or {@code jdk}, or {@code not_loaded} while nothing here used TLS. */
+    public static String providerName() {
+        SslProvider p = resolved;
+        return p == null ? "not_loaded" : p == SslProvider.OPENSSL ? "openssl" : "jdk";
     }
 
     /**
