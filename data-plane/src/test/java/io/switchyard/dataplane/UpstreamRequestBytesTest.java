@@ -54,6 +54,23 @@ class UpstreamRequestBytesTest {
     }
 
     /** The fields the proxy adds to a plain request from 127.0.0.1 without a body, in their order. */
+    /**
+     * What the recording target reads for request {@code name} (its X-Request-Id, under /p/) sent with Host h: the
+     * request line, {@code fields}, the fields the proxy adds, the blank line.
+     */
+    private String relayed(String method, String name, String fields) {
+        return method + " /p/" + name + " HTTP/1.1\r\n" + fields + added(target.address(), "h", name) + "\r\n";
+    }
+
+    /**
+     * What the recording target reads for the request /p/refused (an upgrade the target then refuses): the WebSocket
+     * fields the client sent, {@code fields}, the fields the proxy adds, and the upgrade it asks for itself.
+     */
+    private String refusedUpgrade(String key, String fields) {
+        return "GET /p/refused HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + fields
+                + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n";
+    }
+
     private static String added(String host, String forwardedHost, String requestId) {
         return "host: " + host + "\r\n"
                 + "X-Real-IP: 127.0.0.1\r\n"
@@ -233,14 +250,13 @@ class UpstreamRequestBytesTest {
         }
         // A zero length is no body: no framing field goes on (RFC 9112 6.3), and no byte follows the head.
         assertThat(awaitRequests(7)).containsExactly(
-                "POST /p/first HTTP/1.1\r\n" + added(target.address(), "h", "first") + "\r\n",
-                "GET /p/a HTTP/1.1\r\n" + added(target.address(), "h", "a") + "\r\n",
-                "POST /p/pipelined HTTP/1.1\r\n" + added(target.address(), "h", "pipelined") + "\r\n",
-                "POST /p/body HTTP/1.1\r\ncontent-length: 3\r\n" + added(target.address(), "h", "body") + "\r\nabc",
-                "POST /p/after-body HTTP/1.1\r\n" + added(target.address(), "h", "after-body") + "\r\n",
-                "GET /p/refused HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n"
-                        + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n",
-                "POST /p/after-refusal HTTP/1.1\r\n" + added(target.address(), "h", "after-refusal") + "\r\n");
+                relayed("POST", "first", ""),
+                relayed("GET", "a", ""),
+                relayed("POST", "pipelined", ""),
+                relayed("POST", "body", "content-length: 3\r\n") + "abc",
+                relayed("POST", "after-body", ""),
+                refusedUpgrade(key, ""),
+                relayed("POST", "after-refusal", ""));
     }
     /**
      * A browser's fields: long names, a value with an HTAB inside, and a cookie line longer than the parser's first line
@@ -271,13 +287,12 @@ class UpstreamRequestBytesTest {
             assertThat(c.read().status()).isEqualTo(200);
         }
         assertThat(awaitRequests(6)).containsExactly(
-                "GET /p/first HTTP/1.1\r\n" + BROWSER + added(target.address(), "h", "first") + "\r\n",
-                "GET /p/pipelined HTTP/1.1\r\n" + BROWSER + added(target.address(), "h", "pipelined") + "\r\n",
-                "POST /p/body HTTP/1.1\r\n" + BROWSER + "content-length: 3\r\n" + added(target.address(), "h", "body") + "\r\nabc",
-                "GET /p/after-body HTTP/1.1\r\n" + BROWSER + added(target.address(), "h", "after-body") + "\r\n",
-                "GET /p/refused HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + BROWSER
-                        + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n",
-                "GET /p/after-refusal HTTP/1.1\r\n" + BROWSER + added(target.address(), "h", "after-refusal") + "\r\n");
+                relayed("GET", "first", BROWSER),
+                relayed("GET", "pipelined", BROWSER),
+                relayed("POST", "body", BROWSER + "content-length: 3\r\n") + "abc",
+                relayed("GET", "after-body", BROWSER),
+                refusedUpgrade(key, BROWSER),
+                relayed("GET", "after-refusal", BROWSER));
     }
 
     /**
@@ -311,12 +326,11 @@ class UpstreamRequestBytesTest {
             await().atMost(Duration.ofSeconds(5)).until(c::closedByPeer);
         }
         assertThat(awaitRequests(6)).containsExactly(
-                "GET /p/first HTTP/1.1\r\nX-Keep: k\r\n" + added(target.address(), "h", "first") + "\r\n",
-                "GET /p/pipelined HTTP/1.1\r\nX-Keep: k\r\n" + added(target.address(), "h", "pipelined") + "\r\n",
-                "POST /p/body HTTP/1.1\r\nX-Keep: k\r\ncontent-length: 3\r\n" + added(target.address(), "h", "body") + "\r\nabc",
-                "GET /p/after-body HTTP/1.1\r\nX-Keep: k\r\n" + added(target.address(), "h", "after-body") + "\r\n",
-                "GET /p/refused HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\nX-Keep: k\r\n"
-                        + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n",
-                "GET /p/last HTTP/1.1\r\nX-Keep: k\r\n" + added(target.address(), "h", "last") + "\r\n");
+                relayed("GET", "first", "X-Keep: k\r\n"),
+                relayed("GET", "pipelined", "X-Keep: k\r\n"),
+                relayed("POST", "body", "X-Keep: k\r\ncontent-length: 3\r\n") + "abc",
+                relayed("GET", "after-body", "X-Keep: k\r\n"),
+                refusedUpgrade(key, "X-Keep: k\r\n"),
+                relayed("GET", "last", "X-Keep: k\r\n"));
     }
 }
