@@ -262,7 +262,7 @@ class HealthCheckTest {
             b.healthStatus = 500;
             await().atMost(Duration.ofSeconds(10)).until(() -> !healthy(dp, a.address()) && !healthy(dp, b.address()));
             try (RawHttp status = new RawHttp(dp.statusAddress())) {
-                com.fasterxml.jackson.databind.JsonNode targets = io.switchyard.config.ConfigCodec.mapper()
+                com.fasterxml.jackson.databind.JsonNode targets = io.switchyard.config.ConfigMapper.mapper()
                         .readTree(status.send(RawHttp.get("/status", "status")).read().text()).get("targets");
                 assertThat(targets).hasSize(2);
                 assertThat(targets.get(0).get("upstream").asText()).isEqualTo("app");

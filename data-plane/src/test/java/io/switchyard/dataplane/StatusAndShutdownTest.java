@@ -2,7 +2,7 @@ package io.switchyard.dataplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchyard.config.Balance;
-import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.ConfigMapper;
 import io.switchyard.testkit.ClosedPort;
 import io.switchyard.testkit.Configs;
 import io.switchyard.testkit.EchoUpstream;
@@ -38,7 +38,7 @@ class StatusAndShutdownTest {
                     RawHttp.Response r = c.send(RawHttp.get("/status", "status")).read();
                     assertThat(r.status()).isEqualTo(200);
                     assertThat(r.header("content-type")).isEqualTo("application/json");
-                    JsonNode j = ConfigCodec.mapper().readTree(r.body());
+                    JsonNode j = ConfigMapper.mapper().readTree(r.body());
                     assertThat(j.get("node_id").asText()).isEqualTo("test-node");
                     assertThat(j.get("applied_version").asLong()).isEqualTo(5);
                     assertThat(j.get("open_tunnels").asLong()).isEqualTo(1);

@@ -71,7 +71,7 @@ class EdgeSettingsCodecTest {
         assertRejected(doc("\"trusted_proxies\":[\"10.0.0.0/8\",\"10.0.0.0/8\"]", ""), "trusted_proxies[1]", "(duplicate: also trusted_proxies[0])");
         assertRejected(doc("\"trusted_proxies\":[\"::1\",\"0:0::1/128\"]", ""), "trusted_proxies[1]", "(duplicate: also trusted_proxies[0])");
         assertRejected(doc("\"trusted_proxies\":\"10.0.0.0/8\"", ""), "trusted_proxies", "expected: an array");
-        assertRejected(doc("\"trusted_proxies\":[7]", ""), "trusted_proxies[0]", "\"7\" (expected: an IPv4 or IPv6 address");
+        assertRejected(doc("\"trusted_proxies\":[7]", ""), "trusted_proxies[0]", "wrong type (expected: a string)");
     }
 
     @Test

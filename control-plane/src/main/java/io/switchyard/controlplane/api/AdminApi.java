@@ -6,7 +6,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.router.JavalinDefaultRouting;
 import io.switchyard.config.Certificate;
 import io.switchyard.config.Config;
-import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.ConfigMapper;
 import io.switchyard.config.ConfigException;
 import io.switchyard.config.Route;
 import io.switchyard.config.Target;
@@ -132,7 +132,7 @@ public final class AdminApi {
             cfg.startupWatcherEnabled = false;
             cfg.http.maxRequestSize = MAX_BODY_BYTES;
             cfg.http.prefer405over404 = true;
-            cfg.jsonMapper(new io.javalin.json.JavalinJackson(ConfigCodec.newMapper(), false));
+            cfg.jsonMapper(new io.javalin.json.JavalinJackson(ConfigMapper.newMapper(), false));
             cfg.jetty.modifyWebSocketServletFactory(ws -> {
                 // Nodes heartbeat every few seconds; one silent for this long has lost its connection.
                 ws.setIdleTimeout(FLEET_IDLE_TIMEOUT);

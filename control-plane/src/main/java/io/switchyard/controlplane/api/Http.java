@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.ConfigMapper;
 import io.switchyard.config.ConfigException;
 
 import java.io.IOException;
@@ -96,7 +97,7 @@ final class Http {
         try {
             // Through a tree first, for every body: the tree reader refuses duplicate keys, which
             // a direct bind would silently resolve as "last one wins".
-            tree = ConfigCodec.mapper().readTree(text);
+            tree = ConfigMapper.mapper().readTree(text);
         } catch (JsonProcessingException e) {
             Matcher dup = DUPLICATE_KEY.matcher(String.valueOf(e.getOriginalMessage()));
             if (dup.find()) {
@@ -105,7 +106,7 @@ final class Http {
                         ? jsonPath(p.getParsingContext()) : dup.group(1);
                 throw ApiException.invalid(field, "duplicate field (expected: each field once)");
             }
-            throw ApiException.invalid(ConfigCodec.translate(e));
+            throw ApiException.invalid(ConfigMapper.translate(e));
         }
         if (pathName != null && tree instanceof ObjectNode o) {
             JsonNode n = o.get("name");

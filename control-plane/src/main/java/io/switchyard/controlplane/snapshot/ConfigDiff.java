@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.config.Certificate;
 import io.switchyard.config.Config;
-import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.ConfigMapper;
 import io.switchyard.config.Route;
 import io.switchyard.config.Upstream;
 
@@ -31,7 +31,7 @@ import java.util.function.Function;
  */
 public record ConfigDiff(EntityChanges upstreams, EntityChanges routes, EntityChanges certificates, List<String> timeouts,
                          List<String> settings) {
-    private static final ObjectMapper MAPPER = ConfigCodec.mapper();
+    private static final ObjectMapper MAPPER = ConfigMapper.mapper();
     private static final int SUMMARY_ITEMS = 6;
 
     /** Changes of one kind of entity. */

@@ -3,6 +3,7 @@ package io.switchyard.controlplane.snapshot;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchyard.config.Config;
 import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.ConfigMapper;
 
 import java.util.List;
 
@@ -22,7 +23,7 @@ public final class GlobalSettings {
 
     /** The global settings of {@code c} as a JSON object ({@code {}} when all are at their defaults). */
     public static ObjectNode of(Config c) {
-        ObjectNode tree = ConfigCodec.mapper().valueToTree(onlySettings(c));
+        ObjectNode tree = ConfigMapper.mapper().valueToTree(onlySettings(c));
         tree.remove(NOT_SETTINGS);
         return tree;
     }

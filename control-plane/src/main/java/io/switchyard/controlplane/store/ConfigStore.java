@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchyard.config.Certificate;
 import io.switchyard.config.Config;
 import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.ConfigMapper;
 import io.switchyard.config.Route;
 import io.switchyard.config.Target;
 import io.switchyard.config.Timeouts;
@@ -55,7 +56,7 @@ import java.util.zip.Inflater;
  */
 public final class ConfigStore {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
-    private static final ObjectMapper MAPPER = ConfigCodec.mapper();
+    private static final ObjectMapper MAPPER = ConfigMapper.mapper();
     /** PostgreSQL channel on which each committed version number is announced. */
     public static final String VERSIONS_CHANNEL = "switchyard_versions";
     public static final int DEFAULT_KEEP_VERSIONS = 1000;

@@ -222,6 +222,19 @@ class AdminApiTest {
         AdminClient.Response nestedDuplicate = api.put(V1 + "/upstreams/chat", "{\"targets\":[{\"address\":\"127.0.0.1:1\",\"weight\":1,\"weight\":2}]}");
         assertThat(nestedDuplicate.errorFields()).containsExactly("targets[0].weight");
 
+        // Values the data-binding mapper used to guess at are refused, naming the field: a fraction where an integer
+        // belongs (2.5 was stored as 2), a number where a string belongs (5 was stored as "5"), a target as a string.
+        AdminClient.Response fraction = api.put(V1 + "/upstreams/chat", "{\"targets\":[{\"address\":\"127.0.0.1:1\",\"weight\":2.5}]}");
+        assertThat(fraction.status()).isEqualTo(400);
+        assertThat(fraction.errorFields()).containsExactly("targets[0].weight");
+        assertThat(fraction.json().get("errors").get(0).get("message").asText()).isEqualTo("wrong type (expected: an integer)");
+        AdminClient.Response number = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"path_prefix\":5}");
+        assertThat(number.status()).isEqualTo(400);
+        assertThat(number.errorFields()).containsExactly("path_prefix");
+        AdminClient.Response shorthand = api.put(V1 + "/upstreams/chat", "{\"targets\":[\"127.0.0.1:1\"]}");
+        assertThat(shorthand.status()).isEqualTo(400);
+        assertThat(shorthand.errorFields()).containsExactly("targets[0]");
+
         AdminClient.Response empty = api.post(V1 + "/routes", "");
         assertThat(empty.status()).isEqualTo(400);
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.switchyard.config.Certificate;
 import io.switchyard.config.Config;
 import io.switchyard.config.ConfigCodec;
+import io.switchyard.config.ConfigMapper;
 import io.switchyard.config.OnTargetRemoved;
 import io.switchyard.config.OriginPolicy;
 import io.switchyard.config.Route;
@@ -178,7 +179,7 @@ class OpenApiContractTest {
     }
 
     private static Set<String> properties(Class<?> type) {
-        ObjectMapper m = ConfigCodec.mapper();
+        ObjectMapper m = ConfigMapper.mapper();
         JavaType t = m.constructType(type);
         BeanDescription d = m.getSerializationConfig().introspect(t);
         Set<String> out = new TreeSet<>();

@@ -1,0 +1,551 @@
+package io.switchyard.config;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The contract's JSON binding on the streaming parser and generator alone: records (snake_case names, a
+ * {@code @JsonProperty} name where one is given, the canonical constructor), lists, strings, integers, booleans,
+ * types with a {@code @JsonValue} method and a static {@code @JsonCreator} method, and interfaces with
+ * {@code @JsonTypeInfo} / {@code @JsonSubTypes} (the type name first in the object). It reads the same annotations
+ * the data-binding mapper of {@link ConfigMapper} reads, keeps the same strictness and answers with the same
+ * violations (the differential test in this module holds the two to that), so a data-plane node decodes snapshots and
+ * fleet messages without loading data binding's classes.
+ *
+ * <p>Values this binding does not know (none in a node; some of the control plane's answers) are written by the
+ * data-binding mapper into the same generator.
+ */
+final class JsonBinding {
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    private static final Map<Class<?>, RecordShape> SHAPES = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, Polymorphic> POLYMORPHIC = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, Wire> WIRES = new ConcurrentHashMap<>();
+    private static final Wire NOT_WIRE = new Wire(null, null);
+    private static final Polymorphic NOT_POLYMORPHIC = new Polymorphic(null, Map.of(), Map.of());
+
+    private JsonBinding() {
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    static <T> T read(String json, Class<T> type) throws IOException {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            return read(p, type);
+        }
+    }
+
+    static <T> T read(byte[] json, Class<T> type) throws IOException {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            return read(p, type);
+        }
+    }
+
+    private static <T> T read(JsonParser p, Class<T> type) throws IOException {
+        JsonToken first = p.nextToken();
+        if (first == null) throw new ConfigException("", "empty body (expected: a JSON object)");
+        Object value = new Reader(p).value(type);
+        if (p.nextToken() != null) {
+            throw new ConfigException("", "trailing content after the JSON value (expected: one JSON object)");
+        }
+        if (value == null) throw new ConfigException("", "null (expected: a JSON object)");
+        return type.cast(value);
+    }
+
+    /** One document's reading: the parser and the path to the value being read, for the violations. */
+    private static final class Reader {
+        private final JsonParser p;
+        private final ArrayList<Object> path = new ArrayList<>();
+
+        Reader(JsonParser p) {
+            this.p = p;
+        }
+
+        String path() {
+            StringBuilder sb = new StringBuilder();
+            for (Object o : path) {
+                if (o instanceof Integer i) {
+                    sb.append('[').append(i).append(']');
+                } else {
+                    if (sb.length() > 0) sb.append('.');
+                    sb.append(o);
+                }
+            }
+            return sb.toString();
+        }
+
+        ConfigException wrongType(Type t) {
+            return new ConfigException(path(), "wrong type (expected: " + simpleType(t) + ")");
+        }
+
+        /** Reads the value at the current token as {@code t}. */
+        Object value(Type t) throws IOException {
+            Class<?> raw = raw(t);
+            JsonToken tok = p.currentToken();
+            if (tok == JsonToken.VALUE_NULL) {
+                if (raw.isPrimitive()) throw wrongType(t);
+                return null;
+            }
+            if (raw == String.class) {
+                if (tok != JsonToken.VALUE_STRING) throw wrongType(t);
+                return p.getText();
+            }
+            if (raw == Integer.class || raw == int.class) {
+                if (tok != JsonToken.VALUE_NUMBER_INT) throw wrongType(t);
+                if (p.getNumberType() != JsonParser.NumberType.INT) throw outOfRange("int");
+                return p.getIntValue();
+            }
+            if (raw == Long.class || raw == long.class) {
+                if (tok != JsonToken.VALUE_NUMBER_INT) throw wrongType(t);
+                JsonParser.NumberType nt = p.getNumberType();
+                if (nt != JsonParser.NumberType.INT && nt != JsonParser.NumberType.LONG) throw outOfRange("long");
+                return p.getLongValue();
+            }
+            if (raw == Boolean.class || raw == boolean.class) {
+                if (tok == JsonToken.VALUE_TRUE) return Boolean.TRUE;
+                if (tok == JsonToken.VALUE_FALSE) return Boolean.FALSE;
+                throw wrongType(t);
+            }
+            if (List.class.isAssignableFrom(raw)) return list(t);
+            Wire wire = wire(raw);
+            if (wire.creator != null) {
+                if (tok != JsonToken.VALUE_STRING) throw wrongType(t);
+                try {
+                    return wire.creator.invoke(null, p.getText());
+                } catch (InvocationTargetException e) {
+                    throw fromCreator(e.getCause());
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            if (raw.isEnum()) {
+                if (tok != JsonToken.VALUE_STRING) throw wrongType(t);
+                for (Object c : raw.getEnumConstants()) {
+                    if (((Enum<?>) c).name().equals(p.getText())) return c;
+                }
+                throw new ConfigException(path(), "\"" + p.getText() + "\" (expected: one of the documented names)");
+            }
+            if (raw.isRecord()) {
+                if (tok != JsonToken.START_OBJECT) throw wrongType(t);
+                p.nextToken();
+                return record(shape(raw));
+            }
+            Polymorphic poly = polymorphic(raw);
+            if (poly.property != null) {
+                if (tok != JsonToken.START_OBJECT) throw wrongType(t);
+                if (p.nextToken() != JsonToken.FIELD_NAME || !poly.property.equals(p.currentName())) {
+                    throw new ConfigException(path(), "missing type (expected: \"" + poly.property + "\" first, one of "
+                            + poly.byName.keySet() + ")");
+                }
+                path.add(poly.property);
+                if (p.nextToken() != JsonToken.VALUE_STRING) throw wrongType(String.class);
+                Class<?> sub = poly.byName.get(p.getText());
+                if (sub == null) {
+                    throw new ConfigException(path(), "\"" + p.getText() + "\" (expected: one of " + poly.byName.keySet() + ")");
+                }
+                path.remove(path.size() - 1);
+                p.nextToken();
+                return record(shape(sub));
+            }
+            throw new IllegalArgumentException(raw.getName() + ": not a type of the contract");
+        }
+
+        private ConfigException outOfRange(String type) throws IOException {
+            return new ConfigException(path(), p.getText() + " (expected: an integer in the range of " + type + ")");
+        }
+
+        private List<Object> list(Type t) throws IOException {
+            if (p.currentToken() != JsonToken.START_ARRAY) throw wrongType(t);
+            Type element = t instanceof ParameterizedType pt ? pt.getActualTypeArguments()[0] : Object.class;
+            List<Object> out = new ArrayList<>();
+            int i = 0;
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                path.add(i++);
+                if (p.currentToken() == JsonToken.VALUE_NULL && !raw(element).isRecord() && polymorphic(raw(element)).property == null) {
+                    out.add(null); // the list's owner names what belongs there
+                    path.remove(path.size() - 1);
+                    continue;
+                }
+                if (p.currentToken() == JsonToken.VALUE_NULL) {
+                    throw new ConfigException(path(), "null (expected: " + simpleType(element) + ")");
+                }
+                out.add(value(element));
+                path.remove(path.size() - 1);
+            }
+            return out;
+        }
+
+        /** Reads a record's fields; the current token is the first field name or the object's end. */
+        private Object record(RecordShape shape) throws IOException {
+            Object[] args = shape.defaults.clone();
+            for (JsonToken tok = p.currentToken(); tok != JsonToken.END_OBJECT; tok = p.nextToken()) {
+                if (tok != JsonToken.FIELD_NAME) throw wrongType(shape.type);
+                String name = p.currentName();
+                Integer index = shape.indexByName.get(name);
+                path.add(name);
+                if (index == null) {
+                    throw new ConfigException(path(), "unknown field (expected one of: " + shape.names + ")");
+                }
+                p.nextToken();
+                args[index] = value(shape.types[index]);
+                path.remove(path.size() - 1);
+            }
+            try {
+                return shape.constructor.newInstance(args);
+            } catch (InvocationTargetException e) {
+                throw fromCreator(e.getCause());
+            } catch (InstantiationException | IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private ConfigException fromCreator(Throwable cause) {
+            for (Throwable c = cause; c != null; c = c.getCause()) {
+                if (c instanceof ConfigException ce) return ce.under(path());
+            }
+            return new ConfigException(path(), cause == null || cause.getMessage() == null ? "invalid" : cause.getMessage());
+        }
+    }
+
+    /** What a record is made from: its components' names, types and the canonical constructor. */
+    private record RecordShape(Class<?> type, Constructor<?> constructor, Type[] types, Object[] defaults,
+                               Map<String, Integer> indexByName, List<String> names, String[] wireNames,
+                               Method[] accessors, Object[] suppress, boolean[] nonEmpty, boolean[] nulls) {
+    }
+
+    private static RecordShape shape(Class<?> type) {
+        RecordShape s = SHAPES.get(type);
+        if (s == null) {
+            s = newShape(type);
+            SHAPES.put(type, s);
+        }
+        return s;
+    }
+
+    private static RecordShape newShape(Class<?> type) {
+        RecordComponent[] rcs = type.getRecordComponents();
+        Class<?>[] raws = new Class<?>[rcs.length];
+        Type[] types = new Type[rcs.length];
+        Object[] defaults = new Object[rcs.length];
+        String[] wireNames = new String[rcs.length];
+        Method[] accessors = new Method[rcs.length];
+        Object[] suppress = new Object[rcs.length];
+        boolean[] nonEmpty = new boolean[rcs.length];
+        boolean[] nulls = new boolean[rcs.length];
+        Map<String, Integer> byName = new HashMap<>();
+        List<String> names = new ArrayList<>();
+        JsonInclude classInclude = type.getAnnotation(JsonInclude.class);
+        for (int i = 0; i < rcs.length; i++) {
+            RecordComponent rc = rcs[i];
+            raws[i] = rc.getType();
+            types[i] = rc.getGenericType();
+            defaults[i] = primitiveDefault(raws[i]);
+            Method accessor = rc.getAccessor();
+            accessor.trySetAccessible();
+            accessors[i] = accessor;
+            JsonProperty prop = annotation(type, rc, JsonProperty.class);
+            wireNames[i] = prop != null && !prop.value().isEmpty() ? prop.value() : snakeCase(rc.getName());
+            byName.put(wireNames[i], i);
+            names.add(wireNames[i]);
+            JsonInclude include = annotation(type, rc, JsonInclude.class);
+            if (include == null) include = classInclude;
+            if (include != null && include.value() == JsonInclude.Include.CUSTOM) {
+                try {
+                    Constructor<?> filter = include.valueFilter().getDeclaredConstructor();
+                    filter.trySetAccessible();
+                    suppress[i] = filter.newInstance();
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(type.getName() + "." + rc.getName() + ": value filter", e);
+                }
+            }
+            nonEmpty[i] = include != null && include.value() == JsonInclude.Include.NON_EMPTY;
+            nulls[i] = include != null && include.value() == JsonInclude.Include.ALWAYS;
+        }
+        try {
+            Constructor<?> c = type.getDeclaredConstructor(raws);
+            c.trySetAccessible();
+            return new RecordShape(type, c, types, defaults, byName, List.copyOf(names), wireNames, accessors, suppress,
+                    nonEmpty, nulls);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(type.getName() + ": no canonical constructor", e);
+        }
+    }
+
+    /** An annotation on a record component: Jackson's annotations land on the accessor, the field and the parameter. */
+    private static <A extends java.lang.annotation.Annotation> A annotation(Class<?> type, RecordComponent rc, Class<A> a) {
+        A found = rc.getAccessor().getAnnotation(a);
+        if (found != null) return found;
+        try {
+            return type.getDeclaredField(rc.getName()).getAnnotation(a);
+        } catch (NoSuchFieldException e) {
+            return null;
+        }
+    }
+
+    private static Object primitiveDefault(Class<?> c) {
+        if (c == int.class) return 0;
+        if (c == long.class) return 0L;
+        if (c == boolean.class) return false;
+        if (c == double.class) return 0.0;
+        if (c == short.class) return (short) 0;
+        if (c == byte.class) return (byte) 0;
+        if (c == float.class) return 0f;
+        if (c == char.class) return '\0';
+        return null;
+    }
+
+    static String snakeCase(String camel) {
+        StringBuilder sb = new StringBuilder(camel.length() + 4);
+        for (int i = 0; i < camel.length(); i++) {
+            char ch = camel.charAt(i);
+            if (Character.isUpperCase(ch)) {
+                if (i > 0 && !Character.isUpperCase(camel.charAt(i - 1))) sb.append('_');
+                sb.append(Character.toLowerCase(ch));
+            } else {
+                sb.append(ch);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** A type written as a single value ({@code @JsonValue}) and read from a string ({@code @JsonCreator}). */
+    private record Wire(Method value, Method creator) {
+    }
+
+    private static Wire wire(Class<?> c) {
+        Wire w = WIRES.get(c);
+        if (w == null) {
+            Method value = null;
+            Method creator = null;
+            if (!c.isPrimitive() && !c.isArray() && !c.isRecord()) {
+                for (Method m : c.getDeclaredMethods()) {
+                    if (m.isAnnotationPresent(JsonValue.class) && m.getParameterCount() == 0) value = m;
+                    if (m.isAnnotationPresent(JsonCreator.class) && Modifier.isStatic(m.getModifiers())
+                            && m.getParameterCount() == 1 && m.getParameterTypes()[0] == String.class) creator = m;
+                }
+            }
+            if (value != null) value.trySetAccessible();
+            if (creator != null) creator.trySetAccessible();
+            w = value == null && creator == null ? NOT_WIRE : new Wire(value, creator);
+            WIRES.put(c, w);
+        }
+        return w;
+    }
+
+    /** An interface whose implementations are told apart by a type name ({@code @JsonTypeInfo}). */
+    private record Polymorphic(String property, Map<String, Class<?>> byName, Map<Class<?>, String> nameOf) {
+    }
+
+    private static Polymorphic polymorphic(Class<?> c) {
+        Polymorphic p = POLYMORPHIC.get(c);
+        if (p == null) {
+            p = NOT_POLYMORPHIC;
+            JsonTypeInfo info = c.getAnnotation(JsonTypeInfo.class);
+            JsonSubTypes subs = c.getAnnotation(JsonSubTypes.class);
+            if (info != null && subs != null && info.use() == JsonTypeInfo.Id.NAME) {
+                Map<String, Class<?>> byName = new LinkedHashMap<>();
+                Map<Class<?>, String> nameOf = new HashMap<>();
+                for (JsonSubTypes.Type t : subs.value()) {
+                    byName.put(t.name(), t.value());
+                    nameOf.put(t.value(), t.name());
+                }
+                String property = info.property().isEmpty() ? "@type" : info.property();
+                p = new Polymorphic(property, byName, nameOf);
+            }
+            POLYMORPHIC.put(c, p);
+        }
+        return p;
+    }
+
+    /** The interface with {@code @JsonTypeInfo} among {@code c}'s, or none. */
+    private static Polymorphic polymorphicOf(Class<?> c) {
+        for (Class<?> i : c.getInterfaces()) {
+            Polymorphic p = polymorphic(i);
+            if (p.property != null) return p;
+            p = polymorphicOf(i);
+            if (p.property != null) return p;
+        }
+        return NOT_POLYMORPHIC;
+    }
+
+    private static Class<?> raw(Type t) {
+        if (t instanceof Class<?> c) return c;
+        if (t instanceof ParameterizedType pt) return (Class<?>) pt.getRawType();
+        return Object.class;
+    }
+
+    static String simpleType(Type t) {
+        Class<?> c = raw(t);
+        if (c == String.class) return "a string";
+        if (c == Integer.class || c == int.class || c == Long.class || c == long.class) return "an integer";
+        if (c == Boolean.class || c == boolean.class) return "true or false";
+        if (List.class.isAssignableFrom(c)) return "an array";
+        if (c.isEnum() || wire(c).creator != null) return "one of the documented names";
+        return "an object";
+    }
+
+    private static final Map<Type, Boolean> SUPPORTED = new ConcurrentHashMap<>();
+
+    /** Whether {@link #read} can bind {@code t}: every type reachable from it is one this binding knows. */
+    static boolean supports(Type t) {
+        Boolean known = SUPPORTED.get(t);
+        if (known == null) {
+            known = supports(t, new java.util.HashSet<>());
+            SUPPORTED.put(t, known);
+        }
+        return known;
+    }
+
+    private static boolean supports(Type t, java.util.Set<Type> seen) {
+        if (!seen.add(t)) return true;
+        Class<?> c = raw(t);
+        if (c == String.class || c == Integer.class || c == int.class || c == Long.class || c == long.class
+                || c == Boolean.class || c == boolean.class) return true;
+        if (c == List.class) {
+            return t instanceof ParameterizedType pt && supports(pt.getActualTypeArguments()[0], seen);
+        }
+        if (wire(c).creator != null || c.isEnum()) return true;
+        if (c.isRecord()) {
+            for (RecordComponent rc : c.getRecordComponents()) if (!supports(rc.getGenericType(), seen)) return false;
+            return true;
+        }
+        Polymorphic p = polymorphic(c);
+        if (p.property == null) return false;
+        for (Class<?> sub : p.byName.values()) if (!sub.isRecord() || !supports(sub, seen)) return false;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    static String write(Object value, boolean pretty) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            if (pretty) g.useDefaultPrettyPrinter();
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    static byte[] writeBytes(Object value) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void write(JsonGenerator g, Object v) throws IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof String s) {
+            g.writeString(s);
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+            g.writeNumber(((Number) v).longValue());
+        } else if (v instanceof Double d) {
+            g.writeNumber(d);
+        } else if (v instanceof Float f) {
+            g.writeNumber(f);
+        } else if (v instanceof BigDecimal d) {
+            g.writeNumber(d);
+        } else if (v instanceof BigInteger i) {
+            g.writeNumber(i);
+        } else if (v instanceof Map<?, ?> m) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (e.getValue() == null) continue;
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (v instanceof Collection<?> c) {
+            g.writeStartArray();
+            for (Object o : c) write(g, o);
+            g.writeEndArray();
+        } else if (v.getClass().isRecord()) {
+            writeRecord(g, v);
+        } else {
+            Wire wire = wire(v instanceof Enum<?> e ? e.getDeclaringClass() : v.getClass());
+            if (wire.value != null) {
+                write(g, invoke(wire.value, v));
+            } else if (v instanceof Enum<?> e) {
+                g.writeString(e.name());
+            } else {
+                ConfigMapper.writeTo(g, v);
+            }
+        }
+    }
+
+    private static void writeRecord(JsonGenerator g, Object v) throws IOException {
+        RecordShape shape = shape(v.getClass());
+        g.writeStartObject();
+        Polymorphic poly = polymorphicOf(v.getClass());
+        if (poly.property != null) {
+            String name = poly.nameOf.get(v.getClass());
+            if (name != null) g.writeStringField(poly.property, name);
+        }
+        for (int i = 0; i < shape.accessors.length; i++) {
+            Object value = invoke(shape.accessors[i], v);
+            if (value == null && !shape.nulls[i]) continue;
+            if (shape.suppress[i] != null && shape.suppress[i].equals(value)) continue;
+            if (shape.nonEmpty[i] && isEmpty(value)) continue;
+            g.writeFieldName(shape.wireNames[i]);
+            write(g, value);
+        }
+        g.writeEndObject();
+    }
+
+    private static boolean isEmpty(Object value) {
+        return value instanceof Collection<?> c && c.isEmpty()
+                || value instanceof Map<?, ?> m && m.isEmpty()
+                || value instanceof String s && s.isEmpty();
+    }
+
+    private static Object invoke(Method m, Object target) {
+        try {
+            return m.invoke(target);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        } catch (InvocationTargetException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(c);
+        }
+    }
+}
