@@ -392,7 +392,6 @@ final class JsonBinding {
     private static RecordShape newShape(Class<?> type) {
         RecordComponent[] rcs = type.getRecordComponents();
         Class<?>[] raws = new Class<?>[rcs.length];
-        Type[] types = new Type[rcs.length];
         Object[] defaults = new Object[rcs.length];
         SerializedString[] wireNames = new SerializedString[rcs.length];
         Kind[] kinds = new Kind[rcs.length];
@@ -406,8 +405,7 @@ final class JsonBinding {
         for (int i = 0; i < rcs.length; i++) {
             RecordComponent rc = rcs[i];
             raws[i] = rc.getType();
-            types[i] = rc.getGenericType();
-            kinds[i] = kind(types[i]);
+            kinds[i] = kind(rc.getGenericType());
             defaults[i] = primitiveDefault(raws[i]);
             Method accessor = rc.getAccessor();
             accessor.trySetAccessible();
