@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
@@ -76,7 +77,18 @@ final class JsonBinding {
     private static <T> T read(JsonParser p, Class<T> type) throws IOException {
         JsonToken first = p.nextToken();
         if (first == null) throw new ConfigException("", "empty body (expected: a JSON object)");
-        Object value = new Reader(p).value(type);
+        Reader reader = new Reader(p);
+        Object value;
+        try {
+            value = reader.value(type);
+        } catch (StreamReadException e) {
+            String m = String.valueOf(e.getOriginalMessage());
+            if (m.startsWith("Duplicate field '") && m.indexOf('\'', 17) > 17) {
+                reader.path.add(m.substring(17, m.indexOf('\'', 17)));
+                throw new ConfigException(reader.path(), "duplicate field (expected: each field once)");
+            }
+            throw e;
+        }
         if (p.nextToken() != null) {
             throw new ConfigException("", "trailing content after the JSON value (expected: one JSON object)");
         }

@@ -244,7 +244,9 @@ class CodecDifferentialTest {
                         .containsExactly("upstreams[0].name: wrong type (expected: a string)"));
         wrongTypeAtName.accept("{\"upstreams\":[{\"name\":5}]}");
         wrongTypeAtName.accept("{\"upstreams\":[{\"name\":true}]}");
-        assertRejected("{\"max_tunnels\":1,\"max_tunnels\":2}", "", "malformed JSON: Duplicate field 'max_tunnels'");
+        assertRejected("{\"max_tunnels\":1,\"max_tunnels\":2}", "max_tunnels", "duplicate field (expected: each field once)");
+        assertRejected("{\"upstreams\":[{\"name\":\"u\",\"targets\":[{\"address\":\"h:1\",\"weight\":1,\"weight\":2}]}]}",
+                "upstreams[0].targets[0].weight", "duplicate field (expected: each field once)");
         assertRejected("{} {}", "", "trailing content after the JSON value");
         assertRejected("{\"max_tunnels\":3000000000}", "max_tunnels", "3000000000 (expected: an integer in the range of int)");
         assertRejected("{\"client_body_timeout_ms\":30000000000000000000}", "client_body_timeout_ms",
