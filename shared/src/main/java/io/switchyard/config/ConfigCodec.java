@@ -11,7 +11,8 @@ import java.io.IOException;
  *
  * <p>It binds on Jackson's streaming parser and generator alone (the same annotations the data-binding mapper reads),
  * so a data-plane node, which reads and writes nothing else, never loads data binding; {@link ConfigMapper} has the
- * mapper for the control plane's trees. A type this codec does not bind (none of the contract's) goes to that mapper.
+ * mapper for the control plane's trees. A value this codec cannot write (a JSON tree in one of the control plane's
+ * answers) is written by that mapper into the same output; reading binds only the contract's kinds of type.
  */
 public final class ConfigCodec {
     private ConfigCodec() {
@@ -44,27 +45,29 @@ public final class ConfigCodec {
     /** Reads any contract type (e.g. a single {@link Route}), translating every failure to {@link ConfigException}. */
     public static <T> T read(String json, Class<T> type) {
         if (json == null || json.isBlank()) throw new ConfigException("", "empty body (expected: a JSON object)");
+        requireSupported(type);
         try {
-            if (JsonBinding.supports(type)) return JsonBinding.read(json, type);
-            return nonNull(ConfigMapper.read(json, type));
+            return JsonBinding.read(json, type);
         } catch (IOException e) {
-            throw JsonBinding.supports(type) ? translate(e) : ConfigMapper.translate(e);
+            throw translate(e);
         }
     }
 
     public static <T> T read(byte[] json, Class<T> type) {
         if (json == null || json.length == 0) throw new ConfigException("", "empty body (expected: a JSON object)");
+        requireSupported(type);
         try {
-            if (JsonBinding.supports(type)) return JsonBinding.read(json, type);
-            return nonNull(ConfigMapper.read(json, type));
+            return JsonBinding.read(json, type);
         } catch (IOException e) {
-            throw JsonBinding.supports(type) ? translate(e) : ConfigMapper.translate(e);
+            throw translate(e);
         }
     }
 
-    private static <T> T nonNull(T value) {
-        if (value == null) throw new ConfigException("", "null (expected: a JSON object)");
-        return value;
+    private static void requireSupported(Class<?> type) {
+        if (!JsonBinding.supports(type)) {
+            throw new IllegalArgumentException(type.getName() + ": not a type of the contract (records of strings, integers, "
+                    + "booleans, lists, wire-named enums and such records; read it with ConfigMapper)");
+        }
     }
 
     /** A failure of the JSON parser (malformed text) as a violation of the whole document. */

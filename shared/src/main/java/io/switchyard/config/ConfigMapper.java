@@ -51,15 +51,6 @@ public final class ConfigMapper {
         Holder.MAPPER.writeValue(g, value);
     }
 
-    /** Reads a type {@link ConfigCodec} does not bind itself. */
-    static <T> T read(String json, Class<T> type) throws IOException {
-        return Holder.MAPPER.readValue(json, type);
-    }
-
-    static <T> T read(byte[] json, Class<T> type) throws IOException {
-        return Holder.MAPPER.readValue(json, type);
-    }
-
     /** Turns a Jackson failure into violations with JSON paths such as {@code routes[2].upstream}. */
     public static ConfigException translate(IOException e) {
         if (e instanceof JsonMappingException jme) {

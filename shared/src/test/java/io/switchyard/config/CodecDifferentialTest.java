@@ -219,6 +219,7 @@ class CodecDifferentialTest {
         map.put("c", List.of("x", 2L, true));
         map.put("d", Map.of("e", 2.5));
         map.put("f", Balance.LEAST_CONN);
+        map.put("g", MAPPER.createObjectNode().put("h", 1).set("i", MAPPER.createArrayNode().add("j"))); // the mapper writes it
         values.add(map);
         for (Object v : values) {
             assertThat(ConfigCodec.write(v)).as(v.getClass().getName()).isEqualTo(MAPPER.writeValueAsString(v));
@@ -235,6 +236,13 @@ class CodecDifferentialTest {
             assertThat(FleetMessage.decode(written)).isEqualTo(m);
             assertThat(MAPPER.readValue(FleetMessage.encode(m), FleetMessage.class)).isEqualTo(m);
         }
+    }
+
+    @Test
+    void readsOnlyTheContractsKindsOfType() {
+        assertThatThrownBy(() -> ConfigCodec.read("{}", java.time.Duration.class))
+                .isInstanceOf(IllegalArgumentException.class).isNotInstanceOf(ConfigException.class)
+                .hasMessageContaining("java.time.Duration: not a type of the contract");
     }
 
     @Test
