@@ -51,7 +51,7 @@ if [ -n "${QUOTA:-}" ]; then
   G=/sys/fs/cgroup/cpu/systest; mkdir -p $G; echo -1 > $G/cpu.cfs_quota_us; echo 2500 > $G/cpu.cfs_period_us; echo 1000 > $G/cpu.cfs_quota_us
   echo $SY > $G/cgroup.procs
 fi
-EV=$(for s in epoll_ctl epoll_wait epoll_pwait read write recvfrom sendto readv writev getsockopt setsockopt getsockname getpeername accept4 close connect socket timerfd_settime futex madvise mmap munmap; do printf 'syscalls:sys_enter_%s,' $s; done)
+EV=$(for s in epoll_ctl epoll_wait epoll_pwait epoll_pwait2 read write recvfrom sendto readv writev getsockopt setsockopt getsockname getpeername accept4 close connect socket timerfd_settime futex madvise mmap munmap; do printf 'syscalls:sys_enter_%s,' $s; done)
 for m in $MODES; do
   case $m in
     http) args="--mode http --path /r9/hello --conns 64";;
