@@ -191,6 +191,11 @@ final class JsonBinding {
         void write(JsonGenerator g, Object v) throws IOException {
             JsonBinding.write(g, v);
         }
+
+        /** Whether {@link #read} can read this type and every type it holds ({@code seen}: kinds already asked). */
+        boolean readable(java.util.Set<Kind> seen) {
+            return true;
+        }
     }
 
     private static final Map<Type, Kind> KINDS = new ConcurrentHashMap<>();
@@ -218,33 +223,8 @@ final class JsonBinding {
                 g.writeString((String) v);
             }
         };
-        if (raw == Integer.class || raw == int.class) return new Kind(t) {
-            @Override
-            Object read(Reader r) throws IOException {
-                if (r.p.currentToken() != JsonToken.VALUE_NUMBER_INT) throw r.wrongType(type);
-                if (r.p.getNumberType() != JsonParser.NumberType.INT) throw r.outOfRange("int");
-                return r.p.getIntValue();
-            }
-
-            @Override
-            void write(JsonGenerator g, Object v) throws IOException {
-                g.writeNumber((int) (Integer) v);
-            }
-        };
-        if (raw == Long.class || raw == long.class) return new Kind(t) {
-            @Override
-            Object read(Reader r) throws IOException {
-                if (r.p.currentToken() != JsonToken.VALUE_NUMBER_INT) throw r.wrongType(type);
-                JsonParser.NumberType nt = r.p.getNumberType();
-                if (nt != JsonParser.NumberType.INT && nt != JsonParser.NumberType.LONG) throw r.outOfRange("long");
-                return r.p.getLongValue();
-            }
-
-            @Override
-            void write(JsonGenerator g, Object v) throws IOException {
-                g.writeNumber((long) (Long) v);
-            }
-        };
+        if (raw == Integer.class || raw == int.class) return new IntegerKind(t, false);
+        if (raw == Long.class || raw == long.class) return new IntegerKind(t, true);
         if (raw == Boolean.class || raw == boolean.class) return new Kind(t) {
             @Override
             Object read(Reader r) {
@@ -281,6 +261,11 @@ final class JsonBinding {
                         r.path.remove(r.path.size() - 1);
                     }
                     return out;
+                }
+
+                @Override
+                boolean readable(java.util.Set<Kind> seen) {
+                    return seen.add(this) ? kind(elementType).readable(seen) : true;
                 }
 
                 @Override
@@ -327,7 +312,37 @@ final class JsonBinding {
             Object read(Reader r) {
                 throw new IllegalArgumentException(raw.getName() + ": not a type of the contract");
             }
+
+            @Override
+            boolean readable(java.util.Set<Kind> seen) {
+                return false;
+            }
         };
+    }
+
+    /** An int or a long: an integer token, in the type's range. */
+    private static final class IntegerKind extends Kind {
+        private final boolean isLong;
+
+        IntegerKind(Type type, boolean isLong) {
+            super(type);
+            this.isLong = isLong;
+        }
+
+        @Override
+        Object read(Reader r) throws IOException {
+            if (r.p.currentToken() != JsonToken.VALUE_NUMBER_INT) throw r.wrongType(type);
+            JsonParser.NumberType nt = r.p.getNumberType();
+            if (nt != JsonParser.NumberType.INT && !(isLong && nt == JsonParser.NumberType.LONG)) {
+                throw r.outOfRange(isLong ? "long" : "int");
+            }
+            return isLong ? (Object) r.p.getLongValue() : (Object) r.p.getIntValue();
+        }
+
+        @Override
+        void write(JsonGenerator g, Object v) throws IOException {
+            g.writeNumber(((Number) v).longValue());
+        }
     }
 
     private static final class RecordKind extends Kind {
@@ -355,6 +370,13 @@ final class JsonBinding {
         @Override
         void write(JsonGenerator g, Object v) throws IOException {
             writeRecord(g, v, shape());
+        }
+
+        @Override
+        boolean readable(java.util.Set<Kind> seen) {
+            if (!seen.add(this)) return true;
+            for (Kind k : shape().kinds) if (!k.readable(seen)) return false;
+            return true;
         }
     }
 
@@ -384,12 +406,20 @@ final class JsonBinding {
             p.nextToken();
             return r.record(shape(sub));
         }
+
+        @Override
+        boolean readable(java.util.Set<Kind> seen) {
+            if (!seen.add(this)) return true;
+            for (Class<?> sub : poly.byName.values()) if (!sub.isRecord() || !kind(sub).readable(seen)) return false;
+            return true;
+        }
     }
 
     /** What a record is made from: its components' names, types and the canonical constructor. */
     private record RecordShape(Class<?> type, Constructor<?> constructor, Kind[] kinds, Object[] defaults,
                                Map<String, Integer> indexByName, List<String> names, SerializedString[] wireNames,
-                               Method[] accessors, Object[] suppress, boolean[] nonEmpty, boolean[] nulls) {
+                               Method[] accessors, Object[] suppress, boolean[] nonEmpty, boolean[] nulls,
+                               String typeProperty, String typeName) {
     }
 
     private static RecordShape shape(Class<?> type) {
@@ -444,8 +474,10 @@ final class JsonBinding {
         try {
             Constructor<?> c = type.getDeclaredConstructor(raws);
             c.trySetAccessible();
+            // A record of a type told apart by name (a fleet message) is written with that name first.
+            Polymorphic poly = polymorphicOf(type);
             return new RecordShape(type, c, kinds, defaults, byName, List.copyOf(names), wireNames, accessors, suppress,
-                    nonEmpty, nulls);
+                    nonEmpty, nulls, poly.property, poly.nameOf.get(type));
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException(type.getName() + ": no canonical constructor", e);
         }
@@ -564,35 +596,9 @@ final class JsonBinding {
         return "an object";
     }
 
-    private static final Map<Type, Boolean> SUPPORTED = new ConcurrentHashMap<>();
-
     /** Whether {@link #read} can bind {@code t}: every type reachable from it is one this binding knows. */
     static boolean supports(Type t) {
-        Boolean known = SUPPORTED.get(t);
-        if (known == null) {
-            known = supports(t, new java.util.HashSet<>());
-            SUPPORTED.put(t, known);
-        }
-        return known;
-    }
-
-    private static boolean supports(Type t, java.util.Set<Type> seen) {
-        if (!seen.add(t)) return true;
-        Class<?> c = raw(t);
-        if (c == String.class || c == Integer.class || c == int.class || c == Long.class || c == long.class
-                || c == Boolean.class || c == boolean.class) return true;
-        if (c == List.class) {
-            return t instanceof ParameterizedType pt && supports(pt.getActualTypeArguments()[0], seen);
-        }
-        if (wire(c).creator != null || c.isEnum()) return true;
-        if (c.isRecord()) {
-            for (RecordComponent rc : c.getRecordComponents()) if (!supports(rc.getGenericType(), seen)) return false;
-            return true;
-        }
-        Polymorphic p = polymorphic(c);
-        if (p.property == null) return false;
-        for (Class<?> sub : p.byName.values()) if (!sub.isRecord() || !supports(sub, seen)) return false;
-        return true;
+        return kind(t).readable(new java.util.HashSet<>());
     }
 
     // ---------------------------------------------------------------- writing
@@ -667,11 +673,7 @@ final class JsonBinding {
 
     private static void writeRecord(JsonGenerator g, Object v, RecordShape shape) throws IOException {
         g.writeStartObject();
-        Polymorphic poly = polymorphicOf(v.getClass());
-        if (poly.property != null) {
-            String name = poly.nameOf.get(v.getClass());
-            if (name != null) g.writeStringField(poly.property, name);
-        }
+        if (shape.typeName != null) g.writeStringField(shape.typeProperty, shape.typeName);
         for (int i = 0; i < shape.accessors.length; i++) {
             Object value = invoke(shape.accessors[i], v);
             if (value == null && !shape.nulls[i]) continue;
