@@ -156,6 +156,7 @@ public final class DataPlane implements AutoCloseable {
                 tlsListener = open(settings.tlsListen(), tlsFd, new ProxyInitializer(ctx, true), "tls-listen");
                 tlsAddress = (InetSocketAddress) tlsListener.localAddress();
                 ctx.tlsPort().set(tlsAddress.getPort());
+                ServerCertificates.provider(); // a TLS listener serves: its provider is resolved now, and named below
             }
             plainListener = open(settings.listen(), plainFd, new ProxyInitializer(ctx, false), "listen");
             listenAddress = (InetSocketAddress) plainListener.localAddress();
@@ -165,7 +166,7 @@ public final class DataPlane implements AutoCloseable {
         }
         listening = true;
         LOG.info("data plane {} ready: listen={} tls={} status={} transport={} tls_provider={} version={}{}", settings.nodeId(),
-                listenAddress, tlsAddress, statusAddress, transport.name(), tlsAddress == null ? ServerCertificates.providerName() : ServerCertificates.provider(), appliedVersion,
+                listenAddress, tlsAddress, statusAddress, transport.name(), ServerCertificates.providerName(), appliedVersion,
                 taken == null ? "" : " (listening sockets taken over)");
         return this;
     }
