@@ -53,7 +53,6 @@ class UpstreamRequestBytesTest {
         target.clear();
     }
 
-    /** The fields the proxy adds to a plain request from 127.0.0.1 without a body, in their order. */
     /**
      * What the recording target reads for request {@code name} (its X-Request-Id, under /p/) sent with Host h: the
      * request line, {@code fields}, the fields the proxy adds, the blank line.
@@ -71,6 +70,16 @@ class UpstreamRequestBytesTest {
                 + added(target.address(), "h", "refused") + "upgrade: websocket\r\nconnection: upgrade\r\n\r\n";
     }
 
+    /**
+     * The client's side of {@link #refusedUpgrade}: the upgrade offer for /p/refused, with {@code connection} as its
+     * Connection field and {@code fields} before its X-Request-Id.
+     */
+    private static String offeredUpgrade(String connection, String key, String fields) {
+        return "GET /p/refused HTTP/1.1\r\nHost: h\r\nConnection: " + connection + "\r\nUpgrade: websocket\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + fields + "X-Request-Id: refused\r\n\r\n";
+    }
+
+    /** The fields the proxy adds to a plain request from 127.0.0.1 without a body, in their order. */
     private static String added(String host, String forwardedHost, String requestId) {
         return "host: " + host + "\r\n"
                 + "X-Real-IP: 127.0.0.1\r\n"
@@ -242,8 +251,7 @@ class UpstreamRequestBytesTest {
                     + "POST /p/after-body HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nX-Request-Id: after-body\r\n\r\n");
             for (int i = 0; i < 4; i++) assertThat(c.read().status()).isEqualTo(200);
             // The target refuses the upgrade (it answers 200): the connection stays HTTP.
-            c.send("GET /p/refused HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\nX-Request-Id: refused\r\n\r\n");
+            c.send(offeredUpgrade("Upgrade", key, ""));
             assertThat(c.read().status()).isEqualTo(200);
             c.send("POST /p/after-refusal HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nX-Request-Id: after-refusal\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(200);
@@ -280,8 +288,7 @@ class UpstreamRequestBytesTest {
                     + "GET /p/after-body HTTP/1.1\r\nHost: h\r\n" + BROWSER + "X-Request-Id: after-body\r\n\r\n");
             for (int i = 0; i < 3; i++) assertThat(c.read().status()).isEqualTo(200);
             // The target refuses the upgrade (it answers 200): the connection stays HTTP.
-            c.send("GET /p/refused HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + BROWSER + "X-Request-Id: refused\r\n\r\n");
+            c.send(offeredUpgrade("Upgrade", key, BROWSER));
             assertThat(c.read().status()).isEqualTo(200);
             c.send("GET /p/after-refusal HTTP/1.1\r\nHost: h\r\n" + BROWSER + "X-Request-Id: after-refusal\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(200);
@@ -316,8 +323,7 @@ class UpstreamRequestBytesTest {
                 assertThat(r.status()).isEqualTo(200);
                 assertThat(r.header("Connection")).isNull();
             }
-            c.send("GET /p/refused HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, X-Hop\r\nUpgrade: websocket\r\n"
-                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + hop + "X-Request-Id: refused\r\n\r\n");
+            c.send(offeredUpgrade("Upgrade, X-Hop", key, hop));
             assertThat(c.read().status()).isEqualTo(200);
             c.send("GET /p/last HTTP/1.1\r\nHost: h\r\n" + hop + "Connection: X-Hop, close\r\nX-Request-Id: last\r\n\r\n");
             RawHttp.Response last = c.read();

@@ -208,16 +208,13 @@ class AdminApiTest {
         assertThat(r.errorFields()).isNotEmpty().allMatch(f -> f.equals("balance") || f.startsWith("targets") || f.equals("name"));
 
         AdminClient.Response unknown = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"colour\":\"red\"}");
-        assertThat(unknown.status()).isEqualTo(400);
-        assertThat(unknown.errorFields()).containsExactly("colour");
+        assertInvalid(unknown, "colour");
 
         AdminClient.Response wrongType = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"hosts\":\"example.com\"}");
-        assertThat(wrongType.status()).isEqualTo(400);
-        assertThat(wrongType.errorFields()).containsExactly("hosts");
+        assertInvalid(wrongType, "hosts");
 
         AdminClient.Response duplicate = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"name\":\"s\"}");
-        assertThat(duplicate.status()).isEqualTo(400);
-        assertThat(duplicate.errorFields()).containsExactly("name");
+        assertInvalid(duplicate, "name");
         assertThat(duplicate.json().get("detail").asText()).contains("duplicate field");
         AdminClient.Response nestedDuplicate = api.put(V1 + "/upstreams/chat", "{\"targets\":[{\"address\":\"127.0.0.1:1\",\"weight\":1,\"weight\":2}]}");
         assertThat(nestedDuplicate.errorFields()).containsExactly("targets[0].weight");
@@ -225,15 +222,12 @@ class AdminApiTest {
         // Values the data-binding mapper used to guess at are refused, naming the field: a fraction where an integer
         // belongs (2.5 was stored as 2), a number where a string belongs (5 was stored as "5"), a target as a string.
         AdminClient.Response fraction = api.put(V1 + "/upstreams/chat", "{\"targets\":[{\"address\":\"127.0.0.1:1\",\"weight\":2.5}]}");
-        assertThat(fraction.status()).isEqualTo(400);
-        assertThat(fraction.errorFields()).containsExactly("targets[0].weight");
+        assertInvalid(fraction, "targets[0].weight");
         assertThat(fraction.json().get("errors").get(0).get("message").asText()).isEqualTo("wrong type (expected: an integer)");
         AdminClient.Response number = api.post(V1 + "/routes", "{\"name\":\"r\",\"upstream\":\"chat\",\"path_prefix\":5}");
-        assertThat(number.status()).isEqualTo(400);
-        assertThat(number.errorFields()).containsExactly("path_prefix");
+        assertInvalid(number, "path_prefix");
         AdminClient.Response shorthand = api.put(V1 + "/upstreams/chat", "{\"targets\":[\"127.0.0.1:1\"]}");
-        assertThat(shorthand.status()).isEqualTo(400);
-        assertThat(shorthand.errorFields()).containsExactly("targets[0]");
+        assertInvalid(shorthand, "targets[0]");
 
         AdminClient.Response empty = api.post(V1 + "/routes", "");
         assertThat(empty.status()).isEqualTo(400);
@@ -557,5 +551,11 @@ class AdminApiTest {
         Map<String, Object> out = new java.util.LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) out.put((String) kv[i], kv[i + 1]);
         return out;
+    }
+
+    /** A 400 whose problem names exactly {@code fields}. */
+    private static void assertInvalid(AdminClient.Response r, String... fields) {
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorFields()).containsExactly(fields);
     }
 }
