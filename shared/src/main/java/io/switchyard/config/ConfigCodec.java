@@ -44,7 +44,7 @@ public final class ConfigCodec {
 
     /** Reads any contract type (e.g. a single {@link Route}), translating every failure to {@link ConfigException}. */
     public static <T> T read(String json, Class<T> type) {
-        if (json == null || json.isBlank()) throw new ConfigException("", "empty body (expected: a JSON object)");
+        if (json == null) throw JsonBinding.empty(); // an empty or blank text is found so by the parser
         requireSupported(type);
         try {
             return JsonBinding.read(json, type);
@@ -54,7 +54,7 @@ public final class ConfigCodec {
     }
 
     public static <T> T read(byte[] json, Class<T> type) {
-        if (json == null || json.length == 0) throw new ConfigException("", "empty body (expected: a JSON object)");
+        if (json == null) throw JsonBinding.empty();
         requireSupported(type);
         try {
             return JsonBinding.read(json, type);

@@ -76,7 +76,7 @@ final class JsonBinding {
 
     private static <T> T read(JsonParser p, Class<T> type) throws IOException {
         JsonToken first = p.nextToken();
-        if (first == null) throw new ConfigException("", "empty body (expected: a JSON object)");
+        if (first == null) throw empty();
         Reader reader = new Reader(p);
         Object value;
         try {
@@ -94,6 +94,10 @@ final class JsonBinding {
         }
         if (value == null) throw new ConfigException("", "null (expected: a JSON object)");
         return type.cast(value);
+    }
+
+    static ConfigException empty() {
+        return new ConfigException("", "empty body (expected: a JSON object)");
     }
 
     /** One document's reading: the parser and the path to the value being read, for the violations. */

@@ -49,6 +49,15 @@ class ConfigCodecTest {
     }
 
     @Test
+    void anEmptyOrBlankDocumentIsAnEmptyBody() {
+        for (Runnable read : List.<Runnable>of(() -> ConfigCodec.readConfig(""), () -> ConfigCodec.readConfig(" \n\t"),
+                () -> ConfigCodec.readConfig(new byte[0]), () -> ConfigCodec.readConfig(" ".getBytes()),
+                () -> ConfigCodec.readConfig((String) null))) {
+            assertThatThrownBy(read::run).isInstanceOf(ConfigException.class).hasMessage("empty body (expected: a JSON object)");
+        }
+    }
+
+    @Test
     void fillsDefaults() {
         Config c = ConfigCodec.readConfig("""
                 {"upstreams":[{"name":"u","targets":[{"address":"h:1"}]}],"routes":[{"name":"r","upstream":"u"}]}""");
